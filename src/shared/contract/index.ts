@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './methods';
+export * from './names';
+export * from './rpc';

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import {
+  documentDetailSchema,
+  documentStatusSchema,
+  documentSummarySchema,
+  hexColor,
+  importJobSchema,
+  labelHotkey,
+  projectSchema,
+  projectSummarySchema,
+  secretNameSchema,
+  settingsViewSchema,
+  uiPreferencesSchema,
+} from '../domain/model';
+import type { EventName, MethodName } from './names';
+
+/**
+ * The typed contract: one request and one response schema per method, one payload schema per
+ * event. Every transport (Electron IPC, the browser host's WebSocket, tests) validates against
+ * these, and `AppApi` is derived from them so the types cannot drift from the checks.
+ */
+
+const empty = z.object({}).strict();
+const projectRef = z.object({ projectId: z.string().min(1) }).strict();
+
+const labelInput = z
+  .object({
+    id: z.string().optional(),
+    name: z.string().trim().min(1, 'a label needs a name').max(64),
+    color: hexColor,
+    hotkey: labelHotkey.nullable().optional(),
+  })
+  .strict();
+
+const questionInput = z
+  .object({
+    id: z.string().optional(),
+    text: z.string().trim().min(1, 'a question needs text').max(500),
+    required: z.boolean().optional(),
+  })
+  .strict();
+
+const projectName = z.string().trim().min(1, 'a project needs a name').max(120);
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  platform: z.enum(['electron', 'web']),
+  dataDir: z.string(),
+  firstStart: z.boolean(),
+  capabilities: z.object({ nativeDialogs: z.boolean() }),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const documentListSchema = z.object({
+  items: z.array(documentSummarySchema),
+  total: z.number().int().nonnegative(),
+  counts: z.record(documentStatusSchema, z.number().int().nonnegative()),
+});
+export type DocumentList = z.infer<typeof documentListSchema>;
+
+export const methods = {
+  'app.info': { request: empty, response: appInfoSchema },
+  'projects.list': { request: empty, response: z.array(projectSummarySchema) },
+  'projects.get': { request: projectRef, response: projectSchema },
+  'projects.create': {
+    request: z
+      .object({ name: projectName, labels: z.array(labelInput).max(200).optional(), questions: z.array(questionInput).max(200).optional() })
+      .strict(),
+    response: projectSchema,
+  },
+  'projects.update': {
+    request: z
+      .object({
+        projectId: z.string().min(1),
+        name: projectName.optional(),
+        labels: z.array(labelInput).max(200).optional(),
+        questions: z.array(questionInput).max(200).optional(),
+      })
+      .strict(),
+    response: projectSchema,
+  },
+  'projects.openDemo': { request: empty, response: projectSchema },
+  'documents.list': {
+    request: z
+      .object({
+        projectId: z.string().min(1),
+        status: documentStatusSchema.optional(),
+        search: z.string().max(200).optional(),
+        offset: z.number().int().nonnegative().optional(),
+        limit: z.number().int().positive().max(1000).optional(),
+      })
+      .strict(),
+    response: documentListSchema,
+  },
+  'documents.get': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
+    response: documentDetailSchema,
+  },
+  'import.start': {
+    request: z.object({ projectId: z.string().min(1), paths: z.array(z.string().min(1)).min(1, 'choose at least one file or folder').max(10_000) }).strict(),
+    response: z.object({ jobId: z.string() }),
+  },
+  'import.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: importJobSchema },
+  'import.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'dialog.pickImportPaths': { request: empty, response: z.object({ paths: z.array(z.string()) }) },
+  'settings.get': { request: empty, response: settingsViewSchema },
+  'settings.update': {
+    request: z
+      .object({
+        annotatorName: z.string().trim().min(1, 'your name cannot be empty').max(80).optional(),
+        ui: uiPreferencesSchema.partial().strict().optional(),
+        anthropic: z.object({ baseUrl: z.url().nullable().optional() }).strict().optional(),
+        wandb: z
+          .object({
+            baseUrl: z.url().optional(),
+            entity: z.string().trim().max(128).nullable().optional(),
+            project: z.string().trim().min(1).max(128).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    response: settingsViewSchema,
+  },
+  'settings.setSecret': {
+    request: z.object({ name: secretNameSchema, value: z.string().trim().min(1).max(4096).nullable() }).strict(),
+    response: settingsViewSchema,
+  },
+  'shell.openExternal': { request: z.object({ url: z.url() }).strict(), response: z.object({ opened: z.boolean() }) },
+} as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
+
+export const events = {
+  'import.progress': importJobSchema,
+  'import.finished': importJobSchema,
+  'projects.changed': z.object({ projectId: z.string().nullable() }),
+  'documents.changed': projectRef,
+} as const satisfies Record<EventName, z.ZodType>;
+
+export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;
+export type ResponseOf<M extends MethodName> = z.output<(typeof methods)[M]['response']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** The one interface the renderer, the CLI and tests talk to, whatever carries the calls. */
+export type AppApi = { [M in MethodName]: (request: RequestOf<M>) => Promise<ResponseOf<M>> };
+
+export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
+export interface AppEvents {
+  on<E extends EventName>(event: E, listener: EventListener<E>): () => void;
+}
+
+/** Emitted by services; each transport forwards to its clients. */
+export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void;

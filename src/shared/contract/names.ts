@@ -1,0 +1,31 @@
+/**
+ * The names of every contract method and event, with no other imports, so the sandboxed preload
+ * can expose exactly these and nothing a renderer chooses. `methods.ts` checks both lists match
+ * the schema tables at compile time.
+ */
+export const methodNames = [
+  'app.info',
+  'projects.list',
+  'projects.get',
+  'projects.create',
+  'projects.update',
+  'projects.openDemo',
+  'documents.list',
+  'documents.get',
+  'import.start',
+  'import.get',
+  'import.cancel',
+  'dialog.pickImportPaths',
+  'settings.get',
+  'settings.update',
+  'settings.setSecret',
+  'shell.openExternal',
+] as const;
+export type MethodName = (typeof methodNames)[number];
+
+export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed'] as const;
+export type EventName = (typeof eventNames)[number];
+
+/** Electron IPC channel for a method; fixed by the contract, never taken from the renderer. */
+export const ipcChannel = (method: MethodName): string => `folio:${method}`;
+export const ipcEventChannel = 'folio:event';

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { AppError, toAppErrorData, type RpcResult } from './errors';
+import { methods, type AppApi } from './methods';
+import { methodNames, type MethodName } from './names';
+
+/** "labels[2].color: must be a colour like #1f77b4; name: a project needs a name" */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+        '',
+      );
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (methodNames as readonly string[]).includes(name);
+}
+
+export type Dispatch = (method: unknown, request: unknown) => Promise<RpcResult<unknown>>;
+
+/**
+ * The server half of every transport: validate the request against the contract, call the
+ * service, validate what it returns, and turn any failure into error data.
+ */
+export function createDispatcher(api: AppApi): Dispatch {
+  return async (method, request) => {
+    if (!isMethodName(method)) {
+      return { ok: false, error: { code: 'invalid_request', message: `Unknown method ${JSON.stringify(method)}`, retryable: false } };
+    }
+    const spec = methods[method];
+    const parsed = spec.request.safeParse(request ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'invalid_request', message: `${method}: ${describeZodError(parsed.error)}`, retryable: false },
+      };
+    }
+    try {
+      const handler = api[method] as (req: unknown) => Promise<unknown>;
+      const value = await handler(parsed.data);
+      const checked = spec.response.safeParse(value);
+      if (!checked.success) {
+        return {
+          ok: false,
+          error: { code: 'internal', message: `${method} returned data outside the contract: ${describeZodError(checked.error)}`, retryable: false },
+        };
+      }
+      return { ok: true, value: checked.data };
+    } catch (err) {
+      return { ok: false, error: toAppErrorData(err) };
+    }
+  };
+}
+
+export type Invoke = (method: MethodName, request: unknown) => Promise<RpcResult<unknown>>;
+
+/** The client half: an `AppApi` whose calls go through `invoke` and throw `AppError` on failure. */
+export function createApiClient(invoke: Invoke): AppApi {
+  const api: Record<string, (req: unknown) => Promise<unknown>> = {};
+  for (const method of methodNames) {
+    api[method] = async (request: unknown) => {
+      const result = await invoke(method, request ?? {});
+      if (!result.ok) throw AppError.fromData(result.error);
+      return result.value;
+    };
+  }
+  return api as AppApi;
+}

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * Domain shapes shared by every side. Coordinates are always in original image pixels (floats).
+ */
+
+export const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f77b4');
+export const labelHotkey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+
+export const labelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  color: hexColor,
+  hotkey: labelHotkey.nullable(),
+});
+export type Label = z.infer<typeof labelSchema>;
+
+export const questionTemplateSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  required: z.boolean(),
+});
+export type QuestionTemplate = z.infer<typeof questionTemplateSchema>;
+
+export const documentStatuses = ['new', 'pre_annotated', 'in_progress', 'verified'] as const;
+export const documentStatusSchema = z.enum(documentStatuses);
+export type DocumentStatus = z.infer<typeof documentStatusSchema>;
+
+export const documentKinds = ['image', 'pdf', 'tiff'] as const;
+export const documentKindSchema = z.enum(documentKinds);
+export type DocumentKind = z.infer<typeof documentKindSchema>;
+
+export const projectSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  isDemo: z.boolean(),
+  documentCount: z.number().int(),
+  pageCount: z.number().int(),
+  verifiedCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProjectSummary = z.infer<typeof projectSummarySchema>;
+
+export const projectSchema = projectSummarySchema.extend({
+  labels: z.array(labelSchema),
+  questions: z.array(questionTemplateSchema),
+});
+export type Project = z.infer<typeof projectSchema>;
+
+/** A media path is relative to the data folder's media root; each platform turns it into a URL. */
+export const mediaPathSchema = z.string();
+
+export const pyramidLevelSchema = z.object({
+  /** 0 is the full-resolution page; level k is downscaled by `scale` (≈ 2^-k). */
+  level: z.number().int().nonnegative(),
+  scale: z.number().positive().max(1),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  path: mediaPathSchema,
+});
+export type PyramidLevel = z.infer<typeof pyramidLevelSchema>;
+
+export const pageSchema = z.object({
+  id: z.string(),
+  pageNumber: z.number().int().positive(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  thumbnail: mediaPathSchema,
+  levels: z.array(pyramidLevelSchema).min(1),
+});
+export type Page = z.infer<typeof pageSchema>;
+
+export const documentSummarySchema = z.object({
+  id: z.string(),
+  sourceName: z.string(),
+  kind: documentKindSchema,
+  pageCount: z.number().int().positive(),
+  status: documentStatusSchema,
+  thumbnail: mediaPathSchema,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  addedAt: z.string(),
+});
+export type DocumentSummary = z.infer<typeof documentSummarySchema>;
+
+export const documentDetailSchema = documentSummarySchema.extend({
+  byteSize: z.number().int().nonnegative(),
+  pages: z.array(pageSchema).min(1),
+});
+export type DocumentDetail = z.infer<typeof documentDetailSchema>;
+
+export const importFailureSchema = z.object({ path: z.string(), reason: z.string() });
+export type ImportFailure = z.infer<typeof importFailureSchema>;
+
+export const jobStates = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const jobStateSchema = z.enum(jobStates);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const importJobSchema = z.object({
+  jobId: z.string(),
+  projectId: z.string(),
+  state: jobStateSchema,
+  /** Files looked at so far and in all. */
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  currentFile: z.string().nullable(),
+  etaMs: z.number().nonnegative().nullable(),
+  /** Documents newly added to the project, and the pages they hold. */
+  imported: z.number().int().nonnegative(),
+  pages: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  /** Files in folders that are not documents (e.g. .txt), left alone. */
+  skipped: z.number().int().nonnegative(),
+  failed: z.array(importFailureSchema),
+  error: z.string().nullable(),
+});
+export type ImportJob = z.infer<typeof importJobSchema>;
+
+export const secretNames = ['anthropicApiKey', 'wandbApiKey'] as const;
+export const secretNameSchema = z.enum(secretNames);
+export type SecretName = z.infer<typeof secretNameSchema>;
+
+export const credentialSourceSchema = z.enum(['settings', 'env', 'netrc']).nullable();
+
+export const uiPreferencesSchema = z.object({
+  theme: z.enum(['system', 'light', 'dark']),
+  showBoxLabels: z.boolean(),
+  documentListView: z.enum(['grid', 'table']),
+});
+export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
+
+export const settingsViewSchema = z.object({
+  annotator: z.object({ id: z.string(), name: z.string() }),
+  ui: uiPreferencesSchema,
+  anthropic: z.object({ configured: z.boolean(), source: credentialSourceSchema, baseUrl: z.string().nullable() }),
+  wandb: z.object({
+    configured: z.boolean(),
+    source: credentialSourceSchema,
+    baseUrl: z.string(),
+    entity: z.string().nullable(),
+    project: z.string(),
+  }),
+  /** Whether saved keys are encrypted by the operating system (Electron safeStorage). */
+  secretsEncrypted: z.boolean(),
+  secretsStorage: z.string(),
+});
+export type SettingsView = z.infer<typeof settingsViewSchema>;
