@@ -1,0 +1,183 @@
+import { AppError } from '../../../../shared/contract/errors';
+import type { Label, Project, ProjectSummary, QuestionTemplate } from '../../../../shared/domain/model';
+import { newId } from '../../util/ids';
+import type { Db } from '../open';
+
+export interface LabelInput {
+  id?: string | undefined;
+  name: string;
+  color: string;
+  hotkey?: Label['hotkey'] | undefined;
+}
+export interface QuestionInput {
+  id?: string | undefined;
+  text: string;
+  required?: boolean | undefined;
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  is_demo: number;
+  created_at: string;
+  updated_at: string;
+  document_count: number;
+  page_count: number;
+  verified_count: number;
+}
+
+const summarySql = `
+  SELECT p.id, p.name, p.is_demo, p.created_at, p.updated_at,
+    (SELECT COUNT(*) FROM project_documents pd WHERE pd.project_id = p.id) AS document_count,
+    (SELECT COALESCE(SUM(d.page_count), 0) FROM project_documents pd JOIN documents d ON d.id = pd.document_id WHERE pd.project_id = p.id) AS page_count,
+    (SELECT COUNT(*) FROM project_documents pd WHERE pd.project_id = p.id AND pd.status = 'verified') AS verified_count
+  FROM projects p`;
+
+const toSummary = (r: ProjectRow): ProjectSummary => ({
+  id: r.id,
+  name: r.name,
+  isDemo: r.is_demo === 1,
+  documentCount: r.document_count,
+  pageCount: r.page_count,
+  verifiedCount: r.verified_count,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Label and question checks the schema cannot express: names and hotkeys unique within the set. */
+function checkLabels(labels: LabelInput[]): void {
+  const names = new Map<string, number>();
+  const hotkeys = new Map<string, number>();
+  labels.forEach((label, i) => {
+    const key = label.name.trim().toLowerCase();
+    const seen = names.get(key);
+    if (seen !== undefined) {
+      throw new AppError('conflict', `labels[${i}].name: "${label.name}" is already used by label ${seen + 1}`, { details: { field: `labels[${i}].name` } });
+    }
+    names.set(key, i);
+    if (label.hotkey) {
+      const other = hotkeys.get(label.hotkey);
+      if (other !== undefined) {
+        throw new AppError('conflict', `labels[${i}].hotkey: key ${label.hotkey} is already used by "${labels[other]!.name}"`, { details: { field: `labels[${i}].hotkey` } });
+      }
+      hotkeys.set(label.hotkey, i);
+    }
+  });
+}
+
+export class ProjectsRepo {
+  constructor(private readonly db: Db) {}
+
+  list(): ProjectSummary[] {
+    return (this.db.prepare(`${summarySql} ORDER BY p.updated_at DESC, p.name`).all() as ProjectRow[]).map(toSummary);
+  }
+
+  get(projectId: string): Project {
+    const row = this.db.prepare(`${summarySql} WHERE p.id = ?`).get(projectId) as ProjectRow | undefined;
+    if (!row) throw new AppError('not_found', `No project with id ${projectId}`);
+    const labels = this.db
+      .prepare('SELECT id, name, color, hotkey FROM labels WHERE project_id = ? ORDER BY position')
+      .all(projectId) as Label[];
+    const questions = (
+      this.db.prepare('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
+        id: string;
+        text: string;
+        required: number;
+      }[]
+    ).map((q): QuestionTemplate => ({ id: q.id, text: q.text, required: q.required === 1 }));
+    return { ...toSummary(row), labels, questions };
+  }
+
+  findByName(name: string): ProjectSummary | null {
+    const row = this.db.prepare(`${summarySql} WHERE p.name = ? COLLATE NOCASE`).get(name.trim()) as ProjectRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  findDemo(): ProjectSummary | null {
+    const row = this.db.prepare(`${summarySql} WHERE p.is_demo = 1 ORDER BY p.created_at LIMIT 1`).get() as ProjectRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  create(input: { name: string; labels?: LabelInput[] | undefined; questions?: QuestionInput[] | undefined; isDemo?: boolean }, now: string): Project {
+    const name = input.name.trim();
+    if (this.findByName(name)) throw new AppError('conflict', `name: a project called "${name}" already exists`, { details: { field: 'name' } });
+    const id = newId();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, name, input.isDemo ? 1 : 0, now, now);
+      if (input.labels) this.replaceLabels(id, input.labels);
+      if (input.questions) this.replaceQuestions(id, input.questions);
+      this.audit(now, 'project.create', id, { name });
+    })();
+    return this.get(id);
+  }
+
+  update(input: { projectId: string; name?: string | undefined; labels?: LabelInput[] | undefined; questions?: QuestionInput[] | undefined }, now: string): Project {
+    this.get(input.projectId); // not_found before anything changes
+    this.db.transaction(() => {
+      if (input.name !== undefined) {
+        const other = this.findByName(input.name);
+        if (other && other.id !== input.projectId) {
+          throw new AppError('conflict', `name: a project called "${input.name.trim()}" already exists`, { details: { field: 'name' } });
+        }
+        this.db.prepare('UPDATE projects SET name = ? WHERE id = ?').run(input.name.trim(), input.projectId);
+      }
+      if (input.labels) this.replaceLabels(input.projectId, input.labels);
+      if (input.questions) this.replaceQuestions(input.projectId, input.questions);
+      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
+      this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length });
+    })();
+    return this.get(input.projectId);
+  }
+
+  touch(projectId: string, now: string): void {
+    this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
+  }
+
+  /** Labels keep their ids when the caller sends them back, so boxes referring to them stay linked. */
+  private replaceLabels(projectId: string, labels: LabelInput[]): void {
+    checkLabels(labels);
+    const existing = new Set((this.db.prepare('SELECT id FROM labels WHERE project_id = ?').all(projectId) as { id: string }[]).map((r) => r.id));
+    const kept = new Set<string>();
+    // Clear unique columns first so reordering names and hotkeys never collides mid-update.
+    this.db.prepare("UPDATE labels SET hotkey = NULL, name = '~' || id WHERE project_id = ?").run(projectId);
+    const update = this.db.prepare('UPDATE labels SET name = ?, color = ?, hotkey = ?, position = ? WHERE id = ? AND project_id = ?');
+    const insert = this.db.prepare('INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)');
+    labels.forEach((label, position) => {
+      const hotkey = label.hotkey ?? null;
+      if (label.id && existing.has(label.id)) {
+        update.run(label.name.trim(), label.color.toLowerCase(), hotkey, position, label.id, projectId);
+        kept.add(label.id);
+      } else {
+        insert.run(newId(), projectId, label.name.trim(), label.color.toLowerCase(), hotkey, position);
+      }
+    });
+    const remove = this.db.prepare('DELETE FROM labels WHERE id = ?');
+    for (const id of existing) if (!kept.has(id)) remove.run(id);
+  }
+
+  private replaceQuestions(projectId: string, questions: QuestionInput[]): void {
+    const existing = new Set(
+      (this.db.prepare('SELECT id FROM question_templates WHERE project_id = ?').all(projectId) as { id: string }[]).map((r) => r.id),
+    );
+    const kept = new Set<string>();
+    const update = this.db.prepare('UPDATE question_templates SET text = ?, required = ?, position = ? WHERE id = ? AND project_id = ?');
+    const insert = this.db.prepare('INSERT INTO question_templates (id, project_id, text, required, position) VALUES (?, ?, ?, ?, ?)');
+    questions.forEach((q, position) => {
+      const required = q.required === false ? 0 : 1;
+      if (q.id && existing.has(q.id)) {
+        update.run(q.text.trim(), required, position, q.id, projectId);
+        kept.add(q.id);
+      } else {
+        insert.run(newId(), projectId, q.text.trim(), required, position);
+      }
+    });
+    const remove = this.db.prepare('DELETE FROM question_templates WHERE id = ?');
+    for (const id of existing) if (!kept.has(id)) remove.run(id);
+  }
+
+  private audit(at: string, action: string, projectId: string, details: unknown): void {
+    this.db
+      .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, ?, 'project', ?, ?)")
+      .run(at, action, projectId, JSON.stringify(details));
+  }
+}
