@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import type { AppApi, EventSink } from '../../shared/contract/methods';
+import { AppError } from '../../shared/contract/errors';
+import { openDatabase, type Db } from './db/open';
+import { DocumentsRepo } from './db/repos/documents';
+import { JobsRepo } from './db/repos/jobs';
+import { ProjectsRepo } from './db/repos/projects';
+import { openDemoProject } from './demo/demoProject';
+import { ImportService } from './import/importer';
+import { MediaStore } from './media/mediaStore';
+import { SettingsService } from './settings/settingsService';
+import type { SecretStore, SettingsStore } from './settings/types';
+import { type Clock, isoNow, systemClock } from './util/clock';
+
+export const FOLIO_VERSION = '0.1.0';
+
+/** What differs between the desktop shell, the browser host and the CLI. */
+export interface PlatformHooks {
+  kind: 'electron' | 'web';
+  /** Native file/folder picker; absent where there is none (a browser). */
+  pickImportPaths?: () => Promise<string[]>;
+  /** Open an https URL in the user's browser; the core checks the allowlist first. */
+  openExternal?: (url: string) => Promise<void>;
+}
+
+export interface CoreOptions {
+  dataDir: string;
+  settingsStore: SettingsStore;
+  secretStore: SecretStore;
+  platform: PlatformHooks;
+  clock?: Clock;
+  env?: Record<string, string | undefined>;
+  nativeBinding?: string | undefined;
+  importConcurrency?: number;
+}
+
+export interface Core {
+  api: AppApi;
+  db: Db;
+  dataDir: string;
+  media: MediaStore;
+  projects: ProjectsRepo;
+  documents: DocumentsRepo;
+  importer: ImportService;
+  settings: SettingsService;
+  /** Subscribe to every event the services emit (transports forward them). */
+  subscribe(sink: EventSink): () => void;
+  close(): Promise<void>;
+}
+
+export const databaseFile = (dataDir: string): string => join(dataDir, 'folio.db');
+
+/**
+ * The composition root: opens the database, recovers what a crash interrupted, and wires the
+ * services behind the `AppApi` contract. Plain Node — the Electron shell, the browser host, the
+ * CLI and the tests all start Folio through here.
+ */
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const clock = opts.clock ?? systemClock;
+  const db = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding });
+  const sinks = new Set<EventSink>();
+  const emit: EventSink = (event, payload) => {
+    for (const sink of sinks) sink(event, payload);
+  };
+
+  const media = new MediaStore(opts.dataDir);
+  const projects = new ProjectsRepo(db);
+  const documents = new DocumentsRepo(db);
+  const jobs = new JobsRepo(db);
+  const settings = new SettingsService(opts.settingsStore, opts.secretStore, opts.env ?? process.env);
+  const importer = new ImportService({
+    documents,
+    projects,
+    jobs,
+    media,
+    clock,
+    emit,
+    ...(opts.importConcurrency ? { concurrency: opts.importConcurrency } : {}),
+  });
+
+  // Recovery: imports that were running when the process died are marked failed (each file was
+  // all-or-nothing), and media they wrote but never recorded is removed.
+  jobs.failInterrupted('import', isoNow(clock));
+  const knownDocuments = documents.allDocumentIds();
+  await media.collectGarbage((id) => knownDocuments.has(id));
+
+  const api: AppApi = {
+    'app.info': async () => ({
+      version: FOLIO_VERSION,
+      platform: opts.platform.kind,
+      dataDir: opts.dataDir,
+      firstStart: settings.isFirstStart(),
+      capabilities: { nativeDialogs: opts.platform.pickImportPaths !== undefined },
+    }),
+    'projects.list': async () => projects.list(),
+    'projects.get': async ({ projectId }) => projects.get(projectId),
+    'projects.create': async (req) => {
+      const project = projects.create(req, isoNow(clock));
+      emit('projects.changed', { projectId: project.id });
+      return project;
+    },
+    'projects.update': async (req) => {
+      const project = projects.update(req, isoNow(clock));
+      emit('projects.changed', { projectId: project.id });
+      return project;
+    },
+    'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, importer, clock }),
+    'documents.list': async (req) => documents.list(req),
+    'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
+    'import.start': async ({ projectId, paths }) => ({ jobId: importer.start(projectId, paths) }),
+    'import.get': async ({ jobId }) => importer.get(jobId),
+    'import.cancel': async ({ jobId }) => ({ cancelled: importer.cancel(jobId) }),
+    'dialog.pickImportPaths': async () => {
+      if (!opts.platform.pickImportPaths) {
+        throw new AppError('unavailable', 'This window has no file dialog: type or paste the paths of files or folders on this computer.');
+      }
+      return { paths: await opts.platform.pickImportPaths() };
+    },
+    'settings.get': async () => settings.view(),
+    'settings.update': async (patch) => settings.update(patch),
+    'settings.setSecret': async ({ name, value }) => settings.setSecret(name, value),
+    'shell.openExternal': async ({ url }) => {
+      const parsed = new URL(url);
+      const allowed = settings.externalHostAllowlist();
+      if (parsed.protocol !== 'https:' || parsed.username || parsed.password || !allowed.includes(parsed.hostname)) {
+        throw new AppError('forbidden', `Folio only opens https links to ${allowed.join(', ')}; refused ${parsed.protocol}//${parsed.host}`);
+      }
+      if (!opts.platform.openExternal) return { opened: false };
+      await opts.platform.openExternal(parsed.toString());
+      return { opened: true };
+    },
+  };
+
+  return {
+    api,
+    db,
+    dataDir: opts.dataDir,
+    media,
+    projects,
+    documents,
+    importer,
+    settings,
+    subscribe(sink) {
+      sinks.add(sink);
+      return () => sinks.delete(sink);
+    },
+    async close() {
+      importer.cancelAll();
+      await importer.idle();
+      sinks.clear();
+      db.close();
+    },
+  };
+}

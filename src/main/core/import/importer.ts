@@ -1,0 +1,235 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { AppError } from '../../../shared/contract/errors';
+import type { EventSink } from '../../../shared/contract/methods';
+import type { ImportJob } from '../../../shared/domain/model';
+import type { DocumentsRepo } from '../db/repos/documents';
+import type { JobsRepo } from '../db/repos/jobs';
+import type { ProjectsRepo } from '../db/repos/projects';
+import type { MediaStore } from '../media/mediaStore';
+import { type Clock, isoNow } from '../util/clock';
+import { newId } from '../util/ids';
+import { sha256File } from './hash';
+import { rasterizeFile } from './rasterize';
+import { scanPaths } from './scan';
+import { sniffFile } from './sniff';
+
+export interface ImportDeps {
+  documents: DocumentsRepo;
+  projects: ProjectsRepo;
+  jobs: JobsRepo;
+  media: MediaStore;
+  clock: Clock;
+  emit: EventSink;
+  /** Files processed at once; image work runs on libvips' threads, so this mostly overlaps I/O. */
+  concurrency?: number;
+}
+
+type Outcome = { kind: 'imported'; pages: number } | { kind: 'duplicate' } | { kind: 'failed'; reason: string };
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Imports files and folders into a project as a background job: progress events with an ETA,
+ * cancellation, per-file failures with reasons. Each file is all-or-nothing: its pages are written
+ * to a staging folder, moved into place, then recorded in one transaction.
+ */
+export class ImportService {
+  private readonly running = new Map<string, { job: ImportJob; controller: AbortController; done: Promise<ImportJob> }>();
+
+  constructor(private readonly deps: ImportDeps) {}
+
+  /** Start an import in the background; follow it with events or `get`. */
+  start(projectId: string, paths: string[]): string {
+    this.deps.projects.get(projectId); // not_found now, not later in the background
+    const jobId = newId();
+    const controller = new AbortController();
+    const job: ImportJob = {
+      jobId,
+      projectId,
+      state: 'running',
+      done: 0,
+      total: 0,
+      currentFile: null,
+      etaMs: null,
+      imported: 0,
+      pages: 0,
+      duplicates: 0,
+      skipped: 0,
+      failed: [],
+      error: null,
+    };
+    this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths } }, isoNow(this.deps.clock));
+    const done = this.execute(job, paths, controller.signal).finally(() => this.running.delete(jobId));
+    this.running.set(jobId, { job, controller, done });
+    return jobId;
+  }
+
+  /** Run an import to the end (CLI, demo project); `onProgress` sees the same updates as events. */
+  async run(projectId: string, paths: string[], onProgress?: (job: ImportJob) => void): Promise<ImportJob> {
+    const jobId = this.start(projectId, paths);
+    const entry = this.running.get(jobId)!;
+    if (onProgress) this.progressListeners.set(jobId, onProgress);
+    try {
+      return await entry.done;
+    } finally {
+      this.progressListeners.delete(jobId);
+    }
+  }
+
+  private readonly progressListeners = new Map<string, (job: ImportJob) => void>();
+
+  get(jobId: string): ImportJob {
+    const live = this.running.get(jobId);
+    if (live) return { ...live.job, failed: [...live.job.failed] };
+    const row = this.deps.jobs.get(jobId);
+    if (!row || row.kind !== 'import') throw new AppError('not_found', `No import job ${jobId}`);
+    const saved = JSON.parse(row.result ?? row.progress) as Partial<ImportJob>;
+    return {
+      jobId,
+      projectId: row.project_id ?? '',
+      done: 0,
+      total: 0,
+      currentFile: null,
+      etaMs: null,
+      imported: 0,
+      pages: 0,
+      duplicates: 0,
+      skipped: 0,
+      failed: [],
+      ...saved,
+      state: row.state,
+      error: row.error,
+    };
+  }
+
+  cancel(jobId: string): boolean {
+    const live = this.running.get(jobId);
+    if (!live) return false;
+    live.controller.abort();
+    return true;
+  }
+
+  /** Wait for every running import (shutdown, tests). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  cancelAll(): void {
+    for (const r of this.running.values()) r.controller.abort();
+  }
+
+  private async execute(job: ImportJob, paths: string[], signal: AbortSignal): Promise<ImportJob> {
+    const { emit } = this.deps;
+    const startedAt = Date.now();
+    let lastEmit = 0;
+    const publish = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
+      lastEmit = now;
+      const elapsed = now - startedAt;
+      job.etaMs = job.done > 0 && job.total > job.done ? Math.round((elapsed / job.done) * (job.total - job.done)) : job.done === job.total ? 0 : null;
+      const snapshot = { ...job, failed: [...job.failed] };
+      this.deps.jobs.saveProgress(job.jobId, snapshot);
+      emit('import.progress', snapshot);
+      this.progressListeners.get(job.jobId)?.(snapshot);
+    };
+
+    try {
+      const scan = await scanPaths(paths, signal);
+      job.total = scan.files.length + scan.failed.length;
+      job.failed.push(...scan.failed);
+      job.done = scan.failed.length;
+      job.skipped = scan.skipped;
+      publish(true);
+
+      // The same bytes twice in one import: the first one imports, the rest wait and count as duplicates.
+      const inFlight = new Map<string, Promise<Outcome>>();
+      let next = 0;
+      const worker = async () => {
+        while (next < scan.files.length && !signal.aborted) {
+          const path = scan.files[next++]!;
+          job.currentFile = path;
+          publish();
+          const outcome = await this.importFile(job.projectId, path, inFlight, signal);
+          if (signal.aborted) break;
+          if (outcome.kind === 'imported') {
+            job.imported++;
+            job.pages += outcome.pages;
+          } else if (outcome.kind === 'duplicate') {
+            job.duplicates++;
+          } else {
+            job.failed.push({ path, reason: outcome.reason });
+          }
+          job.done++;
+          publish();
+          if (outcome.kind === 'imported') emit('documents.changed', { projectId: job.projectId });
+        }
+      };
+      const workers = Math.max(1, Math.min(this.deps.concurrency ?? Math.min(4, availableParallelism()), scan.files.length));
+      await Promise.all(Array.from({ length: workers }, worker));
+      job.state = signal.aborted ? 'cancelled' : 'completed';
+    } catch (err) {
+      if (signal.aborted) {
+        job.state = 'cancelled';
+      } else {
+        job.state = 'failed';
+        job.error = err instanceof Error ? err.message : String(err);
+      }
+    }
+    job.currentFile = null;
+    job.etaMs = 0;
+    const result = { ...job, failed: [...job.failed] };
+    this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
+    publish(true);
+    emit('import.finished', result);
+    emit('documents.changed', { projectId: job.projectId });
+    emit('projects.changed', { projectId: job.projectId });
+    return result;
+  }
+
+  private async importFile(projectId: string, path: string, inFlight: Map<string, Promise<Outcome>>, signal: AbortSignal): Promise<Outcome> {
+    const { documents, media, clock } = this.deps;
+    let sha: string;
+    try {
+      const info = await stat(path);
+      if (info.size === 0) return { kind: 'failed', reason: 'the file is empty (0 bytes)' };
+      const type = await sniffFile(path);
+      if (!type) return { kind: 'failed', reason: 'not an image or PDF (Folio reads PNG, JPEG, TIFF, WebP and PDF files)' };
+      sha = await sha256File(path, signal);
+      const earlier = inFlight.get(sha);
+      if (earlier) {
+        const first = await earlier;
+        return first.kind === 'imported' ? { kind: 'duplicate' } : first;
+      }
+      const work = (async (): Promise<Outcome> => {
+        if (documents.inProject(projectId, sha)) return { kind: 'duplicate' };
+        if (documents.exists(sha)) {
+          // Already imported into another project: link it, the pages are there.
+          documents.addToProject(projectId, { id: sha }, isoNow(clock));
+          return { kind: 'imported', pages: documents.pageCount(sha) };
+        }
+        const staging = await media.createStaging();
+        try {
+          const pages = await rasterizeFile({ path, type, stagingDir: staging, mediaPrefix: media.documentDir(sha), signal });
+          signal.throwIfAborted();
+          await media.commitStaging(staging, sha);
+          const kind = type === 'pdf' ? 'pdf' : type === 'tiff' ? 'tiff' : 'image';
+          const added = documents.addToProject(projectId, { id: sha, kind, sourceName: basename(path), sourcePath: path, byteSize: (await stat(path)).size, pages }, isoNow(clock));
+          return added ? { kind: 'imported', pages: pages.length } : { kind: 'duplicate' };
+        } catch (err) {
+          await media.discardStaging(staging);
+          throw err;
+        }
+      })();
+      inFlight.set(sha, work);
+      return await work;
+    } catch (err) {
+      if (signal.aborted) return { kind: 'failed', reason: 'cancelled' };
+      if (err instanceof AppError) return { kind: 'failed', reason: err.message };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { kind: 'failed', reason: code ? `cannot read the file (${code})` : `unexpected error: ${(err as Error).message}` };
+    }
+  }
+}

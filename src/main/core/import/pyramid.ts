@@ -1,0 +1,85 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp, { type Sharp, type SharpOptions, type Metadata } from 'sharp';
+import type { PyramidLevel } from '../../../shared/domain/model';
+import { importLimits } from './limits';
+
+export const sharpInputOptions = {
+  limitInputPixels: importLimits.maxPagePixels,
+  // Tolerate the minor warnings real scanners produce, but not a file cut short.
+  failOn: 'truncated',
+} as const satisfies SharpOptions;
+
+export interface PreparedPage {
+  pageNumber: number;
+  width: number;
+  height: number;
+  thumbnail: string;
+  levels: PyramidLevel[];
+}
+
+/** Where level 0 comes from: the original bytes when browsers can show them as they are, else an encoding. */
+export type Level0Source =
+  | { kind: 'copy'; path: string; ext: 'png' | 'jpg' | 'webp' }
+  | { kind: 'png-bytes'; bytes: Buffer }
+  | { kind: 'encode'; input: () => Sharp };
+
+/**
+ * Write one page's files into `pageDir` (absolute) and describe them with media paths under
+ * `mediaPrefix`: level 0 at full resolution, halved levels until the long side fits
+ * `pyramidTopSide` (so a fitted 10,000 × 14,000 scan never decodes at full size), and a thumbnail.
+ * Decoding each level from the one before also proves the whole file decodes.
+ */
+export async function writePagePyramid(opts: {
+  pageNumber: number;
+  width: number;
+  height: number;
+  level0: Level0Source;
+  pageDir: string;
+  mediaPrefix: string;
+}): Promise<PreparedPage> {
+  const { pageDir, mediaPrefix, width, height } = opts;
+  await mkdir(pageDir, { recursive: true });
+
+  let level0File: string;
+  switch (opts.level0.kind) {
+    case 'copy':
+      level0File = `level0.${opts.level0.ext}`;
+      await copyFile(opts.level0.path, join(pageDir, level0File));
+      break;
+    case 'png-bytes':
+      level0File = 'level0.png';
+      await writeFile(join(pageDir, level0File), opts.level0.bytes);
+      break;
+    case 'encode':
+      level0File = 'level0.png';
+      await opts.level0.input().png({ compressionLevel: 3 }).toFile(join(pageDir, level0File));
+      break;
+  }
+
+  const levels: PyramidLevel[] = [{ level: 0, scale: 1, width, height, path: `${mediaPrefix}/${level0File}` }];
+  let previous = join(pageDir, level0File);
+  let k = 1;
+  while (Math.max(levels[k - 1]!.width, levels[k - 1]!.height) > importLimits.pyramidTopSide) {
+    const scale = 1 / 2 ** k;
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const file = `level${k}.jpg`;
+    await sharp(previous, sharpInputOptions)
+      .resize(w, h, { fit: 'fill' })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 85 })
+      .toFile(join(pageDir, file));
+    levels.push({ level: k, scale, width: w, height: h, path: `${mediaPrefix}/${file}` });
+    previous = join(pageDir, file);
+    k++;
+  }
+
+  await sharp(previous, sharpInputOptions)
+    .resize(importLimits.thumbnailSide, importLimits.thumbnailSide, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .jpeg({ quality: 80 })
+    .toFile(join(pageDir, 'thumb.jpg'));
+
+  return { pageNumber: opts.pageNumber, width, height, thumbnail: `${mediaPrefix}/thumb.jpg`, levels };
+}

@@ -1,0 +1,35 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+/** The architecture's import rules are real: each of these must fail `npm run lint`. */
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function lintAs(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('architecture boundaries', () => {
+  it("fails when a core module imports 'electron'", async () => {
+    const messages = await lintAs('src/main/core/import/importer.ts', "import { app } from 'electron';\nexport const x = app;\n");
+    expect(messages.join('\n')).toContain('Only the Electron shell (src/main/electron) may import electron');
+  });
+
+  it('fails when a core module imports the shell', async () => {
+    expect(await lintAs('src/main/core/createCore.ts', "import { x } from '../electron/security';\nexport const y = x;\n")).not.toEqual([]);
+  });
+
+  it('lets the Electron shell import electron', async () => {
+    expect(await lintAs('src/main/electron/window.ts', "import { app } from 'electron';\nexport const x = app;\n")).toEqual([]);
+  });
+
+  it('keeps src/shared free of Node and Electron', async () => {
+    expect(await lintAs('src/shared/domain/model.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).not.toEqual([]);
+    expect(await lintAs('src/shared/domain/model.ts', "import { app } from 'electron';\nexport const x = app;\n")).not.toEqual([]);
+  });
+
+  it('stops the renderer from importing main-process code or Node', async () => {
+    expect(await lintAs('src/renderer/src/App.tsx', "import { createCore } from '../../main/core/createCore';\nexport const x = createCore;\n")).not.toEqual([]);
+    expect(await lintAs('src/renderer/src/App.tsx', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n")).not.toEqual([]);
+  });
+});
