@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { AppError } from '../../shared/contract/errors';
 import type { ImportJob } from '../../shared/domain/model';
 import { createCore, FOLIO_VERSION, type Core } from '../core/createCore';

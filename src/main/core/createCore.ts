@@ -58,6 +58,8 @@ export const databaseFile = (dataDir: string): string => join(dataDir, 'folio.db
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const clock = opts.clock ?? systemClock;
   const db = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding });
+  // Imports write through their own connection without a per-commit fsync (see OpenDatabaseOptions).
+  const bulkDb = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding, synchronous: 'NORMAL', skipMigrations: true });
   const sinks = new Set<EventSink>();
   const emit: EventSink = (event, payload) => {
     for (const sink of sinks) sink(event, payload);
@@ -69,9 +71,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const jobs = new JobsRepo(db);
   const settings = new SettingsService(opts.settingsStore, opts.secretStore, opts.env ?? process.env);
   const importer = new ImportService({
-    documents,
+    documents: new DocumentsRepo(bulkDb),
     projects,
-    jobs,
+    jobs: new JobsRepo(bulkDb),
     media,
     clock,
     emit,
@@ -148,6 +150,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       importer.cancelAll();
       await importer.idle();
       sinks.clear();
+      bulkDb.close();
       db.close();
     },
   };

@@ -12,6 +12,14 @@ export interface OpenDatabaseOptions {
   /** Stop at this schema version instead of the latest (migration tests). */
   targetVersion?: number;
   readonly?: boolean;
+  /**
+   * FULL (default): a commit is on disk when it returns — for annotations and the outbox.
+   * NORMAL: survives a process crash but not a power cut; for re-derivable bulk writes (imports),
+   * whose per-commit fsync would otherwise stall the event loop.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Skip migrations (a second connection to a database another one already migrated). */
+  skipMigrations?: boolean;
 }
 
 const corruptCodes = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_INDEX']);
@@ -60,10 +68,10 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Db {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     }
     db.pragma('foreign_keys = ON');
-    if (!opts.readonly) migrate(db, { file, ...(opts.targetVersion !== undefined ? { target: opts.targetVersion } : {}) });
+    if (!opts.readonly && !opts.skipMigrations) migrate(db, { file, ...(opts.targetVersion !== undefined ? { target: opts.targetVersion } : {}) });
     return db;
   } catch (err) {
     db?.close();

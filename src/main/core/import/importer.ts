@@ -22,7 +22,7 @@ export interface ImportDeps {
   media: MediaStore;
   clock: Clock;
   emit: EventSink;
-  /** Files processed at once; image work runs on libvips' threads, so this mostly overlaps I/O. */
+  /** Files processed at once (default: one per core); image work runs on libvips' threads. */
   concurrency?: number;
 }
 
@@ -167,7 +167,7 @@ export class ImportService {
           if (outcome.kind === 'imported') emit('documents.changed', { projectId: job.projectId });
         }
       };
-      const workers = Math.max(1, Math.min(this.deps.concurrency ?? Math.min(4, availableParallelism()), scan.files.length));
+      const workers = Math.max(1, Math.min(this.deps.concurrency ?? Math.max(1, Math.min(4, availableParallelism())), scan.files.length));
       await Promise.all(Array.from({ length: workers }, worker));
       job.state = signal.aborted ? 'cancelled' : 'completed';
     } catch (err) {

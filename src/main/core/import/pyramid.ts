@@ -1,8 +1,14 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp, { type Sharp, type SharpOptions, type Metadata } from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import type { PyramidLevel } from '../../../shared/domain/model';
 import { importLimits } from './limits';
+
+// One libvips thread per image: the import runs a few files at once, and on a 2-core laptop
+// libvips' default (a thread per core per image) starves the event loop of CPU.
+sharp.concurrency(1);
+// Imported files are read once; caching their handles only keeps files open.
+sharp.cache({ files: 0 });
 
 export const sharpInputOptions = {
   limitInputPixels: importLimits.maxPagePixels,

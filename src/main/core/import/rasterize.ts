@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import sharp, { type Sharp, type SharpOptions, type Metadata } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../../shared/contract/errors';
 import { checkPageSize, importLimits } from './limits';
 import { renderPdfPages } from './pdf';
