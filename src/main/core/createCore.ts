@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AppApi, EventSink } from '../../shared/contract/methods';
 import { AppError } from '../../shared/contract/errors';
 import { openDatabase, type Db } from './db/open';
+import { AnnotationsRepo } from './db/repos/annotations';
 import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
 import { ProjectsRepo } from './db/repos/projects';
@@ -41,6 +42,7 @@ export interface Core {
   media: MediaStore;
   projects: ProjectsRepo;
   documents: DocumentsRepo;
+  annotations: AnnotationsRepo;
   importer: ImportService;
   settings: SettingsService;
   /** Subscribe to every event the services emit (transports forward them). */
@@ -69,6 +71,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const projects = new ProjectsRepo(db);
   const documents = new DocumentsRepo(db);
   const jobs = new JobsRepo(db);
+  const annotations = new AnnotationsRepo(db);
+  /** Every version carries the installation's annotator identity. */
+  const annotator = () => {
+    const { id, name } = settings.annotator();
+    const who = { id, name: name ?? 'Unnamed annotator' };
+    annotations.ensureAnnotator(who.id, who.name, isoNow(clock));
+    return who;
+  };
   const settings = new SettingsService(opts.settingsStore, opts.secretStore, opts.env ?? process.env);
   const importer = new ImportService({
     documents: new DocumentsRepo(bulkDb),
@@ -109,6 +119,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, importer, clock }),
     'documents.list': async (req) => documents.list(req),
     'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
+    'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
+    'annotations.save': async (patch) => {
+      const result = annotations.save(patch, annotator().id, isoNow(clock));
+      emit('documents.changed', { projectId: patch.projectId });
+      return result;
+    },
+    'annotations.verify': async ({ projectId, documentId }) => {
+      const result = annotations.verify(projectId, documentId, annotator(), isoNow(clock));
+      if (result.result === 'verified') {
+        emit('documents.changed', { projectId });
+        emit('projects.changed', { projectId });
+      }
+      return result;
+    },
     'import.start': async ({ projectId, paths }) => ({ jobId: importer.start(projectId, paths) }),
     'import.get': async ({ jobId }) => importer.get(jobId),
     'import.cancel': async ({ jobId }) => ({ cancelled: importer.cancel(jobId) }),
@@ -140,6 +164,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     media,
     projects,
     documents,
+    annotations,
     importer,
     settings,
     subscribe(sink) {

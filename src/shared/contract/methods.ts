@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import {
+  annotationStateSchema,
+  boxSchema,
   documentDetailSchema,
   documentStatusSchema,
   documentSummarySchema,
   hexColor,
   importJobSchema,
   labelHotkey,
+  qaPairSchema,
+  verifyResultSchema,
   projectSchema,
   projectSummarySchema,
   secretNameSchema,
@@ -95,6 +99,35 @@ export const methods = {
   'documents.get': {
     request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
     response: documentDetailSchema,
+  },
+  'annotations.get': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
+    response: annotationStateSchema,
+  },
+  'annotations.save': {
+    request: z
+      .object({
+        projectId: z.string().min(1),
+        documentId: z.string().min(1),
+        baseRevision: z.number().int().nonnegative(),
+        upsertBoxes: z.array(boxSchema).max(50_000).optional(),
+        deleteBoxIds: z.array(z.string()).max(50_000).optional(),
+        upsertQa: z.array(qaPairSchema).max(5_000).optional(),
+        deleteQaIds: z.array(z.string()).max(5_000).optional(),
+        predictionStatus: z.array(z.object({ id: z.string(), status: z.enum(['pending', 'accepted', 'rejected']) }).strict()).max(50_000).optional(),
+      })
+      .strict(),
+    response: z.object({
+      annotationId: z.string(),
+      version: z.number().int().positive(),
+      status: z.literal('draft'),
+      revision: z.number().int().positive(),
+      documentStatus: documentStatusSchema,
+    }),
+  },
+  'annotations.verify': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
+    response: verifyResultSchema,
   },
   'import.start': {
     request: z.object({ projectId: z.string().min(1), paths: z.array(z.string().min(1)).min(1, 'choose at least one file or folder').max(10_000) }).strict(),

@@ -146,3 +146,84 @@ export const settingsViewSchema = z.object({
   secretsStorage: z.string(),
 });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
+
+/** A labelled box on one page, in original image pixels. Its id survives new versions. */
+export const boxSchema = z.object({
+  id: z.string().min(1).max(64),
+  pageId: z.string().min(1),
+  label: z.string().nullable(),
+  x: z.number().finite(),
+  y: z.number().finite(),
+  w: z.number().finite().nonnegative(),
+  h: z.number().finite().nonnegative(),
+  transcription: z.string().max(20_000),
+  locked: z.boolean(),
+  hidden: z.boolean(),
+  /** The model prediction this box was accepted from, kept when the box is edited. */
+  originPredictionId: z.string().nullable(),
+});
+export type Box = z.infer<typeof boxSchema>;
+
+export const qaSources = ['template', 'model', 'annotator'] as const;
+export const qaPairSchema = z.object({
+  id: z.string().min(1).max(64),
+  question: z.string().max(2_000),
+  answer: z.string().max(20_000),
+  unanswerable: z.boolean(),
+  source: z.enum(qaSources),
+  templateId: z.string().nullable(),
+  originPredictionId: z.string().nullable(),
+  evidenceBoxIds: z.array(z.string()).max(1_000),
+});
+export type QaPair = z.infer<typeof qaPairSchema>;
+
+export const predictionSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['box', 'qa']),
+  pageId: z.string().nullable(),
+  model: z.string(),
+  label: z.string().nullable(),
+  x: z.number().nullable(),
+  y: z.number().nullable(),
+  w: z.number().nullable(),
+  h: z.number().nullable(),
+  transcription: z.string().nullable(),
+  question: z.string().nullable(),
+  answer: z.string().nullable(),
+  evidence: z.array(z.string()),
+  confidence: z.number().min(0).max(1),
+  status: z.enum(['pending', 'accepted', 'rejected']),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+export const annotationStatusSchema = z.enum(['draft', 'verified']);
+
+/** One annotator's current work on one document: the newest version, draft or verified. */
+export const annotationStateSchema = z.object({
+  projectId: z.string(),
+  documentId: z.string(),
+  annotator: z.object({ id: z.string(), name: z.string() }),
+  /** Null until the first save creates the first draft. */
+  annotationId: z.string().nullable(),
+  version: z.number().int().nonnegative(),
+  status: annotationStatusSchema,
+  revision: z.number().int().nonnegative(),
+  boxes: z.array(boxSchema),
+  qa: z.array(qaPairSchema),
+  predictions: z.array(predictionSchema),
+  updatedAt: z.string().nullable(),
+  verifiedAt: z.string().nullable(),
+});
+export type AnnotationState = z.infer<typeof annotationStateSchema>;
+
+export const verifyProblemSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('unlabelled_box'), boxId: z.string(), message: z.string() }),
+  z.object({ kind: z.literal('unanswered_question'), qaId: z.string(), message: z.string() }),
+]);
+export type VerifyProblem = z.infer<typeof verifyProblemSchema>;
+
+export const verifyResultSchema = z.discriminatedUnion('result', [
+  z.object({ result: z.literal('verified'), annotationId: z.string(), version: z.number().int().positive(), verifiedAt: z.string() }),
+  z.object({ result: z.literal('refused'), problems: z.array(verifyProblemSchema).min(1) }),
+]);
+export type VerifyResult = z.infer<typeof verifyResultSchema>;

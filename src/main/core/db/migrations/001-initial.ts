@@ -92,6 +92,8 @@ export const migration001: Migration = {
         created_at   TEXT NOT NULL,
         updated_at   TEXT NOT NULL,
         verified_at  TEXT,
+        -- Bumped by every autosave; a save names the revision it started from.
+        revision     INTEGER NOT NULL DEFAULT 0,
         UNIQUE (project_id, document_id, annotator_id, kind, version)
       ) STRICT;
       CREATE INDEX annotations_document ON annotations(project_id, document_id);
@@ -115,38 +117,44 @@ export const migration001: Migration = {
       ) STRICT;
       CREATE INDEX predictions_document ON predictions(project_id, document_id);
 
+      -- A box keeps its id across an annotation's versions (a new draft copies its parent), so
+      -- versions can be compared box by box and evidence links survive.
       CREATE TABLE boxes (
-        id            TEXT PRIMARY KEY,
         annotation_id TEXT NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+        id            TEXT NOT NULL,
         page_id       TEXT NOT NULL REFERENCES pages(id),
         label         TEXT,
         x REAL NOT NULL, y REAL NOT NULL,
         w REAL NOT NULL CHECK (w >= 0), h REAL NOT NULL CHECK (h >= 0),
         transcription TEXT NOT NULL DEFAULT '',
-        locked        INTEGER NOT NULL DEFAULT 0,
-        hidden        INTEGER NOT NULL DEFAULT 0,
+        locked        INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),
+        hidden        INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
         origin_prediction_id TEXT REFERENCES predictions(id),
-        position      INTEGER NOT NULL
-      ) STRICT;
-      CREATE INDEX boxes_annotation ON boxes(annotation_id, position);
+        position      INTEGER NOT NULL,
+        PRIMARY KEY (annotation_id, id)
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE qa_pairs (
-        id            TEXT PRIMARY KEY,
         annotation_id TEXT NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+        id            TEXT NOT NULL,
         question      TEXT NOT NULL,
         answer        TEXT NOT NULL DEFAULT '',
         unanswerable  INTEGER NOT NULL DEFAULT 0 CHECK (unanswerable IN (0, 1)),
         source        TEXT NOT NULL CHECK (source IN ('template', 'model', 'annotator')),
         template_id   TEXT REFERENCES question_templates(id) ON DELETE SET NULL,
         origin_prediction_id TEXT REFERENCES predictions(id),
-        position      INTEGER NOT NULL
-      ) STRICT;
-      CREATE INDEX qa_pairs_annotation ON qa_pairs(annotation_id, position);
+        position      INTEGER NOT NULL,
+        PRIMARY KEY (annotation_id, id)
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE qa_evidence (
-        qa_id   TEXT NOT NULL REFERENCES qa_pairs(id) ON DELETE CASCADE,
-        box_id  TEXT NOT NULL REFERENCES boxes(id) ON DELETE CASCADE,
-        PRIMARY KEY (qa_id, box_id)
+        annotation_id TEXT NOT NULL,
+        qa_id   TEXT NOT NULL,
+        box_id  TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (annotation_id, qa_id, box_id),
+        FOREIGN KEY (annotation_id, qa_id) REFERENCES qa_pairs(annotation_id, id) ON DELETE CASCADE,
+        FOREIGN KEY (annotation_id, box_id) REFERENCES boxes(annotation_id, id) ON DELETE CASCADE
       ) STRICT, WITHOUT ROWID;
 
       -- Background work the user can see (imports, pre-annotation runs, sync builds, evaluations).
@@ -222,6 +230,12 @@ export const migration001: Migration = {
       BEGIN SELECT RAISE(ABORT, 'verified annotation versions are immutable'); END;
       CREATE TRIGGER qa_of_verified_immutable_i BEFORE INSERT ON qa_pairs
       WHEN (SELECT status FROM annotations WHERE id = NEW.annotation_id) = 'verified'
+      BEGIN SELECT RAISE(ABORT, 'verified annotation versions are immutable'); END;
+      CREATE TRIGGER evidence_of_verified_immutable_i BEFORE INSERT ON qa_evidence
+      WHEN (SELECT status FROM annotations WHERE id = NEW.annotation_id) = 'verified'
+      BEGIN SELECT RAISE(ABORT, 'verified annotation versions are immutable'); END;
+      CREATE TRIGGER evidence_of_verified_immutable_d BEFORE DELETE ON qa_evidence
+      WHEN (SELECT status FROM annotations WHERE id = OLD.annotation_id) = 'verified'
       BEGIN SELECT RAISE(ABORT, 'verified annotation versions are immutable'); END;
     `);
   },

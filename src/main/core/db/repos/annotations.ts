@@ -1,0 +1,366 @@
+import { AppError } from '../../../../shared/contract/errors';
+import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
+import { newId } from '../../util/ids';
+import type { Db } from '../open';
+
+export interface AnnotationPatch {
+  projectId: string;
+  documentId: string;
+  /** The revision the client's state was based on; a mismatch means someone else saved since. */
+  baseRevision: number;
+  upsertBoxes?: Box[] | undefined;
+  deleteBoxIds?: string[] | undefined;
+  upsertQa?: QaPair[] | undefined;
+  deleteQaIds?: string[] | undefined;
+  predictionStatus?: { id: string; status: Prediction['status'] }[] | undefined;
+}
+
+export interface SaveResult {
+  annotationId: string;
+  version: number;
+  status: 'draft';
+  revision: number;
+  documentStatus: DocumentStatus;
+}
+
+interface AnnotationRow {
+  id: string;
+  version: number;
+  status: 'draft' | 'verified';
+  revision: number;
+  updated_at: string;
+  verified_at: string | null;
+}
+
+interface BoxRow {
+  id: string;
+  page_id: string;
+  label: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  transcription: string;
+  locked: number;
+  hidden: number;
+  origin_prediction_id: string | null;
+}
+
+interface QaRow {
+  id: string;
+  question: string;
+  answer: string;
+  unanswerable: number;
+  source: QaPair['source'];
+  template_id: string | null;
+  origin_prediction_id: string | null;
+}
+
+/** A template question's pair has a fixed id, so it is the same pair before and after its first save. */
+export const templateQaId = (templateId: string): string => `tpl:${templateId}`;
+
+/**
+ * One annotator's versions of one document. Drafts change in place (autosave); verifying freezes
+ * the draft into an immutable version and enqueues it in the outbox in the same transaction;
+ * editing a verified document starts a new draft that copies it.
+ */
+export class AnnotationsRepo {
+  constructor(private readonly db: Db) {}
+
+  ensureAnnotator(id: string, name: string, now: string): void {
+    this.db
+      .prepare('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name')
+      .run(id, name, now);
+  }
+
+  private current(projectId: string, documentId: string, annotatorId: string): AnnotationRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT id, version, status, revision, updated_at, verified_at FROM annotations
+         WHERE project_id = ? AND document_id = ? AND annotator_id = ? AND kind = 'annotation'
+         ORDER BY version DESC LIMIT 1`,
+      )
+      .get(projectId, documentId, annotatorId) as AnnotationRow | undefined;
+  }
+
+  private assertDocument(projectId: string, documentId: string): void {
+    if (!this.db.prepare('SELECT 1 FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId)) {
+      throw new AppError('not_found', `Document ${documentId} is not in this project`);
+    }
+  }
+
+  private boxes(annotationId: string): Box[] {
+    return (this.db.prepare('SELECT * FROM boxes WHERE annotation_id = ? ORDER BY position').all(annotationId) as BoxRow[]).map((b) => ({
+      id: b.id,
+      pageId: b.page_id,
+      label: b.label,
+      x: b.x,
+      y: b.y,
+      w: b.w,
+      h: b.h,
+      transcription: b.transcription,
+      locked: b.locked === 1,
+      hidden: b.hidden === 1,
+      originPredictionId: b.origin_prediction_id,
+    }));
+  }
+
+  private qaPairs(annotationId: string): QaPair[] {
+    const evidence = new Map<string, string[]>();
+    for (const row of this.db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').all(annotationId) as { qa_id: string; box_id: string }[]) {
+      const list = evidence.get(row.qa_id) ?? [];
+      list.push(row.box_id);
+      evidence.set(row.qa_id, list);
+    }
+    return (this.db.prepare('SELECT * FROM qa_pairs WHERE annotation_id = ? ORDER BY position').all(annotationId) as QaRow[]).map((q) => ({
+      id: q.id,
+      question: q.question,
+      answer: q.answer,
+      unanswerable: q.unanswerable === 1,
+      source: q.source,
+      templateId: q.template_id,
+      originPredictionId: q.origin_prediction_id,
+      evidenceBoxIds: evidence.get(q.id) ?? [],
+    }));
+  }
+
+  predictions(projectId: string, documentId: string): Prediction[] {
+    return (
+      this.db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id').all(projectId, documentId) as {
+        id: string;
+        kind: 'box' | 'qa';
+        page_id: string | null;
+        model: string;
+        label: string | null;
+        x: number | null;
+        y: number | null;
+        w: number | null;
+        h: number | null;
+        transcription: string | null;
+        question: string | null;
+        answer: string | null;
+        evidence: string | null;
+        confidence: number;
+        status: Prediction['status'];
+      }[]
+    ).map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      pageId: p.page_id,
+      model: p.model,
+      label: p.label,
+      x: p.x,
+      y: p.y,
+      w: p.w,
+      h: p.h,
+      transcription: p.transcription,
+      question: p.question,
+      answer: p.answer,
+      evidence: p.evidence ? (JSON.parse(p.evidence) as string[]) : [],
+      confidence: p.confidence,
+      status: p.status,
+    }));
+  }
+
+  private templates(projectId: string): { id: string; text: string; required: boolean }[] {
+    return (this.db.prepare('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
+      id: string;
+      text: string;
+      required: number;
+    }[]).map((t) => ({ id: t.id, text: t.text, required: t.required === 1 }));
+  }
+
+  /** QA pairs as the annotator sees them: template questions first (empty until answered), then the rest. */
+  private withTemplateQuestions(projectId: string, saved: QaPair[]): QaPair[] {
+    const byId = new Map(saved.map((q) => [q.id, q]));
+    const fromTemplates = this.templates(projectId).map(
+      (t): QaPair =>
+        byId.get(templateQaId(t.id)) ?? {
+          id: templateQaId(t.id),
+          question: t.text,
+          answer: '',
+          unanswerable: false,
+          source: 'template',
+          templateId: t.id,
+          originPredictionId: null,
+          evidenceBoxIds: [],
+        },
+    );
+    const templateIds = new Set(fromTemplates.map((q) => q.id));
+    return [...fromTemplates, ...saved.filter((q) => !templateIds.has(q.id))];
+  }
+
+  get(projectId: string, documentId: string, annotator: { id: string; name: string }): AnnotationState {
+    this.assertDocument(projectId, documentId);
+    const row = this.current(projectId, documentId, annotator.id);
+    return {
+      projectId,
+      documentId,
+      annotator,
+      annotationId: row?.id ?? null,
+      version: row?.version ?? 0,
+      status: row?.status ?? 'draft',
+      revision: row?.revision ?? 0,
+      boxes: row ? this.boxes(row.id) : [],
+      qa: this.withTemplateQuestions(projectId, row ? this.qaPairs(row.id) : []),
+      predictions: this.predictions(projectId, documentId),
+      updatedAt: row?.updated_at ?? null,
+      verifiedAt: row?.verified_at ?? null,
+    };
+  }
+
+  /** The draft to write into: the current one, or a new version copying the verified one (or empty). */
+  private draftFor(projectId: string, documentId: string, annotatorId: string, baseRevision: number, now: string): AnnotationRow {
+    const row = this.current(projectId, documentId, annotatorId);
+    if ((row?.revision ?? 0) !== baseRevision) {
+      throw new AppError(
+        'conflict',
+        `This document was saved elsewhere since you opened it (revision ${row?.revision ?? 0}, yours ${baseRevision}). Reload it to see the newest work.`,
+        { details: { revision: row?.revision ?? 0 } },
+      );
+    }
+    if (row && row.status === 'draft') return row;
+    const id = newId();
+    const version = (row?.version ?? 0) + 1;
+    this.db
+      .prepare(
+        `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at, revision)
+         VALUES (?, ?, ?, ?, ?, 'draft', 'annotation', ?, ?, ?, ?)`,
+      )
+      .run(id, projectId, documentId, annotatorId, version, row?.id ?? null, now, now, baseRevision);
+    if (row) {
+      this.db.prepare('INSERT INTO boxes SELECT ?, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position FROM boxes WHERE annotation_id = ?').run(id, row.id);
+      this.db.prepare('INSERT INTO qa_pairs SELECT ?, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position FROM qa_pairs WHERE annotation_id = ?').run(id, row.id);
+      this.db.prepare('INSERT INTO qa_evidence SELECT ?, qa_id, box_id, position FROM qa_evidence WHERE annotation_id = ?').run(id, row.id);
+    }
+    return { id, version, status: 'draft', revision: baseRevision, updated_at: now, verified_at: null };
+  }
+
+  /** Apply an autosave patch in one transaction. */
+  save(patch: AnnotationPatch, annotatorId: string, now: string): SaveResult {
+    return this.db.transaction((): SaveResult => {
+      this.assertDocument(patch.projectId, patch.documentId);
+      const draft = this.draftFor(patch.projectId, patch.documentId, annotatorId, patch.baseRevision, now);
+      const pages = new Set((this.db.prepare('SELECT id FROM pages WHERE document_id = ?').all(patch.documentId) as { id: string }[]).map((r) => r.id));
+      const labels = new Set((this.db.prepare('SELECT name FROM labels WHERE project_id = ?').all(patch.projectId) as { name: string }[]).map((r) => r.name));
+
+      const deleteBox = this.db.prepare('DELETE FROM boxes WHERE annotation_id = ? AND id = ?');
+      for (const id of patch.deleteBoxIds ?? []) deleteBox.run(draft.id, id);
+      let nextBoxPosition = (this.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM boxes WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
+      const upsertBox = this.db.prepare(
+        `INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position)
+         VALUES (@annotationId, @id, @pageId, @label, @x, @y, @w, @h, @transcription, @locked, @hidden, @origin, @position)
+         ON CONFLICT (annotation_id, id) DO UPDATE SET page_id = excluded.page_id, label = excluded.label, x = excluded.x, y = excluded.y,
+           w = excluded.w, h = excluded.h, transcription = excluded.transcription, locked = excluded.locked, hidden = excluded.hidden,
+           origin_prediction_id = excluded.origin_prediction_id`,
+      );
+      for (const [i, box] of (patch.upsertBoxes ?? []).entries()) {
+        if (!pages.has(box.pageId)) throw new AppError('invalid_request', `upsertBoxes[${i}].pageId: page ${box.pageId} is not a page of this document`);
+        if (box.label !== null && !labels.has(box.label)) {
+          throw new AppError('invalid_request', `upsertBoxes[${i}].label: "${box.label}" is not in this project's label set`);
+        }
+        upsertBox.run({
+          annotationId: draft.id,
+          id: box.id,
+          pageId: box.pageId,
+          label: box.label,
+          x: box.x,
+          y: box.y,
+          w: box.w,
+          h: box.h,
+          transcription: box.transcription,
+          locked: box.locked ? 1 : 0,
+          hidden: box.hidden ? 1 : 0,
+          origin: box.originPredictionId,
+          position: nextBoxPosition++,
+        });
+      }
+
+      const deleteQa = this.db.prepare('DELETE FROM qa_pairs WHERE annotation_id = ? AND id = ?');
+      for (const id of patch.deleteQaIds ?? []) deleteQa.run(draft.id, id);
+      let nextQaPosition = (this.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM qa_pairs WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
+      const upsertQa = this.db.prepare(
+        `INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position)
+         VALUES (@annotationId, @id, @question, @answer, @unanswerable, @source, @templateId, @origin, @position)
+         ON CONFLICT (annotation_id, id) DO UPDATE SET question = excluded.question, answer = excluded.answer,
+           unanswerable = excluded.unanswerable, source = excluded.source, template_id = excluded.template_id,
+           origin_prediction_id = excluded.origin_prediction_id`,
+      );
+      const clearEvidence = this.db.prepare('DELETE FROM qa_evidence WHERE annotation_id = ? AND qa_id = ?');
+      const addEvidence = this.db.prepare('INSERT OR IGNORE INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
+      const boxExists = this.db.prepare('SELECT 1 FROM boxes WHERE annotation_id = ? AND id = ?');
+      for (const [i, qa] of (patch.upsertQa ?? []).entries()) {
+        upsertQa.run({
+          annotationId: draft.id,
+          id: qa.id,
+          question: qa.question,
+          answer: qa.answer,
+          unanswerable: qa.unanswerable ? 1 : 0,
+          source: qa.source,
+          templateId: qa.templateId,
+          origin: qa.originPredictionId,
+          position: nextQaPosition++,
+        });
+        clearEvidence.run(draft.id, qa.id);
+        qa.evidenceBoxIds.forEach((boxId, position) => {
+          if (!boxExists.get(draft.id, boxId)) throw new AppError('invalid_request', `upsertQa[${i}].evidenceBoxIds: box ${boxId} does not exist in this annotation`);
+          addEvidence.run(draft.id, qa.id, boxId, position);
+        });
+      }
+
+      const setPrediction = this.db.prepare('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
+      for (const p of patch.predictionStatus ?? []) setPrediction.run(p.status, p.id, patch.projectId, patch.documentId);
+
+      const revision = draft.revision + 1;
+      this.db.prepare('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
+      this.db.prepare("UPDATE project_documents SET status = 'in_progress' WHERE project_id = ? AND document_id = ?").run(patch.projectId, patch.documentId);
+      return { annotationId: draft.id, version: draft.version, status: 'draft', revision, documentStatus: 'in_progress' };
+    })();
+  }
+
+  /** What stops a draft from being verified: unlabelled boxes, questions with neither answer nor "unanswerable". */
+  problems(state: AnnotationState): VerifyProblem[] {
+    const optional = new Set(this.templates(state.projectId).filter((t) => !t.required).map((t) => templateQaId(t.id)));
+    const problems: VerifyProblem[] = [];
+    state.boxes.forEach((b, i) => {
+      if (!b.label) problems.push({ kind: 'unlabelled_box', boxId: b.id, message: `Box ${i + 1}${b.transcription ? ` ("${b.transcription.slice(0, 40)}")` : ''} has no label` });
+    });
+    for (const q of state.qa) {
+      if (!q.unanswerable && q.answer.trim() === '' && !optional.has(q.id)) {
+        problems.push({ kind: 'unanswered_question', qaId: q.id, message: `"${q.question}" has no answer and is not marked unanswerable` });
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Freeze the current draft as an immutable verified version and put it in the outbox — one
+   * transaction on the synchronous=FULL connection, so once this returns the version survives a
+   * crash and will be synced.
+   */
+  verify(projectId: string, documentId: string, annotator: { id: string; name: string }, now: string): VerifyResult {
+    return this.db.transaction((): VerifyResult => {
+      const state = this.get(projectId, documentId, annotator);
+      if (state.status === 'verified' && state.annotationId) {
+        return { result: 'verified', annotationId: state.annotationId, version: state.version, verifiedAt: state.verifiedAt ?? now };
+      }
+      const problems = this.problems(state);
+      if (problems.length) return { result: 'refused', problems };
+      // The version holds every template question that was answered or marked unanswerable.
+      const unsavedTemplates = state.qa.filter((q) => q.source === 'template' && (q.unanswerable || q.answer.trim() !== ''));
+      const saved = this.save({ projectId, documentId, baseRevision: state.revision, upsertQa: unsavedTemplates }, annotator.id, now);
+      this.db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, saved.annotationId);
+      this.db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
+      this.db
+        .prepare(
+          `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
+           VALUES (?, 'annotation_version', ?, ?, 'pending', 0, ?, ?, ?)`,
+        )
+        .run(newId(), saved.annotationId, JSON.stringify({ projectId, documentId, annotationId: saved.annotationId, annotatorId: annotator.id, version: saved.version }), now, now, now);
+      this.db
+        .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
+        .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
+      return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
+    })();
+  }
+}
