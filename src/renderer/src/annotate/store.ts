@@ -1,0 +1,519 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppApi } from '../../../shared/contract/methods';
+import type { AnnotationState, Box, Prediction, QaPair, VerifyProblem } from '../../../shared/domain/model';
+import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
+import { clampRect } from './geometry';
+
+/**
+ * The annotation being edited: boxes, QA pairs and prediction decisions for one document, with
+ * undo/redo and autosave. Every edit goes through `commit(change)`; autosave sends what changed
+ * within AUTOSAVE_DELAY_MS of the first unsaved edit (and at most MAX_UNSAVED_MS after it), one
+ * request at a time, so drawing never waits for the disk.
+ */
+
+export const AUTOSAVE_DELAY_MS = 150;
+export const MAX_UNSAVED_MS = 400;
+const COALESCE_WINDOW_MS = 2_000;
+
+export type SaveState = 'saved' | 'pending' | 'saving' | 'error' | 'conflict';
+
+interface HistoryEntry {
+  change: Change;
+  coalesceKey: string | null;
+  at: number;
+}
+
+export interface AnnotationData {
+  projectId: string;
+  documentId: string;
+  annotationId: string | null;
+  version: number;
+  status: 'draft' | 'verified';
+  revision: number;
+  boxes: Record<string, Box>;
+  /** Box ids in drawing order. */
+  order: string[];
+  qa: QaPair[];
+  predictions: Prediction[];
+}
+
+export interface AnnotationStore extends AnnotationData {
+  loaded: boolean;
+  selection: ReadonlySet<string>;
+  activeQaId: string | null;
+  problems: VerifyProblem[];
+  saveState: SaveState;
+  saveError: string | null;
+  canUndo: boolean;
+  canRedo: boolean;
+
+  load(projectId: string, documentId: string): Promise<void>;
+  commit(change: Change, opts?: { coalesceKey?: string }): void;
+  undo(): void;
+  redo(): void;
+  /** Send unsaved edits now (before verify, leaving the document, closing). */
+  flush(): Promise<void>;
+
+  select(ids: string[], mode?: 'replace' | 'add' | 'toggle'): void;
+  setActiveQa(id: string | null): void;
+
+  addBoxes(boxes: Box[]): void;
+  updateBoxes(updates: { id: string; patch: Partial<Omit<Box, 'id'>> }[], opts?: { coalesceKey?: string }): void;
+  deleteBoxes(ids: string[]): void;
+  duplicateBoxes(ids: string[], offset: number, page: PageSize): string[];
+  copyBoxes(ids: string[]): number;
+  pasteBoxes(page: PageSize & { pageId: string }): string[];
+
+  addQuestion(question: string): string;
+  updateQa(id: string, patch: Partial<Omit<QaPair, 'id'>>, opts?: { coalesceKey?: string }): void;
+  deleteQa(id: string): void;
+  toggleEvidence(qaId: string, boxId: string): void;
+
+  acceptPredictions(ids: string[]): void;
+  rejectPredictions(ids: string[]): void;
+
+  verify(): Promise<{ verified: boolean; problems: VerifyProblem[] }>;
+}
+
+export interface PageSize {
+  width: number;
+  height: number;
+}
+
+/** Copied boxes live outside any one document, so they can be pasted onto another page or document. */
+let clipboard: Box[] = [];
+
+const newId = (): string => crypto.randomUUID();
+
+function toData(state: AnnotationState): AnnotationData {
+  const boxes: Record<string, Box> = {};
+  for (const b of state.boxes) boxes[b.id] = b;
+  return {
+    projectId: state.projectId,
+    documentId: state.documentId,
+    annotationId: state.annotationId,
+    version: state.version,
+    status: state.status,
+    revision: state.revision,
+    boxes,
+    order: state.boxes.map((b) => b.id),
+    qa: state.qa,
+    predictions: state.predictions,
+  };
+}
+
+export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
+  let undoStack: HistoryEntry[] = [];
+  let redoStack: HistoryEntry[] = [];
+  const dirtyBoxes = new Set<string>();
+  const dirtyQa = new Set<string>();
+  const dirtyPredictions = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let firstUnsavedAt: number | null = null;
+  let inFlight: Promise<void> | null = null;
+  let retryDelay = 500;
+
+  const store = createStore<AnnotationStore>()((set, get) => {
+    /** Apply one side of a change to the data (no history, no dirty marks). */
+    const apply = (change: Change) => {
+      const s = get();
+      let boxes = s.boxes;
+      let order = s.order;
+      if (change.boxes.length) {
+        boxes = { ...boxes };
+        let removed: Set<string> | null = null;
+        const added: string[] = [];
+        for (const c of change.boxes) {
+          if (c.after) {
+            if (!(c.id in boxes)) added.push(c.id);
+            boxes[c.id] = c.after;
+          } else if (c.id in boxes) {
+            delete boxes[c.id];
+            (removed ??= new Set()).add(c.id);
+          }
+        }
+        if (removed || added.length) order = [...(removed ? order.filter((id) => !removed.has(id)) : order), ...added];
+      }
+      let qa = s.qa;
+      if (change.qa.length) {
+        qa = [...qa];
+        for (const c of change.qa) {
+          const at = qa.findIndex((q) => q.id === c.id);
+          if (c.after) {
+            if (at >= 0) qa[at] = c.after;
+            else qa.push(c.after);
+          } else if (at >= 0) {
+            qa.splice(at, 1);
+          }
+        }
+      }
+      let predictions = s.predictions;
+      if (change.predictions.length) {
+        const status = new Map(change.predictions.map((c) => [c.id, c.after]));
+        predictions = predictions.map((p) => (status.has(p.id) ? { ...p, status: status.get(p.id)! } : p));
+      }
+      const selection = s.selection.size ? new Set([...s.selection].filter((id) => id in boxes)) : s.selection;
+      // Problems refer to boxes and questions: once anything changes they are re-checked on verify.
+      set({ boxes, order, qa, predictions, selection, problems: s.problems.length ? [] : s.problems });
+    };
+
+    const markDirty = (change: Change) => {
+      for (const c of change.boxes) dirtyBoxes.add(c.id);
+      for (const c of change.qa) dirtyQa.add(c.id);
+      for (const c of change.predictions) dirtyPredictions.add(c.id);
+      schedule();
+    };
+
+    const schedule = () => {
+      if (timer) clearTimeout(timer);
+      const now = Date.now();
+      firstUnsavedAt ??= now;
+      const wait = Math.max(0, Math.min(AUTOSAVE_DELAY_MS, firstUnsavedAt + MAX_UNSAVED_MS - now));
+      if (get().saveState !== 'conflict') set({ saveState: 'pending' });
+      timer = setTimeout(() => void flush(), wait);
+    };
+
+    const flush = async (): Promise<void> => {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      if (inFlight) {
+        await inFlight;
+        if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) return flush();
+        return;
+      }
+      if (!dirtyBoxes.size && !dirtyQa.size && !dirtyPredictions.size) return;
+      if (get().saveState === 'conflict') return;
+      const s = get();
+      const boxIds = [...dirtyBoxes];
+      const qaIds = [...dirtyQa];
+      const predictionIds = [...dirtyPredictions];
+      dirtyBoxes.clear();
+      dirtyQa.clear();
+      dirtyPredictions.clear();
+      firstUnsavedAt = null;
+      const qaById = new Map(s.qa.map((q) => [q.id, q]));
+      // Boxes first in the request: evidence links in QA pairs may point at boxes created in it.
+      const request = {
+        projectId: s.projectId,
+        documentId: s.documentId,
+        baseRevision: s.revision,
+        upsertBoxes: boxIds.filter((id) => id in s.boxes).map((id) => s.boxes[id]!),
+        deleteBoxIds: boxIds.filter((id) => !(id in s.boxes)),
+        upsertQa: qaIds.filter((id) => qaById.has(id)).map((id) => qaById.get(id)!),
+        deleteQaIds: qaIds.filter((id) => !qaById.has(id)),
+        predictionStatus: predictionIds.flatMap((id) => {
+          const p = s.predictions.find((x) => x.id === id);
+          return p ? [{ id, status: p.status }] : [];
+        }),
+      };
+      set({ saveState: 'saving' });
+      inFlight = api['annotations.save'](request).then(
+        (result) => {
+          retryDelay = 500;
+          set({
+            revision: result.revision,
+            version: result.version,
+            annotationId: result.annotationId,
+            status: 'draft',
+            saveState: dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size ? 'pending' : 'saved',
+            saveError: null,
+          });
+        },
+        (err: { code?: string; message?: string; retryable?: boolean }) => {
+          // Nothing is lost: the ids go back into the dirty sets and are sent again.
+          for (const id of boxIds) dirtyBoxes.add(id);
+          for (const id of qaIds) dirtyQa.add(id);
+          for (const id of predictionIds) dirtyPredictions.add(id);
+          if (err.code === 'conflict') {
+            set({ saveState: 'conflict', saveError: err.message ?? 'This document was changed elsewhere.' });
+            return;
+          }
+          set({ saveState: 'error', saveError: err.message ?? String(err) });
+          firstUnsavedAt = Date.now();
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => void flush(), retryDelay);
+          retryDelay = Math.min(retryDelay * 2, 10_000);
+        },
+      );
+      try {
+        await inFlight;
+      } finally {
+        inFlight = null;
+      }
+      if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) {
+        if (get().saveState === 'pending') schedule();
+      }
+    };
+
+    const historyFlags = () => ({ canUndo: undoStack.length > 0, canRedo: redoStack.length > 0 });
+
+    const commit = (raw: Change, opts: { coalesceKey?: string } = {}) => {
+      const change = prune(raw);
+      if (isEmpty(change)) return;
+      apply({ boxes: change.boxes, qa: change.qa, predictions: change.predictions });
+      const last = undoStack.at(-1);
+      const now = Date.now();
+      if (opts.coalesceKey && last && last.coalesceKey === opts.coalesceKey && now - last.at < COALESCE_WINDOW_MS) {
+        // Typing into one field is one undo step: keep the first "before", take the newest "after".
+        const merged: Change = {
+          boxes: mergeEntries(last.change.boxes, change.boxes),
+          qa: mergeEntries(last.change.qa, change.qa),
+          predictions: mergeEntries(last.change.predictions, change.predictions),
+        };
+        undoStack[undoStack.length - 1] = { change: merged, coalesceKey: opts.coalesceKey, at: now };
+      } else {
+        undoStack.push({ change, coalesceKey: opts.coalesceKey ?? null, at: now });
+        if (undoStack.length > 500) undoStack = undoStack.slice(-500);
+      }
+      redoStack = [];
+      set(historyFlags());
+      markDirty(change);
+    };
+
+    const boxChange = (before: Box | null, after: Box | null): Change['boxes'][number] => ({ id: (after ?? before)!.id, before, after });
+
+    return {
+      projectId: '',
+      documentId: '',
+      annotationId: null,
+      version: 0,
+      status: 'draft',
+      revision: 0,
+      boxes: {},
+      order: [],
+      qa: [],
+      predictions: [],
+      loaded: false,
+      selection: new Set(),
+      activeQaId: null,
+      problems: [],
+      saveState: 'saved',
+      saveError: null,
+      canUndo: false,
+      canRedo: false,
+
+      async load(projectId, documentId) {
+        await flush();
+        const state = await api['annotations.get']({ projectId, documentId });
+        undoStack = [];
+        redoStack = [];
+        dirtyBoxes.clear();
+        dirtyQa.clear();
+        dirtyPredictions.clear();
+        firstUnsavedAt = null;
+        set({
+          ...toData(state),
+          loaded: true,
+          selection: new Set(),
+          activeQaId: state.qa[0]?.id ?? null,
+          problems: [],
+          saveState: 'saved',
+          saveError: null,
+          canUndo: false,
+          canRedo: false,
+        });
+      },
+
+      commit,
+
+      undo() {
+        const entry = undoStack.pop();
+        if (!entry) return;
+        const back = invert(entry.change);
+        apply(back);
+        redoStack.push({ ...entry, coalesceKey: null });
+        set(historyFlags());
+        markDirty(back);
+      },
+
+      redo() {
+        const entry = redoStack.pop();
+        if (!entry) return;
+        apply(entry.change);
+        undoStack.push({ ...entry, coalesceKey: null });
+        set(historyFlags());
+        markDirty(entry.change);
+      },
+
+      flush,
+
+      select(ids, mode = 'replace') {
+        const current = get().selection;
+        let next: Set<string>;
+        if (mode === 'replace') next = new Set(ids);
+        else if (mode === 'add') next = new Set([...current, ...ids]);
+        else {
+          next = new Set(current);
+          for (const id of ids) {
+            if (next.has(id)) next.delete(id);
+            else next.add(id);
+          }
+        }
+        set({ selection: next });
+      },
+
+      setActiveQa(id) {
+        set({ activeQaId: id });
+      },
+
+      addBoxes(boxes) {
+        commit({ ...emptyChange(), boxes: boxes.map((b) => boxChange(null, b)) });
+        set({ selection: new Set(boxes.map((b) => b.id)) });
+      },
+
+      updateBoxes(updates, opts) {
+        const { boxes } = get();
+        const change = emptyChange();
+        for (const u of updates) {
+          const before = boxes[u.id];
+          if (before) change.boxes.push(boxChange(before, { ...before, ...u.patch }));
+        }
+        commit(change, opts);
+      },
+
+      deleteBoxes(ids) {
+        const { boxes, qa } = get();
+        const gone = new Set(ids.filter((id) => boxes[id] && !boxes[id]!.locked));
+        if (!gone.size) return;
+        const change = emptyChange();
+        for (const id of gone) change.boxes.push(boxChange(boxes[id]!, null));
+        // Evidence links to deleted boxes go with them (and come back on undo).
+        for (const q of qa) {
+          if (q.evidenceBoxIds.some((id) => gone.has(id))) change.qa.push({ id: q.id, before: q, after: { ...q, evidenceBoxIds: q.evidenceBoxIds.filter((id) => !gone.has(id)) } });
+        }
+        commit(change);
+      },
+
+      duplicateBoxes(ids, offset, page) {
+        const { boxes } = get();
+        const copies = ids.flatMap((id) => {
+          const b = boxes[id];
+          if (!b) return [];
+          const r = clampRect({ x: b.x + offset, y: b.y + offset, w: b.w, h: b.h }, page.width, page.height);
+          return [{ ...b, ...r, id: newId(), locked: false, originPredictionId: null }];
+        });
+        if (copies.length) get().addBoxes(copies);
+        return copies.map((c) => c.id);
+      },
+
+      copyBoxes(ids) {
+        const { boxes } = get();
+        clipboard = ids.flatMap((id) => (boxes[id] ? [structuredClone(boxes[id]!)] : []));
+        return clipboard.length;
+      },
+
+      pasteBoxes(page) {
+        if (!clipboard.length) return [];
+        const { boxes } = get();
+        // Onto the same page the copies are offset so they do not hide the originals.
+        const samePage = clipboard.every((b) => b.pageId === page.pageId && boxes[b.id]);
+        const offset = samePage ? 10 : 0;
+        const pasted = clipboard.map((b) => ({
+          ...b,
+          ...clampRect({ x: b.x + offset, y: b.y + offset, w: b.w, h: b.h }, page.width, page.height),
+          id: newId(),
+          pageId: page.pageId,
+          locked: false,
+          hidden: false,
+          originPredictionId: null,
+        }));
+        get().addBoxes(pasted);
+        return pasted.map((b) => b.id);
+      },
+
+      addQuestion(question) {
+        const qa: QaPair = { id: newId(), question, answer: '', unanswerable: false, source: 'annotator', templateId: null, originPredictionId: null, evidenceBoxIds: [] };
+        commit({ ...emptyChange(), qa: [{ id: qa.id, before: null, after: qa }] });
+        set({ activeQaId: qa.id });
+        return qa.id;
+      },
+
+      updateQa(id, patch, opts) {
+        const before = get().qa.find((q) => q.id === id);
+        if (before) commit({ ...emptyChange(), qa: [{ id, before, after: { ...before, ...patch } }] }, opts);
+      },
+
+      deleteQa(id) {
+        const before = get().qa.find((q) => q.id === id);
+        // Template questions stay: they are part of what verify asks for.
+        if (before && before.source !== 'template') commit({ ...emptyChange(), qa: [{ id, before, after: null }] });
+      },
+
+      toggleEvidence(qaId, boxId) {
+        const q = get().qa.find((x) => x.id === qaId);
+        if (!q || !get().boxes[boxId]) return;
+        const evidenceBoxIds = q.evidenceBoxIds.includes(boxId) ? q.evidenceBoxIds.filter((id) => id !== boxId) : [...q.evidenceBoxIds, boxId];
+        commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: { ...q, evidenceBoxIds } }] });
+      },
+
+      acceptPredictions(ids) {
+        const { predictions, boxes, order, qa } = get();
+        const wanted = new Set(ids);
+        const byId = new Map(predictions.map((p) => [p.id, p]));
+        // A QA prediction brings its evidence boxes with it.
+        for (const id of ids) for (const ev of byId.get(id)?.evidence ?? []) if (byId.get(ev)?.kind === 'box') wanted.add(ev);
+        const change = emptyChange();
+        const boxFor = new Map<string, string>();
+        for (const id of order) {
+          const origin = boxes[id]!.originPredictionId;
+          if (origin) boxFor.set(origin, id);
+        }
+        for (const id of wanted) {
+          const p = byId.get(id);
+          if (!p || p.status !== 'pending' || p.kind !== 'box' || p.pageId === null || p.x === null || p.y === null || p.w === null || p.h === null) continue;
+          const box: Box = { id: newId(), pageId: p.pageId, label: p.label, x: p.x, y: p.y, w: p.w, h: p.h, transcription: p.transcription ?? '', locked: false, hidden: false, originPredictionId: p.id };
+          change.boxes.push(boxChange(null, box));
+          change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
+          boxFor.set(p.id, box.id);
+        }
+        for (const id of wanted) {
+          const p = byId.get(id);
+          if (!p || p.status !== 'pending' || p.kind !== 'qa') continue;
+          const existing = qa.find((q) => q.question.trim().toLowerCase() === (p.question ?? '').trim().toLowerCase());
+          const evidenceBoxIds = p.evidence.flatMap((ev) => (boxFor.has(ev) ? [boxFor.get(ev)!] : []));
+          const after: QaPair = existing
+            ? { ...existing, answer: p.answer ?? '', unanswerable: p.answer === null, originPredictionId: p.id, evidenceBoxIds }
+            : { id: newId(), question: p.question ?? '', answer: p.answer ?? '', unanswerable: p.answer === null, source: 'model', templateId: null, originPredictionId: p.id, evidenceBoxIds };
+          change.qa.push({ id: after.id, before: existing ?? null, after });
+          change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
+        }
+        commit(change);
+      },
+
+      rejectPredictions(ids) {
+        const { predictions } = get();
+        const wanted = new Set(ids);
+        commit({ ...emptyChange(), predictions: predictions.filter((p) => wanted.has(p.id) && p.status === 'pending').map((p) => ({ id: p.id, before: p.status, after: 'rejected' as const })) });
+      },
+
+      async verify() {
+        await flush();
+        if (get().saveState === 'conflict' || get().saveState === 'error') {
+          throw new Error(get().saveError ?? 'Unsaved changes: verify after they are saved.');
+        }
+        const s = get();
+        const result = await api['annotations.verify']({ projectId: s.projectId, documentId: s.documentId });
+        if (result.result === 'refused') {
+          set({ problems: result.problems });
+          return { verified: false, problems: result.problems };
+        }
+        // Verify may have stored template answers: take the server's view and keep the history.
+        const fresh = await api['annotations.get']({ projectId: s.projectId, documentId: s.documentId });
+        set({ ...toData(fresh), problems: [] });
+        return { verified: true, problems: [] };
+      },
+    };
+  });
+  return store;
+}
+
+function mergeEntries<T extends { id: string; before: unknown; after: unknown }>(older: T[], newer: T[]): T[] {
+  const merged = new Map(older.map((e) => [e.id, e]));
+  for (const e of newer) {
+    const first = merged.get(e.id);
+    merged.set(e.id, first ? { ...e, before: first.before } : e);
+  }
+  return [...merged.values()];
+}

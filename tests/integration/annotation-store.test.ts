@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/createCore';
+import { createApiClient, createDispatcher } from '../../src/shared/contract/rpc';
+import type { Box } from '../../src/shared/domain/model';
+import { createAnnotationStore, MAX_UNSAVED_MS } from '../../src/renderer/src/annotate/store';
+import { openTestCore, tempDir } from '../helpers/core';
+import { multiPagePdf, pagePng } from '../helpers/fixtures';
+
+/** The renderer's annotation store against a real core over the real dispatcher: what autosave writes is what SQLite holds. */
+describe('annotation store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let core: Core;
+  let projectId: string;
+  let documentId: string;
+  let pageId: string;
+  let page2: string;
+
+  const api = () => createApiClient(createDispatcher(core.api));
+  const box = (id: string, over: Partial<Box> = {}): Box => ({ id, pageId, label: 'total', x: 10.5, y: 20.25, w: 100, h: 30, transcription: '', locked: false, hidden: false, originPredictionId: null, ...over });
+  const saved = async () => core.api['annotations.get']({ projectId, documentId });
+
+  beforeEach(async () => {
+    dir = tempDir();
+    core = await openTestCore(join(dir.path, 'data'));
+    await core.api['settings.update']({ annotatorName: 'Ada' });
+    projectId = (
+      await core.api['projects.create']({ name: 'P', labels: [{ name: 'total', color: '#ff0000', hotkey: '1' }, { name: 'date', color: '#00ff00' }], questions: [{ text: 'Total?' }] })
+    ).id;
+    const file = join(dir.path, 'two.pdf');
+    writeFileSync(file, await multiPagePdf(2));
+    await core.importer.run(projectId, [file]);
+    documentId = (await core.api['documents.list']({ projectId })).items[0]!.id;
+    const doc = await core.api['documents.get']({ projectId, documentId });
+    pageId = doc.pages[0]!.id;
+    page2 = doc.pages[1]!.id;
+  });
+  afterEach(async () => {
+    await core.close();
+    dir.cleanup();
+  });
+
+  it('autosaves every finished change within half a second without being asked', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    store.getState().addBoxes([box('b1')]);
+    store.getState().updateBoxes([{ id: 'b1', patch: { x: 42.75 } }]);
+    await new Promise((r) => setTimeout(r, MAX_UNSAVED_MS + 100));
+    expect((await saved()).boxes).toEqual([box('b1', { x: 42.75 })]);
+    expect(store.getState().saveState).toBe('saved');
+  });
+
+  it('undoes and redoes boxes and QA alike, and saves the undone state', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1')]);
+    s().updateBoxes([{ id: 'b1', patch: { label: 'date' } }]);
+    const q = s().qa[0]!.id;
+    s().updateQa(q, { answer: '1' }, { coalesceKey: `answer:${q}` });
+    s().updateQa(q, { answer: '12' }, { coalesceKey: `answer:${q}` });
+    s().toggleEvidence(q, 'b1');
+    s().undo(); // evidence
+    s().undo(); // typing "12" was one step
+    expect(s().qa[0]).toMatchObject({ answer: '', evidenceBoxIds: [] });
+    s().undo(); // relabel
+    expect(s().boxes.b1!.label).toBe('total');
+    s().redo();
+    expect(s().boxes.b1!.label).toBe('date');
+    await s().flush();
+    expect((await saved()).boxes[0]!.label).toBe('date');
+    expect((await saved()).qa[0]!.answer).toBe('');
+  });
+
+  it('deleting a box removes its evidence links, and undo brings both back', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1'), box('b2')]);
+    const q = s().qa[0]!.id;
+    s().toggleEvidence(q, 'b1');
+    s().toggleEvidence(q, 'b2');
+    s().deleteBoxes(['b1']);
+    expect(s().qa[0]!.evidenceBoxIds).toEqual(['b2']);
+    await s().flush();
+    expect((await saved()).qa[0]!.evidenceBoxIds).toEqual(['b2']);
+    s().undo();
+    await s().flush();
+    expect((await saved()).qa[0]!.evidenceBoxIds).toEqual(['b1', 'b2']);
+    expect((await saved()).boxes.map((b) => b.id).sort()).toEqual(['b1', 'b2']);
+  });
+
+  it('copies boxes and pastes them onto another page, and into another document', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1', { x: 1600, w: 200 })]);
+    expect(s().copyBoxes(['b1'])).toBe(1);
+    const pasted = s().pasteBoxes({ pageId: page2, width: 1700, height: 2200 });
+    expect(s().boxes[pasted[0]!]).toMatchObject({ pageId: page2, x: 1500, w: 200, label: 'total' });
+    await s().flush();
+
+    const file = join(dir.path, 'other.png');
+    writeFileSync(file, await pagePng(7));
+    await core.importer.run(projectId, [file]);
+    const other = (await core.api['documents.list']({ projectId })).items.find((d) => d.sourceName === 'other.png')!;
+    const otherPage = (await core.api['documents.get']({ projectId, documentId: other.id })).pages[0]!;
+    await s().load(projectId, other.id);
+    const intoOther = s().pasteBoxes({ pageId: otherPage.id, width: otherPage.width, height: otherPage.height });
+    await s().flush();
+    const otherSaved = await core.api['annotations.get']({ projectId, documentId: other.id });
+    expect(otherSaved.boxes.map((b) => b.id)).toEqual(intoOther);
+    expect(otherSaved.boxes[0]!.x + otherSaved.boxes[0]!.w).toBeLessThanOrEqual(otherPage.width);
+  });
+
+  it('accepts and rejects model predictions, keeping the prediction as the box’s origin', async () => {
+    const now = new Date().toISOString();
+    const insert = core.db.prepare(
+      "INSERT INTO predictions (id, project_id, document_id, page_id, model, kind, label, x, y, w, h, transcription, question, answer, evidence, confidence, created_at) VALUES (?, ?, ?, ?, 'sim', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    insert.run('p1', projectId, documentId, pageId, 'box', 'total', 5, 6, 70, 20, '$9.99', null, null, null, 0.95, now);
+    insert.run('p2', projectId, documentId, pageId, 'box', 'date', 5, 60, 70, 20, '2026-01-02', null, null, null, 0.55, now);
+    insert.run('p3', projectId, documentId, null, 'qa', null, null, null, null, null, null, 'Total?', '$9.99', '["p1"]', 0.9, now);
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().acceptPredictions(['p3']);
+    s().rejectPredictions(['p2']);
+    await s().flush();
+    const state = await saved();
+    expect(state.boxes).toHaveLength(1);
+    expect(state.boxes[0]).toMatchObject({ label: 'total', transcription: '$9.99', originPredictionId: 'p1' });
+    expect(state.qa[0]).toMatchObject({ question: 'Total?', answer: '$9.99', originPredictionId: 'p3', evidenceBoxIds: [state.boxes[0]!.id] });
+    expect(Object.fromEntries(state.predictions.map((p) => [p.id, p.status]))).toEqual({ p1: 'accepted', p2: 'rejected', p3: 'accepted' });
+    // Editing an accepted box makes it human work but keeps where it came from.
+    s().updateBoxes([{ id: state.boxes[0]!.id, patch: { w: 80 } }]);
+    await s().flush();
+    expect((await saved()).boxes[0]).toMatchObject({ w: 80, originPredictionId: 'p1' });
+  });
+
+  it('refuses verify with the problems listed, then verifies once they are fixed', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1', { label: null })]);
+    const refused = await s().verify();
+    expect(refused.verified).toBe(false);
+    expect(refused.problems.map((p) => p.kind)).toEqual(['unlabelled_box', 'unanswered_question']);
+    s().updateBoxes([{ id: 'b1', patch: { label: 'total' } }]);
+    s().updateQa(s().qa[0]!.id, { unanswerable: true });
+    expect(await s().verify()).toEqual({ verified: true, problems: [] });
+    expect(s().status).toBe('verified');
+    // The next edit starts version 2.
+    s().updateBoxes([{ id: 'b1', patch: { x: 1 } }]);
+    await s().flush();
+    expect(await saved()).toMatchObject({ version: 2, status: 'draft' });
+  });
+
+  it('keeps unsaved edits when a save fails and sends them when the host is back', async () => {
+    let fail = true;
+    const real = api();
+    const flaky = {
+      ...real,
+      'annotations.save': async (req: Parameters<typeof real['annotations.save']>[0]) => {
+        if (fail) throw Object.assign(new Error('Lost the connection to Folio; retrying.'), { code: 'unavailable', retryable: true });
+        return real['annotations.save'](req);
+      },
+    };
+    const store = createAnnotationStore(flaky);
+    await store.getState().load(projectId, documentId);
+    store.getState().addBoxes([box('b1')]);
+    await store.getState().flush();
+    expect(store.getState().saveState).toBe('error');
+    fail = false;
+    await new Promise((r) => setTimeout(r, 700));
+    await store.getState().flush();
+    expect((await saved()).boxes.map((b) => b.id)).toEqual(['b1']);
+    expect(store.getState().saveState).toBe('saved');
+  });
+});
