@@ -127,6 +127,10 @@ export const uiPreferencesSchema = z.object({
   theme: z.enum(['system', 'light', 'dark']),
   showBoxLabels: z.boolean(),
   documentListView: z.enum(['grid', 'table']),
+  /** Shortcut overrides: action id → combos (see the annotation view's keymap). */
+  keymap: z.record(z.string().max(64), z.array(z.string().max(40)).max(4)),
+  /** Predictions at or above this confidence are accepted by "accept all above threshold". */
+  acceptThreshold: z.number().min(0).max(1),
 });
 export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
 

@@ -13,6 +13,8 @@ export const storedSettingsSchema = z.object({
       theme: z.enum(['system', 'light', 'dark']).default('system'),
       showBoxLabels: z.boolean().default(true),
       documentListView: z.enum(['grid', 'table']).default('grid'),
+      keymap: z.record(z.string(), z.array(z.string())).default({}),
+      acceptThreshold: z.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
   anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),
