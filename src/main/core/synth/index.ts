@@ -1,0 +1,11 @@
+/**
+ * Deterministic synthetic business documents (invoices, receipts, forms) with exact ground truth:
+ * boxes in final pixel coordinates (after the page's slight rotation) and QA pairs whose answers
+ * are the texts of their evidence boxes.
+ */
+
+export type { GeneratedPage, PageOptions, RenderOptions, SynthBox, SynthDocument, SynthKind, SynthQa, TruthOptions } from './types';
+export { SYNTH_LABELS, type SynthLabel } from './labels';
+export { SYNTH_QUESTIONS, joinEvidence } from './qa';
+export { generatePage, generateTruth, renderPage } from './generate';
+export { writeSynthDataset, type DatasetOptions } from './dataset';

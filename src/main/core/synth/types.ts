@@ -1,0 +1,52 @@
+/** Public shapes of the synthetic generator. Coordinates are final image pixels (floats). */
+
+export interface SynthBox {
+  id: string;
+  label: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Exactly the string drawn inside the box ('' for non-text marks such as a signature). */
+  text: string;
+}
+
+export interface SynthQa {
+  id: string;
+  question: string;
+  /** null = the document does not answer the question. */
+  answer: string | null;
+  /** Boxes whose texts, joined with a single space, equal `answer`. Empty when unanswerable. */
+  evidenceBoxIds: string[];
+}
+
+export type SynthKind = 'invoice' | 'receipt' | 'form';
+
+export interface SynthDocument {
+  /** Stable: `${kind}-${seed}-${index}`. */
+  id: string;
+  kind: SynthKind;
+  width: number;
+  height: number;
+  boxes: SynthBox[];
+  qa: SynthQa[];
+}
+
+export interface GeneratedPage {
+  truth: SynthDocument;
+  png: Buffer;
+}
+
+export interface TruthOptions {
+  kind?: SynthKind;
+  width?: number;
+  height?: number;
+  /** Number of table rows; large values switch to a multi-column table with a smaller font. */
+  lineItems?: number;
+}
+
+export interface RenderOptions {
+  format?: 'png' | 'jpeg';
+}
+
+export type PageOptions = TruthOptions & RenderOptions;
