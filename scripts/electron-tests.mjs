@@ -18,7 +18,7 @@ const preload = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
 const requires = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
 const foreign = requires.filter((r) => r !== 'electron');
 if (foreign.length) failures.push(`the sandboxed preload may only require electron, but requires ${foreign.join(', ')}`);
-if (/\bimport\s*[{*\w]/.test(preload.split('\n').filter((l) => !l.trim().startsWith('//')).join('\n').replace(/["'`][^"'`]*["'`]/g, ''))) {
+if (/^\s*(import|export)\s/m.test(preload)) {
   failures.push('the preload must be CommonJS (a sandboxed preload cannot load ES modules)');
 }
 const main = readFileSync(join(root, 'out/main/index.js'), 'utf8');
