@@ -1,0 +1,120 @@
+import { useEffect } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { Sidebar } from './components/Sidebar';
+import { Spinner } from './components/Spinner';
+import { Toasts } from './components/Toasts';
+import { useApp } from './stores/app';
+import { connectEvents } from './stores/events';
+import { useRoute, type Route } from './stores/route';
+import { DocumentListView } from './views/DocumentListView';
+import { DocumentView } from './views/DocumentView';
+import { FirstStart } from './views/FirstStart';
+import { NotFound } from './views/NotFound';
+import { ProjectListView } from './views/ProjectListView';
+import { ProjectSettingsView } from './views/ProjectSettingsView';
+import { SettingsView } from './views/SettingsView';
+
+function useTheme() {
+  const theme = useApp((s) => s.settings?.ui.theme ?? 'system');
+  useEffect(() => {
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const apply = () => {
+      const resolved = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
+      document.documentElement.dataset.theme = resolved;
+    };
+    apply();
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
+  }, [theme]);
+}
+
+function routeKey(route: Route): string {
+  return JSON.stringify(route);
+}
+
+function CurrentView({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'projects':
+      return <ProjectListView />;
+    case 'project':
+      return <DocumentListView projectId={route.projectId} />;
+    case 'projectSettings':
+      return <ProjectSettingsView projectId={route.projectId} />;
+    case 'document':
+      return <DocumentView projectId={route.projectId} documentId={route.documentId} pageNumber={route.page} />;
+    case 'settings':
+      return <SettingsView />;
+    case 'notFound':
+      return <NotFound path={route.path} />;
+  }
+}
+
+const viewNames: Record<Route['name'], string> = {
+  projects: 'The project list',
+  project: 'The document list',
+  projectSettings: 'Project settings',
+  document: 'This document',
+  settings: 'Settings',
+  notFound: 'This page',
+};
+
+export function App() {
+  const booting = useApp((s) => s.booting);
+  const bootError = useApp((s) => s.bootError);
+  const onboarding = useApp((s) => s.onboarding);
+  const boot = useApp((s) => s.boot);
+  const route = useRoute((s) => s.route);
+  useTheme();
+
+  useEffect(() => {
+    connectEvents();
+    void boot();
+  }, [boot]);
+
+  let content;
+  if (booting) {
+    content = (
+      <div className="splash" data-testid="splash">
+        <Spinner size={24} label="Starting Folio…" />
+      </div>
+    );
+  } else if (bootError) {
+    content = (
+      <div className="splash">
+        <div className="error-panel" role="alert" data-testid="boot-error">
+          <h2>Folio could not start</h2>
+          <p className="error-panel-message">{bootError}</p>
+          <div className="row gap">
+            <button type="button" className="btn btn-primary" onClick={() => void boot()}>
+              Try again
+            </button>
+          </div>
+        </div>
+      </div>
+    );
+  } else if (onboarding) {
+    content = (
+      <ErrorBoundary where="The welcome screen">
+        <FirstStart />
+      </ErrorBoundary>
+    );
+  } else {
+    content = (
+      <div className="shell">
+        <Sidebar />
+        <main className="main" id="main">
+          <ErrorBoundary resetKey={routeKey(route)} where={viewNames[route.name]}>
+            <CurrentView route={route} />
+          </ErrorBoundary>
+        </main>
+      </div>
+    );
+  }
+
+  return (
+    <ErrorBoundary where="Folio">
+      {content}
+      <Toasts />
+    </ErrorBoundary>
+  );
+}

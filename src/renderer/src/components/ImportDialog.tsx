@@ -1,0 +1,260 @@
+import { useEffect, useState } from 'react';
+import type { ImportJob } from '../../../shared/domain/model';
+import { api } from '../lib/api';
+import { errorMessage } from '../lib/errors';
+import { baseName, formatCount, formatEta, plural } from '../lib/format';
+import { useApp } from '../stores/app';
+import { isFinished, useImports } from '../stores/imports';
+import { InlineError } from './ErrorPanel';
+import { Modal } from './Modal';
+import { ProgressBar } from './ProgressBar';
+import { Spinner } from './Spinner';
+
+function parsePaths(text: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const path = line.trim().replace(/^"(.*)"$/, '$1');
+    if (path && !seen.has(path)) {
+      seen.add(path);
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+function Running({ job, onCancel, cancelling }: { job: ImportJob | undefined; onCancel(): void; cancelling: boolean }) {
+  return (
+    <div className="stack" data-testid="import-running">
+      <div className="row between">
+        <Spinner label={job?.state === 'queued' ? 'Waiting to start…' : 'Importing…'} />
+        <span className="muted small" data-testid="import-progress-count">
+          {job ? `${formatCount(job.done)} of ${formatCount(job.total)} files` : ''}
+        </span>
+      </div>
+      <ProgressBar value={job?.done ?? 0} max={job?.total ?? 0} label="Import progress" testId="import-progress" />
+      <div className="import-current muted small">
+        <span className="truncate" title={job?.currentFile ?? undefined} data-testid="import-current-file">
+          {job?.currentFile ? baseName(job.currentFile) : 'Looking at the files…'}
+        </span>
+        <span data-testid="import-eta">{job && job.total > 0 ? `${formatEta(job.etaMs)} left` : ''}</span>
+      </div>
+      {job ? (
+        <div className="muted small">
+          {plural(job.imported, 'document')} added so far · {plural(job.duplicates, 'duplicate')} · {formatCount(job.failed.length)} failed
+        </div>
+      ) : null}
+      <div className="row end">
+        <button type="button" className="btn btn-danger-ghost" onClick={onCancel} disabled={cancelling || !job} data-testid="import-cancel">
+          {cancelling ? 'Cancelling…' : 'Cancel import'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Summary({ job }: { job: ImportJob }) {
+  const title =
+    job.state === 'completed' ? 'Import finished' : job.state === 'cancelled' ? 'Import cancelled' : 'Import stopped with an error';
+  return (
+    <div className="stack" data-testid="import-summary" data-state={job.state}>
+      <h3 className={`summary-title summary-${job.state}`}>{title}</h3>
+      {job.state === 'cancelled' ? (
+        <p className="muted small">Nothing from the file that was being imported was kept; files finished before cancelling stay imported.</p>
+      ) : null}
+      {job.error ? <InlineError message={job.error} testId="import-job-error" /> : null}
+      <dl className="summary-grid">
+        <div>
+          <dt>Documents imported</dt>
+          <dd data-testid="summary-imported">{formatCount(job.imported)}</dd>
+        </div>
+        <div>
+          <dt>Pages</dt>
+          <dd data-testid="summary-pages">{formatCount(job.pages)}</dd>
+        </div>
+        <div>
+          <dt>Duplicates</dt>
+          <dd data-testid="summary-duplicates">{formatCount(job.duplicates)}</dd>
+        </div>
+        <div>
+          <dt>Skipped</dt>
+          <dd data-testid="summary-skipped">{formatCount(job.skipped)}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd data-testid="summary-failed">{formatCount(job.failed.length)}</dd>
+        </div>
+      </dl>
+      {job.duplicates > 0 ? <p className="muted small">Duplicates are files already in this project (same bytes); they were not added again.</p> : null}
+      {job.skipped > 0 ? <p className="muted small">Skipped files are not documents Folio imports (e.g. text files in a folder).</p> : null}
+      {job.failed.length > 0 ? (
+        <div className="stack-sm">
+          <h4>Files that could not be imported</h4>
+          <ul className="failure-list" data-testid="import-failures">
+            {job.failed.map((f, i) => (
+              <li key={`${f.path}-${i}`} data-testid="import-failure" data-path={f.path}>
+                <span className="failure-name" title={f.path}>
+                  {baseName(f.path)}
+                </span>
+                <span className="failure-reason">{f.reason}</span>
+                <span className="failure-path muted small">{f.path}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Import files and folders into a project: paths (or Browse…), live progress, cancel, and a summary. */
+export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: string; onClose(): void; initialJobId?: string }) {
+  const nativeDialogs = useApp((s) => s.info?.capabilities.nativeDialogs ?? false);
+  const [text, setText] = useState('');
+  const [jobId, setJobId] = useState<string | null>(initialJobId ?? null);
+  const [starting, setStarting] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const job = useImports((s) => (jobId ? s.jobs[jobId] : undefined));
+  const finished = job ? isFinished(job) : false;
+
+  // Events carry the progress; a slow poll covers any event missed while the connection blinked.
+  useEffect(() => {
+    if (!jobId || finished) return;
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const latest = await api()['import.get']({ jobId });
+        if (!stopped) useImports.getState().apply(latest);
+      } catch {
+        // the next event or poll catches up
+      }
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), 1500);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [jobId, finished]);
+
+  const browse = async () => {
+    setError(null);
+    try {
+      const { paths } = await api()['dialog.pickImportPaths']({});
+      if (paths.length > 0) setText((t) => [...parsePaths(t), ...paths].join('\n'));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  const start = async () => {
+    const paths = parsePaths(text);
+    if (paths.length === 0) {
+      setError('Enter at least one file or folder path, one per line.');
+      return;
+    }
+    setStarting(true);
+    setError(null);
+    try {
+      const { jobId: id } = await api()['import.start']({ projectId, paths });
+      setJobId(id);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (!jobId) return;
+    setCancelling(true);
+    try {
+      await api()['import.cancel']({ jobId });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  const reset = () => {
+    setJobId(null);
+    setText('');
+    setError(null);
+  };
+
+  const running = jobId !== null && !finished;
+
+  let footer;
+  if (!jobId) {
+    footer = (
+      <>
+        <button type="button" className="btn btn-ghost" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={starting} data-testid="import-start">
+          {starting ? 'Starting…' : 'Start import'}
+        </button>
+      </>
+    );
+  } else if (running) {
+    footer = (
+      <button type="button" className="btn btn-ghost" onClick={onClose} data-testid="import-hide">
+        Continue in background
+      </button>
+    );
+  } else {
+    footer = (
+      <>
+        <button type="button" className="btn btn-ghost" onClick={reset} data-testid="import-more">
+          Import more
+        </button>
+        <button type="button" className="btn btn-primary" onClick={onClose} data-testid="import-done">
+          Done
+        </button>
+      </>
+    );
+  }
+
+  return (
+    <Modal title="Import documents" onClose={onClose} footer={footer} wide testId="import-dialog">
+      {!jobId ? (
+        <div className="stack">
+          <label className="field">
+            <span className="field-label">Files or folders on this machine</span>
+            <textarea
+              className="input textarea mono"
+              rows={6}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder={'/home/me/scans/invoices\n/home/me/Downloads/receipt-0412.pdf'}
+              spellCheck={false}
+              autoFocus
+              data-testid="import-paths"
+            />
+            <span className="field-hint">
+              One path per line. Folders are searched for PNG, JPEG, TIFF, WebP and PDF files; PDF and multi-page TIFF pages become pages of
+              one document. Files already in the project are not added twice.
+            </span>
+          </label>
+          {nativeDialogs ? (
+            <div>
+              <button type="button" className="btn" onClick={() => void browse()} data-testid="import-browse">
+                Browse…
+              </button>
+            </div>
+          ) : null}
+          <InlineError message={error} testId="import-error" />
+        </div>
+      ) : running ? (
+        <>
+          <Running job={job} onCancel={() => void cancel()} cancelling={cancelling} />
+          <InlineError message={error} testId="import-error" />
+        </>
+      ) : job ? (
+        <Summary job={job} />
+      ) : null}
+    </Modal>
+  );
+}

@@ -1,0 +1,153 @@
+import { createApiClient, type AppEvents, type EventName, type RpcResult } from '../../../shared/contract';
+import type { Platform } from './types';
+
+type ServerMessage = { id: number; result: RpcResult<unknown> } | { event: EventName; payload: unknown };
+
+const TOKEN_KEY = 'folio.token';
+const TOKEN_MESSAGE =
+  'This Folio address is missing its access token or is out of date (the host was restarted). Open the full address that `npm run web` printed.';
+
+/** Dispatched on `window` when the socket comes back after a drop, so views can refresh. */
+export const RECONNECTED_EVENT = 'folio:reconnected';
+
+/** The token arrives once in the URL (?token=…); keep it for reloads and take it out of the address bar. */
+function takeToken(): string {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.toString());
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+/**
+ * The browser host's transport: the same contract over one WebSocket. Calls made while the socket
+ * is (re)connecting wait for it; a dropped socket fails the calls in flight as retryable.
+ */
+export function createWebPlatform(): Platform {
+  const token = takeToken();
+  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`;
+  const pending = new Map<number, (result: RpcResult<unknown>) => void>();
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let ready: Promise<WebSocket> | null = null;
+  let retryDelay = 250;
+
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let everConnected = false;
+  let tokenRefused = false;
+
+  /** Why a socket could not open: the handshake's HTTP status is hidden from pages, so ask the host. */
+  const describeFailure = async (code: number): Promise<string> => {
+    if (code === 4401) return TOKEN_MESSAGE;
+    try {
+      const res = await fetch(window.location.pathname, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+      if (res.status === 401 || res.status === 403) {
+        tokenRefused = true;
+        return TOKEN_MESSAGE;
+      }
+      return 'Cannot connect to Folio. Is `npm run web` still running?';
+    } catch {
+      return 'Cannot reach Folio. Is `npm run web` still running?';
+    }
+  };
+
+  // One reconnect loop at most, so events resume after the host comes back.
+  const scheduleReconnect = () => {
+    if (reconnectTimer || tokenRefused) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      void connect().catch(() => undefined);
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5000);
+  };
+
+  const connect = (): Promise<WebSocket> => {
+    if (ready) return ready;
+    ready = new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(wsUrl);
+      let opened = false;
+      ws.onopen = () => {
+        opened = true;
+        socket = ws;
+        retryDelay = 250;
+        resolve(ws);
+        // Events sent while the socket was down are lost: tell the UI to refresh what it shows.
+        if (everConnected) window.dispatchEvent(new Event(RECONNECTED_EVENT));
+        everConnected = true;
+      };
+      ws.onmessage = (message) => {
+        let data: ServerMessage;
+        try {
+          data = JSON.parse(String(message.data)) as ServerMessage;
+        } catch {
+          return;
+        }
+        if ('id' in data) {
+          pending.get(data.id)?.(data.result);
+          pending.delete(data.id);
+        } else {
+          for (const listener of listeners.get(data.event) ?? []) {
+            try {
+              listener(data.payload);
+            } catch (err) {
+              console.error(`A listener for ${data.event} failed`, err);
+            }
+          }
+        }
+      };
+      ws.onclose = (event) => {
+        if (socket === ws) socket = null;
+        ready = null;
+        for (const [id, settle] of pending) {
+          settle({ ok: false, error: { code: 'unavailable', message: 'Lost the connection to Folio; retrying.', retryable: true } });
+          pending.delete(id);
+        }
+        if (opened) {
+          scheduleReconnect();
+          return;
+        }
+        void describeFailure(event.code).then((message) => {
+          reject(new Error(message));
+          scheduleReconnect();
+        });
+      };
+    });
+    return ready;
+  };
+
+  const api = createApiClient(async (method, request) => {
+    let ws: WebSocket;
+    try {
+      ws = socket ?? (await connect());
+    } catch (err) {
+      return { ok: false, error: { code: 'unavailable', message: (err as Error).message, retryable: true } };
+    }
+    const id = nextId++;
+    return new Promise<RpcResult<unknown>>((resolve) => {
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, request }));
+    });
+  });
+
+  const events: AppEvents = {
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (payload: unknown) => void);
+      void connect().catch(() => undefined);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+  };
+
+  return {
+    kind: 'web',
+    api,
+    events,
+    mediaUrl: (path) => `/media/${path.split('/').map(encodeURIComponent).join('/')}`,
+  };
+}

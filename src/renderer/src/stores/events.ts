@@ -1,0 +1,67 @@
+import { events } from '../lib/api';
+import { RECONNECTED_EVENT } from '../platform/web';
+import { useApp } from './app';
+import { useDocuments } from './documents';
+import { useImports } from './imports';
+import { useProjects } from './projects';
+
+/** Run `fn` at most once per `ms`, always once more after the last call (an import sends many events). */
+function throttle(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = 0;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      fn();
+    }, wait);
+  };
+}
+
+const reloadByProject = new Map<string, () => void>();
+
+function refreshProject(projectId: string): void {
+  let reload = reloadByProject.get(projectId);
+  if (!reload) {
+    reload = throttle(() => {
+      const projects = useProjects.getState();
+      if (projects.list) void projects.loadList();
+      if (projects.byId[projectId]) void projects.load(projectId);
+      const documents = useDocuments.getState();
+      if (documents.query?.projectId === projectId) void documents.reload();
+    }, 600);
+    reloadByProject.set(projectId, reload);
+  }
+  reload();
+}
+
+const reloadList = throttle(() => void useProjects.getState().loadList(), 600);
+
+let connected = false;
+
+/** Subscribe once to the core's events and keep the stores fresh. */
+export function connectEvents(): void {
+  if (connected) return;
+  connected = true;
+  const bus = events();
+  bus.on('import.progress', (job) => useImports.getState().apply(job));
+  bus.on('import.finished', (job) => {
+    useImports.getState().apply(job);
+    refreshProject(job.projectId);
+  });
+  bus.on('documents.changed', ({ projectId }) => refreshProject(projectId));
+  // After a dropped connection, events were missed: reload what is on screen.
+  window.addEventListener(RECONNECTED_EVENT, () => {
+    void useApp.getState().refresh();
+    const projects = useProjects.getState();
+    if (projects.list) void projects.loadList();
+    for (const id of Object.keys(projects.byId)) void projects.load(id);
+    void useDocuments.getState().reload();
+  });
+  bus.on('projects.changed', ({ projectId }) => {
+    if (projectId) refreshProject(projectId);
+    else reloadList();
+  });
+}

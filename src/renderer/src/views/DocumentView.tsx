@@ -1,0 +1,228 @@
+import { useEffect } from 'react';
+import type { DocumentSummary } from '../../../shared/domain/model';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
+import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
+import { LoadingPanel } from '../components/Spinner';
+import { StatusChip } from '../components/StatusChip';
+import { mediaUrl } from '../lib/api';
+import { formatBytes, formatCount } from '../lib/format';
+import { rememberContext, useDocumentView, type Neighbours } from '../stores/documentView';
+import { useProjects } from '../stores/projects';
+import { navigate, paths } from '../stores/route';
+import { useViewer } from '../stores/viewer';
+
+const ZOOM_STEP = 1.25;
+const PAN_STEP = 80;
+
+function ZoomControls() {
+  const scale = useViewer((s) => s.scale);
+  const mode = useViewer((s) => s.mode);
+  const viewer = useViewer.getState;
+  return (
+    <div className="zoom-controls" role="group" aria-label="Zoom">
+      <button type="button" className="icon-btn" onClick={() => viewer().zoomBy(1 / ZOOM_STEP)} title="Zoom out (−)" aria-label="Zoom out" data-testid="zoom-out">
+        <IconMinus />
+      </button>
+      <span className="zoom-level" data-testid="zoom-level" aria-live="polite">
+        {Math.round(scale * 100)}%
+      </span>
+      <button type="button" className="icon-btn" onClick={() => viewer().zoomBy(ZOOM_STEP)} title="Zoom in (+)" aria-label="Zoom in" data-testid="zoom-in">
+        <IconPlus />
+      </button>
+      <span className="divider-v" />
+      <button
+        type="button"
+        className={`icon-btn${mode === 'page' ? ' active' : ''}`}
+        onClick={() => viewer().fitPage()}
+        title="Fit page (0 or F)"
+        aria-label="Fit page"
+        data-testid="zoom-fit-page"
+      >
+        <IconMaximize />
+      </button>
+      <button
+        type="button"
+        className={`icon-btn${mode === 'width' ? ' active' : ''}`}
+        onClick={() => viewer().fitWidth()}
+        title="Fit width (W)"
+        aria-label="Fit width"
+        data-testid="zoom-fit-width"
+      >
+        <IconArrowsH />
+      </button>
+      <button type="button" className="btn btn-sm btn-ghost" onClick={() => viewer().actualSize()} title="Actual size, 100% (Shift+0)" data-testid="zoom-100">
+        100%
+      </button>
+    </div>
+  );
+}
+
+function goToNeighbour(projectId: string, neighbours: Neighbours, doc: DocumentSummary, index: number) {
+  rememberContext({ projectId, documentId: doc.id, status: neighbours.status, search: neighbours.search, index });
+  navigate(paths.document(projectId, doc.id));
+}
+
+export function DocumentView({ projectId, documentId, pageNumber }: { projectId: string; documentId: string; pageNumber: number }) {
+  const doc = useDocumentView((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
+  const error = useDocumentView((s) => (s.key === `${projectId}/${documentId}` ? s.error : null));
+  const neighbours = useDocumentView((s) => (s.key === `${projectId}/${documentId}` ? s.neighbours : null));
+  const open = useDocumentView((s) => s.open);
+  const projectEntry = useProjects((s) => s.byId[projectId]);
+  const loadProject = useProjects((s) => s.load);
+
+  useEffect(() => {
+    void open(projectId, documentId);
+    if (!useProjects.getState().byId[projectId]?.project) void loadProject(projectId);
+  }, [projectId, documentId, open, loadProject]);
+
+  const pageCount = doc?.pages.length ?? 0;
+  const pageIndex = Math.min(Math.max(1, pageNumber), Math.max(1, pageCount)) - 1;
+  const page = doc?.pages[pageIndex] ?? null;
+
+  // A new page is fitted to the panel.
+  useEffect(() => {
+    if (page) useViewer.getState().setPage(page.id, { width: page.width, height: page.height });
+  }, [page]);
+
+  const goToPage = (n: number) => {
+    if (!doc || n < 1 || n > doc.pages.length) return;
+    navigate(paths.document(projectId, documentId, n), { replace: true });
+  };
+  const previous = () => {
+    if (neighbours?.previous) goToNeighbour(projectId, neighbours, neighbours.previous, neighbours.index - 1);
+  };
+  const next = () => {
+    if (neighbours?.next) goToNeighbour(projectId, neighbours, neighbours.next, neighbours.index + 1);
+  };
+
+  // Keyboard: zoom, fit, pan, pages, documents, back.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTypingTarget(e.target) || e.altKey) return;
+      const viewer = useViewer.getState();
+      const mod = e.ctrlKey || e.metaKey;
+      let handled = true;
+      if (e.key === '+' || e.key === '=') viewer.zoomBy(ZOOM_STEP);
+      else if (e.key === '-' || e.key === '_') viewer.zoomBy(1 / ZOOM_STEP);
+      else if (e.code === 'Digit0' && e.shiftKey) viewer.actualSize();
+      else if (e.key === '0' || (!mod && (e.key === 'f' || e.key === 'F'))) viewer.fitPage();
+      else if (mod) handled = false;
+      else if (e.key === 'w' || e.key === 'W') viewer.fitWidth();
+      else if (e.key === 'ArrowLeft') viewer.panBy(e.shiftKey ? PAN_STEP * 4 : PAN_STEP, 0);
+      else if (e.key === 'ArrowRight') viewer.panBy(e.shiftKey ? -PAN_STEP * 4 : -PAN_STEP, 0);
+      else if (e.key === 'ArrowUp') viewer.panBy(0, e.shiftKey ? PAN_STEP * 4 : PAN_STEP);
+      else if (e.key === 'ArrowDown') viewer.panBy(0, e.shiftKey ? -PAN_STEP * 4 : -PAN_STEP);
+      else if (e.key === 'PageDown') goToPage(pageIndex + 2);
+      else if (e.key === 'PageUp') goToPage(pageIndex);
+      else if (e.key === ']') next();
+      else if (e.key === '[') previous();
+      else if (e.key === 'Escape') navigate(paths.project(projectId));
+      else handled = false;
+      if (handled) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  if (error) {
+    return (
+      <div className="page">
+        <ErrorPanel title="This document could not be opened" message={error}>
+          <button type="button" className="btn" onClick={() => void open(projectId, documentId)}>
+            Try again
+          </button>
+          <a className="btn btn-ghost" href={paths.project(projectId)}>
+            Back to the documents
+          </a>
+        </ErrorPanel>
+      </div>
+    );
+  }
+
+  return (
+    <div className="doc-view" data-testid="document-view">
+      <header className="doc-toolbar">
+        <a className="btn btn-ghost btn-sm" href={paths.project(projectId)} title="Back to the documents (Esc)" data-testid="back-to-list">
+          <IconArrowLeft /> {projectEntry?.project?.name ?? 'Documents'}
+        </a>
+        <span className="divider-v" />
+        <div className="row gap-sm">
+          <button type="button" className="icon-btn" onClick={previous} disabled={!neighbours?.previous} title="Previous document ([)" aria-label="Previous document" data-testid="prev-document">
+            <IconChevronLeft />
+          </button>
+          <button type="button" className="icon-btn" onClick={next} disabled={!neighbours?.next} title="Next document (])" aria-label="Next document" data-testid="next-document">
+            <IconChevronRight />
+          </button>
+          {neighbours ? (
+            <span className="muted small" data-testid="document-position">
+              {formatCount(neighbours.index + 1)} of {formatCount(neighbours.total)}
+            </span>
+          ) : null}
+        </div>
+        <div className="doc-title min-w-0">
+          <span className="truncate" title={doc?.sourceName} data-testid="document-title">
+            {doc?.sourceName ?? ''}
+          </span>
+          {doc ? <StatusChip status={doc.status} /> : null}
+        </div>
+        <div className="toolbar-spacer" />
+        {doc && pageCount > 1 ? (
+          <div className="page-switcher" role="group" aria-label="Pages" data-testid="page-switcher">
+            <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
+              <IconChevronLeft />
+            </button>
+            <label className="small">
+              Page{' '}
+              <select className="select-sm" value={pageIndex + 1} onChange={(e) => goToPage(Number(e.target.value))} aria-label="Page" data-testid="page-select">
+                {doc.pages.map((p) => (
+                  <option key={p.id} value={p.pageNumber}>
+                    {p.pageNumber}
+                  </option>
+                ))}
+              </select>{' '}
+              of {pageCount}
+            </label>
+            <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex + 2)} disabled={pageIndex + 1 >= pageCount} title="Next page (Page Down)" aria-label="Next page" data-testid="next-page">
+              <IconChevronRight />
+            </button>
+          </div>
+        ) : null}
+        <ZoomControls />
+      </header>
+
+      <div className="doc-body">
+        {doc && pageCount > 1 ? (
+          <nav className="page-strip" aria-label="Pages">
+            {doc.pages.map((p, i) => (
+              <button
+                key={p.id}
+                type="button"
+                className={`page-strip-item${i === pageIndex ? ' active' : ''}`}
+                onClick={() => goToPage(i + 1)}
+                aria-current={i === pageIndex ? 'page' : undefined}
+                data-testid="page-strip-item"
+              >
+                <img src={mediaUrl(p.thumbnail)} alt="" draggable={false} style={{ aspectRatio: `${p.width} / ${p.height}` }} />
+                <span className="small">{p.pageNumber}</span>
+              </button>
+            ))}
+          </nav>
+        ) : null}
+        <div className="canvas-panel">{page ? <PageCanvas key={documentId} page={page} /> : <LoadingPanel label="Opening the document…" />}</div>
+      </div>
+
+      {doc && page ? (
+        <footer className="statusbar muted small">
+          <span>{doc.kind.toUpperCase()}</span>
+          <span data-testid="page-size">
+            {page.width} × {page.height} px
+          </span>
+          <span>{formatBytes(doc.byteSize)}</span>
+          <span className="toolbar-spacer" />
+          <span>Wheel: zoom · Drag or Space+drag: pan · 0 fit · W fit width · Shift+0 100%</span>
+        </footer>
+      ) : null}
+    </div>
+  );
+}
