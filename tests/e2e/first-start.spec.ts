@@ -50,15 +50,23 @@ test('first start: name, open the demo project, see thumbnails, open a document,
   const pageWidth = Number((await page.getByTestId('page-size').textContent())?.split('×')[0]?.trim());
   await expect.poll(async () => Number(await canvas.getAttribute('data-level-width')), { timeout: 10_000 }).toBe(pageWidth);
 
-  // Drag pans by exactly the distance moved.
-  const before = ((await canvas.getAttribute('data-offset')) ?? '0,0').split(',').map(Number);
+  // Space+drag pans by exactly the distance moved (a plain drag belongs to the selection tool).
+  const offset = async () => ((await canvas.getAttribute('data-offset')) ?? '0,0').split(',').map(Number);
+  const before = await offset();
   const area = await canvas.boundingBox();
   if (!area) throw new Error('canvas has no box');
   await page.mouse.move(area.x + 300, area.y + 300);
+  await page.keyboard.down('Space');
   await page.mouse.down();
   await page.mouse.move(area.x + 360, area.y + 340, { steps: 4 });
   await page.mouse.up();
-  await expect(canvas).toHaveAttribute('data-offset', `${(before[0] ?? 0) + 60},${(before[1] ?? 0) + 40}`);
+  await page.keyboard.up('Space');
+  await expect.poll(offset).toEqual([(before[0] ?? 0) + 60, (before[1] ?? 0) + 40]);
+  // The middle button pans too.
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(area.x + 330, area.y + 360, { steps: 4 });
+  await page.mouse.up({ button: 'middle' });
+  await expect.poll(offset).toEqual([(before[0] ?? 0) + 30, (before[1] ?? 0) + 60]);
   await page.keyboard.press('0');
   await expect(zoom).toHaveText(fitted ?? '');
 

@@ -16,6 +16,8 @@ export interface FolioHost {
   /** Stop the host and start it again on the same data folder (new port and token). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL the host, as a crash would: no shutdown code runs. */
+  kill(): Promise<void>;
   /** Everything the host printed so far. */
   output(): string;
 }
@@ -97,6 +99,13 @@ export const test = base.extend<{ host: FolioHost }>({
         Object.assign(host, { url: running.url, ...parse(running.url) });
       },
       stop: () => stopHost(running.child),
+      async kill() {
+        const child = running.child;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGKILL');
+        await exited;
+      },
       output: () => logs.join(''),
     };
     try {

@@ -142,17 +142,23 @@ describe('import', () => {
     expect([meta.width, meta.height]).toEqual([600, 1000]);
   });
 
-  it('builds a pyramid for large scans so a fitted view never needs full resolution', async () => {
+  it('builds a pyramid and deep-zoom tiles for large scans so no view needs the full page decoded', async () => {
     const file = join(dir.path, 'big.png');
     await sharp({ create: { width: 5000, height: 7000, channels: 3, background: '#f4f4f4' } }).png({ compressionLevel: 1 }).toFile(file);
     await importPaths([file]);
     const { items } = await core.api['documents.list']({ projectId });
     const doc = await core.api['documents.get']({ projectId, documentId: items[0]!.id });
+    // The overview level fits 2,048 px; the detail comes from 512 px tiles (DZI layout).
     expect(doc.pages[0]!.levels.map((l) => [l.level, l.width, l.height])).toEqual([
       [0, 5000, 7000],
-      [1, 2500, 3500],
       [2, 1250, 1750],
     ]);
+    const tiles = doc.pages[0]!.tiles!;
+    expect(tiles).toMatchObject({ size: 512, maxLevel: 13, format: 'jpeg' });
+    // Level 13 is full size: ceil(5000/512) × ceil(7000/512) tiles; the corner tile is cut to the page.
+    const corner = await sharp(core.media.absolute(`${tiles.path}/13/9_13.jpeg`)).metadata();
+    expect([corner.width, corner.height]).toEqual([5000 - 9 * 512, 7000 - 13 * 512]);
+    expect(existsSync(core.media.absolute(`${tiles.path}/13/10_0.jpeg`))).toBe(false);
     const thumb = await sharp(core.media.absolute(doc.pages[0]!.thumbnail)).metadata();
     expect(Math.max(thumb.width!, thumb.height!)).toBe(320);
   });

@@ -121,8 +121,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
     'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
     'annotations.save': async (patch) => {
+      const before = documents.status(patch.projectId, patch.documentId);
       const result = annotations.save(patch, annotator().id, isoNow(clock));
-      emit('documents.changed', { projectId: patch.projectId });
+      // Lists only care about a document's status; autosave mostly leaves it alone.
+      if (result.documentStatus !== before) emit('documents.changed', { projectId: patch.projectId });
       return result;
     },
     'annotations.verify': async ({ projectId, documentId }) => {

@@ -61,6 +61,18 @@ export const pyramidLevelSchema = z.object({
 });
 export type PyramidLevel = z.infer<typeof pyramidLevelSchema>;
 
+/**
+ * A deep-zoom (DZI) tile pyramid for very large pages: level L is the page scaled by
+ * 2^(L − maxLevel), cut into `size`-pixel tiles at `<path>/<L>/<column>_<row>.<format>`.
+ */
+export const tilePyramidSchema = z.object({
+  size: z.number().int().positive(),
+  maxLevel: z.number().int().nonnegative(),
+  format: z.enum(['jpeg', 'png']),
+  path: mediaPathSchema,
+});
+export type TilePyramid = z.infer<typeof tilePyramidSchema>;
+
 export const pageSchema = z.object({
   id: z.string(),
   pageNumber: z.number().int().positive(),
@@ -68,6 +80,7 @@ export const pageSchema = z.object({
   height: z.number().int().positive(),
   thumbnail: mediaPathSchema,
   levels: z.array(pyramidLevelSchema).min(1),
+  tiles: tilePyramidSchema.nullable(),
 });
 export type Page = z.infer<typeof pageSchema>;
 

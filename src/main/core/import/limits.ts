@@ -15,6 +15,9 @@ export const importLimits = {
   /** Pyramid levels halve the page until its long side fits this. */
   pyramidTopSide: 2_048,
   thumbnailSide: 320,
+  /** Pages longer than this also get a deep-zoom tile pyramid, so zooming in decodes tiles, not the page. */
+  tileThresholdSide: 4_096,
+  tileSize: 512,
 } as const;
 
 export function checkPageSize(width: number, height: number, where: string): void {

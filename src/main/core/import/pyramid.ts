@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
-import type { PyramidLevel } from '../../../shared/domain/model';
+import type { PyramidLevel, TilePyramid } from '../../../shared/domain/model';
 import { importLimits } from './limits';
 
 // One libvips thread per image: the import runs a few files at once, and on a 2-core laptop
@@ -22,6 +22,7 @@ export interface PreparedPage {
   height: number;
   thumbnail: string;
   levels: PyramidLevel[];
+  tiles: TilePyramid | null;
 }
 
 /** Where level 0 comes from: the original bytes when browsers can show them as they are, else an encoding. */
@@ -33,8 +34,9 @@ export type Level0Source =
 /**
  * Write one page's files into `pageDir` (absolute) and describe them with media paths under
  * `mediaPrefix`: level 0 at full resolution, halved levels until the long side fits
- * `pyramidTopSide` (so a fitted 10,000 × 14,000 scan never decodes at full size), and a thumbnail.
- * Decoding each level from the one before also proves the whole file decodes.
+ * `pyramidTopSide` (so a fitted 10,000 × 14,000 scan never decodes at full size), a thumbnail,
+ * and for very large pages a deep-zoom tile pyramid (zooming in decodes a few tiles, never the
+ * whole page). Decoding each level from the one before also proves the whole file decodes.
  */
 export async function writePagePyramid(opts: {
   pageNumber: number;
@@ -64,12 +66,20 @@ export async function writePagePyramid(opts: {
   }
 
   const levels: PyramidLevel[] = [{ level: 0, scale: 1, width, height, path: `${mediaPrefix}/${level0File}` }];
+  const tiled = Math.max(width, height) > importLimits.tileThresholdSide;
   let previous = join(pageDir, level0File);
   let k = 1;
   while (Math.max(levels[k - 1]!.width, levels[k - 1]!.height) > importLimits.pyramidTopSide) {
     const scale = 1 / 2 ** k;
     const w = Math.max(1, Math.round(width * scale));
     const h = Math.max(1, Math.round(height * scale));
+    // A tiled page needs only the overview level; its detail comes from tiles.
+    const last = Math.max(w, h) <= importLimits.pyramidTopSide;
+    if (tiled && !last) {
+      k++;
+      levels.push({ level: k - 1, scale, width: w, height: h, path: '' });
+      continue;
+    }
     const file = `level${k}.jpg`;
     await sharp(previous, sharpInputOptions)
       .resize(w, h, { fit: 'fill' })
@@ -80,6 +90,18 @@ export async function writePagePyramid(opts: {
     previous = join(pageDir, file);
     k++;
   }
+  // Levels skipped on a tiled page are not listed: every listed level is a file.
+  const written = levels.filter((l) => l.path !== '');
+
+  let tiles: TilePyramid | null = null;
+  if (tiled) {
+    await sharp(join(pageDir, level0File), sharpInputOptions)
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 85 })
+      .tile({ size: importLimits.tileSize, overlap: 0, layout: 'dz' })
+      .toFile(join(pageDir, 'tiles.dz'));
+    tiles = { size: importLimits.tileSize, maxLevel: Math.ceil(Math.log2(Math.max(width, height))), format: 'jpeg', path: `${mediaPrefix}/tiles_files` };
+  }
 
   await sharp(previous, sharpInputOptions)
     .resize(importLimits.thumbnailSide, importLimits.thumbnailSide, { fit: 'inside', withoutEnlargement: true })
@@ -87,5 +109,5 @@ export async function writePagePyramid(opts: {
     .jpeg({ quality: 80 })
     .toFile(join(pageDir, 'thumb.jpg'));
 
-  return { pageNumber: opts.pageNumber, width, height, thumbnail: `${mediaPrefix}/thumb.jpg`, levels };
+  return { pageNumber: opts.pageNumber, width, height, thumbnail: `${mediaPrefix}/thumb.jpg`, levels: written, tiles };
 }

@@ -23,9 +23,10 @@ const labelSlots: ActionSpec[] = Array.from({ length: 9 }, (_, i) => ({
 export const actions: ActionSpec[] = [
   { id: 'tool.select', title: 'Select tool', group: 'Tools', keys: ['v'] },
   { id: 'tool.draw', title: 'Draw rectangle tool', group: 'Tools', keys: ['r'] },
-  { id: 'view.fitPage', title: 'Fit page', group: 'View', keys: ['f'] },
-  { id: 'view.fitWidth', title: 'Fit width', group: 'View', keys: ['shift+f'] },
-  { id: 'view.actualSize', title: 'Zoom to 100%', group: 'View', keys: ['0'] },
+  { id: 'view.fitPage', title: 'Fit page', group: 'View', keys: ['f', '0'] },
+  { id: 'view.fitWidth', title: 'Fit width', group: 'View', keys: ['w', 'shift+f'] },
+  // Shift+0 arrives as ")" on most layouts.
+  { id: 'view.actualSize', title: 'Zoom to 100%', group: 'View', keys: ['mod+0', 'shift+)', 'shift+0'] },
   { id: 'view.zoomIn', title: 'Zoom in', group: 'View', keys: ['=', 'shift+='] },
   { id: 'view.zoomOut', title: 'Zoom out', group: 'View', keys: ['-'] },
   { id: 'view.toggleLabels', title: 'Show or hide label text on boxes', group: 'View', keys: ['t'] },

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
 import type { Page } from '../../../shared/domain/model';
 import { mediaUrl } from '../lib/api';
-import { pickLevel } from '../lib/pyramid';
+import { pickTiledLevels } from '../lib/pyramid';
+import { TileLayer } from './TileLayer';
 import { toImage, wheelFactor } from '../lib/viewport';
 import { useViewer } from '../stores/viewer';
 
@@ -64,7 +65,8 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
   const [loaded, setLoaded] = useState<{ pageId: string; url: string; level: number; img: HTMLImageElement } | null>(null);
   const [failed, setFailed] = useState<{ url: string; message: string } | null>(null);
   const [panning, setPanning] = useState(false);
-  const [spaceDown, setSpaceDown] = useState(false);
+  const spaceDown = useViewer((s) => s.spaceHeld);
+  const setSpaceDown = (held: boolean) => useViewer.setState({ spaceHeld: held });
   const [dpr, setDpr] = useState(() => window.devicePixelRatio || 1);
 
   // Size the stage to the panel.
@@ -87,7 +89,8 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
 
   const ready = view !== null && fittedPageId === page.id;
   const shownForPage = loaded && loaded.pageId === page.id ? loaded : null;
-  const level = pickLevel(page.levels, page.width * (shownForPage ? settledScale : scale), dpr);
+  // Huge pages draw an overview level plus the visible tiles; others one whole level.
+  const { base: level, tileLevel } = pickTiledLevels(page, page.width * (shownForPage ? settledScale : scale), dpr);
   const url = mediaUrl(level.path);
 
   useEffect(() => {
@@ -207,8 +210,8 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
       data-image-state={imageState}
       data-level={shownForPage?.level ?? ''}
       data-level-width={shownForPage?.img.naturalWidth ?? ''}
-      data-scale={scale.toFixed(4)}
-      data-offset={`${Math.round(x)},${Math.round(y)}`}
+      data-scale={scale.toFixed(6)}
+      data-offset={`${x.toFixed(3)},${y.toFixed(3)}`}
     >
       {view && view.width > 0 && view.height > 0 ? (
         <Stage width={view.width} height={view.height} scaleX={scale} scaleY={scale} x={x} y={y}>
@@ -225,6 +228,7 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
               perfectDrawEnabled={false}
             />
             {image ? <KonvaImage image={image} x={0} y={0} width={page.width} height={page.height} perfectDrawEnabled={false} /> : null}
+            {tileLevel !== null && image ? <TileLayer page={page} level={tileLevel} /> : null}
           </Layer>
           {children}
         </Stage>

@@ -11,6 +11,8 @@ interface ViewerState extends Viewport {
   pageId: string | null;
   /** Kept on resize: a fitted page stays fitted when the window changes size. */
   mode: FitMode;
+  /** Space is held: a drag pans whatever tool is active (the canvas tools stand aside). */
+  spaceHeld: boolean;
   setView(view: Size): void;
   /** A new page: fit it. */
   setPage(pageId: string, page: Size): void;
@@ -39,6 +41,7 @@ export const useViewer = create<ViewerState>((set, get) => {
     page: null,
     pageId: null,
     mode: 'page',
+    spaceHeld: false,
     setView(view) {
       const previous = get().view;
       if (previous && previous.width === view.width && previous.height === view.height) return;

@@ -58,6 +58,7 @@ export const migration001: Migration = {
         height       INTEGER NOT NULL CHECK (height > 0),
         thumbnail    TEXT NOT NULL,
         levels       TEXT NOT NULL, -- JSON array of pyramid levels {level, scale, width, height, path}
+        tiles        TEXT,          -- JSON deep-zoom tile pyramid {size, maxLevel, format, path} for very large pages
         UNIQUE (document_id, page_number)
       ) STRICT;
 
@@ -133,6 +134,7 @@ export const migration001: Migration = {
         position      INTEGER NOT NULL,
         PRIMARY KEY (annotation_id, id)
       ) STRICT, WITHOUT ROWID;
+      CREATE INDEX boxes_order ON boxes(annotation_id, position);
 
       CREATE TABLE qa_pairs (
         annotation_id TEXT NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,

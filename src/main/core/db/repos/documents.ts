@@ -7,6 +7,7 @@ import {
   type DocumentSummary,
   type Page,
   type PyramidLevel,
+  type TilePyramid,
 } from '../../../../shared/domain/model';
 import type { Db } from '../open';
 
@@ -30,6 +31,7 @@ interface PageRow {
   height: number;
   thumbnail: string;
   levels: string;
+  tiles: string | null;
 }
 
 export interface NewDocument {
@@ -38,7 +40,7 @@ export interface NewDocument {
   sourceName: string;
   sourcePath: string;
   byteSize: number;
-  pages: { pageNumber: number; width: number; height: number; thumbnail: string; levels: PyramidLevel[] }[];
+  pages: { pageNumber: number; width: number; height: number; thumbnail: string; levels: PyramidLevel[]; tiles: TilePyramid | null }[];
 }
 
 const summaryColumns = `
@@ -102,7 +104,7 @@ export class DocumentsRepo {
       | undefined;
     if (!row) throw new AppError('not_found', `Document ${documentId} is not in this project`);
     const pages = (
-      this.db.prepare('SELECT id, page_number, width, height, thumbnail, levels FROM pages WHERE document_id = ? ORDER BY page_number').all(documentId) as PageRow[]
+      this.db.prepare('SELECT id, page_number, width, height, thumbnail, levels, tiles FROM pages WHERE document_id = ? ORDER BY page_number').all(documentId) as PageRow[]
     ).map(
       (p): Page => ({
         id: p.id,
@@ -111,6 +113,7 @@ export class DocumentsRepo {
         height: p.height,
         thumbnail: p.thumbnail,
         levels: JSON.parse(p.levels) as PyramidLevel[],
+        tiles: p.tiles ? (JSON.parse(p.tiles) as TilePyramid) : null,
       }),
     );
     return { ...toSummary(row), byteSize: row.byte_size, pages };
@@ -122,6 +125,10 @@ export class DocumentsRepo {
 
   pageCount(documentId: string): number {
     return (this.db.prepare('SELECT page_count FROM documents WHERE id = ?').get(documentId) as { page_count: number } | undefined)?.page_count ?? 0;
+  }
+
+  status(projectId: string, documentId: string): DocumentStatus | null {
+    return (this.db.prepare('SELECT status FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId) as { status: DocumentStatus } | undefined)?.status ?? null;
   }
 
   inProject(projectId: string, documentId: string): boolean {
@@ -139,9 +146,9 @@ export class DocumentsRepo {
         this.db
           .prepare('INSERT INTO documents (id, kind, source_name, source_path, byte_size, page_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(doc.id, doc.kind, doc.sourceName, doc.sourcePath, doc.byteSize, doc.pages.length, now);
-        const insertPage = this.db.prepare('INSERT INTO pages (id, document_id, page_number, width, height, thumbnail, levels) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        const insertPage = this.db.prepare('INSERT INTO pages (id, document_id, page_number, width, height, thumbnail, levels, tiles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
         for (const p of doc.pages) {
-          insertPage.run(pageId(doc.id, p.pageNumber), doc.id, p.pageNumber, p.width, p.height, p.thumbnail, JSON.stringify(p.levels));
+          insertPage.run(pageId(doc.id, p.pageNumber), doc.id, p.pageNumber, p.width, p.height, p.thumbnail, JSON.stringify(p.levels), p.tiles ? JSON.stringify(p.tiles) : null);
         }
       } else if (!this.exists(doc.id)) {
         throw new AppError('not_found', `Document ${doc.id} does not exist`);

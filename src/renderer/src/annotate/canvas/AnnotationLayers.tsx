@@ -1,0 +1,377 @@
+import type Konva from 'konva';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { Layer, Rect, Shape, Transformer } from 'react-konva';
+import type { Box, Label, Page } from '../../../../shared/domain/model';
+import { useApp } from '../../stores/app';
+import { useViewer } from '../../stores/viewer';
+import { recordPerf } from '../../lib/perf';
+import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect as R } from '../geometry';
+import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
+import { annotationStore, useAnnotation } from '../useAnnotation';
+import { drawAnnotations } from './draw';
+import { pageBoxes as pageBoxesOf } from './pageBoxes';
+
+/**
+ * The annotation layers on the page stage: every box and pending prediction drawn by one custom
+ * shape (no Konva node per box, no hit canvas), then one layer with the selection as real nodes, a
+ * transformer for resizing and the rectangle being drawn or the marquee. Pointer input is
+ * hit-tested against a spatial index, and the model is written once per gesture (a drag is one
+ * undo step), following Label Studio's canvas but without its per-region nodes.
+ */
+
+const SELECT_COLOUR = '#0091ff';
+/** Screen pixels a press may move before it becomes a drag. */
+const DRAG_THRESHOLD = 3;
+/** Screen pixels around the pointer that still count as "on" a box edge. */
+const HIT_TOLERANCE = 3;
+const DOUBLE_CLICK_MS = 400;
+
+type Gesture =
+  | { kind: 'draw'; start: { x: number; y: number } }
+  | { kind: 'marquee'; start: { x: number; y: number }; additive: boolean }
+  | { kind: 'move'; start: { x: number; y: number }; origins: Map<string, Box>; moved: boolean };
+
+function visibleRect(page: Page): R {
+  const { scale, x, y, view } = useViewer.getState();
+  if (!view) return { x: 0, y: 0, w: page.width, h: page.height };
+  return { x: -x / scale, y: -y / scale, w: view.width / scale, h: view.height / scale };
+}
+
+export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[] }) {
+  const boxesById = useAnnotation((s) => s.boxes);
+  const order = useAnnotation((s) => s.order);
+  const predictions = useAnnotation((s) => s.predictions);
+  const selection = useAnnotation((s) => s.selection);
+  const problems = useAnnotation((s) => s.problems);
+  const status = useAnnotation((s) => s.status);
+  const tool = useAnnotationUi((s) => s.tool);
+  const hoverId = useAnnotationUi((s) => s.hoverBoxId);
+  const highlightIds = useAnnotationUi((s) => s.highlightBoxIds);
+  const selectedPredictionId = useAnnotationUi((s) => s.selectedPredictionId);
+  const showPredictions = useAnnotationUi((s) => s.showPredictions);
+  const lowOnly = useAnnotationUi((s) => s.lowConfidenceOnly);
+  const showLabels = useApp((s) => s.settings?.ui.showBoxLabels ?? true);
+
+  const labelMap = useMemo(() => new Map(labels.map((l) => [l.name, l])), [labels]);
+  const onPage = useMemo(() => pageBoxesOf(page.id, Math.max(page.width, page.height), order, boxesById), [order, boxesById, page.id, page.width, page.height]);
+  const { boxes: pageBoxes, index, drawVersion } = onPage;
+  const pagePredictions = useMemo(
+    () => (showPredictions ? predictions.filter((p) => p.pageId === page.id && p.status === 'pending' && (!lowOnly || p.confidence < LOW_CONFIDENCE)) : []),
+    [predictions, page.id, showPredictions, lowOnly],
+  );
+  const problemIds = useMemo(() => new Set(problems.flatMap((p) => (p.kind === 'unlabelled_box' ? [p.boxId] : []))), [problems]);
+  const highlight = useMemo(() => new Set(highlightIds), [highlightIds]);
+
+  // What the shape draws is read at draw time, so pan and zoom redraw without React.
+  const drawState = useRef({ pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels });
+  const boxesLayer = useRef<Konva.Layer>(null);
+  // Fresh data for the next draw always; a redraw only when something drawn changed (typing a
+  // transcription changes no pixel of the canvas).
+  useLayoutEffect(() => {
+    drawState.current = { pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels };
+  }, [pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels]);
+  useLayoutEffect(() => {
+    boxesLayer.current?.batchDraw();
+  }, [drawVersion, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels]);
+
+  // State the end-to-end tests and the benchmark read from the DOM (the canvas itself has none).
+  // Save state is mirrored synchronously from the store, so a test that just pressed a key sees
+  // "pending", never a stale "saved".
+  useEffect(() => {
+    const el = boxesLayer.current?.getStage()?.container().closest<HTMLElement>('[data-testid="page-canvas"]');
+    if (!el) return;
+    const mirror = (s: ReturnType<typeof annotationStore.getState>) => {
+      el.dataset.saveState = s.saveState;
+      el.dataset.revision = String(s.revision);
+      el.dataset.selected = String(s.selection.size);
+    };
+    mirror(annotationStore.getState());
+    return annotationStore.subscribe(mirror);
+  }, []);
+  useEffect(() => {
+    const el = boxesLayer.current?.getStage()?.container().closest<HTMLElement>('[data-testid="page-canvas"]');
+    if (el) el.dataset.boxes = String(pageBoxes.length);
+  }, [pageBoxes.length]);
+
+  const selected = useMemo(() => pageBoxes.filter((b) => selection.has(b.id) && !b.hidden), [pageBoxes, selection]);
+  const editable = status === 'draft' || status === 'verified';
+  const selectionLayer = useRef<Konva.Layer>(null);
+  const transformer = useRef<Konva.Transformer>(null);
+  const draft = useRef<Konva.Rect>(null);
+  const gesture = useRef<Gesture | null>(null);
+  const lastClick = useRef<{ id: string; at: number } | null>(null);
+
+  // Attach the transformer to the selected, unlocked boxes.
+  useEffect(() => {
+    const tr = transformer.current;
+    const layer = selectionLayer.current;
+    if (!tr || !layer) return;
+    const nodes = selected.filter((b) => !b.locked).map((b) => layer.findOne(`#sel-${cssId(b.id)}`)).filter((n): n is Konva.Node => !!n);
+    tr.nodes(tool === 'select' && editable ? nodes : []);
+    layer.batchDraw();
+  }, [selected, tool, editable]);
+
+  /** The smallest visible box under the point (nested fields win over the table around them). */
+  const hitBox = (p: { x: number; y: number }): Box | null => {
+    const tol = HIT_TOLERANCE / useViewer.getState().scale;
+    let best: Box | null = null;
+    for (const id of index.query({ x: p.x - tol, y: p.y - tol, w: 2 * tol, h: 2 * tol })) {
+      const b = boxesById[id];
+      if (!b || b.hidden) continue;
+      if (p.x >= b.x - tol && p.x <= b.x + b.w + tol && p.y >= b.y - tol && p.y <= b.y + b.h + tol) {
+        if (!best || b.w * b.h < best.w * best.h) best = b;
+      }
+    }
+    return best;
+  };
+
+  const hitPrediction = (p: { x: number; y: number }) => {
+    const tol = HIT_TOLERANCE / useViewer.getState().scale;
+    let best: (typeof pagePredictions)[number] | null = null;
+    for (const pr of pagePredictions) {
+      if (pr.x === null || pr.y === null || pr.w === null || pr.h === null) continue;
+      if (p.x >= pr.x - tol && p.x <= pr.x + pr.w + tol && p.y >= pr.y - tol && p.y <= pr.y + pr.h + tol) {
+        if (!best || pr.w * pr.h < best.w! * best.h!) best = pr;
+      }
+    }
+    return best;
+  };
+
+  // Pointer handling on the stage (Konva events, so the transformer's handles keep theirs).
+  useEffect(() => {
+    const stage = boxesLayer.current?.getStage();
+    if (!stage) return;
+    const imagePoint = () => stage.getRelativePointerPosition() ?? { x: 0, y: 0 };
+    const onTransformer = (target: Konva.Node) => target.getParent()?.getClassName() === 'Transformer' || target.getClassName() === 'Transformer';
+    const showDraft = (r: R | null, dashed: boolean) => {
+      const node = draft.current;
+      if (!node) return;
+      if (!r) {
+        node.visible(false);
+      } else {
+        node.setAttrs({ x: r.x, y: r.y, width: r.w, height: r.h, visible: true, dash: dashed ? [6, 4] : [], stroke: dashed ? SELECT_COLOUR : '#16a34a' });
+      }
+      node.getLayer()?.batchDraw();
+    };
+    let hoverFrame = 0;
+
+    const down = (e: Konva.KonvaEventObject<PointerEvent>) => {
+      if (e.evt.button !== 0 || useViewer.getState().spaceHeld || onTransformer(e.target)) return;
+      const ui = useAnnotationUi.getState();
+      const store = annotationStore.getState();
+      const p = imagePoint();
+      if (ui.tool === 'draw') {
+        gesture.current = { kind: 'draw', start: { x: Math.min(Math.max(p.x, 0), page.width), y: Math.min(Math.max(p.y, 0), page.height) } };
+        return;
+      }
+      const hit = hitBox(p);
+      if (hit && ui.linkingEvidence && store.activeQaId) {
+        store.toggleEvidence(store.activeQaId, hit.id);
+        return;
+      }
+      if (!hit) {
+        const pred = hitPrediction(p);
+        if (pred) {
+          ui.set({ selectedPredictionId: pred.id });
+          store.select([]);
+          return;
+        }
+        ui.set({ selectedPredictionId: null });
+        gesture.current = { kind: 'marquee', start: p, additive: e.evt.shiftKey };
+        return;
+      }
+      ui.set({ selectedPredictionId: null });
+      if (e.evt.shiftKey || e.evt.ctrlKey || e.evt.metaKey) {
+        store.select([hit.id], 'toggle');
+        return;
+      }
+      if (!store.selection.has(hit.id)) store.select([hit.id]);
+      const ids = store.selection.has(hit.id) ? [...annotationStore.getState().selection] : [hit.id];
+      const origins = new Map<string, Box>();
+      for (const id of ids) {
+        const b = annotationStore.getState().boxes[id];
+        if (b && !b.locked && b.pageId === page.id) origins.set(id, b);
+      }
+      gesture.current = { kind: 'move', start: p, origins, moved: false };
+    };
+
+    const move = () => {
+      const g = gesture.current;
+      const p = imagePoint();
+      const scale = useViewer.getState().scale;
+      if (!g) {
+        cancelAnimationFrame(hoverFrame);
+        hoverFrame = requestAnimationFrame(() => {
+          const hit = hitBox(p);
+          const ui = useAnnotationUi.getState();
+          if ((hit?.id ?? null) !== ui.hoverBoxId) ui.set({ hoverBoxId: hit?.id ?? null });
+          stage.container().style.cursor = ui.tool === 'draw' ? 'crosshair' : hit ? (hit.locked ? 'not-allowed' : 'move') : 'default';
+        });
+        return;
+      }
+      if (g.kind === 'draw') {
+        showDraft(clampRect(rectFromPoints(g.start.x, g.start.y, p.x, p.y), page.width, page.height), false);
+      } else if (g.kind === 'marquee') {
+        showDraft(rectFromPoints(g.start.x, g.start.y, p.x, p.y), true);
+      } else {
+        const dx = p.x - g.start.x;
+        const dy = p.y - g.start.y;
+        if (!g.moved && Math.hypot(dx, dy) * scale < DRAG_THRESHOLD) return;
+        g.moved = true;
+        // Move the selection's nodes directly; the model changes once, on release.
+        const layer = selectionLayer.current;
+        for (const [id, b] of g.origins) {
+          const r = clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height);
+          layer?.findOne(`#sel-${cssId(id)}`)?.position({ x: r.x, y: r.y });
+        }
+        transformer.current?.forceUpdate();
+        layer?.batchDraw();
+      }
+    };
+
+    const up = (e: Konva.KonvaEventObject<PointerEvent>) => {
+      const g = gesture.current;
+      gesture.current = null;
+      if (!g) return;
+      const p = imagePoint();
+      const store = annotationStore.getState();
+      const scale = useViewer.getState().scale;
+      if (g.kind === 'draw') {
+        showDraft(null, false);
+        const r = clampRect(rectFromPoints(g.start.x, g.start.y, p.x, p.y), page.width, page.height);
+        if (r.w * scale < 4 || r.h * scale < 4 || r.w < MIN_BOX_SIZE || r.h < MIN_BOX_SIZE) return;
+        store.addBoxes([
+          { id: crypto.randomUUID(), pageId: page.id, label: useAnnotationUi.getState().activeLabel, ...r, transcription: '', locked: false, hidden: false, originPredictionId: null },
+        ]);
+      } else if (g.kind === 'marquee') {
+        showDraft(null, true);
+        const r = rectFromPoints(g.start.x, g.start.y, p.x, p.y);
+        if (r.w * scale < DRAG_THRESHOLD && r.h * scale < DRAG_THRESHOLD) {
+          if (!g.additive) store.select([]);
+          return;
+        }
+        const ids = [...index.query(r)].filter((id) => {
+          const b = annotationStore.getState().boxes[id];
+          return b && !b.hidden && b.x < r.x + r.w && b.x + b.w > r.x && b.y < r.y + r.h && b.y + b.h > r.y;
+        });
+        store.select(ids, g.additive ? 'add' : 'replace');
+      } else if (!g.moved) {
+        // A second plain click on the same box soon after the first: edit its transcription.
+        // (Konva's own dblclick also fires for a marquee followed by a click.)
+        const hit = hitBox(p);
+        const now = performance.now();
+        const prev = lastClick.current;
+        lastClick.current = hit ? { id: hit.id, at: now } : null;
+        if (hit && prev && prev.id === hit.id && now - prev.at < DOUBLE_CLICK_MS) {
+          lastClick.current = null;
+          useAnnotationUi.getState().requestFocus('transcription', hit.id);
+        }
+      } else {
+        const dx = p.x - g.start.x;
+        const dy = p.y - g.start.y;
+        store.updateBoxes([...g.origins].map(([id, b]) => ({ id, patch: clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height) })));
+      }
+      void e;
+    };
+
+
+    stage.on('pointerdown.annotate', down);
+    stage.on('pointermove.annotate', move);
+    stage.on('pointerup.annotate pointercancel.annotate', up);
+    return () => {
+      cancelAnimationFrame(hoverFrame);
+      stage.off('.annotate');
+    };
+    // hitBox/hitPrediction close over the current index and boxes; re-bind when they change.
+  });
+
+  const onTransformEnd = () => {
+    const layer = selectionLayer.current;
+    if (!layer) return;
+    const updates = selected.flatMap((b) => {
+      const node = layer.findOne(`#sel-${cssId(b.id)}`);
+      if (!node) return [];
+      const r = clampRect({ x: node.x(), y: node.y(), w: Math.max(MIN_BOX_SIZE, node.width() * node.scaleX()), h: Math.max(MIN_BOX_SIZE, node.height() * node.scaleY()) }, page.width, page.height);
+      node.setAttrs({ scaleX: 1, scaleY: 1, width: r.w, height: r.h, x: r.x, y: r.y });
+      return [{ id: b.id, patch: r }];
+    });
+    annotationStore.getState().updateBoxes(updates);
+  };
+
+  return (
+    <>
+      <Layer ref={boxesLayer} listening={false}>
+        <Shape
+          perfectDrawEnabled={false}
+          listening={false}
+          sceneFunc={(context) => {
+            const s = drawState.current;
+            const { scale } = useViewer.getState();
+            const started = performance.now();
+            drawAnnotations(context._context, {
+              boxes: s.pageBoxes,
+              predictions: s.pagePredictions,
+              labels: s.labelMap,
+              selection: s.selection,
+              hoverId: s.hoverId,
+              highlight: s.highlight,
+              problems: s.problemIds,
+              selectedPredictionId: s.selectedPredictionId,
+              showLabels: s.showLabels,
+              scale,
+              visible: visibleRect(page),
+              lowConfidence: LOW_CONFIDENCE,
+            });
+            recordPerf('drawBoxes', performance.now() - started);
+          }}
+        />
+      </Layer>
+      <Layer ref={selectionLayer}>
+        {selected.map((b) => (
+          <Rect
+            key={b.id}
+            id={`sel-${cssId(b.id)}`}
+            x={b.x}
+            y={b.y}
+            width={b.w}
+            height={b.h}
+            stroke={b.locked ? '#9ca3af' : SELECT_COLOUR}
+            strokeWidth={2}
+            strokeScaleEnabled={false}
+            fill="rgba(0, 145, 255, 0.08)"
+            perfectDrawEnabled={false}
+            listening={false}
+          />
+        ))}
+        <Transformer
+          ref={transformer}
+          rotateEnabled={false}
+          keepRatio={false}
+          flipEnabled={false}
+          ignoreStroke
+          anchorSize={8}
+          borderStroke={SELECT_COLOUR}
+          anchorStroke={SELECT_COLOUR}
+          boundBoxFunc={(oldBox, newBox) => {
+            const { scale, x, y } = useViewer.getState();
+            // newBox is in screen pixels: keep it on the page and not smaller than a couple of pixels.
+            const left = x;
+            const top = y;
+            const right = x + page.width * scale;
+            const bottom = y + page.height * scale;
+            if (newBox.width < MIN_BOX_SIZE * scale || newBox.height < MIN_BOX_SIZE * scale) return oldBox;
+            if (newBox.x < left - 0.5 || newBox.y < top - 0.5 || newBox.x + newBox.width > right + 0.5 || newBox.y + newBox.height > bottom + 0.5) return oldBox;
+            return newBox;
+          }}
+          onTransformEnd={onTransformEnd}
+        />
+        <Rect ref={draft} visible={false} strokeWidth={1.5} strokeScaleEnabled={false} fill="rgba(0, 145, 255, 0.06)" perfectDrawEnabled={false} listening={false} />
+      </Layer>
+    </>
+  );
+}
+
+/** Box ids are UUIDs or imported ids: make them safe inside a Konva "#id" selector. */
+function cssId(id: string): string {
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
