@@ -2,7 +2,8 @@ import type { Label, Page } from '../../../shared/domain/model';
 import { useApp } from '../stores/app';
 import { useViewer } from '../stores/viewer';
 import { clampRect } from './geometry';
-import { LOW_CONFIDENCE, useAnnotationUi } from './uiStore';
+import { acceptAboveThreshold, applyLabel, linkSelectedEvidence } from './panels';
+import { useAnnotationUi } from './uiStore';
 import { annotationStore } from './useAnnotation';
 
 /**
@@ -50,19 +51,6 @@ function resize(page: Page, dw: number, dh: number): boolean {
     { coalesceKey: 'resize' },
   );
   return true;
-}
-
-export function applyLabel(label: string): void {
-  const s = annotationStore.getState();
-  const ids = [...s.selection].filter((id) => s.boxes[id] && !s.boxes[id]!.locked);
-  useAnnotationUi.getState().set({ activeLabel: label });
-  if (ids.length) s.updateBoxes(ids.map((id) => ({ id, patch: { label } })));
-}
-
-export function acceptAboveThreshold(): void {
-  const threshold = useApp.getState().settings?.ui.acceptThreshold ?? LOW_CONFIDENCE;
-  const s = annotationStore.getState();
-  s.acceptPredictions(s.predictions.filter((p) => p.status === 'pending' && p.confidence >= threshold).map((p) => p.id));
 }
 
 /** Returns false when the action does not apply (so the key can do its default). */
@@ -190,14 +178,8 @@ export function runAction(id: string, ctx: ActionContext): boolean {
     case 'qa.answer':
       ctx.focusAnswer();
       return true;
-    case 'qa.linkEvidence': {
-      if (!store.activeQaId || !store.selection.size) return false;
-      const qa = store.qa.find((q) => q.id === store.activeQaId);
-      if (!qa) return false;
-      const add = [...store.selection].filter((bid) => !qa.evidenceBoxIds.includes(bid));
-      store.updateQa(qa.id, { evidenceBoxIds: [...qa.evidenceBoxIds, ...add] });
-      return true;
-    }
+    case 'qa.linkEvidence':
+      return linkSelectedEvidence() > 0;
     case 'prediction.accept':
       if (!ui.selectedPredictionId) return false;
       store.acceptPredictions([ui.selectedPredictionId]);

@@ -1,5 +1,13 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { DocumentSummary } from '../../../shared/domain/model';
+import { runAction, type ActionContext } from '../annotate/actions';
+import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
+import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
+import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, runVerify, VerifyControls } from '../annotate/panels';
+import { useAnnotationUi } from '../annotate/uiStore';
+import { annotationStore, useAnnotation } from '../annotate/useAnnotation';
+import '../annotate/annotate.css';
+import { useApp } from '../stores/app';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
 import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
@@ -13,7 +21,6 @@ import { navigate, paths } from '../stores/route';
 import { useViewer } from '../stores/viewer';
 
 const ZOOM_STEP = 1.25;
-const PAN_STEP = 80;
 
 function ZoomControls() {
   const scale = useViewer((s) => s.scale);
@@ -58,6 +65,35 @@ function ZoomControls() {
   );
 }
 
+function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
+  const tool = useAnnotationUi((s) => s.tool);
+  const activeLabel = useAnnotationUi((s) => s.activeLabel);
+  const canUndo = useAnnotation((s) => s.canUndo);
+  const canRedo = useAnnotation((s) => s.canRedo);
+  const keys = (id: string) => (keymap[id]?.[0] ? ` (${displayCombo(keymap[id][0])})` : '');
+  const ui = useAnnotationUi.getState;
+  return (
+    <div className="tool-controls row gap-sm" role="group" aria-label="Tools">
+      <button type="button" className={`btn btn-sm${tool === 'select' ? ' btn-active' : ' btn-ghost'}`} onClick={() => ui().set({ tool: 'select' })} title={`Select${keys('tool.select')}`} aria-pressed={tool === 'select'} data-testid="tool-select">
+        Select
+      </button>
+      <button type="button" className={`btn btn-sm${tool === 'draw' ? ' btn-active' : ' btn-ghost'}`} onClick={() => ui().set({ tool: 'draw' })} title={`Draw rectangle${keys('tool.draw')}`} aria-pressed={tool === 'draw'} data-testid="tool-draw">
+        Draw
+      </button>
+      <button type="button" className="btn btn-sm btn-ghost" onClick={() => ui().set({ labelPickerOpen: true })} title={`Label for new boxes${keys('label.picker')}`} data-testid="active-label">
+        {activeLabel ?? 'No label'}
+      </button>
+      <span className="divider-v" />
+      <button type="button" className="btn btn-sm btn-ghost" onClick={() => annotationStore.getState().undo()} disabled={!canUndo} title={`Undo${keys('edit.undo')}`} data-testid="undo">
+        Undo
+      </button>
+      <button type="button" className="btn btn-sm btn-ghost" onClick={() => annotationStore.getState().redo()} disabled={!canRedo} title={`Redo${keys('edit.redo')}`} data-testid="redo">
+        Redo
+      </button>
+    </div>
+  );
+}
+
 function goToNeighbour(projectId: string, neighbours: Neighbours, doc: DocumentSummary, index: number) {
   rememberContext({ projectId, documentId: doc.id, status: neighbours.status, search: neighbours.search, index });
   navigate(paths.document(projectId, doc.id));
@@ -74,7 +110,17 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
   useEffect(() => {
     void open(projectId, documentId);
     if (!useProjects.getState().byId[projectId]?.project) void loadProject(projectId);
+    useAnnotationUi.getState().reset();
+    void annotationStore.getState().load(projectId, documentId);
+    // Leaving the document sends what autosave has not sent yet.
+    return () => void annotationStore.getState().flush();
   }, [projectId, documentId, open, loadProject]);
+  const annotationLoaded = useAnnotation((s) => s.loaded && s.documentId === documentId);
+  // The header follows the annotation as it is edited and verified, not the list it came from.
+  const liveStatus = useAnnotation((s) => (s.loaded && s.documentId === documentId ? (s.status === 'verified' ? 'verified' : s.annotationId ? 'in_progress' : null) : null));
+  const labels = useMemo(() => projectEntry?.project?.labels ?? [], [projectEntry?.project?.labels]);
+  const keymapOverrides = useApp((s) => s.settings?.ui.keymap);
+  const keymap = useMemo(() => resolveKeymap(keymapOverrides ?? {}), [keymapOverrides]);
 
   const pageCount = doc?.pages.length ?? 0;
   const pageIndex = Math.min(Math.max(1, pageNumber), Math.max(1, pageCount)) - 1;
@@ -96,29 +142,30 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     if (neighbours?.next) goToNeighbour(projectId, neighbours, neighbours.next, neighbours.index + 1);
   };
 
-  // Keyboard: zoom, fit, pan, pages, documents, back.
+  // Keyboard: every shortcut goes through the keymap (rebindable in Settings); a few view keys
+  // that are not actions (pages, back to the list) are handled here.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTypingTarget(e.target) || e.altKey) return;
-      const viewer = useViewer.getState();
-      const mod = e.ctrlKey || e.metaKey;
-      let handled = true;
-      if (e.key === '+' || e.key === '=') viewer.zoomBy(ZOOM_STEP);
-      else if (e.key === '-' || e.key === '_') viewer.zoomBy(1 / ZOOM_STEP);
-      else if (e.code === 'Digit0' && e.shiftKey) viewer.actualSize();
-      else if (e.key === '0' || (!mod && (e.key === 'f' || e.key === 'F'))) viewer.fitPage();
-      else if (mod) handled = false;
-      else if (e.key === 'w' || e.key === 'W') viewer.fitWidth();
-      else if (e.key === 'ArrowLeft') viewer.panBy(e.shiftKey ? PAN_STEP * 4 : PAN_STEP, 0);
-      else if (e.key === 'ArrowRight') viewer.panBy(e.shiftKey ? -PAN_STEP * 4 : -PAN_STEP, 0);
-      else if (e.key === 'ArrowUp') viewer.panBy(0, e.shiftKey ? PAN_STEP * 4 : PAN_STEP);
-      else if (e.key === 'ArrowDown') viewer.panBy(0, e.shiftKey ? -PAN_STEP * 4 : -PAN_STEP);
-      else if (e.key === 'PageDown') goToPage(pageIndex + 2);
-      else if (e.key === 'PageUp') goToPage(pageIndex);
-      else if (e.key === ']') next();
-      else if (e.key === '[') previous();
-      else if (e.key === 'Escape') navigate(paths.project(projectId));
-      else handled = false;
+      if (isTypingTarget(e.target) || !page) return;
+      const ctx: ActionContext = {
+        page,
+        labels,
+        nextDocument: next,
+        previousDocument: previous,
+        verify: () => void runVerify(),
+        nextQuestion,
+        previousQuestion,
+        focusAnswer,
+      };
+      const action = actionFor(keymap, e);
+      let handled = action !== null && runAction(action, ctx);
+      if (!handled && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        handled = true;
+        if (e.key === 'PageDown') goToPage(pageIndex + 2);
+        else if (e.key === 'PageUp') goToPage(pageIndex);
+        else if (e.key === 'Escape') navigate(paths.project(projectId));
+        else handled = false;
+      }
       if (handled) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
@@ -148,10 +195,10 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
         </a>
         <span className="divider-v" />
         <div className="row gap-sm">
-          <button type="button" className="icon-btn" onClick={previous} disabled={!neighbours?.previous} title="Previous document ([)" aria-label="Previous document" data-testid="prev-document">
+          <button type="button" className="icon-btn" onClick={previous} disabled={!neighbours?.previous} title="Previous document (K)" aria-label="Previous document" data-testid="prev-document">
             <IconChevronLeft />
           </button>
-          <button type="button" className="icon-btn" onClick={next} disabled={!neighbours?.next} title="Next document (])" aria-label="Next document" data-testid="next-document">
+          <button type="button" className="icon-btn" onClick={next} disabled={!neighbours?.next} title="Next document (J)" aria-label="Next document" data-testid="next-document">
             <IconChevronRight />
           </button>
           {neighbours ? (
@@ -164,9 +211,11 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           <span className="truncate" title={doc?.sourceName} data-testid="document-title">
             {doc?.sourceName ?? ''}
           </span>
-          {doc ? <StatusChip status={doc.status} /> : null}
+          {doc ? <StatusChip status={liveStatus ?? doc.status} /> : null}
         </div>
         <div className="toolbar-spacer" />
+        <ToolControls keymap={keymap} />
+        <VerifyControls projectId={projectId} documentId={documentId} />
         {doc && pageCount > 1 ? (
           <div className="page-switcher" role="group" aria-label="Pages" data-testid="page-switcher">
             <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
@@ -209,8 +258,19 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
             ))}
           </nav>
         ) : null}
-        <div className="canvas-panel">{page ? <PageCanvas key={documentId} page={page} /> : <LoadingPanel label="Opening the document…" />}</div>
+        <div className="canvas-panel">
+          {page ? (
+            <PageCanvas key={documentId} page={page} panWithPrimaryButton={false}>
+              {annotationLoaded ? <AnnotationLayers page={page} labels={labels} /> : null}
+            </PageCanvas>
+          ) : (
+            <LoadingPanel label="Opening the document…" />
+          )}
+        </div>
+        {doc && page && annotationLoaded ? <AnnotationSidePanel projectId={projectId} documentId={documentId} page={page} pages={doc.pages} /> : null}
       </div>
+      <HelpOverlay />
+      <LabelPicker />
 
       {doc && page ? (
         <footer className="statusbar muted small">
@@ -220,7 +280,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           </span>
           <span>{formatBytes(doc.byteSize)}</span>
           <span className="toolbar-spacer" />
-          <span>Wheel: zoom · Drag or Space+drag: pan · 0 fit · W fit width · Shift+0 100%</span>
+          <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · ? all shortcuts</span>
         </footer>
       ) : null}
     </div>

@@ -5,6 +5,7 @@ import { LoadingPanel } from '../components/Spinner';
 import { errorMessage } from '../lib/errors';
 import { useApp } from '../stores/app';
 import { toastError, toastSuccess } from '../stores/toasts';
+import { KeymapSettings } from './settings/KeymapSettings';
 
 const sourceLabels = { settings: 'from settings', env: 'from the environment', netrc: 'from ~/.netrc' } as const;
 
@@ -154,6 +155,8 @@ function SettingsForms({ settings }: { settings: Settings }) {
           Show label names on boxes
         </label>
       </section>
+
+      <KeymapSettings />
 
       <section className="card">
         <h2>Anthropic</h2>

@@ -1,0 +1,196 @@
+import { memo, useMemo, useState } from 'react';
+import type { Label, Page, Prediction } from '../../../../shared/domain/model';
+import { useApp } from '../../stores/app';
+import { toastError, toastSuccess } from '../../stores/toasts';
+import { displayCombo } from '../keymap';
+import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
+import { annotationStore, useAnnotation } from '../useAnnotation';
+import { IconAlert, IconCheck, IconChevron, IconSparkles, IconX } from './icons';
+import { usePanels } from './panelsStore';
+import { formatConfidence, labelColor, showPage, useKeymap, useLabels } from './shared';
+import { VirtualList } from './VirtualList';
+
+export const DEFAULT_ACCEPT_THRESHOLD = 0.8;
+const PREDICTION_ROW_HEIGHT = 40;
+/** The list grows to this many rows, then scrolls. */
+const MAX_LIST_ROWS = 5;
+
+const edit = () => annotationStore.getState();
+
+export function acceptThreshold(): number {
+  return useApp.getState().settings?.ui.acceptThreshold ?? DEFAULT_ACCEPT_THRESHOLD;
+}
+
+/** Accept every pending prediction at or above the threshold in settings. Returns how many. */
+export function acceptAboveThreshold(): number {
+  const threshold = acceptThreshold();
+  const ids = edit()
+    .predictions.filter((p) => p.status === 'pending' && p.confidence >= threshold)
+    .map((p) => p.id);
+  if (ids.length) {
+    edit().acceptPredictions(ids);
+    toastSuccess(`Accepted ${ids.length} prediction${ids.length === 1 ? '' : 's'}`, `Confidence ${formatConfidence(threshold)} or more. Undo brings them back.`);
+  }
+  return ids.length;
+}
+
+function decide(p: Prediction, accept: boolean) {
+  if (accept) edit().acceptPredictions([p.id]);
+  else edit().rejectPredictions([p.id]);
+  const ui = useAnnotationUi.getState();
+  if (ui.selectedPredictionId === p.id) ui.set({ selectedPredictionId: null });
+}
+
+function select(p: Prediction) {
+  useAnnotationUi.getState().set({ selectedPredictionId: p.id });
+  showPage(p.pageId);
+}
+
+const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNumber }: { p: Prediction; selected: boolean; labels: Label[]; pageNumber: number | null }) {
+  const low = p.confidence < LOW_CONFIDENCE;
+  const color = labelColor(labels, p.label);
+  const title = p.kind === 'box' ? (p.label ?? 'Box without label') : (p.question ?? 'Question');
+  const detail = p.kind === 'box' ? p.transcription : p.answer === null ? 'Unanswerable' : p.answer;
+  return (
+    <div
+      className={`prediction-row${selected ? ' selected' : ''}${low ? ' low' : ''}`}
+      data-testid="prediction-row"
+      data-prediction-id={p.id}
+      data-low={low ? 'true' : undefined}
+      onMouseDown={(e) => {
+        if (!(e.target instanceof HTMLElement && e.target.closest('button'))) select(p);
+      }}
+    >
+      <span className="prediction-kind" style={color ? { background: color } : undefined} title={p.kind === 'box' ? 'Box' : 'Question and answer'}>
+        {p.kind === 'qa' ? 'Q' : null}
+      </span>
+      <div className="prediction-text min-w-0">
+        <div className="truncate">{title}</div>
+        <div className="truncate muted small">
+          {pageNumber !== null ? `p.${pageNumber} · ` : ''}
+          {detail || '—'}
+        </div>
+      </div>
+      <span className={`confidence${low ? ' low' : ''}`} title={low ? 'Under 0.8: check it closely' : 'Model confidence'} data-testid="prediction-confidence">
+        {low ? <IconAlert size={11} /> : null}
+        {formatConfidence(p.confidence)}
+      </span>
+      <button type="button" className="icon-btn icon-btn-xs accept" onClick={() => decide(p, true)} title="Accept" aria-label="Accept" data-testid="prediction-accept">
+        <IconCheck />
+      </button>
+      <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => decide(p, false)} title="Reject" aria-label="Reject" data-testid="prediction-reject">
+        <IconX />
+      </button>
+    </div>
+  );
+});
+
+function ThresholdInput({ value }: { value: number }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const setUi = useApp((s) => s.setUi);
+  const commit = (text: string) => {
+    const n = Number(text);
+    if (text.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 1 && n !== value) {
+      setUi({ acceptThreshold: n }).catch((err: unknown) => toastError('The threshold was not saved', err));
+    }
+  };
+  return (
+    <input
+      type="number"
+      className="input threshold-input"
+      min={0}
+      max={1}
+      step={0.05}
+      value={draft ?? String(value)}
+      onChange={(e) => {
+        setDraft(e.target.value);
+        commit(e.target.value);
+      }}
+      onBlur={() => setDraft(null)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === 'Escape') e.currentTarget.blur();
+      }}
+      aria-label="Acceptance threshold (0 to 1)"
+      title="Predictions at or above this confidence are accepted by “Accept all”"
+      data-testid="prediction-threshold"
+    />
+  );
+}
+
+/** Pending model predictions: counts, accept all above the threshold, the low-confidence filter, one by one. */
+export function PredictionsSection({ projectId, pages }: { projectId: string; pages: Page[] }) {
+  const predictions = useAnnotation((s) => s.predictions);
+  const labels = useLabels(projectId);
+  const threshold = useApp((s) => s.settings?.ui.acceptThreshold ?? DEFAULT_ACCEPT_THRESHOLD);
+  const lowOnly = useAnnotationUi((s) => s.lowConfidenceOnly);
+  const selectedId = useAnnotationUi((s) => s.selectedPredictionId);
+  const open = usePanels((s) => s.predictionsOpen);
+  const keymap = useKeymap();
+
+  const { pending, low, above } = useMemo(() => {
+    const pending = predictions.filter((p) => p.status === 'pending');
+    return { pending, low: pending.filter((p) => p.confidence < LOW_CONFIDENCE), above: pending.filter((p) => p.confidence >= threshold).length };
+  }, [predictions, threshold]);
+  const pageNumbers = useMemo(() => (pages.length > 1 ? new Map(pages.map((p) => [p.id, p.pageNumber])) : null), [pages]);
+
+  if (predictions.length === 0) return null;
+  const shown = lowOnly ? low : pending;
+  const decided = predictions.length - pending.length;
+  const acceptKey = keymap['prediction.acceptAbove']?.[0];
+  const lowKey = keymap['view.lowConfidence']?.[0];
+
+  return (
+    <section className={`predictions-section${open ? ' open' : ''}`} data-testid="predictions-section" aria-label="Model predictions">
+      <button type="button" className="panel-section-toggle" onClick={() => usePanels.getState().set({ predictionsOpen: !open })} aria-expanded={open} data-testid="predictions-toggle">
+        <IconChevron open={open} />
+        <IconSparkles />
+        <span className="grow">Predictions</span>
+        <span className="muted small" data-testid="predictions-counts">
+          {pending.length} pending{low.length ? ' · ' : ''}
+          {low.length ? (
+            <span className="warn" data-testid="predictions-low-count">
+              {low.length} low
+            </span>
+          ) : null}
+          {decided ? ` · ${decided} done` : ''}
+        </span>
+      </button>
+      {open ? (
+        <div className="predictions-body">
+          <div className="row gap-sm predictions-actions">
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={above === 0}
+              onClick={() => acceptAboveThreshold()}
+              title={`Accept every pending prediction with confidence ≥ ${formatConfidence(threshold)}${acceptKey ? ` (${displayCombo(acceptKey)})` : ''}`}
+              data-testid="predictions-accept-above"
+            >
+              <IconCheck /> Accept {above} ≥
+            </button>
+            <ThresholdInput value={threshold} />
+            <span className="grow" />
+            <label className="checkbox small" title={lowKey ? `Shortcut: ${displayCombo(lowKey)}` : undefined}>
+              <input type="checkbox" checked={lowOnly} onChange={(e) => useAnnotationUi.getState().set({ lowConfidenceOnly: e.target.checked })} data-testid="predictions-low-only" />
+              Low only
+            </label>
+          </div>
+          {shown.length ? (
+            <VirtualList
+              items={shown}
+              rowHeight={PREDICTION_ROW_HEIGHT}
+              getKey={(p) => p.id}
+              className="predictions-list"
+              style={{ height: Math.min(MAX_LIST_ROWS * PREDICTION_ROW_HEIGHT, shown.length * PREDICTION_ROW_HEIGHT) + 2 }}
+              testId="predictions-list"
+              ariaLabel="Pending predictions"
+              renderRow={(p) => <PredictionRow p={p} selected={p.id === selectedId} labels={labels} pageNumber={pageNumbers && p.pageId ? (pageNumbers.get(p.pageId) ?? null) : null} />}
+            />
+          ) : (
+            <div className="panel-empty muted small">{pending.length ? 'No pending prediction under 0.8.' : 'Every prediction has been accepted or rejected.'}</div>
+          )}
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,344 @@
+import { memo, useEffect, useMemo, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import type { Box, Label, Page, Prediction, QaPair, QuestionTemplate } from '../../../../shared/domain/model';
+import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
+import { annotationStore, useAnnotation } from '../useAnnotation';
+import { IconAlert, IconCheck, IconLink, IconPlus, IconSparkles, IconTrash, IconX } from './icons';
+import { isFocusRequestHandled, takeFocusRequest } from './panelsStore';
+import { confirmAnswer, linkSelectedEvidence, setLinking } from './qaActions';
+import { cssEscape, formatConfidence, labelColor, showPage, useKeymap, whenElement } from './shared';
+import { displayCombo } from '../keymap';
+import { useProjects } from '../../stores/projects';
+
+const edit = () => annotationStore.getState();
+const NO_TEMPLATES: QuestionTemplate[] = [];
+
+const isAnswered = (q: QaPair) => q.unanswerable || q.answer.trim() !== '';
+
+function setHoverBox(id: string | null) {
+  const ui = useAnnotationUi.getState();
+  if (ui.hoverBoxId !== id) ui.set({ hoverBoxId: id });
+}
+
+function EvidenceChip({ boxId, box, labels, pageNumber, onRemove }: { boxId: string; box: Box | undefined; labels: Label[]; pageNumber: number | null; onRemove(): void }) {
+  const color = labelColor(labels, box?.label ?? null);
+  const text = box ? box.transcription.trim() || box.label || 'Unlabelled box' : 'Missing box';
+  return (
+    <span
+      className={`evidence-chip${box ? '' : ' missing'}`}
+      style={color ? { borderColor: color } : undefined}
+      data-testid="evidence-chip"
+      data-box-id={boxId}
+      onMouseEnter={() => setHoverBox(boxId)}
+      onMouseLeave={() => {
+        if (useAnnotationUi.getState().hoverBoxId === boxId) setHoverBox(null);
+      }}
+    >
+      <button
+        type="button"
+        className="evidence-chip-main"
+        onClick={() => {
+          if (!box) return;
+          showPage(box.pageId);
+          edit().select([boxId]);
+        }}
+        title={box ? `${box.label ?? 'No label'}${box.transcription ? `: ${box.transcription}` : ''} — select it on the page` : 'This box no longer exists'}
+      >
+        <span className="evidence-dot" style={{ background: color ?? 'var(--text-muted)' }} aria-hidden="true" />
+        <span className="truncate">{text}</span>
+        {pageNumber !== null ? <span className="muted">p.{pageNumber}</span> : null}
+      </button>
+      <button type="button" className="evidence-remove" onClick={onRemove} aria-label={`Unlink ${text}`} title="Unlink this box" data-testid="evidence-remove">
+        <IconX size={11} />
+      </button>
+    </span>
+  );
+}
+
+interface CardProps {
+  q: QaPair;
+  index: number;
+  active: boolean;
+  linking: boolean;
+  required: boolean | null;
+  boxes: Record<string, Box>;
+  labels: Label[];
+  pageNumbers: Map<string, number> | null;
+  selectionSize: number;
+  linkKey: string;
+  onHover(id: string | null): void;
+}
+
+const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes, labels, pageNumbers, selectionSize, linkKey, onHover }: CardProps) {
+  const onAnswerKey = (e: ReactKeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      confirmAnswer();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.currentTarget.blur();
+    }
+  };
+  const activate = () => {
+    if (edit().activeQaId !== q.id) edit().setActiveQa(q.id);
+  };
+  const sourceBadge =
+    q.source === 'template' ? (
+      <span className={`qa-source${required ? ' required' : ''}`} title={required ? 'A template question: verify needs an answer or "unanswerable"' : 'An optional template question'}>
+        {required ? 'Required' : 'Optional'}
+      </span>
+    ) : q.source === 'model' ? (
+      <span className="qa-source model" title="Proposed by the model and accepted">
+        <IconSparkles size={11} /> Model
+      </span>
+    ) : (
+      <span className="qa-source mine">Yours</span>
+    );
+  return (
+    <div
+      className={`qa-card${active ? ' active' : ''}${isAnswered(q) ? ' answered' : ''}${linking ? ' linking' : ''}`}
+      data-testid="qa-card"
+      data-qa-id={q.id}
+      data-active={active ? 'true' : undefined}
+      onMouseDown={activate}
+      onFocus={activate}
+      onMouseEnter={() => onHover(q.id)}
+      onMouseLeave={() => onHover(null)}
+    >
+      <div className="qa-head">
+        <span className="qa-num" aria-hidden="true">
+          {isAnswered(q) ? <IconCheck size={12} /> : index + 1}
+        </span>
+        {q.source === 'template' ? (
+          <span className="qa-question" data-testid="qa-question">
+            {q.question}
+          </span>
+        ) : (
+          <input
+            className="input qa-question-input"
+            value={q.question}
+            onChange={(e) => edit().updateQa(q.id, { question: e.target.value }, { coalesceKey: `question:${q.id}` })}
+            aria-label="Question"
+            placeholder="Question"
+            data-testid="qa-question-input"
+          />
+        )}
+        {sourceBadge}
+        {q.source !== 'template' ? (
+          <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => edit().deleteQa(q.id)} title="Delete this question" aria-label="Delete question" data-testid="qa-delete">
+            <IconTrash />
+          </button>
+        ) : null}
+      </div>
+      <textarea
+        className="input textarea qa-answer"
+        rows={2}
+        value={q.answer}
+        disabled={q.unanswerable}
+        onChange={(e) => edit().updateQa(q.id, { answer: e.target.value }, { coalesceKey: `answer:${q.id}` })}
+        onKeyDown={onAnswerKey}
+        placeholder={q.unanswerable ? 'Marked unanswerable' : 'Answer — Enter: next question · Shift+Enter: new line'}
+        aria-label={`Answer to: ${q.question}`}
+        spellCheck={false}
+        data-testid="qa-answer"
+      />
+      <div className="qa-tools">
+        <label className="checkbox small">
+          <input
+            type="checkbox"
+            checked={q.unanswerable}
+            onChange={(e) => edit().updateQa(q.id, e.target.checked ? { unanswerable: true, answer: '' } : { unanswerable: false })}
+            data-testid="qa-unanswerable"
+          />
+          Unanswerable
+        </label>
+        <span className="grow" />
+        <button
+          type="button"
+          className={`btn btn-sm${linking ? ' btn-toggle-on' : ' btn-ghost'}`}
+          aria-pressed={linking}
+          onClick={() => setLinking(linking ? null : q.id)}
+          title="While on, clicking boxes on the page links or unlinks them"
+          data-testid="qa-link-toggle"
+        >
+          <IconLink /> {linking ? 'Linking…' : 'Link evidence'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
+          disabled={selectionSize === 0}
+          onClick={() => {
+            activate();
+            linkSelectedEvidence(q.id);
+          }}
+          title={`Link the selected boxes as evidence (${linkKey})`}
+          data-testid="qa-link-selected"
+        >
+          Link selected{selectionSize ? ` (${selectionSize})` : ''}
+        </button>
+      </div>
+      {linking ? <div className="qa-linking-hint small">Click boxes on the page to link or unlink them. Press the button again when done.</div> : null}
+      {q.evidenceBoxIds.length ? (
+        <div className="qa-evidence" aria-label="Evidence boxes">
+          {q.evidenceBoxIds.map((boxId) => {
+            const box = boxes[boxId];
+            return (
+              <EvidenceChip
+                key={boxId}
+                boxId={boxId}
+                box={box}
+                labels={labels}
+                pageNumber={pageNumbers && box ? (pageNumbers.get(box.pageId) ?? null) : null}
+                onRemove={() => edit().updateQa(q.id, { evidenceBoxIds: q.evidenceBoxIds.filter((id) => id !== boxId) })}
+              />
+            );
+          })}
+        </div>
+      ) : null}
+    </div>
+  );
+});
+
+function ProposedQa({ p }: { p: Prediction }) {
+  const low = p.confidence < LOW_CONFIDENCE;
+  return (
+    <div className={`qa-card proposed${low ? ' low' : ''}`} data-testid="qa-proposed" data-prediction-id={p.id}>
+      <div className="qa-head">
+        <span className="qa-num model" aria-hidden="true">
+          <IconSparkles size={12} />
+        </span>
+        <span className="qa-question">{p.question}</span>
+        <span className={`confidence${low ? ' low' : ''}`} title={low ? 'Under 0.8: check it closely' : 'Model confidence'} data-testid="qa-proposed-confidence">
+          {low ? <IconAlert size={11} /> : null}
+          {formatConfidence(p.confidence)}
+        </span>
+      </div>
+      <div className="qa-proposed-answer">{p.answer === null ? <span className="muted">Unanswerable</span> : p.answer || <span className="muted">(empty)</span>}</div>
+      <div className="qa-tools">
+        <span className="muted small">
+          {p.evidence.length ? `${p.evidence.length} evidence box${p.evidence.length === 1 ? '' : 'es'}` : 'No evidence'} · {p.model}
+        </span>
+        <span className="grow" />
+        <button type="button" className="btn btn-sm" onClick={() => edit().acceptPredictions([p.id])} data-testid="qa-proposed-accept">
+          <IconCheck /> Accept
+        </button>
+        <button type="button" className="btn btn-sm btn-danger-ghost" onClick={() => edit().rejectPredictions([p.id])} data-testid="qa-proposed-reject">
+          <IconX /> Reject
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function AddQuestion() {
+  const [text, setText] = useState('');
+  const add = () => {
+    const question = text.trim();
+    if (!question) return;
+    const id = edit().addQuestion(question);
+    setText('');
+    useAnnotationUi.getState().requestFocus('qa', id);
+  };
+  return (
+    <form
+      className="qa-add"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add();
+      }}
+    >
+      <input className="input grow" value={text} onChange={(e) => setText(e.target.value)} placeholder="Ask another question about this document" aria-label="New question" maxLength={2000} data-testid="qa-add-input" />
+      <button type="submit" className="btn btn-sm" disabled={!text.trim()} data-testid="qa-add">
+        <IconPlus /> Add
+      </button>
+    </form>
+  );
+}
+
+export function QuestionsPanel({ projectId, pages }: { projectId: string; pages: Page[] }) {
+  const qa = useAnnotation((s) => s.qa);
+  const boxes = useAnnotation((s) => s.boxes);
+  const activeQaId = useAnnotation((s) => s.activeQaId);
+  const selectionSize = useAnnotation((s) => s.selection.size);
+  const predictions = useAnnotation((s) => s.predictions);
+  const linkingEvidence = useAnnotationUi((s) => s.linkingEvidence);
+  const focus = useAnnotationUi((s) => s.focus);
+  const project = useProjects((s) => s.byId[projectId]?.project);
+  const labels = project?.labels;
+  const templates = project?.questions ?? NO_TEMPLATES;
+  const keymap = useKeymap();
+  const [hoverQa, setHoverQa] = useState<string | null>(null);
+
+  const pageNumbers = useMemo(() => (pages.length > 1 ? new Map(pages.map((p) => [p.id, p.pageNumber])) : null), [pages]);
+  const requiredById = useMemo(() => new Map(templates.map((t) => [t.id, t.required])), [templates]);
+  const proposed = useMemo(() => predictions.filter((p) => p.kind === 'qa' && p.status === 'pending'), [predictions]);
+  const answered = qa.filter(isAnswered).length;
+  const linkKey = keymap['qa.linkEvidence']?.[0];
+
+  // The canvas emphasises the evidence of the question under the pointer.
+  useEffect(() => {
+    const ids = hoverQa ? (qa.find((q) => q.id === hoverQa)?.evidenceBoxIds ?? []) : [];
+    const ui = useAnnotationUi.getState();
+    const current = ui.highlightBoxIds;
+    if (current.length !== ids.length || current.some((id, i) => id !== ids[i])) ui.set({ highlightBoxIds: ids });
+  }, [hoverQa, qa]);
+  useEffect(() => () => useAnnotationUi.getState().set({ highlightBoxIds: [] }), []);
+
+  // "Answer this question" from the keyboard, a new question or the verify list.
+  useEffect(() => {
+    if (!focus || focus.kind !== 'qa' || isFocusRequestHandled(focus.nonce)) return;
+    takeFocusRequest(focus.nonce);
+    if (edit().activeQaId !== focus.id) edit().setActiveQa(focus.id);
+    whenElement<HTMLElement>(`[data-testid="qa-card"][data-qa-id="${cssEscape(focus.id)}"]`, (card) => {
+      card.scrollIntoView({ block: 'nearest' });
+      const answer = card.querySelector<HTMLTextAreaElement>('[data-testid="qa-answer"]');
+      const target = answer && !answer.disabled ? answer : card.querySelector<HTMLElement>('[data-testid="qa-unanswerable"]');
+      target?.focus();
+    });
+  }, [focus]);
+
+  return (
+    <div className="questions-panel" data-testid="questions-panel">
+      <div className="questions-summary muted small" data-testid="qa-summary">
+        {qa.length ? `${answered} of ${qa.length} answered` : 'No questions yet'}
+        <span className="grow" />
+        {keymap['qa.previous']?.[0] && keymap['qa.next']?.[0] ? (
+          <span title="Previous / next question">
+            <kbd>{displayCombo(keymap['qa.previous'][0])}</kbd> <kbd>{displayCombo(keymap['qa.next'][0])}</kbd>
+          </span>
+        ) : null}
+      </div>
+      <div className="questions-scroll" data-testid="qa-list">
+        {qa.map((q, i) => (
+          <QaCard
+            key={q.id}
+            q={q}
+            index={i}
+            active={q.id === activeQaId}
+            linking={linkingEvidence && q.id === activeQaId}
+            required={q.templateId ? (requiredById.get(q.templateId) ?? true) : null}
+            boxes={q.evidenceBoxIds.length ? boxes : EMPTY_BOXES}
+            labels={labels ?? NO_LABELS}
+            pageNumbers={pageNumbers}
+            selectionSize={selectionSize}
+            linkKey={linkKey ? displayCombo(linkKey) : 'no shortcut'}
+            onHover={setHoverQa}
+          />
+        ))}
+        {proposed.length ? (
+          <section className="qa-proposed-section" aria-label="Proposed by the model">
+            <h4 className="panel-subheading">
+              <IconSparkles /> Proposed by the model ({proposed.length})
+            </h4>
+            {proposed.map((p) => (
+              <ProposedQa key={p.id} p={p} />
+            ))}
+          </section>
+        ) : null}
+        <AddQuestion />
+      </div>
+    </div>
+  );
+}
+
+const EMPTY_BOXES: Record<string, Box> = {};
+const NO_LABELS: Label[] = [];
