@@ -45,6 +45,7 @@ async function prepare(dataDir: string, lineItems: number): Promise<{ projectId:
     secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
     platform: { kind: 'web' },
     env: {},
+    sync: { autoStart: false },
   });
   try {
     const api = createApiClient(createDispatcher(core.api));

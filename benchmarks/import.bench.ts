@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     secretStore: new FileSecretStore(join(work, 'secrets.json')),
     platform: { kind: 'web' },
     env: {},
+    sync: { autoStart: false },
     ...(process.env.BENCH_CONCURRENCY ? { importConcurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
   });
   const host = await startHost({ core, rendererDir });

@@ -32,6 +32,7 @@ export function openTestCore(dataDir: string, overrides: Partial<CoreOptions> = 
     secretStore: new MemorySecretStore(),
     platform: { kind: 'web' },
     env: {},
+    sync: { autoStart: false },
     ...overrides,
   });
 }

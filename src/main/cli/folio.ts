@@ -7,6 +7,7 @@ import { createCore, FOLIO_VERSION, type Core } from '../core/createCore';
 import { defaultDataDir } from '../core/dataDir';
 import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileStores';
 import { readStatus } from '../core/status';
+import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
 /**
  * `npm run folio -- <command>`: the same data folder as the app, for scripts and terminals.
@@ -20,6 +21,8 @@ async function openCore(): Promise<Core> {
     settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
     secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
     platform: { kind: 'web' },
+    // A command runs sync only when asked (`folio sync`), never as a side effect.
+    sync: { autoStart: false },
   });
 }
 
@@ -96,7 +99,7 @@ program
   .action(async (opts: { json?: boolean }) => {
     const core = await openCore();
     try {
-      const status = readStatus(core.db, core.dataDir);
+      const status = withSyncStatus(readStatus(core.db, core.dataDir), core);
       if (opts.json) {
         console.log(JSON.stringify(status));
       } else {
@@ -109,6 +112,8 @@ program
       await core.close();
     }
   });
+
+registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);

@@ -10,6 +10,8 @@ import { openDemoProject } from './demo/demoProject';
 import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
+import { createSyncEngine } from './sync/forCore';
+import type { SyncEngine } from './sync/engine';
 import type { SecretStore, SettingsStore } from './settings/types';
 import { type Clock, isoNow, systemClock } from './util/clock';
 
@@ -33,6 +35,8 @@ export interface CoreOptions {
   env?: Record<string, string | undefined>;
   nativeBinding?: string | undefined;
   importConcurrency?: number;
+  /** The CLI and tests start sync themselves (or never); the app starts it with the core. */
+  sync?: { autoStart?: boolean };
 }
 
 export interface Core {
@@ -45,6 +49,7 @@ export interface Core {
   annotations: AnnotationsRepo;
   importer: ImportService;
   settings: SettingsService;
+  sync: SyncEngine;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -96,6 +101,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
+  // Background sync of the outbox to W&B (it recovers in-flight rows itself when it starts).
+  const sync = createSyncEngine({ db, dataDir: opts.dataDir, settings, folioVersion: FOLIO_VERSION, clock, onChange: (status) => emit('sync.changed', status) });
+  if (opts.sync?.autoStart !== false) sync.start();
+
   const api: AppApi = {
     'app.info': async () => ({
       version: FOLIO_VERSION,
@@ -132,6 +141,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (result.result === 'verified') {
         emit('documents.changed', { projectId });
         emit('projects.changed', { projectId });
+        sync.notifyOutboxChanged();
       }
       return result;
     },
@@ -145,8 +155,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { paths: await opts.platform.pickImportPaths() };
     },
     'settings.get': async () => settings.view(),
-    'settings.update': async (patch) => settings.update(patch),
-    'settings.setSecret': async ({ name, value }) => settings.setSecret(name, value),
+    'settings.update': async (patch) => {
+      const view = settings.update(patch);
+      sync.notifyOutboxChanged(); // a new W&B project or host may make waiting work sendable
+      return view;
+    },
+    'settings.setSecret': async ({ name, value }) => {
+      const view = settings.setSecret(name, value);
+      sync.notifyOutboxChanged();
+      return view;
+    },
     'shell.openExternal': async ({ url }) => {
       const parsed = new URL(url);
       const allowed = settings.externalHostAllowlist();
@@ -157,6 +175,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await opts.platform.openExternal(parsed.toString());
       return { opened: true };
     },
+    'sync.status': async () => sync.status(),
+    'sync.jobs': async ({ limit }) => sync.jobs(limit),
+    // Sync runs in the background; its progress arrives as sync.changed events.
+    'sync.now': async () => {
+      void sync.syncNow().catch(() => undefined);
+      return { jobs: [], status: sync.status() };
+    },
+    'sync.dead.list': async ({ limit, offset }) => sync.deadItems(limit, offset),
+    'sync.dead.retry': async ({ outboxIds }) => sync.retryDead(outboxIds),
+    'sync.dead.discard': async ({ outboxIds }) => sync.discardDead(outboxIds),
+    'sync.config.get': async () => sync.getConfig(),
+    'sync.config.update': async (patch) => sync.updateConfig(patch),
+
   };
 
   return {
@@ -169,6 +200,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     annotations,
     importer,
     settings,
+    sync,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
@@ -176,6 +208,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       importer.cancelAll();
       await importer.idle();
+      await sync.stop();
       sinks.clear();
       bulkDb.close();
       db.close();

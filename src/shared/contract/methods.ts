@@ -16,6 +16,7 @@ import {
   settingsViewSchema,
   uiPreferencesSchema,
 } from '../domain/model';
+import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -160,6 +161,17 @@ export const methods = {
     response: settingsViewSchema,
   },
   'shell.openExternal': { request: z.object({ url: z.url() }).strict(), response: z.object({ opened: z.boolean() }) },
+  'sync.status': { request: empty, response: syncStatusSchema },
+  'sync.jobs': { request: z.object({ limit: z.number().int().positive().max(500).optional() }).strict(), response: z.array(syncJobSchema) },
+  'sync.now': { request: empty, response: z.object({ jobs: z.array(syncJobSchema), status: syncStatusSchema }) },
+  'sync.dead.list': {
+    request: z.object({ limit: z.number().int().positive().max(1000).optional(), offset: z.number().int().nonnegative().optional() }).strict(),
+    response: z.array(syncDeadItemSchema),
+  },
+  'sync.dead.retry': { request: z.object({ outboxIds: z.array(z.string()).max(10_000).optional() }).strict(), response: z.object({ retried: z.number().int() }) },
+  'sync.dead.discard': { request: z.object({ outboxIds: z.array(z.string()).max(10_000).optional() }).strict(), response: z.object({ discarded: z.number().int() }) },
+  'sync.config.get': { request: empty, response: syncConfigSchema },
+  'sync.config.update': { request: syncConfigPatchSchema, response: syncConfigSchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -167,6 +179,7 @@ export const events = {
   'import.finished': importJobSchema,
   'projects.changed': z.object({ projectId: z.string().nullable() }),
   'documents.changed': projectRef,
+  'sync.changed': syncStatusSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

@@ -23,10 +23,18 @@ export const methodNames = [
   'settings.update',
   'settings.setSecret',
   'shell.openExternal',
+  'sync.status',
+  'sync.jobs',
+  'sync.now',
+  'sync.dead.list',
+  'sync.dead.retry',
+  'sync.dead.discard',
+  'sync.config.get',
+  'sync.config.update',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
-export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed'] as const;
+export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed', 'sync.changed'] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** Electron IPC channel for a method; fixed by the contract, never taken from the renderer. */

@@ -227,7 +227,11 @@ export class AnnotationsRepo {
     return { id, version, status: 'draft', revision: baseRevision, updated_at: now, verified_at: null };
   }
 
-  /** Apply an autosave patch in one transaction. */
+  /**
+   * Apply an autosave patch in one transaction. Write transactions begin IMMEDIATE: they read
+   * before they write, and a deferred one would fail at once with SQLITE_BUSY instead of waiting
+   * when the import connection commits in between.
+   */
   save(patch: AnnotationPatch, annotatorId: string, now: string): SaveResult {
     return this.db.transaction((): SaveResult => {
       this.assertDocument(patch.projectId, patch.documentId);
@@ -306,7 +310,7 @@ export class AnnotationsRepo {
       this.db.prepare('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
       this.db.prepare("UPDATE project_documents SET status = 'in_progress' WHERE project_id = ? AND document_id = ?").run(patch.projectId, patch.documentId);
       return { annotationId: draft.id, version: draft.version, status: 'draft', revision, documentStatus: 'in_progress' };
-    })();
+    }).immediate();
   }
 
   /** What stops a draft from being verified: unlabelled boxes, questions with neither answer nor "unanswerable". */
@@ -352,6 +356,6 @@ export class AnnotationsRepo {
         .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
         .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
-    })();
+    }).immediate();
   }
 }

@@ -160,7 +160,7 @@ export class DocumentsRepo {
         .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.import', 'document', ?, ?)")
         .run(now, doc.id, JSON.stringify({ projectId }));
       return true;
-    })();
+    }).immediate(); // reads then writes: take the write lock first (see AnnotationsRepo.save)
   }
 
   allDocumentIds(): Set<string> {

@@ -107,7 +107,7 @@ export class ProjectsRepo {
       if (input.labels) this.replaceLabels(id, input.labels);
       if (input.questions) this.replaceQuestions(id, input.questions);
       this.audit(now, 'project.create', id, { name });
-    })();
+    }).immediate();
     return this.get(id);
   }
 
@@ -125,7 +125,7 @@ export class ProjectsRepo {
       if (input.questions) this.replaceQuestions(input.projectId, input.questions);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
       this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length });
-    })();
+    }).immediate();
     return this.get(input.projectId);
   }
 

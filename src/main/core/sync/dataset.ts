@@ -1,0 +1,323 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PyramidLevel } from '../../../shared/domain/model';
+import type { Db } from '../db/open';
+import type { BatchItem } from './store';
+import { b64md5, pythonJson } from './wandb/manifest';
+
+/**
+ * The dataset layout of one batch (PROTOCOL.md §6): one W&B Table partition
+ * `parts/<batch>.table.json` with a row per page of each annotation version — the page image
+ * (content-addressed under media/images/, boxes with class ids from the project's label set and
+ * their transcriptions as captions), document, annotator, version, QA pairs with their evidence
+ * boxes, verified time — plus the project's classes file and the root
+ * `dataset.partitioned-table.json` that never changes.
+ */
+
+export const PARTITIONED_TABLE_PATH = 'dataset.partitioned-table.json';
+export const PARTS_DIR = 'parts';
+export const partitionPath = (batchId: string): string => `${PARTS_DIR}/${batchId}.table.json`;
+
+export const TABLE_COLUMNS = [
+  'row_id',
+  'project',
+  'document_id',
+  'document_name',
+  'page',
+  'image',
+  'annotation_id',
+  'annotation_version',
+  'annotation_kind',
+  'annotator',
+  'annotator_id',
+  'box_count',
+  'qa',
+  'qa_count',
+  'verified_at',
+] as const;
+
+export interface ArtifactFile {
+  path: string;
+  digest: string;
+  size: number;
+  /** Where the bytes come from when they must be uploaded. */
+  source: { kind: 'file'; absPath: string } | { kind: 'bytes'; bytes: Buffer };
+}
+
+export interface BuiltBatch {
+  /** Files this batch needs in the version (images, classes, partition, root table). */
+  files: Map<string, ArtifactFile>;
+  partition: string;
+  rows: number;
+  documents: number;
+  poison: { outboxId: string; reason: string }[];
+  /** Bytes of the partition file. */
+  tableBytes: number;
+}
+
+interface PageRow {
+  id: string;
+  page_number: number;
+  width: number;
+  height: number;
+  levels: string;
+}
+
+interface ImageInfo {
+  path: string;
+  absPath: string;
+  md5: string;
+  sha256: string;
+  size: number;
+  format: string;
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Hash a page image once (cached by media path, size and mtime): base64 MD5 and hex SHA-256. */
+async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: unknown[][]): Promise<ImageInfo | { missing: string }> {
+  const absPath = join(dataDir, 'media', ...mediaPath.split('/'));
+  const st = await stat(absPath).catch(() => null);
+  if (!st || !st.isFile()) return { missing: absPath };
+  const ext = (mediaPath.split('.').pop() ?? '').toLowerCase();
+  const format = ext === 'jpeg' ? 'jpg' : ext;
+  const cached = db.prepare('SELECT size, mtime_ms, md5, sha256 FROM sync_image_hashes WHERE media_path = ?').get(mediaPath) as
+    | { size: number; mtime_ms: number; md5: string; sha256: string }
+    | undefined;
+  let md5: string;
+  let sha256: string;
+  if (cached && cached.size === st.size && cached.mtime_ms === st.mtimeMs) {
+    ({ md5, sha256 } = cached);
+  } else {
+    const bytes = await readFile(absPath).catch(() => null);
+    if (!bytes) return { missing: absPath };
+    md5 = b64md5(bytes);
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    newHashes.push([mediaPath, bytes.length, st.mtimeMs, md5, sha256]);
+  }
+  const hex = Buffer.from(md5, 'base64').toString('hex');
+  // Content-addressed like the SDK's temporary media: the first 20 hex digits of the MD5.
+  return { path: `media/images/${hex.slice(0, 20)}.${format}`, absPath, md5, sha256, size: st.size, format };
+}
+
+/** The project's label set as W&B classes: id = position in the label set (labels no longer in it are appended). */
+function classSet(db: Db, projectId: string): Map<string, number> {
+  const labels = db.prepare('SELECT name FROM labels WHERE project_id = ? ORDER BY position, name').all(projectId) as { name: string }[];
+  return new Map(labels.map((l, i) => [l.name, i]));
+}
+
+const pixelBox = (b: { x: number; y: number; w: number; h: number }) => ({ minX: b.x, maxX: b.x + b.w, minY: b.y, maxY: b.y + b.h });
+
+export async function buildBatch(db: Db, dataDir: string, batchId: string, items: BatchItem[], opts: { signal?: AbortSignal; yieldEvery?: number } = {}): Promise<BuiltBatch> {
+  const yieldEvery = opts.yieldEvery ?? 2;
+  const files = new Map<string, ArtifactFile>();
+  const poison: BuiltBatch['poison'] = [];
+  const projectId = items[0]?.payload.projectId;
+  const project = projectId ? (db.prepare('SELECT name FROM projects WHERE id = ?').get(projectId) as { name: string } | undefined) : undefined;
+  const classes = projectId ? classSet(db, projectId) : new Map<string, number>();
+  const classId = (label: string | null): number => {
+    const name = label ?? '(unlabelled)';
+    let id = classes.get(name);
+    if (id === undefined) classes.set(name, (id = classes.size));
+    return id;
+  };
+
+  const annotationQ = db.prepare('SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
+  const annotatorQ = db.prepare('SELECT name FROM annotators WHERE id = ?');
+  const documentQ = db.prepare('SELECT source_name FROM documents WHERE id = ?');
+  const pagesQ = db.prepare('SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
+  const boxesQ = db.prepare('SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
+  const qaQ = db.prepare('SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
+  const evidenceQ = db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
+
+  type Row = { cells: unknown[]; classIds: Set<number> };
+  // Hashes learnt in this batch, written in one transaction at the end (not one fsync per image).
+  const newHashes: unknown[][] = [];
+  const rows: Row[] = [];
+  let documents = 0;
+
+  for (const [n, item] of items.entries()) {
+    if (opts.signal?.aborted) throw new Error('stopped');
+    if (n > 0 && n % yieldEvery === 0) await yieldToLoop();
+    const p = item.payload;
+    const a = annotationQ.get(p.annotationId) as
+      | { id: string; project_id: string; document_id: string; annotator_id: string; version: number; status: string; kind: string; verified_at: string | null }
+      | undefined;
+    if (!a || a.status !== 'verified' || a.version !== p.version) {
+      poison.push({ outboxId: item.outboxId, reason: `annotation ${p.annotationId} version ${p.version} is no longer in the database as a verified version; discard this item` });
+      continue;
+    }
+    const pages = pagesQ.all(a.document_id) as PageRow[];
+    if (!pages.length) {
+      poison.push({ outboxId: item.outboxId, reason: `document ${a.document_id} has no pages in the database; re-import it, then retry this item` });
+      continue;
+    }
+    const images: ImageInfo[] = [];
+    let missing: string | null = null;
+    for (const page of pages) {
+      const level0 = (JSON.parse(page.levels) as PyramidLevel[]).find((l) => l.level === 0);
+      if (!level0) {
+        missing = `page ${page.page_number} of document ${a.document_id} has no full-size image recorded`;
+        break;
+      }
+      const info = await imageInfo(db, dataDir, level0.path, newHashes);
+      if ('missing' in info) {
+        missing = `the image of page ${page.page_number} of document ${a.document_id} is missing (${info.missing}); re-import the document, then retry this item`;
+        break;
+      }
+      images.push(info);
+    }
+    if (missing) {
+      poison.push({ outboxId: item.outboxId, reason: missing });
+      continue;
+    }
+    documents++;
+    const annotator = (annotatorQ.get(a.annotator_id) as { name: string } | undefined)?.name ?? a.annotator_id;
+    const sourceName = (documentQ.get(a.document_id) as { source_name: string } | undefined)?.source_name ?? a.document_id;
+    const boxes = boxesQ.all(a.id) as { id: string; page_id: string; label: string | null; x: number; y: number; w: number; h: number; transcription: string }[];
+    const pageOfBox = new Map(boxes.map((b) => [b.id, b]));
+    const pageNumber = new Map(pages.map((pg) => [pg.id, pg.page_number]));
+    const evidence = new Map<string, string[]>();
+    for (const e of evidenceQ.all(a.id) as { qa_id: string; box_id: string }[]) evidence.set(e.qa_id, [...(evidence.get(e.qa_id) ?? []), e.box_id]);
+    const qa = (qaQ.all(a.id) as { id: string; question: string; answer: string; unanswerable: number; source: string }[]).map((q) => ({
+      id: q.id,
+      question: q.question,
+      answer: q.unanswerable ? null : q.answer,
+      unanswerable: q.unanswerable === 1,
+      source: q.source,
+      evidence: (evidence.get(q.id) ?? []).map((boxId) => {
+        const b = pageOfBox.get(boxId);
+        return b
+          ? { box_id: boxId, page: pageNumber.get(b.page_id) ?? null, label: b.label, text: b.transcription, domain: 'pixel', position: pixelBox(b) }
+          : { box_id: boxId, page: null, label: null, text: null, domain: 'pixel', position: null };
+      }),
+    }));
+    const qaJson = pythonJson(qa, { sortKeys: true });
+
+    pages.forEach((page, i) => {
+      const img = images[i]!;
+      if (!files.has(img.path)) files.set(img.path, { path: img.path, digest: img.md5, size: img.size, source: { kind: 'file', absPath: img.absPath } });
+      const pageBoxes = boxes.filter((b) => b.page_id === page.id);
+      const ids = new Set<number>();
+      const boxData = pageBoxes.map((b) => {
+        const id = classId(b.label);
+        ids.add(id);
+        return { position: pixelBox(b), domain: 'pixel', class_id: id, box_caption: b.transcription || (b.label ?? '') };
+      });
+      const cell = {
+        _type: 'image-file',
+        format: img.format,
+        path: img.path,
+        sha256: img.sha256,
+        width: page.width,
+        height: page.height,
+        caption: `${sourceName} p${page.page_number}`,
+        boxes: { ground_truth: boxData },
+        classes: null as unknown, // filled once the class set is final
+      };
+      rows.push({
+        classIds: ids,
+        cells: [
+            `${a.id}:${a.version}:${page.page_number}`,
+            project?.name ?? p.projectId,
+            a.document_id,
+            sourceName,
+            page.page_number,
+            cell,
+            a.id,
+            a.version,
+            a.kind,
+            annotator,
+            a.annotator_id,
+            pageBoxes.length,
+            qaJson,
+            qa.length,
+            a.verified_at,
+        ],
+      });
+    });
+  }
+
+  if (newHashes.length) {
+    const put = db.prepare(
+      'INSERT INTO sync_image_hashes (media_path, size, mtime_ms, md5, sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(media_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, md5 = excluded.md5, sha256 = excluded.sha256',
+    );
+    db.transaction(() => {
+      for (const h of newHashes) put.run(...h);
+    }).immediate();
+  }
+
+  // Classes: the project's label set (plus any label found on a box that is no longer in it).
+  const classFile = pythonJson({ _type: 'classes', class_set: [...classes].map(([name, id]) => ({ id, name })) }, { sortKeys: true });
+  const classBytes = Buffer.from(classFile, 'utf8');
+  const classDigest = b64md5(classBytes);
+  const classPath = `media/classes/${createHash('md5').update(classBytes).digest('hex')}_cls.classes.json`;
+  const classRef = { type: 'classes-file', path: classPath, digest: classDigest };
+
+  const parts: string[] = [];
+  const usedIds = new Set<number>();
+  for (const [n, row] of rows.entries()) {
+    if (n > 0 && n % (yieldEvery * 5) === 0) await yieldToLoop();
+    (row.cells[5] as { classes: unknown }).classes = classRef;
+    for (const id of row.classIds) usedIds.add(id);
+    parts.push(pythonJson(row.cells, { sortKeys: true }));
+  }
+  const classMap = Object.fromEntries([...classes].map(([name, id]) => [String(id), name]));
+  const unionNone = (t: Record<string, unknown>) => ({ wb_type: 'union', params: { allowed_types: [{ wb_type: 'none' }, t] } });
+  const columnTypes = {
+    wb_type: 'typedDict',
+    params: {
+      type_map: {
+        row_id: unionNone({ wb_type: 'string' }),
+        project: unionNone({ wb_type: 'string' }),
+        document_id: unionNone({ wb_type: 'string' }),
+        document_name: unionNone({ wb_type: 'string' }),
+        page: unionNone({ wb_type: 'number' }),
+        image: {
+          wb_type: 'union',
+          params: {
+            allowed_types: [
+              {
+                wb_type: 'image-file',
+                params: {
+                  box_layers: { wb_type: 'const', params: { val: { ground_truth: [...usedIds].sort((x, y) => x - y) }, is_set: false } },
+                  box_score_keys: { wb_type: 'const', params: { val: [], is_set: true } },
+                  mask_layers: { wb_type: 'const', params: { val: {}, is_set: false } },
+                  box_class_maps: { wb_type: 'const', params: { val: { ground_truth: classMap }, is_set: false } },
+                  mask_class_maps: { wb_type: 'const', params: { val: {}, is_set: false } },
+                  class_map: { wb_type: 'const', params: { val: classMap, is_set: false } },
+                },
+              },
+              { wb_type: 'none' },
+            ],
+          },
+        },
+        annotation_id: unionNone({ wb_type: 'string' }),
+        annotation_version: unionNone({ wb_type: 'number' }),
+        annotation_kind: unionNone({ wb_type: 'string' }),
+        annotator: unionNone({ wb_type: 'string' }),
+        annotator_id: unionNone({ wb_type: 'string' }),
+        box_count: unionNone({ wb_type: 'number' }),
+        qa: unionNone({ wb_type: 'string' }),
+        qa_count: unionNone({ wb_type: 'number' }),
+        verified_at: unionNone({ wb_type: 'string' }),
+      },
+    },
+  };
+  // Keys in sorted order, as json.dump(sort_keys=True) writes them; `data` is spliced in as text.
+  const head = pythonJson({ _type: 'table', column_types: columnTypes, columns: [...TABLE_COLUMNS] }, { sortKeys: true });
+  const tail = pythonJson({ log_mode: 'IMMUTABLE', ncols: TABLE_COLUMNS.length, nrows: parts.length }, { sortKeys: true });
+  const tableText = `${head.slice(0, -1)}, "data": [${parts.join(', ')}], ${tail.slice(1)}`;
+  const tableBytes = Buffer.from(tableText, 'utf8');
+  await yieldToLoop();
+
+  const partition = partitionPath(batchId);
+  if (rows.length) {
+    files.set(classPath, { path: classPath, digest: classDigest, size: classBytes.length, source: { kind: 'bytes', bytes: classBytes } });
+    files.set(partition, { path: partition, digest: b64md5(tableBytes), size: tableBytes.length, source: { kind: 'bytes', bytes: tableBytes } });
+    const root = Buffer.from(pythonJson({ _type: 'partitioned-table', parts_path: PARTS_DIR }, { sortKeys: true }), 'utf8');
+    files.set(PARTITIONED_TABLE_PATH, { path: PARTITIONED_TABLE_PATH, digest: b64md5(root), size: root.length, source: { kind: 'bytes', bytes: root } });
+  }
+  return { files, partition, rows: rows.length, documents, poison, tableBytes: tableBytes.length };
+}

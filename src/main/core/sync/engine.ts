@@ -1,0 +1,499 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/open';
+import { DEFAULT_WANDB_ARTIFACT } from '../settings/types';
+import { type Clock, isoNow, systemClock } from '../util/clock';
+import { lastDailyAt, nextDailyAt, SyncConfigStore, type SyncConfig, type SyncConfigPatch } from './config';
+import { runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
+import { SyncStore, type DeadItem, type JobRowView, type OutboxStats } from './store';
+import { WandbClient } from './wandb/client';
+import { WandbError, type Policies, type RetryPolicy } from './wandb/http';
+
+/**
+ * The sync engine: decides when to build (interval, daily time, "Sync now", app start, coming
+ * back online), knows whether W&B is reachable (by asking it, not by trusting the OS flag), runs
+ * one dataset-build job at a time, and says in one calm sentence why nothing is syncing. It never
+ * touches verify or editing: those write the outbox in their own transaction and return.
+ */
+
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped';
+export type SyncTrigger = 'start' | 'interval' | 'daily' | 'now' | 'online';
+
+export interface SyncJobView {
+  jobId: string;
+  state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  trigger: string | null;
+  batchId: string | null;
+  attempt: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  documents: number;
+  rows: number;
+  dead: number;
+  outcome: SyncJobResult['outcome'];
+  runId: string | null;
+  runUrl: string | null;
+  artifactVersion: string | null;
+  versionIndex: number | null;
+  artifactUrl: string | null;
+  newFiles: number;
+  reusedFiles: number;
+  bytesSent: number;
+  requests: number;
+  durationMs: number | null;
+  progress: JobProgress | null;
+  error: string | null;
+}
+
+export interface SyncStatus {
+  state: SyncState;
+  /** One sentence for the status bar / status page. */
+  message: string;
+  /** Reachability of W&B as last checked (null: not checked yet). */
+  online: boolean | null;
+  outbox: Pick<OutboxStats, 'pending' | 'inFlight' | 'dead' | 'done'>;
+  currentJob: SyncJobView | null;
+  lastJob: SyncJobView | null;
+  lastSuccessAt: string | null;
+  /** Next scheduled check (interval) and next daily build. */
+  nextCheckAt: string | null;
+  nextDailyAt: string | null;
+  lastCheckedAt: string | null;
+}
+
+export interface SyncCredentials {
+  apiKey: string | null;
+  baseUrl: string;
+  entity: string | null;
+  project: string;
+}
+
+export interface SyncEngineOptions {
+  db: Db;
+  dataDir: string;
+  credentials: () => SyncCredentials;
+  folioVersion: string;
+  collection?: string;
+  clock?: Clock;
+  policies?: Partial<Policies>;
+  fetch?: typeof fetch;
+  /** How often timers are checked (default 15 s). */
+  tickMs?: number;
+  /** How often W&B is probed while offline (default 30 s). */
+  offlineProbeMs?: number;
+  probeTimeoutMs?: number;
+  uploadConcurrency?: number;
+  onChange?: (status: SyncStatus) => void;
+}
+
+export interface SyncRunSummary {
+  jobs: SyncJobView[];
+  status: SyncStatus;
+}
+
+type ProbeResult = 'online' | 'offline' | 'auth';
+
+export class SyncEngine {
+  readonly store: SyncStore;
+  readonly config: SyncConfigStore;
+  private readonly clock: Clock;
+  private readonly collection: string;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<SyncJobView[]> | null = null;
+  private queuedTrigger: SyncTrigger | null = null;
+  private abort = new AbortController();
+  /** stop() was called: nothing runs any more (until start()). */
+  private closed = false;
+  private recovered = false;
+  private online: boolean | null = null;
+  private osOnline: boolean | null = null;
+  private attention: { message: string; fingerprint: string } | null = null;
+  private viewerEntity: { fingerprint: string; entity: string } | null = null;
+  private current: { jobId: string; progress: JobProgress | null } | null = null;
+  private lastProbeAt = 0;
+  private lastCheckedAt: string | null = null;
+  private lastIntervalAt = 0;
+  private lastDailyRun = 0;
+  private lastEmit = 0;
+
+  constructor(private readonly opts: SyncEngineOptions) {
+    this.store = new SyncStore(opts.db);
+    this.config = new SyncConfigStore(opts.db);
+    this.clock = opts.clock ?? systemClock;
+    this.collection = opts.collection ?? DEFAULT_WANDB_ARTIFACT;
+  }
+
+  private now(): string {
+    return isoNow(this.clock);
+  }
+
+  private fingerprint(c: SyncCredentials): string {
+    return `${c.baseUrl}\n${c.apiKey ?? ''}\n${c.entity ?? ''}\n${c.project}`;
+  }
+
+  /** Recover what a crash interrupted, start the timers, and build once for the app start. */
+  start(): void {
+    if (this.timer) return;
+    this.closed = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    this.recover();
+    const now = this.clock.now().getTime();
+    this.lastIntervalAt = now;
+    this.lastDailyRun = now;
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 15_000);
+    this.timer.unref?.();
+    void this.trigger('start');
+  }
+
+  /** Once per engine, before its first build: rows and jobs a dead process left in flight go back to waiting. */
+  private recover(): void {
+    if (this.recovered) return;
+    this.recovered = true;
+    this.store.recoverAtStart(this.now());
+  }
+
+  /** Stop timers and the running job (its batch resumes next start); resolves when nothing runs. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    await this.draining?.catch(() => undefined);
+    this.emit(true);
+  }
+
+  /** Resolves when no build is running. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining.catch(() => undefined);
+  }
+
+  /** The OS's network flag: a hint that makes Folio check now, never the verdict. */
+  setOsOnline(online: boolean): void {
+    const was = this.osOnline;
+    this.osOnline = online;
+    if (online && was === false) {
+      this.lastProbeAt = 0;
+      void this.trigger('online');
+    } else if (!online) {
+      this.online = false;
+      this.emit(true);
+    }
+  }
+
+  /** Call after verify (or anything that writes the outbox): refreshes the counts listeners see. */
+  notifyOutboxChanged(): void {
+    this.emit(false);
+  }
+
+  /** Timer work: offline probes, the interval and the daily time. */
+  tick(): void {
+    if (this.closed || !this.timer || this.draining) return;
+    const creds = this.opts.credentials();
+    if (!creds.apiKey) return;
+    if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) return;
+    const cfg = this.config.get();
+    const now = this.clock.now();
+    const t = now.getTime();
+    if (this.online === false && t - this.lastProbeAt >= (this.opts.offlineProbeMs ?? 30_000)) {
+      void this.trigger('online');
+      return;
+    }
+    if (cfg.dailyTime && lastDailyAt(cfg.dailyTime, now).getTime() > this.lastDailyRun) {
+      this.lastDailyRun = t;
+      this.lastIntervalAt = t;
+      void this.trigger('daily');
+      return;
+    }
+    if (t - this.lastIntervalAt >= cfg.intervalMinutes * 60_000) {
+      this.lastIntervalAt = t;
+      void this.trigger('interval');
+    }
+  }
+
+  /** "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs run. */
+  async syncNow(): Promise<SyncRunSummary> {
+    this.attention = null;
+    this.lastProbeAt = 0;
+    const jobs = await this.trigger('now');
+    return { jobs, status: this.status() };
+  }
+
+  /** Start a build for `reason` unless one runs (then it is queued to follow). */
+  trigger(reason: SyncTrigger): Promise<SyncJobView[]> {
+    if (this.closed) return Promise.resolve([]);
+    if (this.draining) {
+      if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) this.queuedTrigger = reason;
+      const after = this.draining.then(() => this.draining ?? Promise.resolve([] as SyncJobView[]));
+      return after;
+    }
+    const run = this.drain(reason).finally(() => {
+      this.draining = null;
+      this.current = null;
+      this.emit(true);
+      const next = this.queuedTrigger;
+      this.queuedTrigger = null;
+      if (next && !this.closed) void this.trigger(next);
+    });
+    this.draining = run;
+    return run;
+  }
+
+  private probePolicy(): RetryPolicy {
+    return { name: 'probe', maxRetries: 0, retryStatus: () => false, timeoutMs: this.opts.probeTimeoutMs ?? 10_000, baseDelayMs: 0, maxDelayMs: 0, maxUnreachableRetries: 0 };
+  }
+
+  /** Is W&B reachable with this key? Asks W&B itself (the Viewer query), so a captive portal or a dead proxy counts as offline. */
+  async probe(): Promise<ProbeResult> {
+    const creds = this.opts.credentials();
+    this.lastProbeAt = this.clock.now().getTime();
+    this.lastCheckedAt = this.now();
+    if (!creds.apiKey) return 'offline';
+    try {
+      const client = new WandbClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}), signal: this.abort.signal });
+      const viewer = await client.viewer(this.probePolicy());
+      this.online = true;
+      if (viewer?.entity) this.viewerEntity = { fingerprint: this.fingerprint(creds), entity: viewer.entity };
+      if (!viewer) return 'auth';
+      return 'online';
+    } catch (err) {
+      if (err instanceof WandbError && (err.kind === 'auth' || err.kind === 'permission')) {
+        this.online = true;
+        return 'auth';
+      }
+      if (err instanceof WandbError && err.kind === 'http' && err.status !== null) {
+        // W&B answered (some final error): the network is there.
+        this.online = true;
+        return 'online';
+      }
+      this.online = false;
+      return 'offline';
+    } finally {
+      this.emit(true);
+    }
+  }
+
+  private async resolveEntity(client: WandbClient): Promise<string> {
+    const creds = this.opts.credentials();
+    if (creds.entity) return creds.entity;
+    const fp = this.fingerprint(creds);
+    if (this.viewerEntity?.fingerprint === fp) return this.viewerEntity.entity;
+    const viewer = await client.viewer();
+    if (!viewer) throw new WandbError('auth', 'W&B did not recognise the API key (viewer is null)');
+    if (!viewer.entity) throw new WandbError('permission', 'W&B did not say which entity this key belongs to; set the entity in Settings → Weights & Biases');
+    this.viewerEntity = { fingerprint: fp, entity: viewer.entity };
+    return viewer.entity;
+  }
+
+  private shouldClaim(cfg: SyncConfig, reason: SyncTrigger, ignoreBackoff: boolean): boolean {
+    const free = this.store.freeDue(this.now(), ignoreBackoff);
+    if (free.count === 0) return false;
+    if (reason === 'now' || reason === 'daily') return true;
+    if (free.count >= cfg.batchSize) return true;
+    return free.oldest !== null && new Date(free.oldest).getTime() <= this.clock.now().getTime() - cfg.maxWaitMinutes * 60_000;
+  }
+
+  private async drain(reason: SyncTrigger): Promise<SyncJobView[]> {
+    this.recover();
+    const jobs: SyncJobView[] = [];
+    const creds = this.opts.credentials();
+    if (!creds.apiKey) {
+      this.emit(true);
+      return jobs;
+    }
+    const fp = this.fingerprint(creds);
+    if (this.attention && this.attention.fingerprint !== fp) this.attention = null;
+    if (this.attention && reason !== 'now') return jobs;
+    const ignoreBackoff = reason === 'now';
+    const cfg = this.config.get();
+    const hasWork = () => this.store.dueOpenBatch(this.now(), ignoreBackoff) !== null || this.shouldClaim(cfg, reason, ignoreBackoff);
+    // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
+    const mustProbe = reason === 'online' || reason === 'now';
+    if (!mustProbe && !hasWork()) return jobs;
+    if (mustProbe || this.online !== true || this.osOnline === false) {
+      const probe = await this.probe();
+      if (probe === 'offline' || !hasWork()) return jobs;
+    }
+    while (!this.closed) {
+      const now = this.now();
+      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff) ? this.store.createBatch(now, cfg.batchSize, ignoreBackoff) : null);
+      if (!batch) break;
+      const jobId = randomUUID();
+      this.current = { jobId, progress: null };
+      this.emit(true);
+      const report: JobReport = await runSyncJob(
+        {
+          db: this.opts.db,
+          store: this.store,
+          dataDir: this.opts.dataDir,
+          now: () => this.now(),
+          folioVersion: this.opts.folioVersion,
+          maxAttempts: cfg.maxAttempts,
+          ...(this.opts.policies ? { policies: this.opts.policies } : {}),
+          ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+          signal: this.abort.signal,
+          ...(this.opts.uploadConcurrency ? { uploadConcurrency: this.opts.uploadConcurrency } : {}),
+          onProgress: (id, p) => {
+            if (this.current?.jobId === id) this.current.progress = p;
+            this.emit(false);
+          },
+          resolveEntity: (client) => this.resolveEntity(client),
+        },
+        batch,
+        reason,
+        { baseUrl: creds.baseUrl, apiKey: creds.apiKey, entity: creds.entity ?? (this.viewerEntity?.fingerprint === fp ? this.viewerEntity.entity : null), project: creds.project, collection: this.collection },
+        jobId,
+      );
+      this.current = null;
+      const view = this.jobView(jobId);
+      if (view) jobs.push(view);
+      if (report.ok) {
+        this.online = true;
+        continue;
+      }
+      if (report.failure === 'offline') this.online = this.closed ? this.online : false;
+      if (report.failure === 'permanent') this.attention = { message: report.error ?? 'sync failed', fingerprint: fp };
+      break;
+    }
+    return jobs;
+  }
+
+  // ---- reads and actions for the app -----------------------------------------------------------
+
+  status(): SyncStatus {
+    const now = this.clock.now();
+    const stats = this.store.stats(isoNow(this.clock));
+    const cfg = this.config.get();
+    const creds = this.opts.credentials();
+    const jobs = this.store.jobs(1);
+    const lastJob = jobs[0] ? this.toView(jobs[0]) : null;
+    const waiting = stats.pending + stats.inFlight;
+    const docs = (n: number) => `${n} verified document${n === 1 ? '' : 's'}`;
+    let state: SyncState;
+    let message: string;
+    let host = creds.baseUrl;
+    try {
+      host = new URL(creds.baseUrl).host;
+    } catch {
+      /* keep the raw value */
+    }
+    if (!creds.apiKey) {
+      state = 'not_configured';
+      message = `Not syncing: no W&B API key. Folio works fully offline; add a key in Settings → Weights & Biases${waiting ? ` and ${docs(waiting)} will sync` : ''}.`;
+    } else if (this.current) {
+      state = 'syncing';
+      const p = this.current.progress;
+      message = `Syncing to W&B${p && p.phase === 'uploading' && p.filesTotal ? ` (uploading ${p.filesDone}/${p.filesTotal} files)` : ''}…`;
+    } else if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) {
+      state = 'needs_attention';
+      message = this.attention.message;
+    } else if (this.online === false || this.osOnline === false) {
+      state = 'offline';
+      message = `Offline: W&B at ${host} cannot be reached. ${waiting ? `${docs(waiting)} wait and will sync when the connection returns.` : 'Nothing is waiting.'}`;
+    } else if (this.closed) {
+      state = 'stopped';
+      message = waiting ? `${docs(waiting)} waiting; sync resumes when Folio runs.` : 'Up to date.';
+    } else {
+      state = 'idle';
+      message = waiting ? `${docs(waiting)} waiting for the next build.` : stats.dead ? `Up to date, except ${stats.dead} item${stats.dead === 1 ? '' : 's'} that could not be sent.` : 'Up to date.';
+    }
+    const nextCheck = !this.timer ? null : new Date(this.lastIntervalAt + cfg.intervalMinutes * 60_000).toISOString();
+    return {
+      state,
+      message,
+      online: this.online,
+      outbox: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead, done: stats.done },
+      currentJob: this.current ? this.jobView(this.current.jobId) : null,
+      lastJob,
+      lastSuccessAt: this.store.lastSuccess(),
+      nextCheckAt: nextCheck,
+      nextDailyAt: cfg.dailyTime ? nextDailyAt(cfg.dailyTime, now).toISOString() : null,
+      lastCheckedAt: this.lastCheckedAt,
+    };
+  }
+
+  jobs(limit = 50): SyncJobView[] {
+    return this.store.jobs(Math.max(1, Math.min(500, limit))).map((r) => this.toView(r));
+  }
+
+  private jobView(jobId: string): SyncJobView | null {
+    const row = this.opts.db.prepare("SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE id = ? AND kind = 'sync'").get(jobId);
+    return row ? this.toView(row as Parameters<SyncEngine['toView']>[0]) : null;
+  }
+
+  private toView(r: JobRowView): SyncJobView {
+    return jobView(r, r.state === 'running' && this.current?.jobId === r.id ? this.current.progress : null);
+  }
+
+  deadItems(limit = 100, offset = 0): DeadItem[] {
+    return this.store.deadItems(limit, offset);
+  }
+
+  /** Dead items back into the queue (all when `ids` is omitted); they go with the next build. */
+  retryDead(ids?: string[]): { retried: number } {
+    const retried = this.store.retryDead(ids ?? null, this.now());
+    this.emit(true);
+    return { retried };
+  }
+
+  /** Give up on dead items: recorded as discarded, never sent, no longer counted. */
+  discardDead(ids?: string[]): { discarded: number } {
+    const discarded = this.store.discardDead(ids ?? null, this.now());
+    this.emit(true);
+    return { discarded };
+  }
+
+  getConfig(): SyncConfig {
+    return this.config.get();
+  }
+
+  updateConfig(patch: SyncConfigPatch | unknown): SyncConfig {
+    const cfg = this.config.update(patch);
+    this.emit(true);
+    return cfg;
+  }
+
+  private emit(force: boolean): void {
+    if (!this.opts.onChange) return;
+    const t = Date.now();
+    if (!force && t - this.lastEmit < 250) return;
+    this.lastEmit = t;
+    try {
+      this.opts.onChange(this.status());
+    } catch {
+      /* a listener's failure is not the engine's */
+    }
+  }
+}
+
+/** A sync job row as the app shows it. */
+export function jobView(r: JobRowView, progress: JobProgress | null = null): SyncJobView {
+  const params = JSON.parse(r.params) as { batchId?: string; trigger?: string; attempt?: number; documents?: number };
+  const result = r.result ? (JSON.parse(r.result) as Partial<SyncJobResult>) : {};
+  return {
+    jobId: r.id,
+    state: r.state,
+    trigger: params.trigger ?? null,
+    batchId: params.batchId ?? null,
+    attempt: params.attempt ?? null,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    // A failed or unfinished job reports the batch it was trying to send.
+    documents: r.state === 'completed' ? (result.documents ?? 0) : (params.documents ?? result.documents ?? 0),
+    rows: result.rows ?? 0,
+    dead: result.dead ?? 0,
+    outcome: result.outcome ?? null,
+    runId: result.runId ?? null,
+    runUrl: result.runUrl ?? null,
+    artifactVersion: result.artifactVersion ?? null,
+    versionIndex: result.versionIndex ?? null,
+    artifactUrl: result.artifactUrl ?? null,
+    newFiles: result.newFiles ?? 0,
+    reusedFiles: result.reusedFiles ?? 0,
+    bytesSent: result.bytesSent ?? 0,
+    requests: result.requests ?? 0,
+    durationMs: result.durationMs ?? null,
+    progress,
+    error: r.error,
+  };
+}

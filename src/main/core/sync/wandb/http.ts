@@ -1,0 +1,236 @@
+/**
+ * HTTP for the W&B client: one request helper with a retry policy per channel, following the
+ * official SDK (PROTOCOL.md §7): which statuses are retried, exponential backoff with jitter
+ * capped at 60 s, and an exact wait when the server sends one valid Retry-After. Errors are
+ * classified so the sync engine can tell "offline" from "bad key" from "server trouble".
+ */
+
+export type WandbErrorKind =
+  /** 401: the API key is missing or wrong. */
+  | 'auth'
+  /** 403 / permission denied: the key may not use this entity or project. */
+  | 'permission'
+  /** The host could not be reached at all (DNS, refused, no route): Folio is offline. */
+  | 'unreachable'
+  /** Retries ran out on a retryable failure (5xx, 429, resets, timeouts). */
+  | 'exhausted'
+  /** A final HTTP error that is none of the above (400, 404, 409, …). */
+  | 'http'
+  /** HTTP 200 carrying GraphQL errors. */
+  | 'graphql'
+  /** The server answered something the protocol does not allow (bad JSON, missing fields). */
+  | 'protocol'
+  | 'aborted';
+
+export class WandbError extends Error {
+  constructor(
+    readonly kind: WandbErrorKind,
+    message: string,
+    readonly status: number | null = null,
+    opts: { cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'WandbError';
+  }
+}
+
+export interface RetryPolicy {
+  name: string;
+  maxRetries: number;
+  /** Whether a final status may be retried. */
+  retryStatus(status: number): boolean;
+  /** Per-attempt timeout (null: none). */
+  timeoutMs: number | null;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /**
+   * Consecutive "host unreachable" failures after which the request gives up as offline. The SDK
+   * retries those like any transport error (20 × up to 60 s); a desktop app should say "offline"
+   * within seconds and let the engine's online detection resume, so this is lower.
+   */
+  maxUnreachableRetries: number;
+}
+
+/** 400, 401, 403, 404, 409, 410, 413, 422, 501 are final; every other 4xx/5xx, 0 and ≥600 are retried (§7.2). */
+const graphqlFinal = new Set([400, 401, 403, 404, 409, 410, 413, 422, 501]);
+const retryMostFailures = (status: number): boolean => status === 0 || status >= 600 || (status >= 400 && status <= 599 && !graphqlFinal.has(status));
+
+export const defaultPolicies = {
+  graphql: { name: 'graphql', maxRetries: 20, retryStatus: retryMostFailures, timeoutMs: 30_000, baseDelayMs: 2_000, maxDelayMs: 60_000, maxUnreachableRetries: 3 },
+  /** upsertBucket also retries 409 Conflict (§7.3). */
+  upsertBucket: {
+    name: 'upsertBucket',
+    maxRetries: 20,
+    retryStatus: (s: number) => s === 409 || (retryMostFailures(s) && s !== 400 && s !== 410 && s !== 422),
+    timeoutMs: 30_000,
+    baseDelayMs: 2_000,
+    maxDelayMs: 60_000,
+    maxUnreachableRetries: 3,
+  },
+  /** Presigned PUT/GET: 429, 0 and 5xx except 501; every other 4xx is final (§7.5). */
+  transfer: {
+    name: 'transfer',
+    maxRetries: 20,
+    retryStatus: (s: number) => s === 429 || s === 0 || (s >= 500 && s !== 501),
+    timeoutMs: 10 * 60_000,
+    baseDelayMs: 2_000,
+    maxDelayMs: 60_000,
+    maxUnreachableRetries: 3,
+  },
+  /** The file stream retries like GraphQL but for much longer in the SDK; Folio's runs are short. */
+  fileStream: { name: 'fileStream', maxRetries: 20, retryStatus: retryMostFailures, timeoutMs: 180_000, baseDelayMs: 2_000, maxDelayMs: 60_000, maxUnreachableRetries: 3 },
+} satisfies Record<string, RetryPolicy>;
+
+export type PolicyName = keyof typeof defaultPolicies;
+export type Policies = Record<PolicyName, RetryPolicy>;
+
+/** Same policies with shorter waits (tests, benchmarks): statuses and counts unchanged. */
+export function fastPolicies(baseDelayMs = 5, maxDelayMs = 50, timeoutMs = 10_000): Policies {
+  const out = {} as Policies;
+  for (const [k, p] of Object.entries(defaultPolicies) as [PolicyName, RetryPolicy][]) out[k] = { ...p, baseDelayMs, maxDelayMs, timeoutMs: Math.min(p.timeoutMs ?? timeoutMs, timeoutMs) };
+  return out;
+}
+
+/** `min(max, base × 2^attempt × (1 + U[0, 0.25)))`, attempt 0-based. */
+export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt * (1 + random() * 0.25));
+}
+
+/** One valid Retry-After (seconds, possibly fractional, or an HTTP date) → milliseconds; else null. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // An HTTP date (RFC 1123); anything else, including several values joined with commas, is not valid.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v)) return null;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - now);
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
+const finalTransportCodes = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_INVALID_URL|ERR_INVALID_PROTOCOL|UND_ERR_INVALID_ARG)/;
+
+/** The innermost error code of a fetch failure. */
+export function transportCode(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if ((e as { name?: string }).name === 'TimeoutError') return 'TIMEOUT';
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'UNKNOWN';
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new WandbError('aborted', 'stopped'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new WandbError('aborted', 'stopped'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+export interface RequestRecord {
+  method: string;
+  url: string;
+  status: number | null;
+  bytesOut: number;
+  bytesIn: number;
+  policy: string;
+  attempt: number;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  policy: RetryPolicy;
+  /** Human description for error messages ("GraphQL CreateArtifact", "upload of media/…"). */
+  what: string;
+}
+
+export interface HttpClientOptions {
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  onRequest?: (r: RequestRecord) => void;
+  random?: () => number;
+  /** How to wait between attempts (tests record the waits instead of timing them). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Send one request with retries; returns the final response (2xx or a final non-retryable status). */
+export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions): Promise<HttpResponse> {
+  const doFetch = opts.fetch ?? fetch;
+  const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
+  let unreachable = 0;
+  let lastProblem = '';
+  for (let attempt = 0; ; attempt++) {
+    if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`);
+    let wait: number | null = null;
+    const signals = [opts.signal, req.policy.timeoutMs !== null ? AbortSignal.timeout(req.policy.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    try {
+      const res = await doFetch(req.url, {
+        method: req.method,
+        headers: req.headers ?? {},
+        ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}),
+        signal: signals.length ? AbortSignal.any(signals) : null,
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      opts.onRequest?.({ method: req.method, url: req.url, status: res.status, bytesOut: body?.length ?? 0, bytesIn: bytes.length, policy: req.policy.name, attempt });
+      unreachable = 0;
+      if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, body: bytes };
+      if (!req.policy.retryStatus(res.status)) return { status: res.status, headers: res.headers, body: bytes };
+      lastProblem = `HTTP ${res.status}`;
+      wait = parseRetryAfter(res.headers.get('retry-after'));
+    } catch (err) {
+      opts.onRequest?.({ method: req.method, url: req.url, status: null, bytesOut: body?.length ?? 0, bytesIn: 0, policy: req.policy.name, attempt });
+      if (err instanceof WandbError) throw err;
+      if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`, null, { cause: err });
+      const code = transportCode(err);
+      if (finalTransportCodes.test(code)) throw new WandbError('http', `${req.what} failed: ${code} (${(err as Error).message})`, null, { cause: err });
+      lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code;
+      if (unreachableCodes.has(code)) {
+        unreachable++;
+        if (unreachable > req.policy.maxUnreachableRetries) {
+          throw new WandbError('unreachable', `${req.what}: ${new URL(req.url).host} cannot be reached (${code})`, null, { cause: err });
+        }
+      } else {
+        unreachable = 0;
+      }
+    }
+    if (attempt >= req.policy.maxRetries) {
+      throw new WandbError('exhausted', `${req.what} failed after ${attempt + 1} attempts; last: ${lastProblem}`, null);
+    }
+    await (opts.sleep ?? sleep)(wait ?? backoffMs(req.policy, attempt, opts.random), opts.signal);
+  }
+}
+
+/** Messages from a W&B error body: `{"errors":[{message}]}`, `{"error": "…"}` or `{"error":{"message"}}` (§7.1). */
+export function errorMessages(body: Buffer): string[] {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { errors?: unknown; error?: unknown };
+    const out: string[] = [];
+    if (Array.isArray(v.errors)) for (const e of v.errors) out.push(typeof e === 'string' ? e : String((e as { message?: unknown }).message ?? JSON.stringify(e)));
+    if (typeof v.error === 'string') out.push(v.error);
+    else if (v.error && typeof v.error === 'object') out.push(String((v.error as { message?: unknown }).message));
+    return out;
+  } catch {
+    const text = body.toString('utf8').trim();
+    return text ? [text.slice(0, 200)] : [];
+  }
+}
