@@ -35,6 +35,9 @@ describe('settings', () => {
     service.update({ wandb: { baseUrl: 'https://api.wandb.ai' } });
     expect(service.wandb().baseUrl).toBe('https://api.wandb.ai');
     expect(service.externalHostAllowlist()).toEqual(expect.arrayContaining(['api.wandb.ai', 'wandb.ai']));
+    // Self-hosted W&B Server: links go to the app host beside the API host.
+    service.update({ wandb: { baseUrl: 'https://api.wandb.acme.io' } });
+    expect(service.externalHostAllowlist()).toEqual(expect.arrayContaining(['api.wandb.acme.io', 'wandb.acme.io']));
   });
 
   it('never shows keys in the settings view', () => {

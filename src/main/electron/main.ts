@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, net, powerMonitor, type BrowserWindow } from 'electron';
 import { AppError } from '../../shared/contract/errors';
 import { createCore, type Core } from '../core/createCore';
 import { SafeStorageSecretStore } from './secrets';
@@ -60,6 +60,19 @@ if (!app.requestSingleInstanceLock()) {
           openExternal: (url) => openExternalChecked(url, core!.settings.externalHostAllowlist()),
         },
       });
+      // The OS's network flag is a hint (the engine probes W&B itself): coming back online or
+      // waking from sleep triggers a sync attempt.
+      const started = core;
+      let online = net.isOnline();
+      started.sync.setOsOnline(online);
+      const netTimer = setInterval(() => {
+        const now = net.isOnline();
+        if (now !== online) started.sync.setOsOnline((online = now));
+      }, 15_000);
+      powerMonitor.on('resume', () => {
+        if (net.isOnline()) void started.sync.trigger('online');
+      });
+      app.once('will-quit', () => clearInterval(netTimer));
       serveAppScheme(rendererDir, core.media);
       registerIpc(core, () => window);
       window = createMainWindow(preloadFile(mainDir), settingsStore);

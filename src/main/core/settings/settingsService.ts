@@ -1,5 +1,6 @@
 import type { SecretName, SettingsView, UiPreferences } from '../../../shared/domain/model';
 import { newId } from '../util/ids';
+import { appUrlFor } from '../sync/wandb/client';
 import { netrcPassword } from './netrc';
 import { DEFAULT_WANDB_BASE_URL, DEFAULT_WANDB_PROJECT, type SecretStore, type SettingsStore, type StoredSettings } from './types';
 
@@ -105,13 +106,13 @@ export class SettingsService {
     return { apiKey: null, source: null, baseUrl, entity, project };
   }
 
-  /** Hosts `shell.openExternal` may open: the configured W&B app host (api.X → X too). */
+  /** Hosts `shell.openExternal` may open: the configured W&B API host and its web app's host. */
   externalHostAllowlist(): string[] {
     const hosts = new Set<string>(['wandb.ai']);
     try {
-      const host = new URL(this.wandb().baseUrl).hostname;
-      hosts.add(host);
-      if (host.startsWith('api.')) hosts.add(host.slice(4));
+      const { baseUrl } = this.wandb();
+      hosts.add(new URL(baseUrl).hostname);
+      hosts.add(new URL(appUrlFor(baseUrl)).hostname);
     } catch {
       /* keep the defaults */
     }
