@@ -13,10 +13,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createApiClient, createDispatcher } from '../src/shared/contract/rpc';
-import type { Box } from '../src/shared/domain/model';
 import { createCore } from '../src/main/core/createCore';
 import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
-import { generateTruth, renderPage, SYNTH_LABELS } from '../src/main/core/synth';
+import { generateTruth, renderPage, SYNTH_LABELS, truthBoxes } from '../src/main/core/synth';
 import { machine, round } from './lib';
 
 const WIDTH = 10_000;
@@ -58,19 +57,7 @@ async function prepare(dataDir: string, lineItems: number): Promise<{ projectId:
     if (job.failed.length || job.imported !== 1) throw new Error(`import failed: ${JSON.stringify(job.failed)}`);
     const documentId = (await api['documents.list']({ projectId: project.id })).items[0]!.id;
     const pageId = (await api['documents.get']({ projectId: project.id, documentId })).pages[0]!.id;
-    const boxes: Box[] = truth.boxes.map((b) => ({
-      id: b.id,
-      pageId,
-      label: b.label,
-      x: b.x,
-      y: b.y,
-      w: b.width,
-      h: b.height,
-      transcription: b.text,
-      locked: false,
-      hidden: false,
-      originPredictionId: null,
-    }));
+    const boxes = truthBoxes(truth, pageId);
     await api['annotations.save']({ projectId: project.id, documentId, baseRevision: 0, upsertBoxes: boxes });
     return { projectId: project.id, documentId, boxes: boxes.length };
   } finally {

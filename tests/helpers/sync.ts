@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Core } from '../../src/main/core/createCore';
 import { pageId } from '../../src/main/core/db/repos/documents';
-import { generateTruth, SYNTH_LABELS, type SynthDocument } from '../../src/main/core/synth';
+import { generateTruth, SYNTH_LABELS, truthBoxes, type SynthDocument } from '../../src/main/core/synth';
 import { SyncEngine, type SyncEngineOptions } from '../../src/main/core/sync';
 import { fastPolicies } from '../../src/main/core/sync/wandb/http';
 import type { WandbSim } from '../../src/main/sim/wandb/server';
@@ -78,19 +78,7 @@ export async function addDocuments(
 /** Annotate a document with its ground truth and verify it, through the app's API. */
 export async function verifyDocument(core: Core, projectId: string, doc: SeededDocument): Promise<{ annotationId: string; version: number }> {
   const state = await core.api['annotations.get']({ projectId, documentId: doc.documentId });
-  const boxes: Box[] = doc.truth.boxes.map((b) => ({
-    id: b.id,
-    pageId: doc.pageId,
-    label: b.label,
-    x: b.x,
-    y: b.y,
-    w: b.width,
-    h: b.height,
-    transcription: b.text,
-    locked: false,
-    hidden: false,
-    originPredictionId: null,
-  }));
+  const boxes: Box[] = truthBoxes(doc.truth, doc.pageId);
   const qa: QaPair[] = doc.truth.qa.map((q) => ({
     id: q.id,
     question: q.question,

@@ -30,6 +30,22 @@ type Outcome = { kind: 'imported'; pages: number } | { kind: 'duplicate' } | { k
 
 const PROGRESS_INTERVAL_MS = 100;
 
+const newImportJob = (jobId: string, projectId: string, state: ImportJob['state']): ImportJob => ({
+  jobId,
+  projectId,
+  state,
+  done: 0,
+  total: 0,
+  currentFile: null,
+  etaMs: null,
+  imported: 0,
+  pages: 0,
+  duplicates: 0,
+  skipped: 0,
+  failed: [],
+  error: null,
+});
+
 /**
  * Imports files and folders into a project as a background job: progress events with an ETA,
  * cancellation, per-file failures with reasons. Each file is all-or-nothing: its pages are written
@@ -45,21 +61,7 @@ export class ImportService {
     this.deps.projects.get(projectId); // not_found now, not later in the background
     const jobId = newId();
     const controller = new AbortController();
-    const job: ImportJob = {
-      jobId,
-      projectId,
-      state: 'running',
-      done: 0,
-      total: 0,
-      currentFile: null,
-      etaMs: null,
-      imported: 0,
-      pages: 0,
-      duplicates: 0,
-      skipped: 0,
-      failed: [],
-      error: null,
-    };
+    const job = newImportJob(jobId, projectId, 'running');
     this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths } }, isoNow(this.deps.clock));
     const done = this.execute(job, paths, controller.signal).finally(() => this.running.delete(jobId));
     this.running.set(jobId, { job, controller, done });
@@ -86,22 +88,7 @@ export class ImportService {
     const row = this.deps.jobs.get(jobId);
     if (!row || row.kind !== 'import') throw new AppError('not_found', `No import job ${jobId}`);
     const saved = JSON.parse(row.result ?? row.progress) as Partial<ImportJob>;
-    return {
-      jobId,
-      projectId: row.project_id ?? '',
-      done: 0,
-      total: 0,
-      currentFile: null,
-      etaMs: null,
-      imported: 0,
-      pages: 0,
-      duplicates: 0,
-      skipped: 0,
-      failed: [],
-      ...saved,
-      state: row.state,
-      error: row.error,
-    };
+    return { ...newImportJob(jobId, row.project_id ?? '', row.state), ...saved, state: row.state, error: row.error };
   }
 
   cancel(jobId: string): boolean {

@@ -9,3 +9,4 @@ export { SYNTH_LABELS, type SynthLabel } from './labels';
 export { SYNTH_QUESTIONS, joinEvidence } from './qa';
 export { generatePage, generateTruth, renderPage } from './generate';
 export { writeSynthDataset, type DatasetOptions } from './dataset';
+export { truthBoxes } from './annotation';

@@ -2,7 +2,7 @@ import { useEffect, type ReactNode } from 'react';
 import type { Page } from '../../../../shared/domain/model';
 import { useAnnotationUi, type PanelTab } from '../uiStore';
 import { useAnnotation } from '../useAnnotation';
-import { IconLink } from './icons';
+import { IconLink } from '../../components/Icons';
 import { isFocusRequestHandled } from './panelsStore';
 import { setLinking } from './qaActions';
 import { PredictionsSection } from './PredictionsSection';

@@ -3,7 +3,7 @@ import { Modal } from '../../components/Modal';
 import { navigate, paths } from '../../stores/route';
 import { actions, displayCombo, type ActionGroup, type ActionSpec } from '../keymap';
 import { useAnnotationUi } from '../uiStore';
-import { IconSearch } from './icons';
+import { IconSearch } from '../../components/Icons';
 import { useCurrentLabels, useKeymap } from './shared';
 
 export const groupOrder: ActionGroup[] = ['Tools', 'View', 'Edit', 'Boxes', 'Labels', 'Questions', 'Predictions', 'Documents', 'Help'];

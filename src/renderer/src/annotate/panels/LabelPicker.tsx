@@ -3,7 +3,7 @@ import type { Label } from '../../../../shared/domain/model';
 import { Modal } from '../../components/Modal';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { IconSearch } from './icons';
+import { IconSearch } from '../../components/Icons';
 import { useCurrentLabels } from './shared';
 
 /**

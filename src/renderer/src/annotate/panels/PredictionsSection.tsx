@@ -5,7 +5,7 @@ import { toastError, toastSuccess } from '../../stores/toasts';
 import { displayCombo } from '../keymap';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { IconAlert, IconCheck, IconChevron, IconSparkles, IconX } from './icons';
+import { IconAlert, IconCheck, IconChevronRight, IconSparkles, IconX } from '../../components/Icons';
 import { usePanels } from './panelsStore';
 import { formatConfidence, labelColor, showPage, useKeymap, useLabels } from './shared';
 import { VirtualList } from './VirtualList';
@@ -142,7 +142,7 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
   return (
     <section className={`predictions-section${open ? ' open' : ''}`} data-testid="predictions-section" aria-label="Model predictions">
       <button type="button" className="panel-section-toggle" onClick={() => usePanels.getState().set({ predictionsOpen: !open })} aria-expanded={open} data-testid="predictions-toggle">
-        <IconChevron open={open} />
+        <IconChevronRight style={{ transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 0.12s' }} />
         <IconSparkles />
         <span className="grow">Predictions</span>
         <span className="muted small" data-testid="predictions-counts">

@@ -2,7 +2,7 @@ import { memo, useEffect, useMemo, useState, type KeyboardEvent as ReactKeyboard
 import type { Box, Label, Page, Prediction, QaPair, QuestionTemplate } from '../../../../shared/domain/model';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { IconAlert, IconCheck, IconLink, IconPlus, IconSparkles, IconTrash, IconX } from './icons';
+import { IconAlert, IconCheck, IconLink, IconPlus, IconSparkles, IconTrash, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest } from './panelsStore';
 import { confirmAnswer, linkSelectedEvidence, setLinking } from './qaActions';
 import { cssEscape, formatConfidence, labelColor, showPage, useKeymap, whenElement } from './shared';

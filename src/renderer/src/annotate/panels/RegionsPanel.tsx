@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardE
 import type { Box, Label, Page } from '../../../../shared/domain/model';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { IconEye, IconEyeOff, IconLock, IconSearch, IconSparkles, IconTrash, IconUnlock, IconX } from './icons';
+import { IconEye, IconEyeOff, IconLock, IconSearch, IconSparkles, IconTrash, IconUnlock, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest, usePanels } from './panelsStore';
 import { cssEscape, labelColor, showPage, useLabels, whenElement } from './shared';
 import { VirtualList, type VirtualListHandle } from './VirtualList';

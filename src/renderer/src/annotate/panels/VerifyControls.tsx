@@ -6,7 +6,7 @@ import { displayCombo } from '../keymap';
 import type { SaveState } from '../store';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { IconAlert, IconCheck, IconX } from './icons';
+import { IconAlert, IconCheck, IconX } from '../../components/Icons';
 import { usePanels } from './panelsStore';
 import { commitDrafts } from './RegionsPanel';
 import { showPage, useKeymap } from './shared';
