@@ -13,6 +13,7 @@ import { NotFound } from './views/NotFound';
 import { ProjectListView } from './views/ProjectListView';
 import { ProjectSettingsView } from './views/ProjectSettingsView';
 import { SettingsView } from './views/SettingsView';
+import { SyncView } from './views/SyncView';
 
 function useTheme() {
   const theme = useApp((s) => s.settings?.ui.theme ?? 'system');
@@ -44,6 +45,8 @@ function CurrentView({ route }: { route: Route }) {
       return <DocumentView projectId={route.projectId} documentId={route.documentId} pageNumber={route.page} />;
     case 'settings':
       return <SettingsView />;
+    case 'sync':
+      return <SyncView />;
     case 'notFound':
       return <NotFound path={route.path} />;
   }
@@ -55,6 +58,7 @@ const viewNames: Record<Route['name'], string> = {
   projectSettings: 'Project settings',
   document: 'This document',
   settings: 'Settings',
+  sync: 'Sync status',
   notFound: 'This page',
 };
 

@@ -2,6 +2,7 @@ import { useApp } from '../stores/app';
 import { useProjects } from '../stores/projects';
 import { paths, useRoute } from '../stores/route';
 import { IconFile, IconFolder, IconSettings } from './Icons';
+import { IconCloud, SyncIndicator } from './SyncIndicator';
 
 function NavLink({ href, active, children, testId }: { href: string; active: boolean; children: React.ReactNode; testId?: string }) {
   return (
@@ -46,6 +47,9 @@ export function Sidebar() {
       ) : null}
       <div className="sidebar-spacer" />
       <div className="nav-section">
+        <NavLink href={paths.sync()} active={route.name === 'sync'} testId="nav-sync">
+          <IconCloud /> Sync
+        </NavLink>
         <NavLink href={paths.settings()} active={route.name === 'settings'} testId="nav-settings">
           <IconSettings /> Settings
         </NavLink>
@@ -58,6 +62,7 @@ export function Sidebar() {
           </div>
         ) : null}
       </div>
+      <SyncIndicator />
     </nav>
   );
 }

@@ -4,6 +4,7 @@ import { useApp } from './app';
 import { useDocuments } from './documents';
 import { useImports } from './imports';
 import { useProjects } from './projects';
+import { useSync } from './sync';
 
 /** Run `fn` at most once per `ms`, always once more after the last call (an import sends many events). */
 function throttle(fn: () => void, ms: number): () => void {
@@ -52,6 +53,8 @@ export function connectEvents(): void {
     refreshProject(job.projectId);
   });
   bus.on('documents.changed', ({ projectId }) => refreshProject(projectId));
+  // Sync: every event carries the full status (pending count, state, progress of the current build).
+  bus.on('sync.changed', (status) => useSync.getState().applyStatus(status));
   // After a dropped connection, events were missed: reload what is on screen.
   window.addEventListener(RECONNECTED_EVENT, () => {
     void useApp.getState().refresh();
@@ -59,6 +62,9 @@ export function connectEvents(): void {
     if (projects.list) void projects.loadList();
     for (const id of Object.keys(projects.byId)) void projects.load(id);
     void useDocuments.getState().reload();
+    const sync = useSync.getState();
+    void sync.loadStatus();
+    if (sync.pageOpen) void sync.reloadLists();
   });
   bus.on('projects.changed', ({ projectId }) => {
     if (projectId) refreshProject(projectId);

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 /**
  * In-app navigation on the URL hash, so a reload keeps the place:
  *   #/projects, #/projects/<id>, #/projects/<id>/settings,
- *   #/projects/<id>/documents/<docId>?page=<n>, #/settings
+ *   #/projects/<id>/documents/<docId>?page=<n>, #/settings, #/sync
  */
 export type Route =
   | { name: 'projects' }
@@ -11,6 +11,7 @@ export type Route =
   | { name: 'projectSettings'; projectId: string }
   | { name: 'document'; projectId: string; documentId: string; page: number }
   | { name: 'settings' }
+  | { name: 'sync' }
   | { name: 'notFound'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -25,6 +26,7 @@ export function parseHash(hash: string): Route {
   }
   const [first, projectId, section, documentId, ...rest] = segments;
   if (first === 'settings' && segments.length === 1) return { name: 'settings' };
+  if (first === 'sync' && segments.length === 1) return { name: 'sync' };
   if (first !== 'projects') return { name: 'notFound', path: raw };
   if (!projectId) return { name: 'projects' };
   if (!section) return { name: 'project', projectId };
@@ -45,6 +47,7 @@ export const paths = {
   document: (projectId: string, documentId: string, page = 1) =>
     `#/projects/${enc(projectId)}/documents/${enc(documentId)}${page > 1 ? `?page=${page}` : ''}`,
   settings: () => '#/settings',
+  sync: () => '#/sync',
 };
 
 interface RouteState {
