@@ -1,0 +1,165 @@
+/**
+ * From Claude's answer to predictions in original image pixels. The JSON arrives as the text of
+ * the first `text` block (thinking blocks may come first). Coordinates are in the image Folio sent
+ * and are scaled per axis to the original page, clamped to it, and boxes left with no area are
+ * dropped and counted, as are labels outside the project's set and evidence that points nowhere.
+ */
+
+export type OutputProblem = 'malformed' | 'truncated' | 'refusal';
+
+export class ModelOutputError extends Error {
+  constructor(
+    readonly problem: OutputProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelOutputError';
+  }
+}
+
+export interface MappedBox {
+  /** Position in the model's `boxes` array (what evidence indexes refer to). */
+  index: number;
+  label: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  transcription: string;
+  confidence: number;
+}
+
+export interface MappedQa {
+  template: string;
+  question: string;
+  /** null when the model says the page does not answer the question. */
+  answer: string | null;
+  /** Indexes into the model's boxes that survived mapping. */
+  evidence: number[];
+  confidence: number;
+}
+
+export interface DropCounts {
+  /** Boxes with no area left after mapping and clamping (or entirely outside the page). */
+  degenerate: number;
+  /** Boxes whose label is not in the project's label set. */
+  unknownLabel: number;
+  /** Boxes whose bbox is not four numbers, or whose fields have the wrong types. */
+  invalid: number;
+  /** QA pairs for a question template the project does not have, or with the wrong types. */
+  unknownQuestion: number;
+  /** Evidence indexes that point at no kept box. */
+  danglingEvidence: number;
+}
+
+export interface ParsedPage {
+  boxes: MappedBox[];
+  qa: MappedQa[];
+  dropped: DropCounts;
+}
+
+export interface MappingContext {
+  sentWidth: number;
+  sentHeight: number;
+  origWidth: number;
+  origHeight: number;
+  /** The project's label names; empty = the project has no label set (any name kept, stored as given). */
+  labels: ReadonlySet<string>;
+  templates: ReadonlySet<string>;
+}
+
+/** Boxes thinner than this (original pixels) after clamping carry no area worth reviewing. */
+export const MIN_BOX_SIDE = 1;
+
+interface MessageLike {
+  content: { type: string; text?: string }[];
+  stop_reason: string | null;
+  stop_details?: { category?: string | null; explanation?: string | null } | null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+const confidenceOf = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? clamp(v, 0, 1) : 0.5);
+
+/** The JSON text of a response, or the reason there is none worth parsing. */
+export function outputText(message: MessageLike): string {
+  if (message.stop_reason === 'refusal') {
+    const d = message.stop_details;
+    throw new ModelOutputError('refusal', `Claude declined to annotate this page${d?.category ? ` (${d.category})` : ''}${d?.explanation ? `: ${d.explanation}` : ''}`);
+  }
+  const text = message.content.find((b) => b.type === 'text')?.text;
+  if (message.stop_reason === 'max_tokens') {
+    throw new ModelOutputError('truncated', `the answer was cut off at max_tokens (${text?.length ?? 0} characters of JSON); raise "max tokens" if this repeats`);
+  }
+  if (text === undefined) throw new ModelOutputError('malformed', `the answer has no text block (stop_reason ${message.stop_reason ?? 'null'})`);
+  return text;
+}
+
+export function parseModelOutput(message: MessageLike, ctx: MappingContext): ParsedPage {
+  const text = outputText(message);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelOutputError('malformed', `the answer is not valid JSON (${(err as Error).message}; starts ${JSON.stringify(text.slice(0, 60))})`);
+  }
+  if (!isObject(json) || !Array.isArray(json.boxes)) throw new ModelOutputError('malformed', 'the answer is not an object with a "boxes" list');
+  if (json.qa !== undefined && !Array.isArray(json.qa)) throw new ModelOutputError('malformed', 'the answer\'s "qa" is not a list');
+
+  const dropped: DropCounts = { degenerate: 0, unknownLabel: 0, invalid: 0, unknownQuestion: 0, danglingEvidence: 0 };
+  const sx = ctx.origWidth / ctx.sentWidth;
+  const sy = ctx.origHeight / ctx.sentHeight;
+  const boxes: MappedBox[] = [];
+  json.boxes.forEach((raw, index) => {
+    if (!isObject(raw) || typeof raw.label !== 'string' || !Array.isArray(raw.bbox) || raw.bbox.length !== 4 || !raw.bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      dropped.invalid++;
+      return;
+    }
+    if (ctx.labels.size > 0 && !ctx.labels.has(raw.label)) {
+      dropped.unknownLabel++;
+      return;
+    }
+    const [a, b, c, d] = raw.bbox as [number, number, number, number];
+    const x1 = clamp(Math.min(a, c) * sx, 0, ctx.origWidth);
+    const x2 = clamp(Math.max(a, c) * sx, 0, ctx.origWidth);
+    const y1 = clamp(Math.min(b, d) * sy, 0, ctx.origHeight);
+    const y2 = clamp(Math.max(b, d) * sy, 0, ctx.origHeight);
+    if (x2 - x1 < MIN_BOX_SIDE || y2 - y1 < MIN_BOX_SIDE) {
+      dropped.degenerate++;
+      return;
+    }
+    boxes.push({
+      index,
+      label: raw.label,
+      x: x1,
+      y: y1,
+      w: x2 - x1,
+      h: y2 - y1,
+      transcription: typeof raw.text === 'string' ? raw.text : '',
+      confidence: confidenceOf(raw.confidence),
+    });
+  });
+
+  const kept = new Set(boxes.map((b) => b.index));
+  const qa: MappedQa[] = [];
+  for (const raw of (json.qa ?? []) as unknown[]) {
+    if (!isObject(raw) || typeof raw.template !== 'string' || !ctx.templates.has(raw.template)) {
+      dropped.unknownQuestion++;
+      continue;
+    }
+    const evidence: number[] = [];
+    for (const e of Array.isArray(raw.evidence) ? raw.evidence : []) {
+      if (typeof e === 'number' && kept.has(e)) evidence.push(e);
+      else dropped.danglingEvidence++;
+    }
+    const answerable = raw.answerable !== false;
+    qa.push({
+      template: raw.template,
+      question: typeof raw.question === 'string' && raw.question.trim() ? raw.question : raw.template,
+      answer: answerable ? (typeof raw.answer === 'string' ? raw.answer : '') : null,
+      evidence: answerable ? [...new Set(evidence)] : [],
+      confidence: confidenceOf(raw.confidence),
+    });
+  }
+  return { boxes, qa, dropped };
+}

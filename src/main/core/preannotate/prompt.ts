@@ -1,0 +1,128 @@
+/**
+ * What Folio asks Claude: a system prompt (instructions, the project's labels and question
+ * templates) marked for prompt caching, and a structured-output JSON schema built from the same
+ * label set and templates. Both are identical for every page of a run, so after the first request
+ * they are read from the cache; only the page image and one line of text change per page.
+ *
+ * The schema keeps to what structured outputs accept: every object closed with
+ * `additionalProperties: false`, every property required (no optional-parameter budget used), no
+ * numeric or length constraints, enums of strings only.
+ */
+
+export interface PromptProject {
+  labels: { name: string }[];
+  questions: { text: string }[];
+}
+
+export interface ModelBox {
+  label: string;
+  text: string;
+  bbox: number[];
+  confidence: number;
+}
+export interface ModelQa {
+  template: string;
+  question: string;
+  answerable: boolean;
+  answer: string;
+  evidence: number[];
+  confidence: number;
+}
+export interface ModelOutput {
+  boxes: ModelBox[];
+  qa?: ModelQa[];
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+export function buildOutputSchema(project: PromptProject): JsonSchema {
+  const labels = project.labels.map((l) => l.name);
+  const templates = [...new Set(project.questions.map((q) => q.text))];
+  const box: JsonSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['label', 'text', 'bbox', 'confidence'],
+    properties: {
+      label: labels.length ? { type: 'string', enum: labels, description: 'One of the project labels' } : { type: 'string', description: 'A short field name' },
+      text: { type: 'string', description: 'The exact text inside the box, as printed; empty for marks without text' },
+      bbox: { type: 'array', items: { type: 'integer' }, description: '[x1, y1, x2, y2] in pixels of the image shown: top-left and bottom-right corners' },
+      confidence: { type: 'number', description: 'How sure you are that the box, its label and its text are right, from 0 to 1' },
+    },
+  };
+  const properties: Record<string, JsonSchema> = { boxes: { type: 'array', items: box } };
+  const required = ['boxes'];
+  if (templates.length) {
+    properties.qa = {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['template', 'question', 'answerable', 'answer', 'evidence', 'confidence'],
+        properties: {
+          template: { type: 'string', enum: templates, description: 'The question template answered' },
+          question: { type: 'string', description: 'The question, with any {placeholder} filled in' },
+          answerable: { type: 'boolean', description: 'False when the page does not answer the question' },
+          answer: { type: 'string', description: 'The answer as printed on the page; empty when not answerable' },
+          evidence: { type: 'array', items: { type: 'integer' }, description: 'Indexes (from 0) into boxes of the boxes holding the answer' },
+          confidence: { type: 'number', description: 'From 0 to 1' },
+        },
+      },
+    };
+    required.push('qa');
+  }
+  return { type: 'object', additionalProperties: false, required, properties };
+}
+
+export function buildSystemPrompt(project: PromptProject): string {
+  const labels = project.labels.map((l) => `- ${l.name}`).join('\n');
+  const templates = [...new Set(project.questions.map((q) => q.text))].map((t) => `- ${t}`).join('\n');
+  return [
+    'You pre-annotate scanned business documents (invoices, receipts, purchase orders, forms, statements) for a team of human annotators.',
+    'Your output is a first draft that the annotators correct, so completeness and exact geometry matter more than prose. You never explain; you only return the JSON object the response format describes.',
+    '',
+    'Coordinates',
+    '- The user message holds one page image. Give every position in pixels of that image exactly as you see it: the origin is the top-left corner, x grows to the right and y grows downward.',
+    '- A box is [x1, y1, x2, y2]: the top-left and the bottom-right corners, with x1 < x2 and y1 < y2, integers, inside the image.',
+    '- Draw each box tightly around the ink of one field value: not around its printed caption ("Invoice No.", "Total"), not around neighbouring fields, not around whole table rows.',
+    '- Multi-line values (an address, a long description) get one box per line.',
+    '- Never use normalised coordinates (0-1 or 0-1000) and never pad the image.',
+    '',
+    'Boxes',
+    labels
+      ? `- Use only these labels, spelled exactly as below. A field that fits none of them is left out.\n${labels}`
+      : '- The project has no label set: name each field with a short lower-case snake_case name.',
+    '- Give one box per occurrence: every row of a line-item table has its own description, quantity, unit price and amount boxes.',
+    '- text is the value exactly as printed (keep currency symbols, separators, capitalisation and spacing); use an empty string for marks without text such as signatures, stamps and ticked boxes.',
+    '- confidence is your probability, from 0 to 1, that the box, its label and its text are all right. Use lower values for faint, handwritten, cut-off or ambiguous fields.',
+    '',
+    templates ? 'Questions' : '',
+    templates
+      ? [
+          '- Answer each of these question templates for the page. Replace a {placeholder} such as {item} with a concrete value from the page (for example a line-item description) and put the filled question in question; you may answer a template with a placeholder several times.',
+          templates,
+          '- answer is copied from the page exactly as printed. When the answer spans several boxes, join their texts with one space in reading order.',
+          '- evidence lists the indexes (counting from 0) of the boxes in boxes whose text makes up the answer. Every answer needs at least one evidence box, so add a box for it when you answer.',
+          '- When the page does not answer a question, set answerable to false, answer to an empty string and evidence to an empty list. Do not guess.',
+        ].join('\n')
+      : '',
+    '',
+    'Quality',
+    '- Read amounts, dates and identifiers character by character; annotators trust exact values more than plausible ones.',
+    '- Skip decorative text (logos without text, page furniture, watermarks) and repeated headers.',
+    '- Pages may be slightly rotated, faint or noisy: still box what is legible and lower the confidence.',
+  ]
+    .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
+    .join('\n');
+}
+
+/** The per-page text that follows the image. */
+export function buildUserText(page: { sourceName: string; pageNumber: number; pageCount: number; width: number; height: number; questions: boolean }): string {
+  const where = page.pageCount > 1 ? `page ${page.pageNumber} of ${page.pageCount} of the file "${page.sourceName}"` : `the file "${page.sourceName}"`;
+  return `This is ${where}. The image is ${page.width}×${page.height} pixels. Return its boxes${page.questions ? ' and the answers to the questions' : ''}.`;
+}
+
+/**
+ * Folio's own token estimate for text (the real count is only known to the API): about 3.5 bytes
+ * of UTF-8 per token for English prose and JSON. Calibrated per run from the responses' usage.
+ */
+export const estimateTextTokens = (text: string): number => Math.ceil(Buffer.byteLength(text, 'utf8') / 3.5);
