@@ -267,7 +267,12 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
             <LoadingPanel label="Opening the document…" />
           )}
         </div>
-        {doc && page && annotationLoaded ? <AnnotationSidePanel projectId={projectId} documentId={documentId} page={page} pages={doc.pages} /> : null}
+        {doc && page && annotationLoaded ? (
+          <AnnotationSidePanel projectId={projectId} documentId={documentId} page={page} pages={doc.pages} />
+        ) : (
+          // Same width while loading, so the canvas is sized once (a resize reallocates and redraws it).
+          <aside className="annotation-side-panel" aria-busy="true" aria-label="Regions and questions" />
+        )}
       </div>
       <HelpOverlay />
       <LabelPicker />

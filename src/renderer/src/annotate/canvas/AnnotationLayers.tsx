@@ -195,10 +195,11 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       gesture.current = { kind: 'move', start: p, origins, moved: false };
     };
 
-    const move = () => {
+    const move = (e: Konva.KonvaEventObject<PointerEvent>) => {
       const g = gesture.current;
       const p = imagePoint();
       const scale = useViewer.getState().scale;
+      if (!g && (e.evt.buttons !== 0 || useViewer.getState().spaceHeld)) return; // panning: no hover work
       if (!g) {
         cancelAnimationFrame(hoverFrame);
         hoverFrame = requestAnimationFrame(() => {
