@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -197,21 +197,25 @@ describe('import', () => {
     expect(core.importer.get(jobId)).toMatchObject({ state: 'cancelled', imported: job.imported });
   });
 
-  it('cleans up what a crash left behind at the next start', async () => {
-    await importPaths([await (async () => {
-      const f = join(dir.path, 'one.png');
-      writeFileSync(f, await pagePng(1));
-      return f;
-    })()]);
+  it('cleans up what a crash left behind at the next start, but not an import still running in another process', async () => {
+    const f = join(dir.path, 'one.png');
+    writeFileSync(f, await pagePng(1));
+    await importPaths([f]);
     const orphan = join(core.media.root, 'docs', 'ab', 'ab'.padEnd(64, '0'));
     const staging = join(core.media.root, '.staging', 'leftover');
-    mkdirSync(orphan, { recursive: true });
-    mkdirSync(staging, { recursive: true });
+    const fresh = join(core.media.root, '.staging', 'another-process-importing');
+    const freshDoc = join(core.media.root, 'docs', 'cd', 'cd'.padEnd(64, '0'));
+    for (const d of [orphan, staging, fresh, freshDoc]) mkdirSync(d, { recursive: true });
+    // Leftovers from a crash are old; the other process's work is from just now.
+    const hoursAgo = new Date(Date.now() - 3 * 3600_000);
+    for (const d of [orphan, staging]) utimesSync(d, hoursAgo, hoursAgo);
     core.db.prepare("INSERT INTO jobs (id, kind, project_id, state, created_at) VALUES ('j1', 'import', ?, 'running', 't')").run(projectId);
     await core.close();
     core = await openTestCore(dataDir());
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(staging)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(freshDoc)).toBe(true);
     expect(core.importer.get('j1')).toMatchObject({ state: 'failed', error: expect.stringContaining('interrupted') });
     expect(await totalPages()).toBe(1);
   });

@@ -62,18 +62,25 @@ export class MediaStore {
 
   /**
    * Remove what an interrupted import left behind: staging folders, and document folders the
-   * database does not know (written before a crash, never committed).
+   * database does not know (written before a crash, never committed). Only what is older than
+   * `minAgeMs` goes: the app, the browser host and the CLI may share the data folder, and another
+   * process's import in progress must not lose its files.
    */
-  async collectGarbage(isKnownDocument: (documentId: string) => boolean): Promise<{ removed: number }> {
+  async collectGarbage(isKnownDocument: (documentId: string) => boolean, minAgeMs = 60 * 60 * 1000): Promise<{ removed: number }> {
     let removed = 0;
-    await rm(join(this.root, '.staging'), { recursive: true, force: true });
+    const cutoff = Date.now() - minAgeMs;
+    const old = async (path: string) => ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < cutoff;
+    const stagingRoot = join(this.root, '.staging');
+    for (const name of await readdir(stagingRoot).catch(() => [] as string[])) {
+      if (await old(join(stagingRoot, name))) await rm(join(stagingRoot, name), { recursive: true, force: true });
+    }
     const docsRoot = join(this.root, 'docs');
     const shards = await readdir(docsRoot).catch(() => [] as string[]);
     for (const shard of shards) {
       const shardDir = join(docsRoot, shard);
       if (!(await stat(shardDir).catch(() => null))?.isDirectory()) continue;
       for (const documentId of await readdir(shardDir)) {
-        if (!isKnownDocument(documentId)) {
+        if (!isKnownDocument(documentId) && (await old(join(shardDir, documentId)))) {
           await rm(join(shardDir, documentId), { recursive: true, force: true });
           removed++;
         }
