@@ -8,6 +8,7 @@ import type { SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { openTestCore, tempDir } from '../helpers/core';
 import { documentIdBySource, SIM_KEY, synthProject, writePages } from '../helpers/preannotate';
+import { Rng } from '../../src/main/core/synth/random';
 
 /**
  * A process pre-annotating is killed with SIGKILL mid-run and started again, several times; at the
@@ -21,16 +22,6 @@ const PAGES = 24;
 const KILLS = Number(process.env.PREANNOTATE_CRASH_KILLS ?? 3);
 const seed = Number(process.env.PREANNOTATE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', 'preannotate-child.mjs');
-
-function rng(s: number): () => number {
-  let t = s >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(t ^ (t >>> 15), t | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let dir: ReturnType<typeof tempDir>;
 let sim: ClaudeSimulator;
@@ -106,7 +97,8 @@ function check(dataDir: string, projectId: string, docs: Map<string, string>) {
 describe('pre-annotation survives SIGKILL', () => {
   it(`online: ${KILLS} kills at random points, then a clean finish (seed ${seed})`, { timeout: 240_000 }, async () => {
     console.log(`pre-annotation crash test: seed ${seed} (PREANNOTATE_CRASH_SEED=${seed} repeats this run)`);
-    const random = rng(seed);
+    const seeded = new Rng(seed);
+    const random = () => seeded.next();
     const { dataDir, projectId, docs } = await setup('online');
     // One request per 3 simulated seconds: the run takes a few real seconds, so kills spread over it.
     sim.setLimits({ rpm: 20, burstSeconds: 3 });

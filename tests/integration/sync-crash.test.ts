@@ -7,6 +7,7 @@ import type { Core } from '../../src/main/core/createCore';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
 import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, verifyDocument } from '../helpers/sync';
+import { Rng } from '../../src/main/core/synth/random';
 
 /**
  * A child process syncing is killed with SIGKILL at 50 moments — while an upload is in flight,
@@ -20,16 +21,6 @@ import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, verifyDocument } 
 const KILLS = Number(process.env.SYNC_CRASH_KILLS ?? 50);
 const seed = Number(process.env.SYNC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', 'sync-crash-child.mjs');
-
-function rng(s: number): () => number {
-  let t = s >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(t ^ (t >>> 15), t | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let dir: ReturnType<typeof tempDir>;
 let sim: WandbSim;
@@ -77,7 +68,8 @@ function runChild(dataDir: string): { child: ChildProcess; exited: Promise<{ cod
 
 it(`keeps every verified annotation version exactly once through ${KILLS} SIGKILLs of the syncing process (seed ${seed})`, { timeout: 300_000 }, async () => {
   console.log(`sync crash test: seed ${seed} (SYNC_CRASH_SEED=${seed} repeats this run)`);
-  const random = rng(seed);
+  const seeded = new Rng(seed);
+  const random = () => seeded.next();
   const dataDir = join(dir.path, 'data');
   core = await openTestCore(dataDir);
   await core.api['settings.update']({ annotatorName: 'Crash' });
