@@ -33,6 +33,7 @@ export function openTestCore(dataDir: string, overrides: Partial<CoreOptions> = 
     platform: { kind: 'web' },
     env: {},
     sync: { autoStart: false },
+    preannotation: { resumeInterrupted: false },
     ...overrides,
   });
 }

@@ -24,6 +24,7 @@ async function openCore(): Promise<Core> {
     platform: { kind: 'web' },
     // A command runs sync only when asked (`folio sync`), never as a side effect.
     sync: { autoStart: false },
+    preannotation: { resumeInterrupted: false },
   });
 }
 

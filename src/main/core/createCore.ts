@@ -10,6 +10,7 @@ import { openDemoProject } from './demo/demoProject';
 import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
+import { createPreannotationService, type PreannotationService } from './preannotate';
 import { createSyncEngine } from './sync/forCore';
 import type { SyncEngine } from './sync/engine';
 import type { SecretStore, SettingsStore } from './settings/types';
@@ -37,6 +38,12 @@ export interface CoreOptions {
   importConcurrency?: number;
   /** The CLI and tests start sync themselves (or never); the app starts it with the core. */
   sync?: { autoStart?: boolean };
+  /**
+   * The app continues pre-annotation runs that were executing when it stopped; the CLI and tests
+   * do that themselves (a `folio status` must not start sending pages to Claude).
+   * `timeScale` shortens simulated time (tests against the Claude simulator only).
+   */
+  preannotation?: { resumeInterrupted?: boolean; timeScale?: number };
 }
 
 export interface Core {
@@ -50,6 +57,7 @@ export interface Core {
   importer: ImportService;
   settings: SettingsService;
   sync: SyncEngine;
+  preannotation: PreannotationService;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -104,6 +112,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Background sync of the outbox to W&B (it recovers in-flight rows itself when it starts).
   const sync = createSyncEngine({ db, dataDir: opts.dataDir, settings, folioVersion: FOLIO_VERSION, clock, onChange: (status) => emit('sync.changed', status) });
   if (opts.sync?.autoStart !== false) sync.start();
+
+  // Pre-annotation writes through its own connection: predictions can be re-derived, so the pool's
+  // many small commits need not wait for a disk flush each (like imports).
+  const poolDb = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding, synchronous: 'NORMAL', skipMigrations: true });
+  const preannotation = createPreannotationService({
+    db: poolDb,
+    dataDir: opts.dataDir,
+    media,
+    projects,
+    settings,
+    clock,
+    emit: (event, payload) => (emit as (e: string, p: unknown) => void)(event, payload),
+    ...(opts.preannotation?.timeScale ? { timeScale: opts.preannotation.timeScale } : {}),
+  });
+  if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
 
   const api: AppApi = {
     'app.info': async () => ({
@@ -187,6 +210,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'sync.dead.discard': async ({ outboxIds }) => sync.discardDead(outboxIds),
     'sync.config.get': async () => sync.getConfig(),
     'sync.config.update': async (patch) => sync.updateConfig(patch),
+    'preannotate.models': async () => preannotation.models(),
+    'preannotate.estimate': async ({ projectId, ...opts }) => preannotation.estimate(projectId, opts),
+    'preannotate.start': async ({ projectId, ...opts }) => preannotation.start(projectId, opts),
+    'preannotate.get': async ({ runId }) => preannotation.status(runId),
+    'preannotate.list': async ({ projectId }) => preannotation.listRuns(projectId),
+    'preannotate.pause': async ({ runId }) => preannotation.pause(runId),
+    'preannotate.resume': async ({ runId }) => preannotation.resume(runId),
+    'preannotate.cancel': async ({ runId }) => preannotation.cancel(runId),
 
   };
 
@@ -201,6 +232,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     importer,
     settings,
     sync,
+    preannotation,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
@@ -209,7 +241,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       importer.cancelAll();
       await importer.idle();
       await sync.stop();
+      await preannotation.close();
       sinks.clear();
+      poolDb.close();
       bulkDb.close();
       db.close();
     },

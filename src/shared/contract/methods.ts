@@ -17,6 +17,14 @@ import {
   uiPreferencesSchema,
 } from '../domain/model';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
+import {
+  costEstimateSchema,
+  preannotationEfforts,
+  preannotationEstimateRequestSchema,
+  preannotationModelSchema,
+  preannotationRunSchema,
+  preannotationStartRequestSchema,
+} from '../domain/preannotation';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -27,6 +35,7 @@ import type { EventName, MethodName } from './names';
 
 const empty = z.object({}).strict();
 const projectRef = z.object({ projectId: z.string().min(1) }).strict();
+const runRef = z.object({ runId: z.string().min(1) }).strict();
 
 const labelInput = z
   .object({
@@ -144,6 +153,14 @@ export const methods = {
         annotatorName: z.string().trim().min(1, 'your name cannot be empty').max(80).optional(),
         ui: uiPreferencesSchema.partial().strict().optional(),
         anthropic: z.object({ baseUrl: z.url().nullable().optional() }).strict().optional(),
+        preannotation: z
+          .object({
+            model: z.string().trim().max(100).nullable().optional(),
+            effort: z.enum(preannotationEfforts).nullable().optional(),
+            maxTokens: z.number().int().min(256).max(128_000).nullable().optional(),
+          })
+          .strict()
+          .optional(),
         wandb: z
           .object({
             baseUrl: z.url().optional(),
@@ -172,6 +189,15 @@ export const methods = {
   'sync.dead.discard': { request: z.object({ outboxIds: z.array(z.string()).max(10_000).optional() }).strict(), response: z.object({ discarded: z.number().int() }) },
   'sync.config.get': { request: empty, response: syncConfigSchema },
   'sync.config.update': { request: syncConfigPatchSchema, response: syncConfigSchema },
+  'preannotate.models': { request: empty, response: z.array(preannotationModelSchema) },
+  'preannotate.estimate': { request: preannotationEstimateRequestSchema, response: costEstimateSchema },
+  // A run executes in the background; its progress arrives as preannotate.progress events.
+  'preannotate.start': { request: preannotationStartRequestSchema, response: preannotationRunSchema },
+  'preannotate.get': { request: runRef, response: preannotationRunSchema },
+  'preannotate.list': { request: projectRef, response: z.array(preannotationRunSchema) },
+  'preannotate.pause': { request: runRef, response: preannotationRunSchema },
+  'preannotate.resume': { request: runRef, response: preannotationRunSchema },
+  'preannotate.cancel': { request: runRef, response: preannotationRunSchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -180,6 +206,8 @@ export const events = {
   'projects.changed': z.object({ projectId: z.string().nullable() }),
   'documents.changed': projectRef,
   'sync.changed': syncStatusSchema,
+  'preannotate.progress': preannotationRunSchema,
+  'preannotate.finished': preannotationRunSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

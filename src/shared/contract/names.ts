@@ -31,10 +31,18 @@ export const methodNames = [
   'sync.dead.discard',
   'sync.config.get',
   'sync.config.update',
+  'preannotate.models',
+  'preannotate.estimate',
+  'preannotate.start',
+  'preannotate.get',
+  'preannotate.list',
+  'preannotate.pause',
+  'preannotate.resume',
+  'preannotate.cancel',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
-export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed', 'sync.changed'] as const;
+export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed', 'sync.changed', 'preannotate.progress', 'preannotate.finished'] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** Electron IPC channel for a method; fixed by the contract, never taken from the renderer. */

@@ -151,6 +151,8 @@ export const settingsViewSchema = z.object({
   annotator: z.object({ id: z.string(), name: z.string() }),
   ui: uiPreferencesSchema,
   anthropic: z.object({ configured: z.boolean(), source: credentialSourceSchema, baseUrl: z.string().nullable() }),
+  /** Pre-annotation defaults; null: the model table's default. */
+  preannotation: z.object({ model: z.string().nullable(), effort: z.string().nullable(), maxTokens: z.number().int().nullable() }),
   wandb: z.object({
     configured: z.boolean(),
     source: credentialSourceSchema,

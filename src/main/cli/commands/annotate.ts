@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AppError } from '../../../shared/contract/errors';
 import type { Core } from '../../core/createCore';
-import { openDatabase } from '../../core/db/open';
-import { createPreannotationService, type PreannotationRun, type PreannotationService } from '../../core/preannotate';
+import type { PreannotationRun } from '../../core/preannotate';
 import type { Effort } from '../../core/preannotate/catalog';
 
 /**
@@ -16,8 +14,6 @@ import type { Effort } from '../../core/preannotate/catalog';
  */
 export interface AnnotateCommandDeps {
   openCore: () => Promise<Core>;
-  /** The core's own service when createCore wires one; by default one is made for this command. */
-  service?: (core: Core) => PreannotationService;
   /** Where progress goes (default stderr) and whether it is a terminal. */
   progressStream?: NodeJS.WriteStream;
 }
@@ -33,13 +29,6 @@ const parseMaxTokens = (v: string): number => {
   if (!Number.isInteger(n) || n < 256 || n > 128_000) throw new InvalidArgumentError('expected a whole number from 256 to 128000');
   return n;
 };
-
-function defaultService(core: Core): { service: PreannotationService; close(): void } {
-  // Its own connection, like the importer's: pool writes need not wait for a disk flush each.
-  const db = openDatabase(join(core.dataDir, 'folio.db'), { synchronous: 'NORMAL', skipMigrations: true });
-  const service = createPreannotationService({ db, dataDir: core.dataDir, media: core.media, projects: core.projects, settings: core.settings });
-  return { service, close: () => db.close() };
-}
 
 const usd = (v: number): string => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
 
@@ -74,8 +63,7 @@ export function registerAnnotateCommand(program: Command, deps: AnnotateCommandD
           throw new AppError('invalid_request', `--effort: expected low, medium, high, xhigh or max, got "${opts.effort}"`);
         }
         const core = await deps.openCore();
-        const own = deps.service ? null : defaultService(core);
-        const service = deps.service ? deps.service(core) : own!.service;
+        const service = core.preannotation;
         let interrupted = false;
         const onSigint = () => {
           interrupted = true;
@@ -178,8 +166,6 @@ export function registerAnnotateCommand(program: Command, deps: AnnotateCommandD
           process.exitCode = current.state === 'completed' ? (current.pages.failed > 0 ? 2 : 0) : 1;
         } finally {
           process.off('SIGINT', onSigint);
-          await service.close();
-          own?.close();
           await core.close();
         }
       },

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../../shared/contract/errors';
+import { preannotationEfforts } from '../../../shared/domain/preannotation';
 
 /**
  * The model table (`resources/models.json`, or the user's copy in the data folder): default
@@ -10,7 +11,7 @@ import { AppError } from '../../../shared/contract/errors';
  * from. Loaded through a schema; a bad file is refused with the file and the field named.
  */
 
-export const efforts = ['low', 'medium', 'high', 'xhigh', 'max'] as const;
+export const efforts = preannotationEfforts;
 export type Effort = (typeof efforts)[number];
 
 const price = z.number().finite().nonnegative();

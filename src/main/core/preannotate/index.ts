@@ -4,5 +4,5 @@
  */
 export { createPreannotationService, type PreannotationDeps, type PreannotationService, type StartOptions, type EstimateOptions } from './service';
 export { loadModelCatalog, parseCatalog, resolveModel, bundledCatalogPath, type ModelCatalog, type ResolvedModel } from './catalog';
-export * from './contract';
+export * from '../../../shared/domain/preannotation';
 export { LEGACY_FIXED, SEQUENTIAL } from './scheduler';

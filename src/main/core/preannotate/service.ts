@@ -8,7 +8,7 @@ import { type Clock, isoNow, systemClock } from '../util/clock';
 import { newId } from '../util/ids';
 import { BatchExecutor } from './batch';
 import { loadModelCatalog, resolveModel, type Effort, type ModelCatalog, type ResolvedModel } from './catalog';
-import type { CostEstimateData, PreannotationRun } from './contract';
+import type { CostEstimateData, PreannotationRun } from '../../../shared/domain/preannotation';
 import { addUsage, estimateCost, type CostEstimate, type TokenUsage } from './cost';
 import { type ExecutionEnd, OnlineExecutor } from './executor';
 import { imageTokens, resizedSize } from './imageSizing';

@@ -8,6 +8,7 @@ export interface SettingsPatch {
   annotatorName?: string | undefined;
   ui?: Partial<UiPreferences> | undefined;
   anthropic?: { baseUrl?: string | null | undefined } | undefined;
+  preannotation?: Partial<StoredSettings['preannotation']> | undefined;
   wandb?: { baseUrl?: string | undefined; entity?: string | null | undefined; project?: string | undefined } | undefined;
 }
 
@@ -49,6 +50,7 @@ export class SettingsService {
       annotator: { id: annotator.id, name: annotator.name ?? '' },
       ui: s.ui,
       anthropic: { configured: anthropic.apiKey !== null, source: anthropic.source, baseUrl: anthropic.baseUrl },
+      preannotation: s.preannotation,
       wandb: { configured: wandb.apiKey !== null, source: wandb.source, baseUrl: wandb.baseUrl, entity: wandb.entity, project: wandb.project },
       secretsEncrypted: this.secrets.encrypted,
       secretsStorage: this.secrets.description,
@@ -63,6 +65,12 @@ export class SettingsService {
     }
     if (patch.ui) s.ui = { ...s.ui, ...patch.ui };
     if (patch.anthropic?.baseUrl !== undefined) s.anthropic.baseUrl = nonEmpty(patch.anthropic.baseUrl);
+    if (patch.preannotation) {
+      const { model, effort, maxTokens } = patch.preannotation;
+      if (model !== undefined) s.preannotation.model = nonEmpty(model);
+      if (effort !== undefined) s.preannotation.effort = effort;
+      if (maxTokens !== undefined) s.preannotation.maxTokens = maxTokens;
+    }
     if (patch.wandb) {
       if (patch.wandb.baseUrl !== undefined) s.wandb.baseUrl = nonEmpty(patch.wandb.baseUrl);
       if (patch.wandb.entity !== undefined) s.wandb.entity = nonEmpty(patch.wandb.entity);
@@ -84,6 +92,11 @@ export class SettingsService {
     if (saved) return { apiKey: saved, source: 'settings', baseUrl };
     if (env) return { apiKey: env, source: 'env', baseUrl };
     return { apiKey: null, source: null, baseUrl };
+  }
+
+  /** Saved pre-annotation defaults (null: the model table decides). */
+  preannotation(): StoredSettings['preannotation'] {
+    return this.store.read().preannotation;
   }
 
   wandb(): { apiKey: string | null; source: 'settings' | 'env' | 'netrc' | null; baseUrl: string; entity: string | null; project: string } {

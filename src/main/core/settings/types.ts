@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SecretName } from '../../../shared/domain/model';
+import { preannotationEfforts } from '../../../shared/domain/preannotation';
 
 export const DEFAULT_WANDB_BASE_URL = 'https://api.wandb.ai';
 export const DEFAULT_WANDB_PROJECT = 'biz-doc-vqa';
@@ -18,6 +19,14 @@ export const storedSettingsSchema = z.object({
     })
     .prefault({}),
   anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),
+  /** Pre-annotation defaults; null means the model table's default (resources/claude-models.json or its copy in the data folder). */
+  preannotation: z
+    .object({
+      model: z.string().nullable().default(null),
+      effort: z.enum(preannotationEfforts).nullable().default(null),
+      maxTokens: z.number().int().min(256).max(128_000).nullable().default(null),
+    })
+    .prefault({}),
   wandb: z
     .object({
       baseUrl: z.string().nullable().default(null),

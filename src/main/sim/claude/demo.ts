@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../../core/createCore';
-import { openDatabase } from '../../core/db/open';
-import { createPreannotationService, type PreannotationService } from '../../core/preannotate';
 import { FileSecretStore, JsonFileSettingsStore } from '../../core/settings/fileStores';
 import { startHost } from '../../host/server';
 import { startClaudeSimulator } from './server';
@@ -50,11 +48,7 @@ async function main(): Promise<void> {
   const project = await core.api['projects.openDemo']({});
   const registered = await sim.truth.registerDirectory(join(dataDir, 'demo-source'));
 
-  // createCore will own the service once it is wired in; until then the demo makes its own.
-  const wired = (core as Core & { preannotation?: PreannotationService }).preannotation;
-  const poolDb = wired ? null : openDatabase(join(dataDir, 'folio.db'), { synchronous: 'NORMAL', skipMigrations: true });
-  const service = wired ?? createPreannotationService({ db: poolDb!, dataDir, media: core.media, projects: core.projects, settings: core.settings });
-  service.resumeInterrupted();
+  const service = core.preannotation;
 
   const host = await startHost({ core, rendererDir, port: Number(values.port) });
   console.log('');
@@ -85,8 +79,6 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    if (!wired) await service.close();
-    poolDb?.close();
     await host.close();
     await core.close();
     await sim.close();

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * PROPOSED CONTRACT for pre-annotation (issue 4). Pure zod with no other imports, so it can move
- * verbatim to `src/shared/domain/preannotation.ts`; until then the service's results are checked
- * against it in the tests. See the final report of issue 4 for the method and event names.
+ * Pre-annotation runs as the renderer, the CLI and tests see them: the status of a run (progress,
+ * cost, latency, pool state), the cost estimate shown before a run starts, and the models the
+ * price table offers. The service in src/main/core/preannotate produces these shapes.
  */
 
 export const preannotationRunStates = ['running', 'paused', 'stopped', 'completed', 'cancelled'] as const;
