@@ -3,6 +3,7 @@ import { RECONNECTED_EVENT } from '../platform/web';
 import { useApp } from './app';
 import { useDocuments } from './documents';
 import { useImports } from './imports';
+import { usePreannotation } from './preannotation';
 import { useProjects } from './projects';
 import { useSync } from './sync';
 
@@ -55,12 +56,20 @@ export function connectEvents(): void {
   bus.on('documents.changed', ({ projectId }) => refreshProject(projectId));
   // Sync: every event carries the full status (pending count, state, progress of the current build).
   bus.on('sync.changed', (status) => useSync.getState().applyStatus(status));
+  // Pre-annotation: each event carries the whole run status (progress, cost, latency histogram).
+  bus.on('preannotate.progress', (run) => usePreannotation.getState().apply(run));
+  bus.on('preannotate.finished', (run) => {
+    usePreannotation.getState().apply(run);
+    refreshProject(run.projectId);
+  });
   // After a dropped connection, events were missed: reload what is on screen.
   window.addEventListener(RECONNECTED_EVENT, () => {
     void useApp.getState().refresh();
     const projects = useProjects.getState();
     if (projects.list) void projects.loadList();
     for (const id of Object.keys(projects.byId)) void projects.load(id);
+    const pre = usePreannotation.getState();
+    for (const id of Object.keys(pre.loaded)) void pre.load(id);
     void useDocuments.getState().reload();
     const sync = useSync.getState();
     void sync.loadStatus();

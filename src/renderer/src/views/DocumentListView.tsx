@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { documentStatuses, type DocumentStatus, type DocumentSummary } from '../../../shared/domain/model';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
-import { IconGrid, IconList, IconSearch, IconSettings, IconUpload } from '../components/Icons';
+import { IconGrid, IconList, IconSearch, IconSettings, IconSparkles, IconUpload } from '../components/Icons';
 import { ImportDialog } from '../components/ImportDialog';
+import { PreannotateDialog } from '../components/preannotate/PreannotateDialog';
 import { ProgressBar } from '../components/ProgressBar';
 import { LoadingPanel, Spinner } from '../components/Spinner';
 import { StatusChip, statusLabels } from '../components/StatusChip';
@@ -12,6 +13,7 @@ import { useApp } from '../stores/app';
 import { rememberContext } from '../stores/documentView';
 import { PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
 import { isFinished, useImports } from '../stores/imports';
+import { currentRun, isUnfinished, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
 import { toastError } from '../stores/toasts';
@@ -63,6 +65,26 @@ function ActiveImports({ projectId, onOpen }: { projectId: string; onOpen(jobId:
   );
 }
 
+/** The project's pre-annotation run while it has work left: progress in the header, a click opens the dialog. */
+function ActivePreannotation({ projectId, onOpen }: { projectId: string; onOpen(): void }) {
+  const load = usePreannotation((s) => s.load);
+  const run = usePreannotation((s) => currentRun(s.runs, projectId));
+  useEffect(() => {
+    void load(projectId);
+  }, [load, projectId]);
+  if (!run || !isUnfinished(run)) return null;
+  const finished = run.pages.done + run.pages.failed + run.pages.cancelled;
+  return (
+    <button type="button" className="active-import active-preannotation" onClick={onOpen} data-testid="active-preannotation" data-state={run.state}>
+      {run.state === 'running' ? <Spinner size={12} /> : null}
+      <span>
+        {run.state === 'running' ? 'Pre-annotating' : run.state === 'paused' ? 'Paused' : 'Stopped'} {formatCount(run.pages.done)} / {formatCount(run.pages.total)}
+      </span>
+      <ProgressBar value={finished} max={run.pages.total} label="Pre-annotation progress" />
+    </button>
+  );
+}
+
 export function DocumentListView({ projectId }: { projectId: string }) {
   const entry = useProjects((s) => s.byId[projectId]);
   const loadProject = useProjects((s) => s.load);
@@ -76,6 +98,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
   const view = useApp((s) => s.settings?.ui.documentListView ?? 'grid');
   const setUi = useApp((s) => s.setUi);
   const [importing, setImporting] = useState<{ jobId?: string } | null>(null);
+  const [preannotating, setPreannotating] = useState(false);
   const [search, setSearch] = useState(() => placeFor(projectId).search);
   const searchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const body = useRef<HTMLDivElement>(null);
@@ -151,9 +174,20 @@ export function DocumentListView({ projectId }: { projectId: string }) {
         </div>
         <div className="row gap">
           <ActiveImports projectId={projectId} onOpen={(jobId) => setImporting({ jobId })} />
+          <ActivePreannotation projectId={projectId} onOpen={() => setPreannotating(true)} />
           <a className="btn btn-ghost" href={paths.projectSettings(projectId)} data-testid="project-settings-link">
             <IconSettings /> Settings
           </a>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setPreannotating(true)}
+            disabled={!project || project.documentCount === 0}
+            title="Let Claude draw boxes and answer the questions first, so you correct instead of starting from nothing"
+            data-testid="preannotate-button"
+          >
+            <IconSparkles /> Pre-annotate
+          </button>
           <button type="button" className="btn btn-primary" onClick={() => setImporting({})} data-testid="import-button">
             <IconUpload /> Import
           </button>
@@ -323,6 +357,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
         ) : null}
       </div>
 
+      {preannotating ? <PreannotateDialog projectId={projectId} onClose={() => setPreannotating(false)} /> : null}
       {importing ? <ImportDialog projectId={projectId} onClose={() => setImporting(null)} {...(importing.jobId ? { initialJobId: importing.jobId } : {})} /> : null}
     </div>
   );

@@ -3,6 +3,7 @@ import type { SyncConfig, SyncConfigPatch, SyncDeadItem, SyncJob, SyncStatusView
 import { InlineError } from '../components/ErrorPanel';
 import { Modal } from '../components/Modal';
 import { ProgressBar } from '../components/ProgressBar';
+import { Stat } from '../components/Stat';
 import { LoadingPanel } from '../components/Spinner';
 import { progressText, syncHeadline } from '../components/SyncIndicator';
 import { api } from '../lib/api';
@@ -90,22 +91,13 @@ function StatusBanner({ status }: { status: SyncStatusView }) {
   );
 }
 
-function Stat({ label, value, testId, hint }: { label: string; value: ReactNode; testId: string; hint?: string }) {
-  return (
-    <div className="sync-stat" data-testid={testId} title={hint}>
-      <span className="sync-stat-value">{value}</span>
-      <span className="sync-stat-label">{label}</span>
-    </div>
-  );
-}
-
 function Statistics({ status, now }: { status: SyncStatusView; now: number }) {
   const o = status.outbox;
   const last = status.lastJob;
   return (
     <section className="card" aria-labelledby="sync-queue-heading">
       <h2 id="sync-queue-heading">Queue</h2>
-      <div className="sync-stats">
+      <div className="stat-grid">
         <Stat label="Pending" value={formatCount(o.pending)} testId="sync-stat-pending" hint="Verified versions waiting for a build" />
         <Stat label="In flight" value={formatCount(o.inFlight)} testId="sync-stat-inflight" hint="In the build that is running" />
         <Stat label="Dead" value={formatCount(o.dead)} testId="sync-stat-dead" hint="Could not be sent; see below" />

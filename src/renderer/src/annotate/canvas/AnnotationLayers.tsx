@@ -90,8 +90,10 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   }, []);
   useEffect(() => {
     const el = boxesLayer.current?.getStage()?.container().closest<HTMLElement>('[data-testid="page-canvas"]');
-    if (el) el.dataset.boxes = String(pageBoxes.length);
-  }, [pageBoxes.length]);
+    if (!el) return;
+    el.dataset.boxes = String(pageBoxes.length);
+    el.dataset.predictions = String(pagePredictions.length);
+  }, [pageBoxes.length, pagePredictions.length]);
 
   const selected = useMemo(() => pageBoxes.filter((b) => selection.has(b.id) && !b.hidden), [pageBoxes, selection]);
   const editable = status === 'draft' || status === 'verified';

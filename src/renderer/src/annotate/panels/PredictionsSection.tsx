@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Label, Page, Prediction } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
 import { toastError, toastSuccess } from '../../stores/toasts';
@@ -8,7 +8,7 @@ import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconAlert, IconCheck, IconChevronRight, IconSparkles, IconX } from '../../components/Icons';
 import { usePanels } from './panelsStore';
 import { formatConfidence, labelColor, showPage, useKeymap, useLabels } from './shared';
-import { VirtualList } from './VirtualList';
+import { VirtualList, type VirtualListHandle } from './VirtualList';
 
 export const DEFAULT_ACCEPT_THRESHOLD = 0.8;
 const PREDICTION_ROW_HEIGHT = 40;
@@ -132,9 +132,17 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
     return { pending, low: pending.filter((p) => p.confidence < LOW_CONFIDENCE), above: pending.filter((p) => p.confidence >= threshold).length };
   }, [predictions, threshold]);
   const pageNumbers = useMemo(() => (pages.length > 1 ? new Map(pages.map((p) => [p.id, p.pageNumber])) : null), [pages]);
+  const shown = lowOnly ? low : pending;
+
+  // A prediction picked on the canvas scrolls into view here, so its accept and reject are at hand.
+  const list = useRef<VirtualListHandle>(null);
+  useEffect(() => {
+    if (!selectedId) return;
+    const index = shown.findIndex((p) => p.id === selectedId);
+    if (index >= 0 && !list.current?.isFullyVisible(index)) list.current?.scrollToIndex(index, 'center');
+  }, [selectedId, shown]);
 
   if (predictions.length === 0) return null;
-  const shown = lowOnly ? low : pending;
   const decided = predictions.length - pending.length;
   const acceptKey = keymap['prediction.acceptAbove']?.[0];
   const lowKey = keymap['view.lowConfidence']?.[0];
@@ -178,6 +186,7 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
           {shown.length ? (
             <VirtualList
               items={shown}
+              handle={list}
               rowHeight={PREDICTION_ROW_HEIGHT}
               getKey={(p) => p.id}
               className="predictions-list"
