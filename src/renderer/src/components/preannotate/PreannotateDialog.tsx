@@ -298,7 +298,11 @@ function RunDetails({ run }: { run: PreannotationRun }) {
           testId="preannotate-cost"
           hint="From each answer's token usage, cache reads and writes included"
         />
-        <Stat label="pages / s (recent)" value={run.throughput.recentPagesPerSec.toFixed(2)} testId="preannotate-rate" />
+        {run.state === 'running' ? (
+          <Stat label="pages / s (last 30 s)" value={run.throughput.recentPagesPerSec.toFixed(2)} testId="preannotate-rate" />
+        ) : (
+          <Stat label="pages / s (whole run)" value={run.throughput.pagesPerSec.toFixed(2)} testId="preannotate-rate" />
+        )}
         <Stat label="boxes · answers" value={`${formatCount(run.predictions.boxes)} · ${formatCount(run.predictions.qa)}`} testId="preannotate-predictions" />
         <Stat
           label="in flight / limit"
