@@ -112,3 +112,33 @@ withSim('start a run from the document list, watch it progress, find the predict
   await page.mouse.click(at.x, at.y);
   await expect(page.locator(`[data-testid="prediction-row"][data-prediction-id="${target.id}"]`)).toHaveClass(/selected/);
 });
+
+test('defaults saved in Settings preselect the dialog; without a key it estimates but will not start', async ({ page, host }) => {
+  const dir = join(host.dataDir, 'incoming');
+  await mkdir(dir, { recursive: true });
+  const { truth, png } = await generatePage(7, 0, { kind: 'receipt', width: 500, height: 800 });
+  const file = join(dir, `${truth.id}.png`);
+  await writeFile(file, png);
+  await callHost(host, 'settings.update', { annotatorName: 'Ada Tester' });
+  const project = await callHost(host, 'projects.create', { name: 'Receipts', labels: SYNTH_LABELS.map((l) => ({ name: l.name, color: l.color })) });
+  await importAndWait(host, project.id, [file]);
+  const models = await callHost(host, 'preannotate.models', {});
+  const other = models.find((m) => !m.isDefault && m.efforts.includes('low'))!;
+
+  await openFolio(page, host, '#/settings');
+  const form = page.getByTestId('settings-preannotation');
+  await form.getByTestId('settings-preannotation-model').selectOption(other.id);
+  await form.getByTestId('settings-preannotation-effort').selectOption('low');
+  await form.getByTestId('settings-preannotation-max-tokens').fill('3000');
+  await form.getByTestId('settings-preannotation-save').click();
+  await expect.poll(async () => (await callHost(host, 'settings.get', {})).preannotation).toEqual({ model: other.id, effort: 'low', maxTokens: 3000 });
+
+  await openFolio(page, host, `#/projects/${project.id}`);
+  await page.getByTestId('preannotate-button').click();
+  const dialog = page.getByTestId('preannotate-dialog');
+  await expect(dialog.getByTestId('preannotate-model')).toHaveValue(other.id);
+  await expect(dialog.getByTestId('preannotate-effort')).toHaveValue('low');
+  await expect(dialog.getByTestId('preannotate-estimate')).toContainText('for 1 page');
+  await expect(dialog.getByTestId('preannotate-no-key')).toBeVisible();
+  await expect(dialog.getByTestId('preannotate-start')).toBeDisabled();
+});

@@ -19,7 +19,7 @@ export const storedSettingsSchema = z.object({
     })
     .prefault({}),
   anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),
-  /** Pre-annotation defaults; null means the model table's default (resources/claude-models.json or its copy in the data folder). */
+  /** Pre-annotation defaults; null means the model table's default (resources/models.json, or models.json in the data folder). */
   preannotation: z
     .object({
       model: z.string().nullable().default(null),

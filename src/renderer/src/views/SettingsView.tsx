@@ -2,30 +2,13 @@ import { useState } from 'react';
 import type { SecretName, SettingsView as Settings } from '../../../shared/domain/model';
 import { InlineError } from '../components/ErrorPanel';
 import { LoadingPanel } from '../components/Spinner';
-import { errorMessage } from '../lib/errors';
 import { useApp } from '../stores/app';
-import { toastError, toastSuccess } from '../stores/toasts';
+import { toastError } from '../stores/toasts';
 import { KeymapSettings } from './settings/KeymapSettings';
+import { useSection } from './settings/useSection';
+import { PreannotationSettings } from './settings/PreannotationSettings';
 
 const sourceLabels = { settings: 'from settings', env: 'from the environment', netrc: 'from ~/.netrc' } as const;
-
-function useSection() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (what: string, fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      toastSuccess(what);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
 
 function KeyStatus({ configured, source }: { configured: boolean; source: Settings['anthropic']['source'] }) {
   return configured ? (
@@ -187,6 +170,7 @@ function SettingsForms({ settings }: { settings: Settings }) {
           <span className="field-hint">Leave empty for the default. Use a proxy or gateway address here if your organisation has one.</span>
           <InlineError message={anthropic.error} testId="settings-anthropic-error" />
         </form>
+        <PreannotationSettings saved={settings.preannotation} />
       </section>
 
       <section className="card">

@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ResponseOf } from '../../../../shared/contract';
 import type { CostEstimateData, PreannotationRun } from '../../../../shared/domain/preannotation';
 import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
@@ -14,8 +13,8 @@ import { ProgressBar } from '../ProgressBar';
 import { Spinner } from '../Spinner';
 import { Stat } from '../Stat';
 import { LatencyHistogram } from './LatencyHistogram';
+import { useModels, type Model } from './useModels';
 
-type Model = ResponseOf<'preannotate.models'>[number];
 
 export const formatUsd = (v: number): string => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
 const formatMs = (v: number | null): string => (v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
@@ -37,21 +36,6 @@ interface Choices {
   scope: 'new' | 'all';
   batch: boolean;
   concurrency: 'auto' | number;
-}
-
-function useModels(): { models: Model[] | null; error: string | null } {
-  const [state, setState] = useState<{ models: Model[] | null; error: string | null }>({ models: null, error: null });
-  useEffect(() => {
-    let live = true;
-    const client = api();
-    client['preannotate.models']({})
-      .then((models) => live && setState({ models, error: null }))
-      .catch((err: unknown) => live && setState({ models: null, error: errorMessage(err) }));
-    return () => {
-      live = false;
-    };
-  }, []);
-  return state;
 }
 
 function defaultChoices(models: Model[], saved: { model: string | null; effort: string | null } | null): Choices | null {
