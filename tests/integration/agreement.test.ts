@@ -363,3 +363,28 @@ describe('folio agreement on a tiny project worked by hand', () => {
     await expect(folio('agreement', '--project', 'Tiny', '--iou', '0')).rejects.toThrow(/--iou: expected a number above 0 up to 1/);
   });
 });
+
+describe('which versions count', () => {
+  it("takes each annotator's latest verified version: a newer draft does not hide it, a newer verified version replaces it", async () => {
+    const core = await openTestCore(dataDir);
+    const projectId = await createSyncProject(core, 'Versions');
+    const [d] = await addDocuments(core, projectId, { count: 1, start: 200 });
+    const t = truthContent(d!.truth, d!.pageId);
+    verifyAs(core, projectId, d!.documentId, alice, t);
+    verifyAs(core, projectId, d!.documentId, bob, t);
+    // Bob starts editing again (a draft v2 that drops every box): not verified, so not counted.
+    const state = core.annotations.get(projectId, d!.documentId, bob);
+    core.annotations.save({ projectId, documentId: d!.documentId, baseRevision: state.revision, deleteBoxIds: state.boxes.map((b) => b.id) }, bob.id, new Date().toISOString());
+    await core.close();
+    expect((await report('--project', 'Versions')).disagreements.total).toBe(0);
+
+    const again = await openTestCore(dataDir);
+    const relabelled = structuredClone(t);
+    relabelled.boxes[0]!.label = SYNTH_LABELS.find((l) => l.name !== relabelled.boxes[0]!.label)!.name;
+    const v = verifyAs(again, projectId, d!.documentId, bob, relabelled);
+    expect(v.version).toBe(2);
+    await again.close();
+    const r = await report('--project', 'Versions');
+    expect(r.queue[0]!.disagreements.map((x) => [x.type, x.boxA])).toEqual([['label_mismatch', t.boxes[0]!.id]]);
+  });
+});
