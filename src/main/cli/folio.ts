@@ -7,6 +7,7 @@ import { createCore, FOLIO_VERSION, type Core } from '../core/createCore';
 import { defaultDataDir } from '../core/dataDir';
 import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileStores';
 import { readStatus } from '../core/status';
+import { registerAgreementCommand } from './commands/agreement';
 import { registerAnnotateCommand } from './commands/annotate';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
@@ -117,6 +118,7 @@ program
 
 registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 registerAnnotateCommand(program, { openCore });
+registerAgreementCommand(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
