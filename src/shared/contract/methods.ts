@@ -16,6 +16,7 @@ import {
   settingsViewSchema,
   uiPreferencesSchema,
 } from '../domain/model';
+import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportRequestSchema } from '../domain/formats';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import type { EventName, MethodName } from './names';
 
@@ -172,6 +173,12 @@ export const methods = {
   'sync.dead.discard': { request: z.object({ outboxIds: z.array(z.string()).max(10_000).optional() }).strict(), response: z.object({ discarded: z.number().int() }) },
   'sync.config.get': { request: empty, response: syncConfigSchema },
   'sync.config.update': { request: syncConfigPatchSchema, response: syncConfigSchema },
+  'export.start': { request: exportRequestSchema, response: z.object({ jobId: z.string() }) },
+  'export.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: exportJobSchema },
+  'export.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'annotationsImport.start': { request: annotationsImportRequestSchema, response: z.object({ jobId: z.string() }) },
+  'annotationsImport.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: annotationsImportJobSchema },
+  'annotationsImport.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -180,6 +187,10 @@ export const events = {
   'projects.changed': z.object({ projectId: z.string().nullable() }),
   'documents.changed': projectRef,
   'sync.changed': syncStatusSchema,
+  'export.progress': exportJobSchema,
+  'export.finished': exportJobSchema,
+  'annotationsImport.progress': annotationsImportJobSchema,
+  'annotationsImport.finished': annotationsImportJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

@@ -31,10 +31,26 @@ export const methodNames = [
   'sync.dead.discard',
   'sync.config.get',
   'sync.config.update',
+  'export.start',
+  'export.get',
+  'export.cancel',
+  'annotationsImport.start',
+  'annotationsImport.get',
+  'annotationsImport.cancel',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
-export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed', 'sync.changed'] as const;
+export const eventNames = [
+  'import.progress',
+  'import.finished',
+  'projects.changed',
+  'documents.changed',
+  'sync.changed',
+  'export.progress',
+  'export.finished',
+  'annotationsImport.progress',
+  'annotationsImport.finished',
+] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** Electron IPC channel for a method; fixed by the contract, never taken from the renderer. */
