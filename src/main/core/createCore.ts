@@ -7,6 +7,7 @@ import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
 import { ProjectsRepo } from './db/repos/projects';
 import { openDemoProject } from './demo/demoProject';
+import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
 import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
@@ -48,6 +49,8 @@ export interface Core {
   documents: DocumentsRepo;
   annotations: AnnotationsRepo;
   importer: ImportService;
+  exporter: ExportService;
+  annotationsImport: AnnotationsImportService;
   settings: SettingsService;
   sync: SyncEngine;
   /** Subscribe to every event the services emit (transports forward them). */
@@ -98,12 +101,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Recovery: imports that were running when the process died are marked failed (each file was
   // all-or-nothing), and media they wrote but never recorded is removed.
   jobs.failInterrupted('import', isoNow(clock));
+  // An interrupted export left only its staging folder; an interrupted annotation import kept the
+  // documents it had finished (each one is one transaction).
+  jobs.failInterrupted(EXPORT_JOB_KIND, isoNow(clock));
+  jobs.failInterrupted(ANNOTATIONS_IMPORT_JOB_KIND, isoNow(clock));
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
   // Background sync of the outbox to W&B (it recovers in-flight rows itself when it starts).
   const sync = createSyncEngine({ db, dataDir: opts.dataDir, settings, folioVersion: FOLIO_VERSION, clock, onChange: (status) => emit('sync.changed', status) });
   if (opts.sync?.autoStart !== false) sync.start();
+
+  const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
+  const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
 
   const api: AppApi = {
     'app.info': async () => ({
@@ -187,6 +197,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'sync.dead.discard': async ({ outboxIds }) => sync.discardDead(outboxIds),
     'sync.config.get': async () => sync.getConfig(),
     'sync.config.update': async (patch) => sync.updateConfig(patch),
+    'export.start': async (req) => ({ jobId: exporter.start(req) }),
+    'export.get': async ({ jobId }) => exporter.get(jobId),
+    'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),
+    'annotationsImport.start': async (req) => ({ jobId: annotationsImport.start(req) }),
+    'annotationsImport.get': async ({ jobId }) => annotationsImport.get(jobId),
+    'annotationsImport.cancel': async ({ jobId }) => ({ cancelled: annotationsImport.cancel(jobId) }),
 
   };
 
@@ -199,6 +215,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     documents,
     annotations,
     importer,
+    exporter,
+    annotationsImport,
     settings,
     sync,
     subscribe(sink) {
@@ -207,7 +225,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     async close() {
       importer.cancelAll();
-      await importer.idle();
+      exporter.cancelAll();
+      annotationsImport.cancelAll();
+      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle()]);
       await sync.stop();
       sinks.clear();
       bulkDb.close();
