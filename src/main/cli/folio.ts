@@ -8,6 +8,7 @@ import { defaultDataDir } from '../core/dataDir';
 import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileStores';
 import { readStatus } from '../core/status';
 import { registerAnnotateCommand } from './commands/annotate';
+import { registerFormatsCommands } from './commands/formats';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
 /**
@@ -116,6 +117,7 @@ program
 
 registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 registerAnnotateCommand(program, { openCore });
+registerFormatsCommands(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
