@@ -100,9 +100,6 @@ export type JsonlLine = z.infer<typeof jsonlLineSchema>;
 
 /** The JSON Schema (draft 2020-12) committed as docs/formats/folio-jsonl.schema.json. */
 export function jsonlJsonSchema(): Record<string, unknown> {
-  return {
-    $id: 'https://folio.local/schemas/folio-jsonl.schema.json',
-    title: 'Folio JSONL export line',
-    ...(z.toJSONSchema(jsonlLineSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
-  };
+  const schema = z.toJSONSchema(jsonlLineSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { $schema: schema.$schema, $id: 'https://folio.local/schemas/folio-jsonl.schema.json', title: 'Folio JSONL export line', ...schema };
 }

@@ -15,7 +15,7 @@ export interface JsonElement {
   value: unknown;
 }
 
-export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<JsonElement> {
+export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void, chunkBytes = 1024 * 1024): AsyncGenerator<JsonElement> {
   const decoder = new StringDecoder('utf8');
   let top: '[' | '{' | null = null;
   let depth = 0; // nesting inside the current element
@@ -38,7 +38,7 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
     yield { index: index++, value };
   };
 
-  for await (const raw of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+  for await (const raw of createReadStream(path, { highWaterMark: chunkBytes })) {
     const buf = raw as Buffer;
     onBytes?.(buf.length);
     const chunk = decoder.write(buf);

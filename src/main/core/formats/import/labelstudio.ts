@@ -32,6 +32,7 @@ interface Region {
   id: string;
   field: string;
   geometry: { field: string; x: unknown; y: unknown; width: unknown; height: unknown; rotation: unknown; w: unknown; h: unknown } | null;
+  geometryFromText: boolean;
   label: { field: string; values: unknown } | null;
   text: string[];
   score: number | null;
@@ -140,10 +141,12 @@ export async function* readLabelStudio(opts: ReaderOptions): AsyncGenerator<Read
         }
         const id = typeof r.id === 'string' && r.id ? r.id : `r${k}`;
         let region = regions.get(id);
-        if (!region) regions.set(id, (region = { id, field, geometry: null, label: null, text: [], score: null, kinds: new Set() }));
+        if (!region) regions.set(id, (region = { id, field, geometry: null, geometryFromText: false, label: null, text: [], score: null, kinds: new Set() }));
         region.kinds.add(type);
         if (finite(r.score)) region.score = r.score;
-        if (hasGeometry && (type !== 'textarea' || !region.geometry)) {
+        // The first shape result's geometry (a text area only when nothing else has one).
+        if (hasGeometry && (!region.geometry || (region.geometryFromText && type !== 'textarea'))) {
+          region.geometryFromText = type === 'textarea';
           region.geometry = { field: `${field}.value`, x: v.x, y: v.y, width: v.width, height: v.height, rotation: v.rotation, w: r.original_width, h: r.original_height };
         }
         if (type === 'rectanglelabels' || type === 'labels') region.label = { field: `${field}.value.${type}`, values: v[type] };
