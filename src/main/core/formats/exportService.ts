@@ -16,7 +16,7 @@ import { LabelStudioWriter } from './export/labelstudio';
 import { ClassTable, type ExportContext, type FormatWriter, type PageRef } from './export/types';
 import { VOC_IMAGES_DIR, VocWriter } from './export/voc';
 import { YoloWriter } from './export/yolo';
-import { ExportReader, parseDateBound, resolveAnnotators, type ExportFilters } from './exportReader';
+import { ExportReader, parseDateBound, resolveAnnotators, type ExportDocument, type ExportFilters } from './exportReader';
 import { exportImageStem } from './geometry';
 
 export const EXPORT_JOB_KIND = 'export';
@@ -31,8 +31,8 @@ export interface ExportDeps {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
-/** Documents between two turns of the event loop, so the app stays responsive during a long export. */
-const YIELD_EVERY = 25;
+/** Documents read, checked and written together (and between two turns of the event loop). */
+const BATCH = 32;
 
 const imageDirOf = (format: ExportFormat): string => (format === 'voc' ? VOC_IMAGES_DIR : 'images');
 
@@ -205,41 +205,52 @@ export class ExportService {
       };
       writer = writerFor(req.format, ctx);
       await writer.begin();
-      let n = 0;
+      // Documents go through in small batches: the page images of a batch are checked in parallel
+      // (the file system answers on libuv's threads), then written in order.
+      const active = writer;
+      const batch: ExportDocument[] = [];
+      const flush = async () => {
+        const present = await Promise.all(batch.map((doc) => Promise.all(doc.pages.map((p) => (p.level0 ? stat(media.absolute(p.level0)).then((st) => st.isFile(), () => false) : false)))));
+        for (const [b, doc] of batch.entries()) {
+          signal.throwIfAborted();
+          const missing = doc.pages.find((_, i) => !present[b]![i]);
+          if (missing) {
+            job.skipped.push({
+              documentId: doc.document.id,
+              reason: `the image of page ${missing.pageNumber} is missing from the media folder (${missing.level0 ? media.absolute(missing.level0) : 'no full-size image recorded'}); re-import the document`,
+            });
+            job.done++;
+            publish();
+            continue;
+          }
+          const refs: PageRef[] = doc.pages.map((page) => {
+            const stem = exportImageStem(doc.document.sourceName, doc.document.id, page.pageNumber);
+            const fileName = `${stem}${extname(page.level0).toLowerCase()}`;
+            return { pageId: page.id, stem, fileName, ref: req.images === 'copy' ? `${imageDir}/${fileName}` : media.absolute(page.level0) };
+          });
+          if (req.images === 'copy') {
+            for (const [i, page] of doc.pages.entries()) {
+              await copyFile(media.absolute(page.level0), join(plan.staging, imageDir, refs[i]!.fileName));
+              job.imagesCopied++;
+            }
+          }
+          await active.write(doc, refs);
+          job.done++;
+          job.pages += doc.pages.length;
+          job.boxes += doc.boxes.length;
+          job.qa += doc.qa.length;
+          publish();
+        }
+        batch.length = 0;
+        // A turn of the event loop between batches, so the app stays responsive during a long export.
+        await new Promise<void>((r) => setImmediate(r));
+      };
       for (const doc of reader.documents()) {
         signal.throwIfAborted();
-        if (++n % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
-        const refs: PageRef[] = [];
-        let missing: string | null = null;
-        for (const page of doc.pages) {
-          const source = page.level0 ? media.absolute(page.level0) : '';
-          if (!source || !(await stat(source).catch(() => null))?.isFile()) {
-            missing = `the image of page ${page.pageNumber} is missing from the media folder (${source || 'no full-size image recorded'}); re-import the document`;
-            break;
-          }
-          const stem = exportImageStem(doc.document.sourceName, doc.document.id, page.pageNumber);
-          const fileName = `${stem}${extname(page.level0).toLowerCase()}`;
-          refs.push({ pageId: page.id, stem, fileName, ref: req.images === 'copy' ? `${imageDir}/${fileName}` : source });
-        }
-        if (missing) {
-          job.skipped.push({ documentId: doc.document.id, reason: missing });
-          job.done++;
-          publish();
-          continue;
-        }
-        if (req.images === 'copy') {
-          for (const [i, page] of doc.pages.entries()) {
-            await copyFile(media.absolute(page.level0), join(plan.staging, imageDir, refs[i]!.fileName));
-            job.imagesCopied++;
-          }
-        }
-        await writer.write(doc, refs);
-        job.done++;
-        job.pages += doc.pages.length;
-        job.boxes += doc.boxes.length;
-        job.qa += doc.qa.length;
-        publish();
+        batch.push(doc);
+        if (batch.length >= BATCH) await flush();
       }
+      await flush();
       signal.throwIfAborted();
       job.files = await writer.end();
       writer = null;

@@ -37,7 +37,8 @@ export class StreamFile {
     this.parts = [];
     this.size = 0;
     this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error').then(([err]) => Promise.reject(err as Error))]);
+    // events.once rejects if the stream emits 'error' while we wait, and leaves no listener behind.
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
   /** Append another file's bytes (piped, with backpressure). */
