@@ -81,7 +81,16 @@ async function seed(core: Core, projectId: string): Promise<{ boxes: number; qa:
   return { boxes, qa };
 }
 
+/** Heap in use after a full collection (only with node --expose-gc; null otherwise). */
+const settledHeapMB = (): number | null => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  return mb(process.memoryUsage().heapUsed);
+};
+
 async function exportOnce(core: Core, projectId: string, format: ExportFormat, out: string) {
+  const heapBefore = settledHeapMB();
   let peak = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => {
@@ -96,9 +105,10 @@ async function exportOnce(core: Core, projectId: string, format: ExportFormat, o
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   if (job.state !== 'completed') throw new Error(`${format} export ${job.state}: ${job.error}`);
+  const heapAfter = settledHeapMB();
   const file = join(out, format === 'coco' ? 'annotations.json' : 'documents.jsonl');
   const bytes = statSync(file).size;
-  return { format, documents: job.done, boxes: job.boxes, seconds: round(seconds, 2), docsPerSec: Math.round(job.done / seconds), outputMB: mb(bytes), rssBeforeMB: mb(rssBefore), peakRssMB: mb(peak), peakHeapMB: mb(peakHeap), maxStallMs: round(maxStallMs, 1), p99DelayMs: round(p99DelayMs, 1) };
+  return { format, documents: job.done, boxes: job.boxes, seconds: round(seconds, 2), docsPerSec: Math.round(job.done / seconds), outputMB: mb(bytes), rssBeforeMB: mb(rssBefore), peakRssMB: mb(peak), peakHeapMB: mb(peakHeap), settledHeapMB: heapBefore === null ? null : { before: heapBefore, after: heapAfter }, maxStallMs: round(maxStallMs, 1), p99DelayMs: round(p99DelayMs, 1) };
 }
 
 async function main(): Promise<void> {

@@ -32,7 +32,7 @@ export interface ExportDeps {
 
 const PROGRESS_INTERVAL_MS = 100;
 /** Documents read, checked and written together (and between two turns of the event loop). */
-const BATCH = 32;
+const BATCH = 8;
 
 const imageDirOf = (format: ExportFormat): string => (format === 'voc' ? VOC_IMAGES_DIR : 'images');
 
