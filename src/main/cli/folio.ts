@@ -9,6 +9,7 @@ import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileSto
 import { readStatus } from '../core/status';
 import { registerAgreementCommand } from './commands/agreement';
 import { registerAnnotateCommand } from './commands/annotate';
+import { registerFormatsCommands } from './commands/formats';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
 /**
@@ -119,6 +120,7 @@ program
 registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 registerAnnotateCommand(program, { openCore });
 registerAgreementCommand(program, { openCore });
+registerFormatsCommands(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);

@@ -7,6 +7,7 @@ import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
 import { ProjectsRepo } from './db/repos/projects';
 import { openDemoProject } from './demo/demoProject';
+import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
 import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
@@ -55,6 +56,8 @@ export interface Core {
   documents: DocumentsRepo;
   annotations: AnnotationsRepo;
   importer: ImportService;
+  exporter: ExportService;
+  annotationsImport: AnnotationsImportService;
   settings: SettingsService;
   sync: SyncEngine;
   preannotation: PreannotationService;
@@ -106,6 +109,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Recovery: imports that were running when the process died are marked failed (each file was
   // all-or-nothing), and media they wrote but never recorded is removed.
   jobs.failInterrupted('import', isoNow(clock));
+  // An interrupted export left only its staging folder; an interrupted annotation import kept the
+  // documents it had finished (each one is one transaction).
+  jobs.failInterrupted(EXPORT_JOB_KIND, isoNow(clock));
+  jobs.failInterrupted(ANNOTATIONS_IMPORT_JOB_KIND, isoNow(clock));
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
@@ -127,6 +134,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(opts.preannotation?.timeScale ? { timeScale: opts.preannotation.timeScale } : {}),
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
+  const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
+  const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
 
   const api: AppApi = {
     'app.info': async () => ({
@@ -218,6 +227,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'preannotate.pause': async ({ runId }) => preannotation.pause(runId),
     'preannotate.resume': async ({ runId }) => preannotation.resume(runId),
     'preannotate.cancel': async ({ runId }) => preannotation.cancel(runId),
+    'export.start': async (req) => ({ jobId: exporter.start(req) }),
+    'export.get': async ({ jobId }) => exporter.get(jobId),
+    'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),
+    'annotationsImport.start': async (req) => ({ jobId: annotationsImport.start(req) }),
+    'annotationsImport.get': async ({ jobId }) => annotationsImport.get(jobId),
+    'annotationsImport.cancel': async ({ jobId }) => ({ cancelled: annotationsImport.cancel(jobId) }),
 
   };
 
@@ -230,6 +245,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     documents,
     annotations,
     importer,
+    exporter,
+    annotationsImport,
     settings,
     sync,
     preannotation,
@@ -239,7 +256,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     async close() {
       importer.cancelAll();
-      await importer.idle();
+      exporter.cancelAll();
+      annotationsImport.cancelAll();
+      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle()]);
       await sync.stop();
       await preannotation.close();
       sinks.clear();

@@ -16,6 +16,7 @@ import {
   settingsViewSchema,
   uiPreferencesSchema,
 } from '../domain/model';
+import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportRequestSchema } from '../domain/formats';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import {
   costEstimateSchema,
@@ -198,6 +199,12 @@ export const methods = {
   'preannotate.pause': { request: runRef, response: preannotationRunSchema },
   'preannotate.resume': { request: runRef, response: preannotationRunSchema },
   'preannotate.cancel': { request: runRef, response: preannotationRunSchema },
+  'export.start': { request: exportRequestSchema, response: z.object({ jobId: z.string() }) },
+  'export.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: exportJobSchema },
+  'export.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'annotationsImport.start': { request: annotationsImportRequestSchema, response: z.object({ jobId: z.string() }) },
+  'annotationsImport.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: annotationsImportJobSchema },
+  'annotationsImport.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -208,6 +215,10 @@ export const events = {
   'sync.changed': syncStatusSchema,
   'preannotate.progress': preannotationRunSchema,
   'preannotate.finished': preannotationRunSchema,
+  'export.progress': exportJobSchema,
+  'export.finished': exportJobSchema,
+  'annotationsImport.progress': annotationsImportJobSchema,
+  'annotationsImport.finished': annotationsImportJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

@@ -39,10 +39,28 @@ export const methodNames = [
   'preannotate.pause',
   'preannotate.resume',
   'preannotate.cancel',
+  'export.start',
+  'export.get',
+  'export.cancel',
+  'annotationsImport.start',
+  'annotationsImport.get',
+  'annotationsImport.cancel',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
-export const eventNames = ['import.progress', 'import.finished', 'projects.changed', 'documents.changed', 'sync.changed', 'preannotate.progress', 'preannotate.finished'] as const;
+export const eventNames = [
+  'import.progress',
+  'import.finished',
+  'projects.changed',
+  'documents.changed',
+  'sync.changed',
+  'preannotate.progress',
+  'preannotate.finished',
+  'export.progress',
+  'export.finished',
+  'annotationsImport.progress',
+  'annotationsImport.finished',
+] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** Electron IPC channel for a method; fixed by the contract, never taken from the renderer. */

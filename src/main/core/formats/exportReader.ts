@@ -1,0 +1,266 @@
+import type { Statement } from 'better-sqlite3';
+import { AppError } from '../../../shared/contract/errors';
+import type { PyramidLevel } from '../../../shared/domain/model';
+import type { Db } from '../db/open';
+
+/**
+ * What an export reads: for each document of the project, the one annotation version that
+ * matches the filters (the newest by verification time), with its pages, boxes, QA pairs and
+ * lineage. Documents are read a page of ids at a time (keyset on the project's document order),
+ * so an export of any size holds one document in memory at once.
+ */
+
+export interface ExportFilters {
+  projectId: string;
+  /** verified: annotators' versions (kind annotation); gold: resolved gold versions. */
+  status: 'verified' | 'gold';
+  /** Only versions by these annotators (null: everyone). */
+  annotatorIds: string[] | null;
+  /** verified_at >= since, verified_at < untilExclusive (ISO strings, UTC). */
+  since: string | null;
+  untilExclusive: string | null;
+}
+
+export interface ExportPage {
+  id: string;
+  pageNumber: number;
+  width: number;
+  height: number;
+  /** Media path (relative to the media root) of the full-resolution image. */
+  level0: string;
+}
+
+export interface ExportBox {
+  id: string;
+  pageId: string;
+  pageNumber: number;
+  label: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  transcription: string;
+  originPredictionId: string | null;
+}
+
+export interface ExportQa {
+  id: string;
+  question: string;
+  answer: string;
+  unanswerable: boolean;
+  source: 'template' | 'model' | 'annotator';
+  templateId: string | null;
+  originPredictionId: string | null;
+  evidenceBoxIds: string[];
+}
+
+export interface ExportLineageEntry {
+  annotationId: string;
+  version: number;
+  kind: 'annotation' | 'gold';
+  status: 'draft' | 'verified';
+  annotatorId: string;
+  createdAt: string;
+  verifiedAt: string | null;
+}
+
+export interface ExportDocument {
+  position: number;
+  document: { id: string; sourceName: string; sourcePath: string | null; kind: string; pageCount: number; byteSize: number };
+  pages: ExportPage[];
+  annotation: {
+    id: string;
+    kind: 'annotation' | 'gold';
+    version: number;
+    annotator: { id: string; name: string };
+    createdAt: string;
+    verifiedAt: string;
+    parentId: string | null;
+  };
+  /** The versions this one descends from, parent first. */
+  lineage: ExportLineageEntry[];
+  boxes: ExportBox[];
+  qa: ExportQa[];
+}
+
+/** Parse a --since/--until value: a YYYY-MM-DD day (UTC) or an ISO date-time. */
+export function parseDateBound(value: string, which: 'since' | 'until'): string {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) {
+    const start = new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])));
+    if (start.toISOString().slice(0, 10) !== value) throw new AppError('invalid_request', `${which}: "${value}" is not a calendar date`);
+    // --until names a whole day: everything before the next midnight.
+    return which === 'since' ? start.toISOString() : new Date(start.getTime() + 86_400_000).toISOString();
+  }
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) {
+    throw new AppError('invalid_request', `${which}: expected a date like 2026-03-31 or a time like 2026-03-31T17:00:00Z, got "${value}"`);
+  }
+  // An exact --until time is inclusive: the next millisecond is the exclusive bound.
+  return which === 'since' ? new Date(t).toISOString() : new Date(t + 1).toISOString();
+}
+
+/** Annotator ids for an --annotator value: the id itself, or every annotator of that name. */
+export function resolveAnnotators(db: Db, value: string): string[] {
+  const byId = db.prepare('SELECT id FROM annotators WHERE id = ?').get(value) as { id: string } | undefined;
+  if (byId) return [byId.id];
+  const byName = (db.prepare('SELECT id FROM annotators WHERE name = ? COLLATE NOCASE ORDER BY created_at').all(value.trim()) as { id: string }[]).map((r) => r.id);
+  if (!byName.length) {
+    const known = (db.prepare('SELECT name FROM annotators ORDER BY name LIMIT 20').all() as { name: string }[]).map((r) => `"${r.name}"`);
+    throw new AppError('not_found', `annotator: no annotator has the id or name "${value}"${known.length ? `; annotators: ${known.join(', ')}` : ''}`);
+  }
+  return byName;
+}
+
+type VersionRow = {
+  position: number;
+  document_id: string;
+  annotation_id: string | null;
+};
+
+export class ExportReader {
+  private readonly pageOfIds: Statement;
+  private readonly countStmt: Statement;
+  private readonly q: Record<'annotation' | 'document' | 'pages' | 'boxes' | 'qa' | 'evidence' | 'annotator' | 'parent', Statement>;
+
+  constructor(
+    db: Db,
+    private readonly filters: ExportFilters,
+  ) {
+    const where = ["a.project_id = pd.project_id", 'a.document_id = pd.document_id', "a.status = 'verified'", 'a.kind = @kind'];
+    if (filters.annotatorIds) where.push('a.annotator_id IN (SELECT value FROM json_each(@annotators))');
+    if (filters.since) where.push('a.verified_at >= @since');
+    if (filters.untilExclusive) where.push('a.verified_at < @until');
+    // The newest matching version of each document (uses the annotations_document index).
+    const chosen = `(SELECT a.id FROM annotations a WHERE ${where.join(' AND ')} ORDER BY a.verified_at DESC, a.version DESC LIMIT 1)`;
+    this.pageOfIds = db.prepare(
+      `SELECT pd.position, pd.document_id, ${chosen} AS annotation_id FROM project_documents pd
+       WHERE pd.project_id = @projectId AND pd.position > @after ORDER BY pd.position LIMIT @limit`,
+    );
+    this.countStmt = db.prepare(`SELECT COUNT(*) AS n FROM project_documents pd WHERE pd.project_id = @projectId AND ${chosen} IS NOT NULL`);
+    this.q = {
+      annotation: db.prepare('SELECT id, document_id, kind, version, annotator_id, created_at, verified_at, parent_id FROM annotations WHERE id = ?'),
+      document: db.prepare('SELECT id, source_name, source_path, kind, page_count, byte_size FROM documents WHERE id = ?'),
+      pages: db.prepare('SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number'),
+      // Raw rows: 100 boxes a document, 10,000 documents; objects per row cost more than the query.
+      boxes: db.prepare('SELECT id, page_id, label, x, y, w, h, transcription, origin_prediction_id FROM boxes WHERE annotation_id = ? ORDER BY position').raw(true),
+      qa: db.prepare('SELECT id, question, answer, unanswerable, source, template_id, origin_prediction_id FROM qa_pairs WHERE annotation_id = ? ORDER BY position').raw(true),
+      evidence: db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').raw(true),
+      annotator: db.prepare('SELECT name FROM annotators WHERE id = ?'),
+      parent: db.prepare('SELECT id, version, kind, status, annotator_id, created_at, verified_at, parent_id FROM annotations WHERE id = ?'),
+    };
+  }
+
+  private params(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const p: Record<string, unknown> = { projectId: this.filters.projectId, kind: this.filters.status === 'gold' ? 'gold' : 'annotation', ...extra };
+    if (this.filters.annotatorIds) p.annotators = JSON.stringify(this.filters.annotatorIds);
+    if (this.filters.since) p.since = this.filters.since;
+    if (this.filters.untilExclusive) p.until = this.filters.untilExclusive;
+    return p;
+  }
+
+  count(): number {
+    return (this.countStmt.get(this.params()) as { n: number }).n;
+  }
+
+  /** The chosen version ids after document position `after`, `limit` project documents at a time. */
+  nextIds(after: number, limit = 200): { last: number | null; ids: { position: number; documentId: string; annotationId: string }[] } {
+    const rows = this.pageOfIds.all(this.params({ after, limit })) as VersionRow[];
+    return {
+      last: rows.length ? rows[rows.length - 1]!.position : null,
+      ids: rows.filter((r) => r.annotation_id !== null).map((r) => ({ position: r.position, documentId: r.document_id, annotationId: r.annotation_id! })),
+    };
+  }
+
+  /** Every chosen version, one document at a time. */
+  *documents(): Generator<ExportDocument> {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const { last, ids } = this.nextIds(after);
+      if (last === null) return;
+      for (const id of ids) yield this.read(id.position, id.annotationId);
+      after = last;
+    }
+  }
+
+  read(position: number, annotationId: string): ExportDocument {
+    const a = this.q.annotation.get(annotationId) as {
+      id: string;
+      document_id: string;
+      kind: 'annotation' | 'gold';
+      version: number;
+      annotator_id: string;
+      created_at: string;
+      verified_at: string;
+      parent_id: string | null;
+    };
+    const d = this.q.document.get(a.document_id) as { id: string; source_name: string; source_path: string | null; kind: string; page_count: number; byte_size: number };
+    const pages = (this.q.pages.all(d.id) as { id: string; page_number: number; width: number; height: number; levels: string }[]).map((p): ExportPage => {
+      const level0 = (JSON.parse(p.levels) as PyramidLevel[]).find((l) => l.level === 0);
+      return { id: p.id, pageNumber: p.page_number, width: p.width, height: p.height, level0: level0?.path ?? '' };
+    });
+    const pageNumber = new Map(pages.map((p) => [p.id, p.pageNumber]));
+    const boxes = (this.q.boxes.all(a.id) as [string, string, string | null, number, number, number, number, string, string | null][]).map(
+      ([id, pageId, label, x, y, w, h, transcription, originPredictionId]): ExportBox => ({
+        id,
+        pageId,
+        pageNumber: pageNumber.get(pageId) ?? 0,
+        label,
+        x,
+        y,
+        w,
+        h,
+        transcription,
+        originPredictionId,
+      }),
+    );
+    const evidence = new Map<string, string[]>();
+    for (const [qaId, boxId] of this.q.evidence.all(a.id) as [string, string][]) {
+      let list = evidence.get(qaId);
+      if (!list) evidence.set(qaId, (list = []));
+      list.push(boxId);
+    }
+    const qa = (this.q.qa.all(a.id) as [string, string, string, number, ExportQa['source'], string | null, string | null][]).map(
+      ([id, question, answer, unanswerable, source, templateId, originPredictionId]): ExportQa => ({
+        id,
+        question,
+        answer,
+        unanswerable: unanswerable === 1,
+        source,
+        templateId,
+        originPredictionId,
+        evidenceBoxIds: evidence.get(id) ?? [],
+      }),
+    );
+    const lineage: ExportLineageEntry[] = [];
+    const seen = new Set<string>([a.id]);
+    let parentId = a.parent_id;
+    while (parentId && !seen.has(parentId)) {
+      seen.add(parentId);
+      const p = this.q.parent.get(parentId) as
+        | { id: string; version: number; kind: 'annotation' | 'gold'; status: 'draft' | 'verified'; annotator_id: string; created_at: string; verified_at: string | null; parent_id: string | null }
+        | undefined;
+      if (!p) break;
+      lineage.push({ annotationId: p.id, version: p.version, kind: p.kind, status: p.status, annotatorId: p.annotator_id, createdAt: p.created_at, verifiedAt: p.verified_at });
+      parentId = p.parent_id;
+    }
+    const annotatorName = (this.q.annotator.get(a.annotator_id) as { name: string } | undefined)?.name ?? a.annotator_id;
+    return {
+      position,
+      document: { id: d.id, sourceName: d.source_name, sourcePath: d.source_path, kind: d.kind, pageCount: d.page_count, byteSize: d.byte_size },
+      pages,
+      annotation: {
+        id: a.id,
+        kind: a.kind,
+        version: a.version,
+        annotator: { id: a.annotator_id, name: annotatorName },
+        createdAt: a.created_at,
+        verifiedAt: a.verified_at,
+        parentId: a.parent_id,
+      },
+      lineage,
+      boxes,
+      qa,
+    };
+  }
+}

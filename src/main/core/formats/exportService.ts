@@ -1,0 +1,278 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { AppError } from '../../../shared/contract/errors';
+import type { EventSink } from '../../../shared/contract/methods';
+import { exportRequestSchema, type ExportFormat, type ExportJob, type ExportRequest } from '../../../shared/domain/formats';
+import type { Db } from '../db/open';
+import type { JobsRepo } from '../db/repos/jobs';
+import type { ProjectsRepo } from '../db/repos/projects';
+import type { MediaStore } from '../media/mediaStore';
+import { type Clock, isoNow } from '../util/clock';
+import { newId } from '../util/ids';
+import { CocoWriter } from './export/coco';
+import { JsonlWriter } from './export/jsonl';
+import { LabelStudioWriter } from './export/labelstudio';
+import { ClassTable, type ExportContext, type FormatWriter, type PageRef } from './export/types';
+import { VOC_IMAGES_DIR, VocWriter } from './export/voc';
+import { YoloWriter } from './export/yolo';
+import { ExportReader, parseDateBound, resolveAnnotators, type ExportDocument, type ExportFilters } from './exportReader';
+import { exportImageStem } from './geometry';
+
+export const EXPORT_JOB_KIND = 'export';
+
+export interface ExportDeps {
+  db: Db;
+  projects: ProjectsRepo;
+  jobs: JobsRepo;
+  media: MediaStore;
+  clock: Clock;
+  emit: EventSink;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+/** Documents read, checked and written together (and between two turns of the event loop). */
+const BATCH = 8;
+
+const imageDirOf = (format: ExportFormat): string => (format === 'voc' ? VOC_IMAGES_DIR : 'images');
+
+function writerFor(format: ExportFormat, ctx: ExportContext): FormatWriter {
+  switch (format) {
+    case 'coco':
+      return new CocoWriter(ctx);
+    case 'labelstudio':
+      return new LabelStudioWriter(ctx);
+    case 'voc':
+      return new VocWriter(ctx);
+    case 'yolo':
+      return new YoloWriter(ctx);
+    case 'jsonl':
+      return new JsonlWriter(ctx);
+  }
+}
+
+const newExportJob = (jobId: string, projectId: string, state: ExportJob['state'], format: ExportFormat, out: string): ExportJob => ({
+  jobId,
+  projectId,
+  state,
+  format,
+  out,
+  done: 0,
+  total: 0,
+  etaMs: null,
+  pages: 0,
+  boxes: 0,
+  qa: 0,
+  imagesCopied: 0,
+  files: [],
+  skipped: [],
+  error: null,
+});
+
+interface Plan {
+  request: ExportRequest & { status: 'verified' | 'gold'; images: 'copy' | 'reference' };
+  out: string;
+  staging: string;
+  filters: ExportFilters;
+}
+
+/**
+ * Exports a project's verified (or gold) versions as a background job, the way ImportService
+ * runs imports: a row in `jobs`, progress events with an ETA, cancellation. The export is written
+ * into a staging folder beside the target and renamed into place when complete, so a cancelled or
+ * failed export leaves nothing half-written where the user asked for it.
+ */
+export class ExportService {
+  private readonly running = new Map<string, { job: ExportJob; controller: AbortController; done: Promise<ExportJob> }>();
+  private readonly progressListeners = new Map<string, (job: ExportJob) => void>();
+
+  constructor(private readonly deps: ExportDeps) {}
+
+  /** Check the request now (bad options fail here, not later in the background). */
+  private plan(raw: ExportRequest, jobId: string): Plan {
+    const parsed = exportRequestSchema.safeParse(raw);
+    if (!parsed.success) throw new AppError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+    const req = parsed.data;
+    this.deps.projects.get(req.projectId);
+    const out = resolve(req.out);
+    if (existsSync(out)) {
+      if (!statSync(out).isDirectory()) throw new AppError('conflict', `out: ${out} is a file; exports are written into a folder`);
+      if (readdirSync(out).length > 0) throw new AppError('conflict', `out: the folder ${out} is not empty; choose a new or empty folder (an export never overwrites files)`);
+    } else if (!existsSync(dirname(out))) {
+      throw new AppError('not_found', `out: the folder ${dirname(out)} does not exist`);
+    }
+    const since = req.since ? parseDateBound(req.since, 'since') : null;
+    const untilExclusive = req.until ? parseDateBound(req.until, 'until') : null;
+    if (since && untilExclusive && since >= untilExclusive) throw new AppError('invalid_request', `since/until: ${req.since} is not before ${req.until}`);
+    const status = req.status ?? 'verified';
+    return {
+      request: { ...req, status, images: req.images ?? 'copy' },
+      out,
+      staging: join(dirname(out), `.${basename(out)}.partial-${jobId.slice(0, 8)}`),
+      filters: {
+        projectId: req.projectId,
+        status,
+        annotatorIds: req.annotator ? resolveAnnotators(this.deps.db, req.annotator) : null,
+        since,
+        untilExclusive,
+      },
+    };
+  }
+
+  start(request: ExportRequest): string {
+    const jobId = newId();
+    const plan = this.plan(request, jobId);
+    const controller = new AbortController();
+    const job = newExportJob(jobId, plan.request.projectId, 'running', plan.request.format, plan.out);
+    this.deps.jobs.create({ id: jobId, kind: EXPORT_JOB_KIND, projectId: plan.request.projectId, params: plan.request }, isoNow(this.deps.clock));
+    const done = this.execute(job, plan, controller.signal).finally(() => this.running.delete(jobId));
+    this.running.set(jobId, { job, controller, done });
+    return jobId;
+  }
+
+  /** Run an export to the end (CLI, tests); `onProgress` sees the same updates as the events. */
+  async run(request: ExportRequest, onProgress?: (job: ExportJob) => void): Promise<ExportJob> {
+    const jobId = this.start(request);
+    const entry = this.running.get(jobId)!;
+    if (onProgress) this.progressListeners.set(jobId, onProgress);
+    try {
+      return await entry.done;
+    } finally {
+      this.progressListeners.delete(jobId);
+    }
+  }
+
+  get(jobId: string): ExportJob {
+    const live = this.running.get(jobId);
+    if (live) return { ...live.job, files: [...live.job.files], skipped: [...live.job.skipped] };
+    const row = this.deps.jobs.get(jobId);
+    if (!row || row.kind !== EXPORT_JOB_KIND) throw new AppError('not_found', `No export job ${jobId}`);
+    const params = JSON.parse(row.params) as Partial<ExportRequest>;
+    const saved = JSON.parse(row.result ?? row.progress) as Partial<ExportJob>;
+    return { ...newExportJob(jobId, row.project_id ?? '', row.state, params.format ?? 'jsonl', params.out ?? ''), ...saved, state: row.state, error: row.error };
+  }
+
+  cancel(jobId: string): boolean {
+    const live = this.running.get(jobId);
+    if (!live) return false;
+    live.controller.abort();
+    return true;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  cancelAll(): void {
+    for (const r of this.running.values()) r.controller.abort();
+  }
+
+  private async execute(job: ExportJob, plan: Plan, signal: AbortSignal): Promise<ExportJob> {
+    const { emit, media } = this.deps;
+    const req = plan.request;
+    const startedAt = Date.now();
+    let lastEmit = 0;
+    const publish = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
+      lastEmit = now;
+      const elapsed = now - startedAt;
+      job.etaMs = job.done > 0 && job.total > job.done ? Math.round((elapsed / job.done) * (job.total - job.done)) : job.done >= job.total ? 0 : null;
+      const snapshot = { ...job, files: [...job.files], skipped: [...job.skipped] };
+      this.deps.jobs.saveProgress(job.jobId, snapshot);
+      emit('export.progress', snapshot);
+      this.progressListeners.get(job.jobId)?.(snapshot);
+    };
+
+    let writer: FormatWriter | null = null;
+    try {
+      const project = this.deps.projects.get(req.projectId);
+      const reader = new ExportReader(this.deps.db, plan.filters);
+      job.total = reader.count();
+      publish(true);
+      const imageDir = imageDirOf(req.format);
+      await mkdir(plan.staging, { recursive: true });
+      if (req.images === 'copy') await mkdir(join(plan.staging, imageDir), { recursive: true });
+      const ctx: ExportContext = {
+        dir: plan.staging,
+        project: { id: project.id, name: project.name, labels: project.labels.map((l) => ({ name: l.name, color: l.color })) },
+        status: req.status,
+        images: req.images,
+        imageDir,
+        classes: new ClassTable(project.labels.map((l) => l.name)),
+        now: isoNow(this.deps.clock),
+        filters: { annotator: req.annotator ?? null, since: req.since ?? null, until: req.until ?? null },
+      };
+      writer = writerFor(req.format, ctx);
+      await writer.begin();
+      // Documents go through in small batches: the page images of a batch are checked in parallel
+      // (the file system answers on libuv's threads), then written in order.
+      const active = writer;
+      const batch: ExportDocument[] = [];
+      const flush = async () => {
+        const present = await Promise.all(batch.map((doc) => Promise.all(doc.pages.map((p) => (p.level0 ? stat(media.absolute(p.level0)).then((st) => st.isFile(), () => false) : false)))));
+        for (const [b, doc] of batch.entries()) {
+          signal.throwIfAborted();
+          const missing = doc.pages.find((_, i) => !present[b]![i]);
+          if (missing) {
+            job.skipped.push({
+              documentId: doc.document.id,
+              reason: `the image of page ${missing.pageNumber} is missing from the media folder (${missing.level0 ? media.absolute(missing.level0) : 'no full-size image recorded'}); re-import the document`,
+            });
+            job.done++;
+            publish();
+            continue;
+          }
+          const refs: PageRef[] = doc.pages.map((page) => {
+            const stem = exportImageStem(doc.document.sourceName, doc.document.id, page.pageNumber);
+            const fileName = `${stem}${extname(page.level0).toLowerCase()}`;
+            return { pageId: page.id, stem, fileName, ref: req.images === 'copy' ? `${imageDir}/${fileName}` : media.absolute(page.level0) };
+          });
+          if (req.images === 'copy') {
+            for (const [i, page] of doc.pages.entries()) {
+              await copyFile(media.absolute(page.level0), join(plan.staging, imageDir, refs[i]!.fileName));
+              job.imagesCopied++;
+            }
+          }
+          await active.write(doc, refs);
+          job.done++;
+          job.pages += doc.pages.length;
+          job.boxes += doc.boxes.length;
+          job.qa += doc.qa.length;
+          publish();
+        }
+        batch.length = 0;
+        // A turn of the event loop between batches, so the app stays responsive during a long export.
+        await new Promise<void>((r) => setImmediate(r));
+      };
+      for (const doc of reader.documents()) {
+        signal.throwIfAborted();
+        batch.push(doc);
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+      signal.throwIfAborted();
+      job.files = await writer.end();
+      writer = null;
+      // Into place: an empty target folder the user made is replaced by the finished export.
+      if (existsSync(plan.out)) await rmdir(plan.out);
+      await rename(plan.staging, plan.out);
+      job.state = 'completed';
+    } catch (err) {
+      writer?.abort();
+      await rm(plan.staging, { recursive: true, force: true }).catch(() => undefined);
+      if (signal.aborted) {
+        job.state = 'cancelled';
+      } else {
+        job.state = 'failed';
+        job.error = err instanceof Error ? err.message : String(err);
+      }
+    }
+    job.etaMs = 0;
+    const result = { ...job, files: [...job.files], skipped: [...job.skipped] };
+    this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
+    publish(true);
+    emit('export.finished', result);
+    return result;
+  }
+}
