@@ -83,6 +83,7 @@ export function registerFormatsCommands(program: Command, deps: FormatsCommandDe
           const summary = { project: project.name, ...job, seconds: Math.round(seconds * 1000) / 1000 };
           if (json) console.log(JSON.stringify(summary));
           else {
+            if (job.state === 'completed' && job.total === 0) say(`No ${opts.status} versions in "${project.name}" match the filters; the export is empty.`);
             if (job.state === 'completed') {
               say(`Exported ${job.done - job.skipped.length} document(s), ${job.pages} page(s), ${job.boxes} box(es) and ${job.qa} QA pair(s) as ${job.format} to ${job.out} in ${seconds.toFixed(1)} s.`);
               say(`  files: ${job.files.join(', ')}${job.imagesCopied ? `; ${job.imagesCopied} image(s) copied` : ''}`);

@@ -295,7 +295,7 @@ export class AnnotationsImportService {
     for (const raw of item.pages) {
       const m = await ctx.matcher.match(raw);
       if ('reason' in m) {
-        report({ severity: 'error', file: item.file, item: item.item, field: raw.field, reason: `unmatched image ${raw.ref ? `"${raw.ref}"` : ''}: ${m.reason}`.replace('  ', ' ') });
+        report({ severity: 'error', file: item.file, item: item.item, field: raw.field, reason: `unmatched image${raw.ref ? ` "${raw.ref}"` : ''}: ${m.reason}` });
         return;
       }
       const scale = pageScale(raw, m);
