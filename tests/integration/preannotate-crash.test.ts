@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,9 @@ const SCALE = 0.05;
 const PAGES = 24;
 const KILLS = Number(process.env.PREANNOTATE_CRASH_KILLS ?? 3);
 const seed = Number(process.env.PREANNOTATE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', 'preannotate-child.mjs');
+// Inside node_modules so the bundle resolves its external packages; one folder per checkout and
+// run, since worktrees may share node_modules and a bundle from another checkout has other migrations.
+const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', `${createHash('sha1').update(import.meta.dirname).digest('hex').slice(0, 12)}-${process.pid}`, 'preannotate-child.mjs');
 
 let dir: ReturnType<typeof tempDir>;
 let sim: ClaudeSimulator;
@@ -36,6 +39,7 @@ beforeAll(async () => {
   for (const t of pages.truths) sim.truth.register(t);
 });
 afterAll(async () => {
+  rmSync(join(childBundle, '..'), { recursive: true, force: true });
   await sim?.close();
   dir?.cleanup();
 });

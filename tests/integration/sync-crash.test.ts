@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,7 +21,9 @@ import { Rng } from '../../src/main/core/synth/random';
 
 const KILLS = Number(process.env.SYNC_CRASH_KILLS ?? 50);
 const seed = Number(process.env.SYNC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', 'sync-crash-child.mjs');
+// Inside node_modules so the bundle resolves its external packages; one folder per checkout and
+// run, since worktrees may share node_modules and a bundle from another checkout has other migrations.
+const childBundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'folio-tests', `${createHash('sha1').update(import.meta.dirname).digest('hex').slice(0, 12)}-${process.pid}`, 'sync-crash-child.mjs');
 
 let dir: ReturnType<typeof tempDir>;
 let sim: WandbSim;
@@ -34,6 +37,7 @@ beforeAll(async () => {
   sim = await startWandbSim();
 });
 afterAll(async () => {
+  rmSync(join(childBundle, '..'), { recursive: true, force: true });
   await core?.close();
   await sim?.close();
   dir?.cleanup();
