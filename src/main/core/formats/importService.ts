@@ -319,7 +319,7 @@ export class AnnotationsImportService {
     } else {
       const who = ctx.forced ?? (item.annotator ? ctx.annotators.resolveItem(item.annotator) : null);
       if (!who) {
-        report({ severity: 'error', file: item.file, item: item.item, field: '(annotator)', reason: 'the file does not say who made this annotation: pass --annotator <name>' });
+        report({ severity: 'error', file: item.file, item: item.item, field: '(annotator)', reason: 'the file does not say who made this annotation: name the annotator (Annotator in the import dialog, --annotator on the command line)' });
         return;
       }
       attribution = { annotator: who, model: null };

@@ -2,6 +2,7 @@ import { events } from '../lib/api';
 import { RECONNECTED_EVENT } from '../platform/web';
 import { useApp } from './app';
 import { useDocuments } from './documents';
+import { useFormatJobs } from './formatJobs';
 import { useImports } from './imports';
 import { usePreannotation } from './preannotation';
 import { useProjects } from './projects';
@@ -61,6 +62,14 @@ export function connectEvents(): void {
   bus.on('preannotate.finished', (run) => {
     usePreannotation.getState().apply(run);
     refreshProject(run.projectId);
+  });
+  // Exports and annotation imports: each event carries the whole job.
+  bus.on('export.progress', (job) => useFormatJobs.getState().applyExport(job));
+  bus.on('export.finished', (job) => useFormatJobs.getState().applyExport(job));
+  bus.on('annotationsImport.progress', (job) => useFormatJobs.getState().applyImport(job));
+  bus.on('annotationsImport.finished', (job) => {
+    useFormatJobs.getState().applyImport(job);
+    refreshProject(job.projectId);
   });
   // After a dropped connection, events were missed: reload what is on screen.
   window.addEventListener(RECONNECTED_EVENT, () => {

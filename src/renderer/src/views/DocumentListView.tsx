@@ -3,6 +3,8 @@ import { documentStatuses, type DocumentStatus, type DocumentSummary } from '../
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { IconGrid, IconList, IconSearch, IconSettings, IconSparkles, IconUpload } from '../components/Icons';
 import { ImportDialog } from '../components/ImportDialog';
+import { ExportDialog } from '../components/formats/ExportDialog';
+import { ImportAnnotationsDialog } from '../components/formats/ImportAnnotationsDialog';
 import { PreannotateDialog } from '../components/preannotate/PreannotateDialog';
 import { ProgressBar } from '../components/ProgressBar';
 import { LoadingPanel, Spinner } from '../components/Spinner';
@@ -99,6 +101,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
   const setUi = useApp((s) => s.setUi);
   const [importing, setImporting] = useState<{ jobId?: string } | null>(null);
   const [preannotating, setPreannotating] = useState(false);
+  const [formatsDialog, setFormatsDialog] = useState<'export' | 'import' | null>(null);
   const [search, setSearch] = useState(() => placeFor(projectId).search);
   const searchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const body = useRef<HTMLDivElement>(null);
@@ -187,6 +190,26 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             data-testid="preannotate-button"
           >
             <IconSparkles /> Pre-annotate
+          </button>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setFormatsDialog('export')}
+            disabled={!project || project.verifiedCount === 0}
+            title="Verified (or gold) versions as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
+            data-testid="export-button"
+          >
+            Export
+          </button>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setFormatsDialog('import')}
+            disabled={!project || project.documentCount === 0}
+            title="Annotations or predictions from Label Studio, COCO or Folio JSONL, matched to this project's documents"
+            data-testid="import-annotations-button"
+          >
+            Import annotations
           </button>
           <button type="button" className="btn btn-primary" onClick={() => setImporting({})} data-testid="import-button">
             <IconUpload /> Import
@@ -357,6 +380,8 @@ export function DocumentListView({ projectId }: { projectId: string }) {
         ) : null}
       </div>
 
+      {formatsDialog === 'export' && project ? <ExportDialog projectId={projectId} projectName={project.name} onClose={() => setFormatsDialog(null)} /> : null}
+      {formatsDialog === 'import' ? <ImportAnnotationsDialog projectId={projectId} onClose={() => setFormatsDialog(null)} /> : null}
       {preannotating ? <PreannotateDialog projectId={projectId} onClose={() => setPreannotating(false)} /> : null}
       {importing ? <ImportDialog projectId={projectId} onClose={() => setImporting(null)} {...(importing.jobId ? { initialJobId: importing.jobId } : {})} /> : null}
     </div>

@@ -1,0 +1,181 @@
+import { useState } from 'react';
+import { importFormats, type AnnotationsImportJob, type ImportFormat } from '../../../../shared/domain/formats';
+import { api } from '../../lib/api';
+import { errorMessage } from '../../lib/errors';
+import { formatCount, plural } from '../../lib/format';
+import { useApp } from '../../stores/app';
+import { isJobFinished, useFormatJobs } from '../../stores/formatJobs';
+import { InlineError } from '../ErrorPanel';
+import { Modal } from '../Modal';
+import { ProgressBar } from '../ProgressBar';
+
+const importLabels: Record<ImportFormat, string> = {
+  labelstudio: 'Label Studio JSON (annotations and predictions)',
+  coco: 'COCO detection JSON',
+  jsonl: 'Folio JSONL',
+  voc: 'Pascal VOC XML (a folder)',
+  yolo: 'YOLO text (a folder with classes.txt)',
+};
+
+function ImportProgress({ job, onCancel }: { job: AnnotationsImportJob; onCancel(): void }) {
+  const done = isJobFinished(job);
+  const d = job.documents;
+  return (
+    <div className="stack" data-testid="annotations-import-job" data-state={job.state}>
+      <ProgressBar value={job.done} max={job.total} label="Import progress" testId="annotations-import-progress" />
+      <div className="row between small">
+        <span>{job.phase === 'reading' ? 'Reading the file…' : job.phase === 'writing' ? `${formatCount(job.done)} / ${formatCount(job.total)} documents` : 'Finished'}</span>
+        <span className="muted">{done ? job.state : ''}</span>
+      </div>
+      {done ? (
+        <div className="notice" data-testid="annotations-import-summary">
+          {formatCount(job.items)} items read: {plural(d.imported, 'document')} imported, {formatCount(d.unchanged)} already so, {formatCount(d.skipped)} skipped ·{' '}
+          {job.as === 'predictions' ? plural(job.predictions, 'prediction') : `${plural(job.boxes, 'box', 'boxes')}, ${plural(job.qa, 'answer')}`}
+        </div>
+      ) : null}
+      {job.error ? <InlineError message={job.error} testId="annotations-import-error" /> : null}
+      {job.problemCount ? (
+        <details open={done} data-testid="annotations-import-problems">
+          <summary>
+            {plural(job.problemCount, 'problem')}
+            {job.problemCount > job.problems.length ? ` (the first ${formatCount(job.problems.length)} listed)` : ''}
+          </summary>
+          <ul className="problem-list small">
+            {job.problems.map((p, i) => (
+              <li key={i} className={p.severity === 'error' ? 'text-danger' : undefined} data-testid="annotations-import-problem">
+                <span className="mono">{p.item}</span>
+                {p.field ? <span className="mono muted"> · {p.field}</span> : null}: {p.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {!done ? (
+        <div className="row end">
+          <button type="button" className="btn btn-danger-ghost" onClick={onCancel} data-testid="annotations-import-cancel">
+            Cancel import
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Bring annotations or predictions made elsewhere (Label Studio, COCO pipelines, another Folio)
+ * into this project. Images are matched to the project's documents; each item that cannot be
+ * used is listed with its reason, and the rest is imported. Importing the same file again adds nothing.
+ */
+export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: string; onClose(): void }) {
+  const nativeDialogs = useApp((s) => s.info?.capabilities.nativeDialogs ?? false);
+  const [format, setFormat] = useState<ImportFormat>('labelstudio');
+  const [file, setFile] = useState('');
+  const [as, setAs] = useState<'annotations' | 'predictions'>('annotations');
+  const [who, setWho] = useState('');
+  const [images, setImages] = useState('');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const job = useFormatJobs((s) => (jobId ? s.imports[jobId] : undefined));
+  const applyImport = useFormatJobs((s) => s.applyImport);
+
+  const pick = async () => {
+    try {
+      const { paths } = await api()['dialog.pickImportPaths']({});
+      if (paths[0]) setFile(paths[0]);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const client = api();
+      const { jobId: id } = await client['annotationsImport.start']({
+        projectId,
+        format,
+        file: file.trim(),
+        as,
+        ...(who.trim() ? (as === 'annotations' ? { annotator: who.trim() } : { model: who.trim() }) : {}),
+        ...(images.trim() ? { images: images.trim() } : {}),
+      });
+      setJobId(id);
+      applyImport(await client['annotationsImport.get']({ jobId: id }));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Import annotations or predictions" onClose={onClose} wide testId="annotations-import-dialog">
+      {job ? (
+        <ImportProgress job={job} onCancel={() => void api()['annotationsImport.cancel']({ jobId: job.jobId }).catch((err: unknown) => setError(errorMessage(err)))} />
+      ) : (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start();
+          }}
+        >
+          <div className="form-grid">
+            <label className="field">
+              <span className="field-label">Format</span>
+              <select className="input" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat)} data-testid="annotations-import-format">
+                {importFormats.map((f) => (
+                  <option key={f} value={f}>
+                    {importLabels[f]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span className="field-label">Import as</span>
+              <select className="input" value={as} onChange={(e) => setAs(e.target.value as 'annotations' | 'predictions')} data-testid="annotations-import-as">
+                <option value="annotations">Verified annotations (a new version per document)</option>
+                <option value="predictions">Model predictions (to accept or reject)</option>
+              </select>
+            </label>
+          </div>
+          <label className="field">
+            <span className="field-label">{format === 'voc' || format === 'yolo' ? 'Folder' : 'File'}</span>
+            <div className="row gap-sm">
+              <input className="input grow mono" value={file} onChange={(e) => setFile(e.target.value)} spellCheck={false} placeholder="/path/to/export.json" data-testid="annotations-import-file" />
+              {nativeDialogs ? (
+                <button type="button" className="btn" onClick={() => void pick()}>
+                  Choose…
+                </button>
+              ) : null}
+            </div>
+          </label>
+          <div className="form-grid">
+            <label className="field">
+              <span className="field-label">{as === 'annotations' ? 'Annotator' : 'Model name'}</span>
+              <input
+                className="input"
+                value={who}
+                onChange={(e) => setWho(e.target.value)}
+                placeholder={as === 'annotations' ? 'From the file (needed when it does not say)' : `From the file, else "${format}-import"`}
+                data-testid="annotations-import-who"
+              />
+            </label>
+            <label className="field">
+              <span className="field-label">Images folder (optional)</span>
+              <input className="input mono" value={images} onChange={(e) => setImages(e.target.value)} spellCheck={false} placeholder="Next to the file" data-testid="annotations-import-images" />
+            </label>
+          </div>
+          <InlineError message={error} testId="annotations-import-start-error" />
+          <div className="row gap">
+            <button type="submit" className="btn btn-primary" disabled={busy || !file.trim()} data-testid="annotations-import-start">
+              Import
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}
