@@ -18,6 +18,7 @@ import { VOC_IMAGES_DIR, VocWriter } from './export/voc';
 import { YoloWriter } from './export/yolo';
 import { ExportReader, parseDateBound, resolveAnnotators, type ExportDocument, type ExportFilters } from './exportReader';
 import { exportImageStem } from './geometry';
+import { RunningJobs } from '../jobs/runningJobs';
 
 export const EXPORT_JOB_KIND = 'export';
 
@@ -83,9 +84,7 @@ interface Plan {
  * failed export leaves nothing half-written where the user asked for it.
  */
 export class ExportService {
-  private readonly running = new Map<string, { job: ExportJob; controller: AbortController; done: Promise<ExportJob> }>();
-  private readonly progressListeners = new Map<string, (job: ExportJob) => void>();
-
+  private readonly active = new RunningJobs<ExportJob>();
   constructor(private readonly deps: ExportDeps) {}
 
   /** Check the request now (bad options fail here, not later in the background). */
@@ -122,29 +121,21 @@ export class ExportService {
   start(request: ExportRequest): string {
     const jobId = newId();
     const plan = this.plan(request, jobId);
-    const controller = new AbortController();
     const job = newExportJob(jobId, plan.request.projectId, 'running', plan.request.format, plan.out);
     this.deps.jobs.create({ id: jobId, kind: EXPORT_JOB_KIND, projectId: plan.request.projectId, params: plan.request }, isoNow(this.deps.clock));
-    const done = this.execute(job, plan, controller.signal).finally(() => this.running.delete(jobId));
-    this.running.set(jobId, { job, controller, done });
+    this.active.launch(job, (j, signal) => this.execute(j, plan, signal));
     return jobId;
   }
 
   /** Run an export to the end (CLI, tests); `onProgress` sees the same updates as the events. */
   async run(request: ExportRequest, onProgress?: (job: ExportJob) => void): Promise<ExportJob> {
     const jobId = this.start(request);
-    const entry = this.running.get(jobId)!;
-    if (onProgress) this.progressListeners.set(jobId, onProgress);
-    try {
-      return await entry.done;
-    } finally {
-      this.progressListeners.delete(jobId);
-    }
+    return this.active.wait(jobId, onProgress);
   }
 
   get(jobId: string): ExportJob {
-    const live = this.running.get(jobId);
-    if (live) return { ...live.job, files: [...live.job.files], skipped: [...live.job.skipped] };
+    const live = this.active.live(jobId);
+    if (live) return { ...live, files: [...live.files], skipped: [...live.skipped] };
     const row = this.deps.jobs.get(jobId);
     if (!row || row.kind !== EXPORT_JOB_KIND) throw new AppError('not_found', `No export job ${jobId}`);
     const params = JSON.parse(row.params) as Partial<ExportRequest>;
@@ -153,18 +144,15 @@ export class ExportService {
   }
 
   cancel(jobId: string): boolean {
-    const live = this.running.get(jobId);
-    if (!live) return false;
-    live.controller.abort();
-    return true;
+    return this.active.cancel(jobId);
   }
 
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.active.idle();
   }
 
   cancelAll(): void {
-    for (const r of this.running.values()) r.controller.abort();
+    this.active.cancelAll();
   }
 
   private async execute(job: ExportJob, plan: Plan, signal: AbortSignal): Promise<ExportJob> {
@@ -181,7 +169,7 @@ export class ExportService {
       const snapshot = { ...job, files: [...job.files], skipped: [...job.skipped] };
       this.deps.jobs.saveProgress(job.jobId, snapshot);
       emit('export.progress', snapshot);
-      this.progressListeners.get(job.jobId)?.(snapshot);
+      this.active.notify(snapshot);
     };
 
     let writer: FormatWriter | null = null;

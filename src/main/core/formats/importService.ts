@@ -25,6 +25,7 @@ import { readLabelStudio } from './import/labelstudio';
 import { ImageMatcher, type MatchedPage } from './import/matcher';
 import type { RawItem, ReadOutput, ReaderOptions } from './import/types';
 import { readVoc, readYolo } from './import/vocYolo';
+import { RunningJobs } from '../jobs/runningJobs';
 
 export const ANNOTATIONS_IMPORT_JOB_KIND = 'annotations_import';
 
@@ -93,9 +94,7 @@ const predictionId = (projectId: string, model: string, documentId: string, kind
  *   status.
  */
 export class AnnotationsImportService {
-  private readonly running = new Map<string, { job: AnnotationsImportJob; controller: AbortController; done: Promise<AnnotationsImportJob> }>();
-  private readonly progressListeners = new Map<string, (job: AnnotationsImportJob) => void>();
-
+  private readonly active = new RunningJobs<AnnotationsImportJob>();
   constructor(private readonly deps: AnnotationsImportDeps) {}
 
   private plan(raw: AnnotationsImportRequest): Plan {
@@ -119,28 +118,20 @@ export class AnnotationsImportService {
   start(request: AnnotationsImportRequest): string {
     const plan = this.plan(request);
     const jobId = newId();
-    const controller = new AbortController();
     const job = newJob(jobId, plan.req, 'running');
     this.deps.jobs.create({ id: jobId, kind: ANNOTATIONS_IMPORT_JOB_KIND, projectId: plan.req.projectId, params: plan.req }, isoNow(this.deps.clock));
-    const done = this.execute(job, plan, controller.signal).finally(() => this.running.delete(jobId));
-    this.running.set(jobId, { job, controller, done });
+    this.active.launch(job, (j, signal) => this.execute(j, plan, signal));
     return jobId;
   }
 
   async run(request: AnnotationsImportRequest, onProgress?: (job: AnnotationsImportJob) => void): Promise<AnnotationsImportJob> {
     const jobId = this.start(request);
-    const entry = this.running.get(jobId)!;
-    if (onProgress) this.progressListeners.set(jobId, onProgress);
-    try {
-      return await entry.done;
-    } finally {
-      this.progressListeners.delete(jobId);
-    }
+    return this.active.wait(jobId, onProgress);
   }
 
   get(jobId: string): AnnotationsImportJob {
-    const live = this.running.get(jobId);
-    if (live) return snapshot(live.job);
+    const live = this.active.live(jobId);
+    if (live) return snapshot(live);
     const row = this.deps.jobs.get(jobId);
     if (!row || row.kind !== ANNOTATIONS_IMPORT_JOB_KIND) throw new AppError('not_found', `No annotation import job ${jobId}`);
     const params = JSON.parse(row.params) as Plan['req'];
@@ -149,18 +140,15 @@ export class AnnotationsImportService {
   }
 
   cancel(jobId: string): boolean {
-    const live = this.running.get(jobId);
-    if (!live) return false;
-    live.controller.abort();
-    return true;
+    return this.active.cancel(jobId);
   }
 
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.active.idle();
   }
 
   cancelAll(): void {
-    for (const r of this.running.values()) r.controller.abort();
+    this.active.cancelAll();
   }
 
   private async execute(job: AnnotationsImportJob, plan: Plan, signal: AbortSignal): Promise<AnnotationsImportJob> {
@@ -174,7 +162,7 @@ export class AnnotationsImportService {
       const s = snapshot(job);
       this.deps.jobs.saveProgress(job.jobId, s);
       emit('annotationsImport.progress', s);
-      this.progressListeners.get(job.jobId)?.(s);
+      this.active.notify(s);
     };
     const report = (p: FormatProblem) => {
       job.problemCount++;

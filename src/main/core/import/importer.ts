@@ -14,6 +14,7 @@ import { sha256File } from './hash';
 import { rasterizeFile } from './rasterize';
 import { scanPaths } from './scan';
 import { sniffFile } from './sniff';
+import { RunningJobs } from '../jobs/runningJobs';
 
 export interface ImportDeps {
   documents: DocumentsRepo;
@@ -52,7 +53,7 @@ const newImportJob = (jobId: string, projectId: string, state: ImportJob['state'
  * to a staging folder, moved into place, then recorded in one transaction.
  */
 export class ImportService {
-  private readonly running = new Map<string, { job: ImportJob; controller: AbortController; done: Promise<ImportJob> }>();
+  private readonly active = new RunningJobs<ImportJob>();
 
   constructor(private readonly deps: ImportDeps) {}
 
@@ -60,31 +61,21 @@ export class ImportService {
   start(projectId: string, paths: string[]): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
     const jobId = newId();
-    const controller = new AbortController();
     const job = newImportJob(jobId, projectId, 'running');
     this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths } }, isoNow(this.deps.clock));
-    const done = this.execute(job, paths, controller.signal).finally(() => this.running.delete(jobId));
-    this.running.set(jobId, { job, controller, done });
+    this.active.launch(job, (j, signal) => this.execute(j, paths, signal));
     return jobId;
   }
 
   /** Run an import to the end (CLI, demo project); `onProgress` sees the same updates as events. */
   async run(projectId: string, paths: string[], onProgress?: (job: ImportJob) => void): Promise<ImportJob> {
     const jobId = this.start(projectId, paths);
-    const entry = this.running.get(jobId)!;
-    if (onProgress) this.progressListeners.set(jobId, onProgress);
-    try {
-      return await entry.done;
-    } finally {
-      this.progressListeners.delete(jobId);
-    }
+    return this.active.wait(jobId, onProgress);
   }
 
-  private readonly progressListeners = new Map<string, (job: ImportJob) => void>();
-
   get(jobId: string): ImportJob {
-    const live = this.running.get(jobId);
-    if (live) return { ...live.job, failed: [...live.job.failed] };
+    const live = this.active.live(jobId);
+    if (live) return { ...live, failed: [...live.failed] };
     const row = this.deps.jobs.get(jobId);
     if (!row || row.kind !== 'import') throw new AppError('not_found', `No import job ${jobId}`);
     const saved = JSON.parse(row.result ?? row.progress) as Partial<ImportJob>;
@@ -92,19 +83,16 @@ export class ImportService {
   }
 
   cancel(jobId: string): boolean {
-    const live = this.running.get(jobId);
-    if (!live) return false;
-    live.controller.abort();
-    return true;
+    return this.active.cancel(jobId);
   }
 
   /** Wait for every running import (shutdown, tests). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.active.idle();
   }
 
   cancelAll(): void {
-    for (const r of this.running.values()) r.controller.abort();
+    this.active.cancelAll();
   }
 
   private async execute(job: ImportJob, paths: string[], signal: AbortSignal): Promise<ImportJob> {
@@ -120,7 +108,7 @@ export class ImportService {
       const snapshot = { ...job, failed: [...job.failed] };
       this.deps.jobs.saveProgress(job.jobId, snapshot);
       emit('import.progress', snapshot);
-      this.progressListeners.get(job.jobId)?.(snapshot);
+      this.active.notify(snapshot);
     };
 
     try {
