@@ -5,6 +5,7 @@ const project = {
   id: 'p1',
   name: 'Invoices',
   isDemo: false,
+  requiredAnnotators: 1,
   documentCount: 0,
   pageCount: 0,
   verifiedCount: 0,

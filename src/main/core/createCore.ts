@@ -12,6 +12,7 @@ import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
+import { ReviewService } from './review/service';
 import { createSyncEngine } from './sync/forCore';
 import type { SyncEngine } from './sync/engine';
 import type { SecretStore, SettingsStore } from './settings/types';
@@ -61,6 +62,7 @@ export interface Core {
   settings: SettingsService;
   sync: SyncEngine;
   preannotation: PreannotationService;
+  review: ReviewService;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
   const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
+  const review = new ReviewService({ db, projects, clock, lead: () => annotator(), onGold: () => sync.notifyOutboxChanged() });
   const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
 
   const api: AppApi = {
@@ -227,6 +230,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'preannotate.pause': async ({ runId }) => preannotation.pause(runId),
     'preannotate.resume': async ({ runId }) => preannotation.resume(runId),
     'preannotate.cancel': async ({ runId }) => preannotation.cancel(runId),
+    'review.queue': async (req) => review.queue(req),
+    'review.document': async (req) => review.document(req),
+    'review.resolve': async (req) => {
+      const result = review.resolve(req);
+      emit('review.changed', { projectId: req.projectId, documentId: req.documentId });
+      return result;
+    },
+    'review.agreement': async (req) => review.agreement(req),
     'export.start': async (req) => ({ jobId: exporter.start(req) }),
     'export.get': async ({ jobId }) => exporter.get(jobId),
     'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),
@@ -250,6 +261,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     settings,
     sync,
     preannotation,
+    review,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);

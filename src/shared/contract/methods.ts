@@ -26,6 +26,16 @@ import {
   preannotationRunSchema,
   preannotationStartRequestSchema,
 } from '../domain/preannotation';
+import {
+  reviewAgreementRequestSchema,
+  reviewAgreementSchema,
+  reviewDocumentRequestSchema,
+  reviewDocumentSchema,
+  reviewQueueRequestSchema,
+  reviewQueueSchema,
+  reviewResolveRequestSchema,
+  reviewResolveResultSchema,
+} from '../domain/review';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -90,6 +100,7 @@ export const methods = {
         name: projectName.optional(),
         labels: z.array(labelInput).max(200).optional(),
         questions: z.array(questionInput).max(200).optional(),
+        requiredAnnotators: z.number().int().min(1, 'at least one annotator per document').max(20, 'at most 20 annotators per document').optional(),
       })
       .strict(),
     response: projectSchema,
@@ -205,6 +216,11 @@ export const methods = {
   'annotationsImport.start': { request: annotationsImportRequestSchema, response: z.object({ jobId: z.string() }) },
   'annotationsImport.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: annotationsImportJobSchema },
   'annotationsImport.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'review.queue': { request: reviewQueueRequestSchema, response: reviewQueueSchema },
+  'review.document': { request: reviewDocumentRequestSchema, response: reviewDocumentSchema },
+  // Writes the next gold version (immutable, with lineage) and puts it in the outbox.
+  'review.resolve': { request: reviewResolveRequestSchema, response: reviewResolveResultSchema },
+  'review.agreement': { request: reviewAgreementRequestSchema, response: reviewAgreementSchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -219,6 +235,8 @@ export const events = {
   'export.finished': exportJobSchema,
   'annotationsImport.progress': annotationsImportJobSchema,
   'annotationsImport.finished': annotationsImportJobSchema,
+  /** Gold was written (or work was brought in) for a document: review views refresh. */
+  'review.changed': z.object({ projectId: z.string(), documentId: z.string().nullable() }),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

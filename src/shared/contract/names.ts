@@ -45,6 +45,10 @@ export const methodNames = [
   'annotationsImport.start',
   'annotationsImport.get',
   'annotationsImport.cancel',
+  'review.queue',
+  'review.document',
+  'review.resolve',
+  'review.agreement',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -60,6 +64,7 @@ export const eventNames = [
   'export.finished',
   'annotationsImport.progress',
   'annotationsImport.finished',
+  'review.changed',
 ] as const;
 export type EventName = (typeof eventNames)[number];
 

@@ -34,6 +34,8 @@ export const projectSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
   isDemo: z.boolean(),
+  /** How many annotators should verify each document before the lead reviews it. */
+  requiredAnnotators: z.number().int().min(1).max(20),
   documentCount: z.number().int(),
   pageCount: z.number().int(),
   verifiedCount: z.number().int(),

@@ -92,6 +92,8 @@ export interface AgreementReport {
   perAnnotator: { id: string; name: string; vsOthers: ComparisonStats | null; vsGold: ComparisonStats | null }[];
   /** Every annotator's versions against gold, pooled (null without gold). */
   gold: ComparisonStats | null;
+  /** IoU of the boxes matched between annotators, in equal bins from the match threshold to 1. */
+  iouHistogram: { from: number; to: number; count: number }[];
   disagreements: { documents: number; total: number; lowConfidence: number } & DisagreementCounts;
   /** Documents with at least one disagreement (or low-confidence difference), highest score first. */
   queue: DocumentDisagreements[];
@@ -244,6 +246,9 @@ function labelAgreement(units: readonly Map<string, string>[], annotators: reado
   return { units: pairable.length, cohenKappa: cohen, fleissKappa: fleiss, krippendorffAlpha: alpha };
 }
 
+const IOU_BINS = 10;
+const binEdge = (threshold: number, i: number): number => Math.round((threshold + ((1 - threshold) * i) / IOU_BINS) * 1e6) / 1e6;
+
 /** The agreement report from documents read however (the database, a bundle, a test). */
 export function computeAgreement(project: { id: string; name: string }, documents: Iterable<ReviewDocumentInput>, settingsIn: Partial<ReviewSettings> = {}): AgreementReport {
   const settings = reviewSettingsSchema.parse({ ...DEFAULT_REVIEW_SETTINGS, ...settingsIn });
@@ -251,6 +256,7 @@ export function computeAgreement(project: { id: string; name: string }, document
   const annotatorDocs = new Map<string, number>();
   const units: Map<string, string>[] = [];
   const overallBoxes = new BoxAcc();
+  const iouBins = new Array<number>(IOU_BINS).fill(0);
   let comparisons = 0;
   const overallAnswers = new AnswerAcc();
   const perQuestion = new Map<string, { question: string; acc: AnswerAcc }>();
@@ -283,6 +289,7 @@ export function computeAgreement(project: { id: string; name: string }, document
       if (c.a.kind !== 'annotator' || c.b.kind !== 'annotator') continue;
       comparisons++;
       overallBoxes.add(c, 'b');
+      for (const m of c.matches) iouBins[Math.min(IOU_BINS - 1, Math.floor(((m.iou - settings.matchIou) / (1 - settings.matchIou)) * IOU_BINS))]! += 1;
       for (const q of c.questions) {
         overallAnswers.add(q);
         let pq = perQuestion.get(q.key);
@@ -352,6 +359,7 @@ export function computeAgreement(project: { id: string; name: string }, document
     pairs: [...pairAcc.values()].map((p) => ({ a: p.a, b: p.b, ...p.acc.stats() })),
     perAnnotator: annotatorIds.map((id) => ({ id, name: annotatorNames.get(id)!, vsOthers: vsOthers.get(id)?.stats() ?? null, vsGold: vsGold.get(id)?.stats() ?? null })),
     gold: counts.withGold ? goldAcc.stats() : null,
+    iouHistogram: iouBins.map((count, i) => ({ from: binEdge(settings.matchIou, i), to: binEdge(settings.matchIou, i + 1), count })),
     disagreements: { documents: ordered.filter((d) => d.disagreements.length).length, total: all.length, lowConfidence: ordered.reduce((s, d) => s + d.lowConfidence.length, 0), ...countDisagreements(all) },
     queue: ordered,
   };

@@ -108,7 +108,7 @@ export function questionKeys(versions: readonly { qa: readonly ReviewQa[] }[]): 
 }
 
 /** A version's questions by key; a key asked twice in one version gets #2, #3… in order. */
-function keyedQuestions(qa: readonly ReviewQa[], keyOf: (qa: ReviewQa) => string): Map<string, ReviewQa> {
+export function keyedQuestions(qa: readonly ReviewQa[], keyOf: (qa: ReviewQa) => string): Map<string, ReviewQa> {
   const out = new Map<string, ReviewQa>();
   for (const q of qa) {
     const base = keyOf(q);

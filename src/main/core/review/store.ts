@@ -31,10 +31,13 @@ interface VersionRow {
   verified_at: string | null;
 }
 
-export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: boolean } = {}): Generator<ReviewDocumentInput> {
+export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: boolean; documentId?: string } = {}): Generator<ReviewDocumentInput> {
+  const only = opts.documentId ? ' AND pd.document_id = ?' : '';
+  const onlyA = opts.documentId ? ' AND a.document_id = ?' : '';
+  const params = opts.documentId ? [projectId, opts.documentId] : [projectId];
   const documents = db
-    .prepare('SELECT pd.document_id AS id, d.source_name AS name FROM project_documents pd JOIN documents d ON d.id = pd.document_id WHERE pd.project_id = ? ORDER BY pd.position, pd.document_id')
-    .all(projectId) as { id: string; name: string }[];
+    .prepare(`SELECT pd.document_id AS id, d.source_name AS name FROM project_documents pd JOIN documents d ON d.id = pd.document_id WHERE pd.project_id = ?${only} ORDER BY pd.position, pd.document_id`)
+    .all(...params) as { id: string; name: string }[];
   // The newest verified version per (document, annotator, kind); a later draft does not hide it.
   const rows = db
     .prepare(
@@ -43,10 +46,10 @@ export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: 
        WHERE a.project_id = ? AND a.status = 'verified'
          AND a.version = (SELECT MAX(b.version) FROM annotations b
                           WHERE b.project_id = a.project_id AND b.document_id = a.document_id AND b.annotator_id = a.annotator_id
-                            AND b.kind = a.kind AND b.status = 'verified')
+                            AND b.kind = a.kind AND b.status = 'verified')${onlyA}
        ORDER BY a.document_id, an.name, a.annotator_id`,
     )
-    .all(projectId) as VersionRow[];
+    .all(...params) as VersionRow[];
   const byDocument = new Map<string, VersionRow[]>();
   for (const r of rows) {
     const list = byDocument.get(r.document_id);

@@ -52,6 +52,7 @@ export const useProjects = create<ProjectsState>((set, get) => ({
       id: project.id,
       name: project.name,
       isDemo: project.isDemo,
+      requiredAnnotators: project.requiredAnnotators,
       documentCount: project.documentCount,
       pageCount: project.pageCount,
       verifiedCount: project.verifiedCount,

@@ -19,6 +19,7 @@ interface ProjectRow {
   id: string;
   name: string;
   is_demo: number;
+  required_annotators: number;
   created_at: string;
   updated_at: string;
   document_count: number;
@@ -27,7 +28,7 @@ interface ProjectRow {
 }
 
 const summarySql = `
-  SELECT p.id, p.name, p.is_demo, p.created_at, p.updated_at,
+  SELECT p.id, p.name, p.is_demo, p.required_annotators, p.created_at, p.updated_at,
     (SELECT COUNT(*) FROM project_documents pd WHERE pd.project_id = p.id) AS document_count,
     (SELECT COALESCE(SUM(d.page_count), 0) FROM project_documents pd JOIN documents d ON d.id = pd.document_id WHERE pd.project_id = p.id) AS page_count,
     (SELECT COUNT(*) FROM project_documents pd WHERE pd.project_id = p.id AND pd.status = 'verified') AS verified_count
@@ -37,6 +38,7 @@ const toSummary = (r: ProjectRow): ProjectSummary => ({
   id: r.id,
   name: r.name,
   isDemo: r.is_demo === 1,
+  requiredAnnotators: r.required_annotators,
   documentCount: r.document_count,
   pageCount: r.page_count,
   verifiedCount: r.verified_count,
@@ -111,8 +113,17 @@ export class ProjectsRepo {
     return this.get(id);
   }
 
-  update(input: { projectId: string; name?: string | undefined; labels?: LabelInput[] | undefined; questions?: QuestionInput[] | undefined }, now: string): Project {
+  update(
+    input: { projectId: string; name?: string | undefined; labels?: LabelInput[] | undefined; questions?: QuestionInput[] | undefined; requiredAnnotators?: number | undefined },
+    now: string,
+  ): Project {
     this.get(input.projectId); // not_found before anything changes
+    const n = input.requiredAnnotators;
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 20)) {
+      throw new AppError('invalid_request', `requiredAnnotators: expected a whole number from 1 (at least one annotator per document) to 20, got ${n}`, {
+        details: { field: 'requiredAnnotators' },
+      });
+    }
     this.db.transaction(() => {
       if (input.name !== undefined) {
         const other = this.findByName(input.name);
@@ -123,8 +134,9 @@ export class ProjectsRepo {
       }
       if (input.labels) this.replaceLabels(input.projectId, input.labels);
       if (input.questions) this.replaceQuestions(input.projectId, input.questions);
+      if (input.requiredAnnotators !== undefined) this.db.prepare('UPDATE projects SET required_annotators = ? WHERE id = ?').run(input.requiredAnnotators, input.projectId);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
-      this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length });
+      this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length, requiredAnnotators: input.requiredAnnotators });
     }).immediate();
     return this.get(input.projectId);
   }

@@ -1,0 +1,301 @@
+import { AppError } from '../../../shared/contract/errors';
+import type { Db } from '../db/open';
+import type { ProjectsRepo } from '../db/repos/projects';
+import { type Clock, isoNow } from '../util/clock';
+import { newId } from '../util/ids';
+import { projectAgreement, type ComparisonStats } from './agreement';
+import { orderSources, reviewDocument, orderQueue, type DocumentReview } from './disagreements';
+import { groupSources } from './groups';
+import { readReviewDocuments, type ReviewDocumentInput } from './store';
+import {
+  DEFAULT_REVIEW_SETTINGS,
+  goldLineageSchema,
+  type GoldInfo,
+  type GoldLineage,
+  type ReviewAgreement,
+  type ReviewDocument,
+  type ReviewQueue,
+  type ReviewQueueItem,
+  type ReviewResolveRequest,
+  type ReviewResolveResult,
+  type ReviewState,
+  type ReviewVersion,
+} from './types';
+
+/**
+ * The lead's side of review: the queue of documents by severity, one document with every
+ * source's version grouped for resolving, the resolution written as an immutable gold version
+ * (with its lineage, in the outbox in the same transaction, so it syncs like any verified work),
+ * and the agreement figures behind the charts.
+ */
+export interface ReviewServiceDeps {
+  db: Db;
+  projects: ProjectsRepo;
+  clock: Clock;
+  /** The installation's annotator identity: the lead who resolves. */
+  lead: () => { id: string; name: string };
+  /** Called after a gold version entered the outbox (wakes the sync engine). */
+  onGold: () => void;
+}
+
+interface LineageRow {
+  resolved_by: string;
+  resolved_by_name: string | null;
+  resolved_at: string;
+  sources: string;
+  items: string;
+}
+
+export class ReviewService {
+  constructor(private readonly deps: ReviewServiceDeps) {}
+
+  queue(req: { projectId: string; includeModel?: boolean | undefined; state?: ReviewState | 'all' | undefined }): ReviewQueue {
+    const project = this.deps.projects.get(req.projectId);
+    const wanted = req.state ?? 'open';
+    const totals = { documents: 0, waiting: 0, open: 0, agreed: 0, resolved: 0 };
+    const items: ReviewQueueItem[] = [];
+    for (const doc of readReviewDocuments(this.deps.db, project.id, { model: req.includeModel === true })) {
+      const { review, state, gold } = this.assess(doc, project.requiredAnnotators);
+      totals.documents++;
+      totals[state]++;
+      if (wanted !== 'all' && wanted !== state) continue;
+      items.push({
+        documentId: doc.documentId,
+        sourceName: doc.sourceName,
+        state,
+        sources: review.sources,
+        annotatorCount: doc.annotators.length,
+        score: review.score,
+        counts: review.counts,
+        disagreements: review.disagreements.length,
+        lowConfidence: review.lowConfidence.length,
+        gold,
+      });
+    }
+    return { projectId: project.id, requiredAnnotators: project.requiredAnnotators, settings: DEFAULT_REVIEW_SETTINGS, items: orderQueue(items), totals };
+  }
+
+  document(req: { projectId: string; documentId: string; includeModel?: boolean | undefined }): ReviewDocument {
+    const project = this.deps.projects.get(req.projectId);
+    const doc = this.read(project.id, req.documentId, req.includeModel === true);
+    const { review, state } = this.assess(doc, project.requiredAnnotators);
+    const versions = orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators);
+    const all = [...review.disagreements, ...review.lowConfidence];
+    const { boxGroups, questionGroups } = groupSources(versions, doc.gold, all, DEFAULT_REVIEW_SETTINGS);
+    return {
+      projectId: project.id,
+      documentId: doc.documentId,
+      sourceName: doc.sourceName,
+      state,
+      requiredAnnotators: project.requiredAnnotators,
+      versions,
+      gold: doc.gold ? { ...doc.gold, lineage: this.lineage(doc.gold.annotationId) } : null,
+      disagreements: review.disagreements,
+      lowConfidence: review.lowConfidence,
+      counts: review.counts,
+      boxGroups,
+      questionGroups,
+    };
+  }
+
+  /** Write the lead's resolution as the next gold version; refused (nothing written) if it is stale or invalid. */
+  resolve(req: ReviewResolveRequest): ReviewResolveResult {
+    const { db } = this.deps;
+    const project = this.deps.projects.get(req.projectId);
+    const lead = this.deps.lead();
+    const now = isoNow(this.deps.clock);
+    const result = db
+      .transaction((): ReviewResolveResult => {
+        const doc = this.read(project.id, req.documentId, false);
+        // Someone verified again since the lead opened the document: resolving now would bury their change.
+        const seen = new Map(req.basedOn.map((b) => [b.sourceId, b.annotationId]));
+        for (const v of doc.annotators) {
+          if (seen.get(v.source.id) !== v.annotationId) {
+            throw new AppError('conflict', `${v.source.name} verified version ${v.version} of this document after you opened it; reload the document to see their changes before resolving.`, {
+              details: { field: 'basedOn', sourceId: v.source.id, annotationId: v.annotationId },
+            });
+          }
+        }
+        const pages = new Map(
+          (db.prepare('SELECT id, width, height FROM pages WHERE document_id = ?').all(req.documentId) as { id: string; width: number; height: number }[]).map((p) => [p.id, p]),
+        );
+        const labels = new Set(project.labels.map((l) => l.name));
+        const known = new Set([...req.basedOn.map((b) => b.sourceId), ...(doc.gold ? [doc.gold.source.id] : [])]);
+        const boxIds = new Set<string>();
+        const boxes = req.boxes.map((b, i) => {
+          const where = `boxes[${i}]`;
+          if (boxIds.has(b.id)) throw invalid(`${where}.id: box id ${b.id} is used twice`);
+          boxIds.add(b.id);
+          const page = pages.get(b.pageId);
+          if (!page) throw invalid(`${where}.pageId: page ${b.pageId} is not a page of this document`);
+          if (!labels.has(b.label)) throw invalid(`${where}.label: "${b.label}" is not in the project's label set (${[...labels].join(', ') || 'none'})`);
+          if (b.from !== null && !known.has(b.from)) throw invalid(`${where}.from: ${b.from} is not one of the compared sources`);
+          // Keep the box on its page; a box that lies wholly off the page is a mistake, not a box.
+          const x = Math.max(0, b.x);
+          const y = Math.max(0, b.y);
+          const w = Math.min(page.width, b.x + b.w) - x;
+          const h = Math.min(page.height, b.y + b.h) - y;
+          if (w <= 0 || h <= 0) throw invalid(`${where}: the box lies outside its page (${page.width}×${page.height})`);
+          return { ...b, x, y, w, h };
+        });
+        const qaIds = new Set<string>();
+        const templates = new Set((db.prepare('SELECT id FROM question_templates WHERE project_id = ?').all(project.id) as { id: string }[]).map((t) => t.id));
+        req.qa.forEach((q, i) => {
+          const where = `qa[${i}]`;
+          if (qaIds.has(q.id)) throw invalid(`${where}.id: question id ${q.id} is used twice`);
+          qaIds.add(q.id);
+          if (q.from !== null && !known.has(q.from)) throw invalid(`${where}.from: ${q.from} is not one of the compared sources`);
+          if (!q.unanswerable && q.answer.trim() === '') throw invalid(`${where}: "${q.question}" needs an answer or "unanswerable"`);
+          for (const e of q.evidenceBoxIds) if (!boxIds.has(e)) throw invalid(`${where}.evidenceBoxIds: box ${e} is not in the resolution`);
+        });
+
+        const previous = db
+          .prepare("SELECT id, version FROM annotations WHERE project_id = ? AND document_id = ? AND annotator_id = ? AND kind = 'gold' ORDER BY version DESC LIMIT 1")
+          .get(project.id, req.documentId, lead.id) as { id: string; version: number } | undefined;
+        const annotationId = newId();
+        const version = (previous?.version ?? 0) + 1;
+        db.prepare(
+          `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'draft', 'gold', ?, ?, ?)`,
+        ).run(annotationId, project.id, req.documentId, lead.id, version, previous?.id ?? null, now, now);
+        const addBox = db.prepare(
+          'INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        boxes.forEach((b, i) => addBox.run(annotationId, b.id, b.pageId, b.label, b.x, b.y, b.w, b.h, b.transcription, i));
+        const addQa = db.prepare(
+          'INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        const addEvidence = db.prepare('INSERT INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
+        req.qa.forEach((q, i) => {
+          const templateId = q.templateId && templates.has(q.templateId) ? q.templateId : null;
+          addQa.run(annotationId, q.id, q.question.trim(), q.unanswerable ? '' : q.answer, q.unanswerable ? 1 : 0, templateId ? 'template' : 'annotator', templateId, i);
+          q.evidenceBoxIds.forEach((boxId, position) => addEvidence.run(annotationId, q.id, boxId, position));
+        });
+        // Content first, then freeze: verified rows (and their boxes) are immutable from here on.
+        db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, annotationId);
+
+        const sources = [...doc.annotators, ...(doc.gold ? [doc.gold] : [])].map((v) => ({
+          id: v.source.id,
+          kind: v.source.kind,
+          name: v.source.name,
+          annotationId: v.annotationId,
+          version: v.version,
+        }));
+        for (const b of req.basedOn) {
+          if (!sources.some((s) => s.id === b.sourceId)) sources.push({ id: b.sourceId, kind: b.sourceId.startsWith('model:') ? 'model' : 'annotator', name: b.sourceId.replace(/^model:/, ''), annotationId: b.annotationId, version: b.version });
+        }
+        const items = {
+          boxes: Object.fromEntries(boxes.map((b) => [b.id, b.from])),
+          qa: Object.fromEntries(req.qa.map((q) => [q.id, q.from])),
+        };
+        db.prepare('INSERT INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
+          annotationId,
+          lead.id,
+          now,
+          JSON.stringify(sources),
+          JSON.stringify(items),
+        );
+        db.prepare(
+          `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
+           VALUES (?, 'annotation_version', ?, ?, 'pending', 0, ?, ?, ?)`,
+        ).run(newId(), annotationId, JSON.stringify({ projectId: project.id, documentId: req.documentId, annotationId, annotatorId: lead.id, version, kind: 'gold' }), now, now, now);
+        db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'review.resolve', 'annotation', ?, ?)").run(
+          now,
+          lead.id,
+          annotationId,
+          JSON.stringify({ projectId: project.id, documentId: req.documentId, version, boxes: boxes.length, qa: req.qa.length }),
+        );
+        return { annotationId, version, verifiedAt: now, boxes: boxes.length, qa: req.qa.length };
+      })
+      .immediate();
+    this.deps.onGold();
+    return result;
+  }
+
+  agreement(req: { projectId: string; includeModel?: boolean | undefined }): ReviewAgreement {
+    const project = this.deps.projects.get(req.projectId);
+    const r = projectAgreement(this.deps.db, project, { model: req.includeModel === true });
+    const summary = (s: ComparisonStats | null) =>
+      s ? { documents: s.documents, f1: s.boxes.f1, meanIou: s.boxes.meanIou, cohenKappa: s.cohenKappa, exactMatch: s.answers.exactMatch, anls: s.answers.anls } : null;
+    return {
+      annotators: r.annotators,
+      documents: r.documents,
+      overall: {
+        cohenKappa: r.overall.labels.cohenKappa,
+        fleissKappa: r.overall.labels.fleissKappa,
+        krippendorffAlpha: r.overall.labels.krippendorffAlpha,
+        boxF1: r.overall.boxes.f1,
+        meanIou: r.overall.boxes.meanIou,
+        exactMatch: r.overall.answers.exactMatch,
+        tokenF1: r.overall.answers.tokenF1,
+        anls: r.overall.answers.anls,
+      },
+      perLabel: Object.entries(r.perLabel).map(([label, l]) => ({
+        label,
+        units: l.units,
+        cohenKappa: l.cohenKappa,
+        fleissKappa: l.fleissKappa,
+        krippendorffAlpha: l.krippendorffAlpha,
+        f1: l.f1,
+        meanIou: l.meanIou,
+      })),
+      iouHistogram: r.iouHistogram,
+      perAnnotator: r.perAnnotator.map((a) => ({ id: a.id, name: a.name, vsOthers: summary(a.vsOthers), vsGold: summary(a.vsGold) })),
+      disagreements: r.disagreements,
+    };
+  }
+
+  private read(projectId: string, documentId: string, model: boolean): ReviewDocumentInput {
+    const doc = readReviewDocuments(this.deps.db, projectId, { model, documentId }).next();
+    if (doc.done) throw new AppError('not_found', `Document ${documentId} is not in this project`, { details: { field: 'documentId' } });
+    return doc.value;
+  }
+
+  private lineage(annotationId: string | null): GoldLineage | null {
+    if (!annotationId) return null;
+    const row = this.deps.db
+      .prepare('SELECT g.resolved_by, an.name AS resolved_by_name, g.resolved_at, g.sources, g.items FROM gold_lineage g LEFT JOIN annotators an ON an.id = g.resolved_by WHERE g.annotation_id = ?')
+      .get(annotationId) as LineageRow | undefined;
+    if (!row) return null;
+    return goldLineageSchema.parse({
+      resolvedBy: row.resolved_by,
+      resolvedByName: row.resolved_by_name ?? row.resolved_by,
+      resolvedAt: row.resolved_at,
+      sources: JSON.parse(row.sources),
+      items: JSON.parse(row.items),
+    });
+  }
+
+  /** The document's review, where it stands, and its gold (if any). */
+  private assess(doc: ReviewDocumentInput, required: number): { review: DocumentReview; state: ReviewState; gold: GoldInfo | null } {
+    const versions = orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators);
+    const review = reviewDocument(doc.documentId, versions, DEFAULT_REVIEW_SETTINGS);
+    const lineage = this.lineage(doc.gold?.annotationId ?? null);
+    const gold: GoldInfo | null = doc.gold
+      ? {
+          annotationId: doc.gold.annotationId ?? '',
+          version: doc.gold.version ?? 0,
+          resolvedBy: lineage?.resolvedByName ?? doc.gold.source.name,
+          resolvedAt: lineage?.resolvedAt ?? doc.gold.verifiedAt ?? '',
+        }
+      : null;
+    return { review, state: stateOf(doc, review, required, doc.gold, lineage), gold };
+  }
+}
+
+const invalid = (message: string) => new AppError('invalid_request', message);
+
+/**
+ * Gold settles a document while every annotator version it was resolved from is still each
+ * annotator's latest (a newer verified version reopens it). Gold pulled without lineage counts
+ * when it is newer than every annotator version.
+ */
+function stateOf(doc: ReviewDocumentInput, review: DocumentReview, required: number, gold: ReviewVersion | null, lineage: GoldLineage | null): ReviewState {
+  if (gold) {
+    const from = new Set(lineage?.sources.map((s) => s.annotationId) ?? []);
+    const current = doc.annotators.every((v) => (lineage ? from.has(v.annotationId) : (v.verifiedAt ?? '') <= (gold.verifiedAt ?? '')));
+    if (current) return 'resolved';
+  }
+  if (doc.annotators.length < required) return 'waiting';
+  return review.disagreements.length ? 'open' : 'agreed';
+}
