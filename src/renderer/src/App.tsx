@@ -12,6 +12,8 @@ import { FirstStart } from './views/FirstStart';
 import { NotFound } from './views/NotFound';
 import { ProjectListView } from './views/ProjectListView';
 import { ProjectSettingsView } from './views/ProjectSettingsView';
+import { ReviewDocumentView } from './review/ReviewDocumentView';
+import { ReviewQueueView } from './review/ReviewQueueView';
 import { SettingsView } from './views/SettingsView';
 import { SyncView } from './views/SyncView';
 
@@ -43,6 +45,10 @@ function CurrentView({ route }: { route: Route }) {
       return <ProjectSettingsView projectId={route.projectId} />;
     case 'document':
       return <DocumentView projectId={route.projectId} documentId={route.documentId} pageNumber={route.page} />;
+    case 'review':
+      return <ReviewQueueView projectId={route.projectId} />;
+    case 'reviewDocument':
+      return <ReviewDocumentView key={route.documentId} projectId={route.projectId} documentId={route.documentId} />;
     case 'settings':
       return <SettingsView />;
     case 'sync':
@@ -57,6 +63,8 @@ const viewNames: Record<Route['name'], string> = {
   project: 'The document list',
   projectSettings: 'Project settings',
   document: 'This document',
+  review: 'The review queue',
+  reviewDocument: 'This review',
   settings: 'Settings',
   sync: 'Sync status',
   notFound: 'This page',

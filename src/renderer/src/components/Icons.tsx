@@ -173,3 +173,9 @@ export const IconKeyboard = (p: IconProps) => (
     <path d="M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10" />
   </Icon>
 );
+export const IconCompare = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="3" width="12" height="12" rx="1.5" />
+    <rect x="9" y="9" width="12" height="12" rx="1.5" />
+  </Icon>
+);

@@ -1,7 +1,7 @@
 import { useApp } from '../stores/app';
 import { useProjects } from '../stores/projects';
 import { paths, useRoute } from '../stores/route';
-import { IconFile, IconFolder, IconSettings } from './Icons';
+import { IconCompare, IconFile, IconFolder, IconSettings } from './Icons';
 import { IconCloud, SyncIndicator } from './SyncIndicator';
 
 function NavLink({ href, active, children, testId }: { href: string; active: boolean; children: React.ReactNode; testId?: string }) {
@@ -39,6 +39,9 @@ export function Sidebar() {
           </div>
           <NavLink href={paths.project(projectId)} active={route.name === 'project' || route.name === 'document'} testId="nav-documents">
             <IconFile /> Documents
+          </NavLink>
+          <NavLink href={paths.review(projectId)} active={route.name === 'review' || route.name === 'reviewDocument'} testId="nav-review">
+            <IconCompare /> Review
           </NavLink>
           <NavLink href={paths.projectSettings(projectId)} active={route.name === 'projectSettings'} testId="nav-project-settings">
             <IconSettings /> Project settings

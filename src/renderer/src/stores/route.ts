@@ -3,13 +3,16 @@ import { create } from 'zustand';
 /**
  * In-app navigation on the URL hash, so a reload keeps the place:
  *   #/projects, #/projects/<id>, #/projects/<id>/settings,
- *   #/projects/<id>/documents/<docId>?page=<n>, #/settings, #/sync
+ *   #/projects/<id>/documents/<docId>?page=<n>, #/projects/<id>/review,
+ *   #/projects/<id>/review/<docId>, #/settings, #/sync
  */
 export type Route =
   | { name: 'projects' }
   | { name: 'project'; projectId: string }
   | { name: 'projectSettings'; projectId: string }
   | { name: 'document'; projectId: string; documentId: string; page: number }
+  | { name: 'review'; projectId: string }
+  | { name: 'reviewDocument'; projectId: string; documentId: string }
   | { name: 'settings' }
   | { name: 'sync' }
   | { name: 'notFound'; path: string };
@@ -31,6 +34,7 @@ export function parseHash(hash: string): Route {
   if (!projectId) return { name: 'projects' };
   if (!section) return { name: 'project', projectId };
   if (section === 'settings' && !documentId) return { name: 'projectSettings', projectId };
+  if (section === 'review' && rest.length === 0) return documentId ? { name: 'reviewDocument', projectId, documentId } : { name: 'review', projectId };
   if (section === 'documents' && documentId && rest.length === 0) {
     const page = Number.parseInt(params.get('page') ?? '1', 10);
     return { name: 'document', projectId, documentId, page: Number.isFinite(page) && page > 0 ? page : 1 };
@@ -46,6 +50,8 @@ export const paths = {
   projectSettings: (projectId: string) => `#/projects/${enc(projectId)}/settings`,
   document: (projectId: string, documentId: string, page = 1) =>
     `#/projects/${enc(projectId)}/documents/${enc(documentId)}${page > 1 ? `?page=${page}` : ''}`,
+  review: (projectId: string) => `#/projects/${enc(projectId)}/review`,
+  reviewDocument: (projectId: string, documentId: string) => `#/projects/${enc(projectId)}/review/${enc(documentId)}`,
   settings: () => '#/settings',
   sync: () => '#/sync',
 };

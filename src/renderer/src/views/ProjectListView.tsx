@@ -8,15 +8,7 @@ import { formatCount, formatDateTime, formatRelative, plural } from '../lib/form
 import { useDemo } from '../stores/demo';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
-
-function useNow(intervalMs = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(t);
-  }, [intervalMs]);
-  return now;
-}
+import { useNow } from '../lib/useNow';
 
 export function ProjectListView() {
   const list = useProjects((s) => s.list);

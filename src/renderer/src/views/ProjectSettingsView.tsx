@@ -30,6 +30,7 @@ interface QuestionDraft {
 
 interface Draft {
   name: string;
+  requiredAnnotators: string;
   labels: LabelDraft[];
   questions: QuestionDraft[];
 }
@@ -40,6 +41,7 @@ const newKey = () => `k${++keySeq}`;
 function draftFrom(project: Project): Draft {
   return {
     name: project.name,
+    requiredAnnotators: String(project.requiredAnnotators),
     labels: project.labels.map((l) => ({ key: newKey(), id: l.id, name: l.name, color: l.color, hotkey: l.hotkey ?? '' })),
     questions: project.questions.map((q) => ({ key: newKey(), id: q.id, text: q.text, required: q.required })),
   };
@@ -48,6 +50,7 @@ function draftFrom(project: Project): Draft {
 function comparable(d: Draft): string {
   return JSON.stringify({
     name: d.name,
+    requiredAnnotators: d.requiredAnnotators,
     labels: d.labels.map(({ id, name, color, hotkey }) => ({ id, name, color: color.toLowerCase(), hotkey })),
     questions: d.questions.map(({ id, text, required }) => ({ id, text, required })),
   });
@@ -55,6 +58,7 @@ function comparable(d: Draft): string {
 
 interface Problems {
   name?: string;
+  requiredAnnotators?: string;
   labels: Record<string, string>;
   questions: Record<string, string>;
   count: number;
@@ -64,6 +68,8 @@ interface Problems {
 function validate(d: Draft): Problems {
   const p: Problems = { labels: {}, questions: {}, count: 0 };
   if (!d.name.trim()) p.name = 'A project needs a name.';
+  const n = Number(d.requiredAnnotators);
+  if (!Number.isInteger(n) || n < 1 || n > 20) p.requiredAnnotators = 'Between 1 and 20 annotators per document.';
   const names = new Map<string, string>();
   const hotkeys = new Map<string, string>();
   for (const l of d.labels) {
@@ -78,7 +84,7 @@ function validate(d: Draft): Problems {
   for (const q of d.questions) {
     if (!q.text.trim()) p.questions[q.key] = 'A question needs text.';
   }
-  p.count = (p.name ? 1 : 0) + Object.keys(p.labels).length + Object.keys(p.questions).length;
+  p.count = (p.name ? 1 : 0) + (p.requiredAnnotators ? 1 : 0) + Object.keys(p.labels).length + Object.keys(p.questions).length;
   return p;
 }
 
@@ -126,6 +132,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
       const saved = await api()['projects.update']({
         projectId: project.id,
         name: draft.name.trim(),
+        requiredAnnotators: Number(draft.requiredAnnotators),
         labels: draft.labels.map((l) => ({
           ...(l.id ? { id: l.id } : {}),
           name: l.name.trim(),
@@ -156,6 +163,20 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
             data-testid="project-name-field"
           />
           <InlineError message={visible(problems.name, draft.name !== initial.name)} testId="project-name-error" />
+        </label>
+        <label className="field">
+          <span className="field-label">Annotators per document</span>
+          <input
+            className={`input input-narrow${visible(problems.requiredAnnotators, draft.requiredAnnotators !== initial.requiredAnnotators) ? ' invalid' : ''}`}
+            type="number"
+            min={1}
+            max={20}
+            value={draft.requiredAnnotators}
+            onChange={(e) => setDraft((d) => ({ ...d, requiredAnnotators: e.target.value }))}
+            data-testid="project-required-annotators"
+          />
+          <span className="muted small">How many people should verify each document before the lead reviews it; documents with fewer wait in the review queue.</span>
+          <InlineError message={visible(problems.requiredAnnotators, draft.requiredAnnotators !== initial.requiredAnnotators)} testId="project-required-annotators-error" />
         </label>
       </section>
 

@@ -13,6 +13,7 @@ import { getPlatform } from '../platform';
 import { paths } from '../stores/route';
 import { useSync } from '../stores/sync';
 import { toastError, toastSuccess } from '../stores/toasts';
+import { useNow } from '../lib/useNow';
 
 /**
  * Open a W&B page: in the browser host a new tab is just another page of the user's browser; the
@@ -47,16 +48,6 @@ function ExternalLink({ url, children, testId }: { url: string; children: ReactN
       {children}
     </a>
   );
-}
-
-/** Re-render every 30 s so "5 min ago" stays true. */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 30_000);
-    return () => clearInterval(t);
-  }, []);
-  return now;
 }
 
 /** A time with how far it is: `ahead` for scheduled times ("in 5 min"), else how long ago. */

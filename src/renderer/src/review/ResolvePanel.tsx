@@ -1,0 +1,306 @@
+import { useEffect, useRef } from 'react';
+import type { Label } from '../../../shared/domain/model';
+import type { ReviewBoxGroup, ReviewDocument, ReviewQuestionGroup, ReviewSource } from '../../../shared/domain/review';
+import { IconAlert, IconCheck } from '../components/Icons';
+import { chosenAnswer, chosenBox, type BoxChoice, type QaChoice } from './resolution';
+import { sourceColour } from './ReviewLayers';
+import { useReviewDoc, type ItemRef } from './reviewStore';
+
+/**
+ * The resolving side panel: the sources with their number keys and visibility, then every item
+ * (regions, then questions) with whether the annotators agree, and for the current item each
+ * source's version to take, "drop" and "edit".
+ */
+
+const quote = (s: string, max = 48): string => `“${s.length > max ? `${s.slice(0, max - 1)}…` : s}”`;
+
+const choiceKey = (c: BoxChoice | QaChoice | undefined): string => (!c ? 'none' : c.kind === 'source' ? c.sourceId : c.kind);
+
+function boxSummary(g: ReviewBoxGroup, choice: BoxChoice | undefined): string {
+  const b = chosenBox(g, choice) ?? Object.values(g.boxes)[0];
+  if (!b) return 'region';
+  return `${b.label ?? '(no label)'}${b.transcription ? ` ${quote(b.transcription, 28)}` : ''}`;
+}
+
+function answerText(qa: { answer: string; unanswerable: boolean } | undefined): string {
+  if (!qa) return 'no answer';
+  if (qa.unanswerable) return 'unanswerable';
+  return qa.answer.trim() ? quote(qa.answer) : 'no answer';
+}
+
+export function SourcesLegend({ sources, doc }: { sources: ReviewSource[]; doc: ReviewDocument }) {
+  const hidden = useReviewDoc((s) => s.hidden);
+  const versionOf = (id: string) => [...doc.versions, ...(doc.gold ? [doc.gold] : [])].find((v) => v.source.id === id)?.version;
+  return (
+    <ul className="review-sources" data-testid="review-sources">
+      {sources.map((s, i) => (
+        <li key={s.id} data-testid="review-source" data-source-id={s.id}>
+          <label className="row gap-sm" title={`Show or hide ${s.name}'s boxes (Shift+${i + 1})`}>
+            <input type="checkbox" checked={!hidden[s.id]} onChange={() => useReviewDoc.getState().toggleSource(s.id)} data-testid="review-source-toggle" />
+            <span className="review-swatch" style={{ borderColor: sourceColour(sources, s.id), borderStyle: s.kind === 'model' ? 'dashed' : 'solid' }} />
+            <kbd>{i + 1}</kbd>
+            <span className="truncate">{s.name}</span>
+            {versionOf(s.id) ? <span className="muted small">v{versionOf(s.id)}</span> : null}
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Option({ n, label, detail, active, onPick, testId }: { n: string; label: string; detail: string; active: boolean; onPick: () => void; testId: string }) {
+  return (
+    <button type="button" className={`review-option${active ? ' active' : ''}`} aria-pressed={active} onClick={onPick} data-testid={testId}>
+      <kbd>{n}</kbd>
+      <span className="review-option-source">{label}</span>
+      <span className="review-option-detail truncate">{detail}</span>
+    </button>
+  );
+}
+
+function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources: ReviewSource[]; labels: Label[] }) {
+  const choice = useReviewDoc((s) => s.choices.boxes[group.id]);
+  const editing = useReviewDoc((s) => s.editing);
+  const store = useReviewDoc.getState;
+  const picked = chosenBox(group, choice);
+  return (
+    <div className="review-options">
+      {sources.map((s, i) => {
+        const b = group.boxes[s.id];
+        return (
+          <Option
+            key={s.id}
+            n={String(i + 1)}
+            label={s.name}
+            detail={b ? `${b.label ?? '(no label)'}${b.transcription ? ` ${quote(b.transcription)}` : ''}` : 'no box here'}
+            active={b ? choice?.kind === 'source' && choice.sourceId === s.id : choice?.kind === 'drop'}
+            onPick={() => store().chooseBox(group.id, b ? { kind: 'source', sourceId: s.id } : { kind: 'drop' })}
+            testId="review-option"
+          />
+        );
+      })}
+      <Option n="0" label="Drop" detail="no box in gold" active={choice?.kind === 'drop'} onPick={() => store().chooseBox(group.id, { kind: 'drop' })} testId="review-option-drop" />
+      {choice?.kind === 'edit' && editing ? (
+        <BoxEditor group={group} choice={choice} labels={labels} />
+      ) : (
+        <Option
+          n="E"
+          label="Edit"
+          detail={choice?.kind === 'edit' ? `${picked?.label ?? ''} ${quote(picked?.transcription ?? '')}` : 'your own label, text or geometry'}
+          active={choice?.kind === 'edit'}
+          onPick={() => startEditing()}
+          testId="review-option-edit"
+        />
+      )}
+    </div>
+  );
+}
+
+function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: Extract<BoxChoice, { kind: 'edit' }>; labels: Label[] }) {
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const set = (patch: Partial<Extract<BoxChoice, { kind: 'edit' }>>) => useReviewDoc.getState().chooseBox(group.id, { ...choice, ...patch });
+  const done = (e: React.KeyboardEvent) => {
+    if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      useReviewDoc.getState().setEditing(false);
+    }
+  };
+  return (
+    <div className="review-editor" data-testid="review-box-editor">
+      <select className="select-sm" value={choice.label} onChange={(e) => set({ label: e.target.value })} onKeyDown={done} aria-label="Label" data-testid="review-edit-label">
+        {labels.map((l) => (
+          <option key={l.id} value={l.name}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+      <input
+        ref={input}
+        className="input"
+        value={choice.transcription}
+        onChange={(e) => set({ transcription: e.target.value })}
+        onKeyDown={done}
+        aria-label="Transcription"
+        data-testid="review-edit-transcription"
+      />
+      <p className="muted small">Drag or resize the black box on the page. Enter: done.</p>
+    </div>
+  );
+}
+
+function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: ReviewSource[] }) {
+  const choice = useReviewDoc((s) => s.choices.qa[group.key]);
+  const editing = useReviewDoc((s) => s.editing);
+  const store = useReviewDoc.getState;
+  return (
+    <div className="review-options">
+      {sources.map((s, i) => {
+        const q = group.answers[s.id];
+        return (
+          <Option
+            key={s.id}
+            n={String(i + 1)}
+            label={s.name}
+            detail={answerText(q)}
+            active={q ? choice?.kind === 'source' && choice.sourceId === s.id : choice?.kind === 'drop'}
+            onPick={() => store().chooseQa(group.key, q ? { kind: 'source', sourceId: s.id } : { kind: 'drop' })}
+            testId="review-option"
+          />
+        );
+      })}
+      <Option n="0" label="Drop" detail="leave the question out of gold" active={choice?.kind === 'drop'} onPick={() => store().chooseQa(group.key, { kind: 'drop' })} testId="review-option-drop" />
+      {choice?.kind === 'edit' && editing ? (
+        <AnswerEditor group={group} choice={choice} />
+      ) : (
+        <Option
+          n="E"
+          label="Edit"
+          detail={choice?.kind === 'edit' ? answerText(choice) : 'type the right answer'}
+          active={choice?.kind === 'edit'}
+          onPick={() => startEditing()}
+          testId="review-option-edit"
+        />
+      )}
+    </div>
+  );
+}
+
+function AnswerEditor({ group, choice }: { group: ReviewQuestionGroup; choice: Extract<QaChoice, { kind: 'edit' }> }) {
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const set = (patch: Partial<Extract<QaChoice, { kind: 'edit' }>>) => useReviewDoc.getState().chooseQa(group.key, { ...choice, ...patch });
+  const done = (e: React.KeyboardEvent) => {
+    if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      useReviewDoc.getState().setEditing(false);
+    }
+  };
+  return (
+    <div className="review-editor" data-testid="review-answer-editor">
+      <input
+        ref={input}
+        className="input"
+        value={choice.answer}
+        disabled={choice.unanswerable}
+        onChange={(e) => set({ answer: e.target.value })}
+        onKeyDown={done}
+        aria-label="Answer"
+        data-testid="review-edit-answer"
+      />
+      <label className="row gap-sm small">
+        <input type="checkbox" checked={choice.unanswerable} onChange={(e) => set({ unanswerable: e.target.checked })} onKeyDown={done} />
+        Unanswerable
+      </label>
+    </div>
+  );
+}
+
+/** Start editing the current item from whatever it holds now (or the first source's version). */
+export function startEditing(): void {
+  const { doc, current, choices } = useReviewDoc.getState();
+  if (!doc || !current) return;
+  const store = useReviewDoc.getState();
+  if (current.kind === 'box') {
+    const g = doc.boxGroups.find((x) => x.id === current.id);
+    if (!g) return;
+    const choice = choices.boxes[g.id];
+    if (choice?.kind !== 'edit') {
+      const from = chosenBox(g, choice) ?? chosenBox(g, { kind: 'source', sourceId: Object.keys(g.boxes)[0]! });
+      if (!from) return;
+      store.chooseBox(g.id, { kind: 'edit', base: from.from, label: from.label ?? '', transcription: from.transcription, x: from.x, y: from.y, w: from.w, h: from.h });
+    }
+  } else {
+    const g = doc.questionGroups.find((x) => x.key === current.id);
+    if (!g) return;
+    const choice = choices.qa[g.key];
+    if (choice?.kind !== 'edit') {
+      const from = chosenAnswer(g, choice) ?? chosenAnswer(g, { kind: 'source', sourceId: Object.keys(g.answers)[0]! });
+      store.chooseQa(g.key, { kind: 'edit', base: from?.from ?? null, answer: from?.answer ?? '', unanswerable: from?.unanswerable ?? false });
+    }
+  }
+  store.setEditing(true);
+}
+
+function choiceLabel(choice: BoxChoice | QaChoice | undefined, sources: ReviewSource[]): string {
+  if (!choice || choice.kind === 'drop') return 'dropped';
+  if (choice.kind === 'edit') return 'edited';
+  return sources.find((s) => s.id === choice.sourceId)?.name ?? '';
+}
+
+export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDocument; sources: ReviewSource[]; labels: Label[]; pageNumberOf: (pageId: string) => number }) {
+  const current = useReviewDoc((s) => s.current);
+  const choices = useReviewDoc((s) => s.choices);
+  const showAgreed = useReviewDoc((s) => s.showAgreed);
+  const list = useRef<HTMLOListElement>(null);
+  const messages = new Map([...doc.disagreements, ...doc.lowConfidence].map((d) => [d.id, d]));
+  const multiPage = new Set(doc.boxGroups.map((g) => g.pageId)).size > 1;
+  const isCurrent = (item: ItemRef) => current?.kind === item.kind && current.id === item.id;
+
+  // Keep the current item in view as the keyboard walks the list.
+  useEffect(() => {
+    list.current?.querySelector('[data-current="true"]')?.scrollIntoView({ block: 'nearest' });
+  }, [current]);
+
+  const row = (item: ItemRef, agreed: boolean, title: string, ids: string[], choice: BoxChoice | QaChoice | undefined, body: React.ReactNode) => {
+    if (agreed && !showAgreed && !isCurrent(item)) return null;
+    const types = [...new Set(ids.map((id) => messages.get(id)?.type.replace(/_/g, ' ')).filter(Boolean))].join(', ');
+    return (
+      <li
+        key={`${item.kind}/${item.id}`}
+        className={`review-item${isCurrent(item) ? ' current' : ''}${agreed ? ' agreed' : ''}`}
+        data-testid="review-item-row"
+        data-kind={item.kind}
+        data-agreed={agreed}
+        data-current={isCurrent(item)}
+        data-choice={choiceKey(choice)}
+      >
+        <button type="button" className="review-item-head" onClick={() => useReviewDoc.getState().select(item)}>
+          {agreed ? <IconCheck className="ok" /> : <IconAlert className="warn" />}
+          <span className="truncate grow">{title}</span>
+          {!agreed ? <span className="muted small">{types}</span> : null}
+          <span className="review-item-choice small" data-testid="review-item-choice">
+            → {choiceLabel(choice, sources)}
+          </span>
+        </button>
+        {isCurrent(item) ? (
+          <div className="review-item-body">
+            {ids.flatMap((id) => messages.get(id) ?? []).map((d) => (
+              <p key={d.id} className="small muted review-message" data-testid="review-disagreement">
+                {d.message}
+              </p>
+            ))}
+            {body}
+          </div>
+        ) : null}
+      </li>
+    );
+  };
+
+  const agreedCount = doc.boxGroups.filter((g) => g.agreed).length + doc.questionGroups.filter((g) => g.agreed).length;
+  return (
+    <>
+      <label className="row gap-sm small muted review-show-agreed">
+        <input type="checkbox" checked={showAgreed} onChange={(e) => useReviewDoc.setState({ showAgreed: e.target.checked })} data-testid="review-show-agreed" />
+        Show the {agreedCount} item(s) everyone agrees on
+      </label>
+      <ol className="review-items" ref={list} data-testid="review-items">
+        {doc.boxGroups.map((g) =>
+          row(
+            { kind: 'box', id: g.id },
+            g.agreed,
+            `${multiPage ? `p${pageNumberOf(g.pageId)} · ` : ''}${boxSummary(g, choices.boxes[g.id])}`,
+            g.disagreementIds,
+            choices.boxes[g.id],
+            <BoxOptions group={g} sources={sources} labels={labels} />,
+          ),
+        )}
+        {doc.questionGroups.map((g) =>
+          row({ kind: 'qa', id: g.key }, g.agreed, `Q: ${g.question}`, g.disagreementIds, choices.qa[g.key], <QaOptions group={g} sources={sources} />),
+        )}
+      </ol>
+    </>
+  );
+}

@@ -1,0 +1,211 @@
+import { useEffect, useMemo } from 'react';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { IconArrowLeft } from '../components/Icons';
+import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
+import { LoadingPanel } from '../components/Spinner';
+import { api } from '../lib/api';
+import { useProjects } from '../stores/projects';
+import { navigate, paths } from '../stores/route';
+import { toastSuccess } from '../stores/toasts';
+import { useViewer } from '../stores/viewer';
+import { choosableSources, resolutionProblems } from './resolution';
+import { ItemList, SourcesLegend, startEditing } from './ResolvePanel';
+import { ReviewLayers } from './ReviewLayers';
+import { rememberedIncludeModel, stateLabels, typeLabels } from './ReviewQueueView';
+import { itemsOf, needsAttention, useReviewDoc } from './reviewStore';
+import './review.css';
+
+/**
+ * Resolving one document: the page with every source's boxes overlaid, and the items to settle.
+ * Keyboard first — 1–9 take that source's version of the current item, 0 drops it, E edits it,
+ * J/K walk the disagreements (↑/↓ every item), Ctrl+Enter saves the gold version and opens the
+ * next open document.
+ */
+
+const HELP = '1–9 take · 0 drop · E edit · J/K next/previous disagreement · ↑/↓ every item · Shift+1–9 show/hide · Ctrl+Enter save gold · Esc back';
+
+export function ReviewDocumentView({ projectId, documentId }: { projectId: string; documentId: string }) {
+  const doc = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
+  const detail = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.detail : null));
+  const error = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.error : null));
+  const current = useReviewDoc((s) => s.current);
+  const choices = useReviewDoc((s) => s.choices);
+  const saving = useReviewDoc((s) => s.saving);
+  const saveError = useReviewDoc((s) => s.saveError);
+  const project = useProjects((s) => s.byId[projectId]?.project ?? null);
+  const loadProject = useProjects((s) => s.load);
+  const pageId = useReviewDoc((s) => s.pageId);
+
+  useEffect(() => {
+    void useReviewDoc.getState().open(projectId, documentId, { includeModel: rememberedIncludeModel() });
+    if (!useProjects.getState().byId[projectId]?.project) void loadProject(projectId);
+  }, [projectId, documentId, loadProject]);
+
+  const sources = useMemo(() => (doc ? choosableSources(doc) : []), [doc]);
+  const labels = useMemo(() => project?.labels ?? [], [project]);
+  const labelNames = useMemo(() => new Set(labels.map((l) => l.name)), [labels]);
+  const items = useMemo(() => (doc ? itemsOf(doc) : []), [doc]);
+  const problems = doc && project ? resolutionProblems(doc, choices, labelNames) : [];
+
+  const page = detail?.pages.find((p) => p.id === pageId) ?? detail?.pages[0] ?? null;
+  useEffect(() => {
+    if (page) useViewer.getState().setPage(page.id, { width: page.width, height: page.height });
+  }, [page]);
+
+  const save = async () => {
+    if (problems.length) return;
+    const result = await useReviewDoc.getState().resolve(projectId);
+    if (!result) return;
+    toastSuccess(`Gold version ${result.version} saved`, `${result.boxes} box(es), ${result.qa} answer(s); it syncs with the next build.`);
+    // On to the next open document, as a lead works down the queue.
+    try {
+      const queue = await api()['review.queue']({ projectId, state: 'open', includeModel: useReviewDoc.getState().includeModel });
+      const next = queue.items.find((i) => i.documentId !== documentId);
+      navigate(next ? paths.reviewDocument(projectId, next.documentId) : paths.review(projectId));
+    } catch {
+      navigate(paths.review(projectId));
+    }
+  };
+
+  useEffect(() => {
+    const move = (step: 1 | -1, onlyAttention: boolean) => {
+      if (!doc || !items.length) return;
+      const at = current ? items.findIndex((i) => i.kind === current.kind && i.id === current.id) : -1;
+      for (let k = 1; k <= items.length; k++) {
+        const i = items[(((at + step * k) % items.length) + items.length) % items.length]!;
+        if (!onlyAttention || needsAttention(doc, i)) {
+          useReviewDoc.getState().select(i);
+          return;
+        }
+      }
+    };
+    const take = (n: number | 'drop') => {
+      if (!doc || !current) return;
+      const store = useReviewDoc.getState();
+      const source = n === 'drop' ? null : sources[n - 1];
+      if (n !== 'drop' && !source) return;
+      if (current.kind === 'box') {
+        const g = doc.boxGroups.find((x) => x.id === current.id);
+        if (!g) return;
+        store.chooseBox(g.id, source && g.boxes[source.id] ? { kind: 'source', sourceId: source.id } : { kind: 'drop' });
+      } else {
+        const g = doc.questionGroups.find((x) => x.key === current.id);
+        if (!g) return;
+        store.chooseQa(g.key, source && g.answers[source.id] ? { kind: 'source', sourceId: source.id } : { kind: 'drop' });
+      }
+      // Settled: on to the next disagreement.
+      if (needsAttention(doc, current)) move(1, true);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+        e.preventDefault();
+        void save();
+        return;
+      }
+      if (isTypingTarget(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
+      const digit = /^Digit([0-9])$/.exec(e.code)?.[1];
+      let handled = true;
+      if (digit && e.shiftKey) {
+        const s = sources[Number(digit) - 1];
+        if (s) useReviewDoc.getState().toggleSource(s.id);
+      } else if (digit) take(digit === '0' ? 'drop' : Number(digit));
+      else if (e.key === 'Delete' || e.key === 'Backspace') take('drop');
+      else if (e.key === 'e' || e.key === 'E' || e.key === 'Enter') startEditing();
+      else if (e.key === 'j' || e.key === 'J') move(1, true);
+      else if (e.key === 'k' || e.key === 'K') move(-1, true);
+      else if (e.key === 'ArrowDown') move(1, false);
+      else if (e.key === 'ArrowUp') move(-1, false);
+      else if (e.key === 'Escape') {
+        if (useReviewDoc.getState().editing) useReviewDoc.getState().setEditing(false);
+        else navigate(paths.review(projectId));
+      } else handled = false;
+      if (handled) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  if (error) {
+    return (
+      <div className="page">
+        <ErrorPanel title="This document could not be opened for review" message={error}>
+          <a className="btn btn-ghost" href={paths.review(projectId)}>
+            Back to the review queue
+          </a>
+        </ErrorPanel>
+      </div>
+    );
+  }
+  if (!doc || !detail) return <LoadingPanel label="Comparing annotators…" />;
+
+  const attention = items.filter((i) => needsAttention(doc, i)).length;
+  const counts = Object.entries(doc.counts.byType).filter(([, n]) => n > 0);
+  const pageNumberOf = (pageId: string) => detail.pages.find((p) => p.id === pageId)?.pageNumber ?? 1;
+
+  return (
+    <div className="doc-view review-view" data-testid="review-document" data-state={doc.state}>
+      <header className="doc-toolbar">
+        <a className="btn btn-ghost btn-sm" href={paths.review(projectId)} title="Back to the review queue (Esc)" data-testid="review-document-back">
+          <IconArrowLeft /> Review
+        </a>
+        <div className="doc-title min-w-0">
+          <span className="truncate" title={doc.sourceName} data-testid="review-document-title">
+            {doc.sourceName}
+          </span>
+          <span className={`chip review-${doc.state}`} data-testid="review-document-state">
+            {stateLabels[doc.state]}
+          </span>
+        </div>
+        <div className="toolbar-spacer" />
+        <span className="muted small" data-testid="review-counts">
+          {counts.length ? counts.map(([t, n]) => `${n} ${typeLabels[t as keyof typeof typeLabels]}`).join(' · ') : 'No disagreements'}
+          {doc.lowConfidence.length ? ` · ${doc.lowConfidence.length} low-confidence` : ''}
+        </span>
+        {detail.pages.length > 1 ? (
+          <label className="small">
+            Page{' '}
+            <select className="select-sm" value={page?.id} onChange={(e) => useReviewDoc.getState().showPage(e.target.value)} aria-label="Page">
+              {detail.pages.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.pageNumber}
+                </option>
+              ))}
+            </select>{' '}
+            of {detail.pages.length}
+          </label>
+        ) : null}
+        <button type="button" className="btn btn-primary btn-sm" onClick={() => void save()} disabled={saving || problems.length > 0} title="Save the resolution as the gold version (Ctrl+Enter)" data-testid="review-save">
+          {saving ? 'Saving…' : doc.gold ? `Save gold v${(doc.gold.version ?? 0) + 1}` : 'Save as gold'}
+        </button>
+      </header>
+      <div className="doc-body">
+        <div className="canvas-panel">
+          {page ? (
+            <PageCanvas key={page.id} page={page} panWithPrimaryButton={false}>
+              <ReviewLayers page={page} doc={doc} sources={sources} />
+            </PageCanvas>
+          ) : null}
+        </div>
+        <aside className="review-panel" aria-label="Resolve" data-testid="review-panel">
+          <SourcesLegend sources={sources} doc={doc} />
+          <p className="small muted" data-testid="review-attention">
+            {attention ? `${attention} item(s) to settle of ${items.length}` : `All ${items.length} item(s) agree`}
+            {doc.gold?.lineage ? ` · gold v${doc.gold.version} by ${doc.gold.lineage.resolvedByName}` : ''}
+          </p>
+          <ItemList doc={doc} sources={sources} labels={labels} pageNumberOf={pageNumberOf} />
+          {problems.length || saveError ? (
+            <div className="review-problems" role="alert" data-testid="review-problems">
+              {saveError ? <p>{saveError}</p> : null}
+              {problems.map((p) => (
+                <p key={p}>{p}</p>
+              ))}
+            </div>
+          ) : null}
+        </aside>
+      </div>
+      <footer className="statusbar muted small">
+        <span>{HELP}</span>
+      </footer>
+    </div>
+  );
+}

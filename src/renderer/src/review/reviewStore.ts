@@ -1,0 +1,145 @@
+import { create } from 'zustand';
+import type { DocumentDetail } from '../../../shared/domain/model';
+import type { ReviewAgreement, ReviewDocument, ReviewQueue, ReviewResolveResult, ReviewState } from '../../../shared/domain/review';
+import { api } from '../lib/api';
+import { errorMessage } from '../lib/errors';
+import { buildResolution, initialChoices, type BoxChoice, type Choices, type QaChoice } from './resolution';
+
+/**
+ * The document the lead is resolving: every source's version grouped item by item, the lead's
+ * choice per item, which item is current and which sources are shown on the page.
+ */
+
+export type ItemRef = { kind: 'box'; id: string } | { kind: 'qa'; id: string };
+
+interface ReviewDocState {
+  key: string | null;
+  doc: ReviewDocument | null;
+  detail: DocumentDetail | null;
+  error: string | null;
+  includeModel: boolean;
+  choices: Choices;
+  current: ItemRef | null;
+  /** The page shown: the current region's page, or the one the lead picked. */
+  pageId: string | null;
+  /** Sources hidden on the canvas (their boxes stay in the groups). */
+  hidden: Record<string, boolean>;
+  /** List the items every annotator agrees on too (they are hidden by default: nothing to settle). */
+  showAgreed: boolean;
+  /** Editing the current item in the side panel. */
+  editing: boolean;
+  saving: boolean;
+  saveError: string | null;
+  open(projectId: string, documentId: string, opts?: { includeModel?: boolean }): Promise<void>;
+  select(item: ItemRef | null): void;
+  showPage(pageId: string): void;
+  chooseBox(groupId: string, choice: BoxChoice): void;
+  chooseQa(key: string, choice: QaChoice): void;
+  toggleSource(sourceId: string): void;
+  setEditing(editing: boolean): void;
+  resolve(projectId: string): Promise<ReviewResolveResult | null>;
+}
+
+const emptyChoices: Choices = { boxes: {}, qa: {} };
+
+/** Items in walking order: regions by page in reading order, then the questions. */
+export function itemsOf(doc: ReviewDocument): ItemRef[] {
+  return [...doc.boxGroups.map((g): ItemRef => ({ kind: 'box', id: g.id })), ...doc.questionGroups.map((g): ItemRef => ({ kind: 'qa', id: g.key }))];
+}
+
+export function needsAttention(doc: ReviewDocument, item: ItemRef): boolean {
+  if (item.kind === 'box') return !(doc.boxGroups.find((g) => g.id === item.id)?.agreed ?? true);
+  return !(doc.questionGroups.find((g) => g.key === item.id)?.agreed ?? true);
+}
+
+const pageOf = (doc: ReviewDocument, item: ItemRef | null): string | null =>
+  item?.kind === 'box' ? (doc.boxGroups.find((g) => g.id === item.id)?.pageId ?? null) : null;
+
+export const useReviewDoc = create<ReviewDocState>((set, get) => ({
+  key: null,
+  doc: null,
+  detail: null,
+  error: null,
+  includeModel: false,
+  choices: emptyChoices,
+  current: null,
+  pageId: null,
+  hidden: {},
+  showAgreed: false,
+  editing: false,
+  saving: false,
+  saveError: null,
+  async open(projectId, documentId, opts) {
+    const includeModel = opts?.includeModel ?? get().includeModel;
+    const key = `${projectId}/${documentId}`;
+    set({ key, doc: null, detail: null, error: null, includeModel, choices: emptyChoices, current: null, pageId: null, editing: false, saveError: null });
+    try {
+      const [doc, detail] = await Promise.all([
+        api()['review.document']({ projectId, documentId, includeModel }),
+        api()['documents.get']({ projectId, documentId }),
+      ]);
+      if (get().key !== key) return;
+      const first = itemsOf(doc).find((i) => needsAttention(doc, i)) ?? itemsOf(doc)[0] ?? null;
+      set({ doc, detail, choices: initialChoices(doc), current: first, pageId: pageOf(doc, first) ?? detail.pages[0]?.id ?? null });
+    } catch (err) {
+      if (get().key === key) set({ error: errorMessage(err) });
+    }
+  },
+  select(item) {
+    const doc = get().doc;
+    set({ current: item, editing: false, pageId: (doc && pageOf(doc, item)) ?? get().pageId });
+  },
+  showPage(pageId) {
+    set({ pageId });
+  },
+  chooseBox(groupId, choice) {
+    set((s) => ({ choices: { ...s.choices, boxes: { ...s.choices.boxes, [groupId]: choice } }, saveError: null }));
+  },
+  chooseQa(key, choice) {
+    set((s) => ({ choices: { ...s.choices, qa: { ...s.choices.qa, [key]: choice } }, saveError: null }));
+  },
+  toggleSource(sourceId) {
+    set((s) => ({ hidden: { ...s.hidden, [sourceId]: !s.hidden[sourceId] } }));
+  },
+  setEditing(editing) {
+    set({ editing });
+  },
+  async resolve(projectId) {
+    const { doc, choices, saving } = get();
+    if (!doc || saving) return null;
+    set({ saving: true, saveError: null });
+    try {
+      const result = await api()['review.resolve'](buildResolution(projectId, doc, choices));
+      set({ saving: false });
+      return result;
+    } catch (err) {
+      set({ saving: false, saveError: errorMessage(err) });
+      return null;
+    }
+  },
+}));
+
+/** The queue and the agreement figures of one project, for the queue view. */
+interface ReviewQueueState {
+  projectId: string | null;
+  queue: ReviewQueue | null;
+  agreement: ReviewAgreement | null;
+  error: string | null;
+  load(projectId: string, state: ReviewState | 'all', includeModel: boolean): Promise<void>;
+}
+
+export const useReviewQueue = create<ReviewQueueState>((set, get) => ({
+  projectId: null,
+  queue: null,
+  agreement: null,
+  error: null,
+  async load(projectId, state, includeModel) {
+    if (get().projectId !== projectId) set({ projectId, queue: null, agreement: null, error: null });
+    try {
+      const [queue, agreement] = await Promise.all([api()['review.queue']({ projectId, state, includeModel }), api()['review.agreement']({ projectId })]);
+      if (get().projectId === projectId) set({ queue, agreement, error: null });
+    } catch (err) {
+      if (get().projectId === projectId) set({ error: errorMessage(err) });
+    }
+  },
+}));
