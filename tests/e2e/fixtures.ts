@@ -77,45 +77,58 @@ async function stopHost(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * A Folio installation: the browser host on a fresh data folder. Tests get one as the `host`
+ * fixture; a test that needs several installations (annotators and a lead) launches more.
+ */
+export async function launchHost(): Promise<FolioHost & { logs: string[]; dispose(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'folio-e2e-'));
+  const logs: string[] = [];
+  let running = await startHost(dataDir, logs);
+  const parse = (url: string) => {
+    const u = new URL(url);
+    return { origin: u.origin, token: u.searchParams.get('token') ?? '' };
+  };
+  const host = {
+    url: running.url,
+    ...parse(running.url),
+    dataDir,
+    logs,
+    async restart() {
+      await stopHost(running.child);
+      logs.push('\n--- restart ---\n');
+      running = await startHost(dataDir, logs);
+      Object.assign(host, { url: running.url, ...parse(running.url) });
+    },
+    stop: () => stopHost(running.child),
+    async kill() {
+      const child = running.child;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    output: () => logs.join(''),
+    async dispose() {
+      await stopHost(running.child);
+      await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  return host;
+}
+
 export const test = base.extend<{ host: FolioHost }>({
   // Playwright reads fixture dependencies from the destructuring pattern, so it must be there even when empty.
   // eslint-disable-next-line no-empty-pattern
   host: async ({}, use, testInfo) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'folio-e2e-'));
-    const logs: string[] = [];
-    let running = await startHost(dataDir, logs);
-    const parse = (url: string) => {
-      const u = new URL(url);
-      return { origin: u.origin, token: u.searchParams.get('token') ?? '' };
-    };
-    const host: FolioHost = {
-      url: running.url,
-      ...parse(running.url),
-      dataDir,
-      async restart() {
-        await stopHost(running.child);
-        logs.push('\n--- restart ---\n');
-        running = await startHost(dataDir, logs);
-        Object.assign(host, { url: running.url, ...parse(running.url) });
-      },
-      stop: () => stopHost(running.child),
-      async kill() {
-        const child = running.child;
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGKILL');
-        await exited;
-      },
-      output: () => logs.join(''),
-    };
+    const host = await launchHost();
     try {
       await use(host);
     } finally {
-      await stopHost(running.child);
       if (testInfo.status !== testInfo.expectedStatus) {
-        await testInfo.attach('host-output.txt', { body: logs.join(''), contentType: 'text/plain' });
+        await testInfo.attach('host-output.txt', { body: host.output(), contentType: 'text/plain' });
       }
-      await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+      await host.dispose();
     }
   },
   page: async ({ page }, use, testInfo) => {
