@@ -52,6 +52,19 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     if (page) useViewer.getState().setPage(page.id, { width: page.width, height: page.height });
   }, [page]);
 
+  // Zoomed in, the view follows the current region: bring it to the centre when it is out of sight.
+  useEffect(() => {
+    if (current?.kind !== 'box' || !doc) return;
+    const boxes = Object.values(doc.boxGroups.find((g) => g.id === current.id)?.boxes ?? {});
+    const v = useViewer.getState();
+    if (!boxes.length || !v.view || v.pageId !== boxes[0]!.pageId) return;
+    const left = Math.min(...boxes.map((b) => b.x)) * v.scale + v.x;
+    const top = Math.min(...boxes.map((b) => b.y)) * v.scale + v.y;
+    const right = Math.max(...boxes.map((b) => b.x + b.w)) * v.scale + v.x;
+    const bottom = Math.max(...boxes.map((b) => b.y + b.h)) * v.scale + v.y;
+    if (left < 0 || top < 0 || right > v.view.width || bottom > v.view.height) v.panBy(v.view.width / 2 - (left + right) / 2, v.view.height / 2 - (top + bottom) / 2);
+  }, [current, doc]);
+
   const save = async () => {
     if (problems.length) return;
     const result = await useReviewDoc.getState().resolve(projectId);
