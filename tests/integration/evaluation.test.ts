@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +11,7 @@ import { iou } from '../../src/main/core/review';
 import type { PreannotationService } from '../../src/main/core/preannotate';
 import { SYNTH_LABELS, SYNTH_QUESTIONS, type SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator, type NoiseOptions } from '../../src/main/sim/claude';
+import { fastPolicies } from '../../src/main/core/sync/wandb/http';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import type { EvaluationJob, EvaluationJobDetail } from '../../src/shared/domain/evaluation';
 import { openTestCore, tempDir } from '../helpers/core';
@@ -245,7 +248,57 @@ describe('evaluation against gold', () => {
   });
 });
 
+describe('predictions imported from a file', () => {
+  it('evaluates a model whose predictions came from a COCO file, under the name given at import', async () => {
+    // Every fourth true box left out, the rest exactly where the truth has them.
+    let id = 0;
+    const coco = {
+      images: pages.truths.map((t, i) => ({ id: i + 1, file_name: `${t.id}.png`, width: t.width, height: t.height })),
+      annotations: pages.truths.flatMap((t, i) =>
+        t.boxes.filter((_, k) => k % 4 !== 3).map((b) => ({ id: ++id, image_id: i + 1, category_id: SYNTH_LABELS.findIndex((l) => l.name === b.label) + 1, bbox: [b.x, b.y, b.width, b.height], score: 0.9, transcription: b.text })),
+      ),
+      categories: SYNTH_LABELS.map((l, i) => ({ id: i + 1, name: l.name })),
+    };
+    const file = join(dir.path, 'pages', 'detector.coco.json');
+    writeFileSync(file, JSON.stringify(coco));
+    const imported = await core.annotationsImport.run({ projectId: projects.clean, format: 'coco', file, as: 'predictions', model: 'detector-v2' });
+    expect(imported.predictions).toBe(id);
+
+    const models = await core.api['evaluation.models']({ projectId: projects.clean });
+    expect(models.find((m) => m.model === 'detector-v2')).toMatchObject({ source: 'import', boxes: id, answers: 0, documents: 18 });
+    const job = await evaluate({ projectId: projects.clean, model: 'detector-v2', modelVersion: 'coco-1' });
+    expect(job.state).toBe('completed');
+    const total = pages.truths.reduce((n, t) => n + t.boxes.length, 0);
+    expect(job.metrics!.boxes).toMatchObject({ reference: total, predicted: id, matched: id, precision: 1, recall: id / total, labelAccuracy: 1 });
+    expect(job.metrics!.boxes.meanIou).toBeCloseTo(1, 9);
+    // No answers in the file: only the questions gold leaves unanswered agree.
+    expect(job.metrics!.answers.exactMatch!).toBeLessThan(0.5);
+  });
+});
+
 describe('evaluation without W&B, and refusals', () => {
+  it('completes offline and says W&B could not be reached', async () => {
+    // A port nothing listens on: connections are refused, as on a machine without a network.
+    const probe = createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    const svc = new EvaluationService({
+      db: core.db,
+      projects: core.projects,
+      settings: { wandb: () => ({ apiKey: WANDB_KEY, baseUrl: `http://127.0.0.1:${port}`, entity: null, project: 'biz-doc-vqa' }) },
+      folioVersion: 'test',
+      wandb: { policies: fastPolicies() },
+    });
+    try {
+      const job = await svc.run({ projectId: projects.clean, model: CLEAN_MODEL });
+      expect(job.state).toBe('completed');
+      expect(job.wandb).toMatchObject({ status: 'skipped', runId: null });
+      expect(job.wandb!.message).toBe(`W&B logging skipped: 127.0.0.1:${port} cannot be reached (offline?). The metrics are kept in Folio; run the evaluation again to log it.`);
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('completes without a key and says the W&B logging was skipped and why', async () => {
     const before = evaluationRuns().length;
     const key = env.WANDB_API_KEY;
@@ -298,10 +351,12 @@ describe('evaluation without W&B, and refusals', () => {
   });
 
   it('refuses an unknown project or a model without predictions before queueing anything', async () => {
+    const known = (await core.api['evaluation.models']({ projectId: projects.clean })).map((m) => `"${m.model}" (${m.predictions})`).join(', ');
     await expect(core.api['evaluation.start']({ projectId: projects.clean, model: 'gpt-nothing' })).rejects.toMatchObject({
       code: 'not_found',
-      message: `No predictions of model "gpt-nothing" in "Clean"; models with predictions: "${CLEAN_MODEL}" (${(await core.api['evaluation.models']({ projectId: projects.clean }))[0]!.predictions})`,
+      message: `No predictions of model "gpt-nothing" in "Clean"; models with predictions: ${known}`,
     });
+    expect(known).toContain(`"${CLEAN_MODEL}"`);
     await expect(core.api['evaluation.start']({ projectId: 'nope', model: CLEAN_MODEL })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

@@ -227,7 +227,8 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
       await client.fileStream(run.entity, run.project, run.name, { complete: true, exitcode: 1 }).catch(() => undefined);
     }
     const kept = 'The metrics are kept in Folio; run the evaluation again to log it.';
-    if (e?.kind === 'unreachable' || e?.kind === 'aborted') {
+    if (e?.kind === 'aborted') return { ...base, status: 'skipped', message: `W&B logging stopped: Folio was closing. ${kept}` };
+    if (e?.kind === 'unreachable') {
       return { ...base, status: 'skipped', message: `W&B logging skipped: ${host} cannot be reached (offline?). ${kept}` };
     }
     if (e?.kind === 'auth') {
