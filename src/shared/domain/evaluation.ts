@@ -194,7 +194,10 @@ export const evaluationScheduleSchema = z.object({
   /** Models to evaluate; empty = every model with predictions in the project. */
   models: z.array(z.string().min(1).max(200)).max(50),
   against: evaluationAgainstSchema,
-  /** The last slot the schedule ran for, and the next one (null when off). */
+  /**
+   * The last slot the schedule ran for, and the next one (null when off). A slot that has come but
+   * not run yet (Folio was closed) is the next one until it runs, so it can be in the past.
+   */
   lastRunAt: z.string().nullable(),
   nextRunAt: z.string().nullable(),
 });

@@ -145,11 +145,15 @@ export class EvaluationStore {
     return r ? detailOf(r) : null;
   }
 
-  /** Newest first. */
+  /** Newest first, without the per-document rows (SQLite drops them before they are parsed: a job may hold thousands). */
   list(projectId: string, limit = 200): EvaluationJob[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE project_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(projectId, EVALUATION_JOB_KIND, limit) as JobRow[]).map((r) =>
-      summaryOf(detailOf(r)),
-    );
+    const rows = this.db
+      .prepare(
+        `SELECT id, project_id, state, params, progress, json_remove(result, '$.documents') AS result, error, created_at, started_at, finished_at
+         FROM jobs WHERE project_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(projectId, EVALUATION_JOB_KIND, limit) as JobRow[];
+    return rows.map((r) => summaryOf(detailOf(r)));
   }
 
   /** At start: a job that was queued or running when Folio stopped will not finish. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BoxScores, EvaluationDataset, EvaluationDocument, EvaluationMetrics, EvaluationWandb } from '../../../shared/domain/evaluation';
 import { runUrl, WandbClient } from '../sync/wandb/client';
 import { WandbError, type Policies } from '../sync/wandb/http';
-import { randomRunId } from '../sync/wandb/manifest';
+import { pythonJson, randomRunId } from '../sync/wandb/manifest';
 
 /**
  * One evaluation as a W&B run, the way the official SDK logs it (PROTOCOL.md §2, §3.7, §6.7):
@@ -89,7 +89,7 @@ export function perDocumentTable(rows: readonly EvaluationDocument[]): { json: R
     ncols: TABLE_COLUMNS.length,
     nrows: data.length,
   };
-  return { json, bytes: Buffer.from(JSON.stringify(json), 'utf8') };
+  return { json, bytes: Buffer.from(pythonJson(json, { sortKeys: true }), 'utf8') };
 }
 
 /** Flat summary keys; W&B groups keys by their `/` prefix in the UI. */
