@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { SYNTH_LABELS, SYNTH_QUESTIONS, type SynthDocument } from '../../src/mai
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator, type NoiseOptions } from '../../src/main/sim/claude';
 import { fastPolicies } from '../../src/main/core/sync/wandb/http';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
-import type { EvaluationJob, EvaluationJobDetail } from '../../src/shared/domain/evaluation';
+import { createDispatcher } from '../../src/shared/contract/rpc';
+import { evaluationJobSchema, type EvaluationJob, type EvaluationJobDetail } from '../../src/shared/domain/evaluation';
 import { openTestCore, tempDir } from '../helpers/core';
 import { documentIdBySource, serviceFor, SIM_KEY as CLAUDE_KEY, synthProject, writePages } from '../helpers/preannotate';
 import { insertGold, truthContent, type Annotator } from '../helpers/review';
@@ -243,6 +245,18 @@ describe('evaluation against gold', () => {
     expect('documents' in list[0]!).toBe(false);
     const detail = await core.api['evaluation.get']({ jobId: list[0]!.jobId });
     expect(detail.documents).toHaveLength(18);
+    // What the services return is inside the contract, as every transport checks.
+    const dispatch = createDispatcher(core.api);
+    for (const [method, request] of [
+      ['evaluation.list', { projectId: projects.noisy }],
+      ['evaluation.get', { jobId: detail.jobId }],
+      ['evaluation.models', { projectId: projects.noisy }],
+      ['evaluation.schedule.get', { projectId: projects.noisy }],
+    ] as const) {
+      expect(await dispatch(method, request), method).toMatchObject({ ok: true });
+    }
+    expect(await dispatch('evaluation.start', { projectId: projects.noisy, model: NOISY_MODEL, against: 'everything' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    for (const e of events) evaluationJobSchema.parse(e.payload);
     const all = await core.api['evaluation.list']({ projectId: projects.clean });
     expect(all.every((j) => j.projectId === projects.clean)).toBe(true);
   });
@@ -348,6 +362,21 @@ describe('evaluation without W&B, and refusals', () => {
     expect(job.metrics!.answers.exactMatch).toBe(1);
     const gold = await evaluate({ projectId: projects.bare, model: CLEAN_MODEL, against: 'gold' });
     expect(gold.error).toMatch(/no document has a gold version\. Verify documents or resolve gold versions in review first, or evaluate against verified versions/);
+  });
+
+  it('fails the jobs a stopped Folio left running at the next start, but not those of a Folio still running', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+    const store = core.evaluation.store;
+    const params = { model: CLEAN_MODEL, modelVersion: null, against: 'gold' as const, trigger: 'manual' as const };
+    store.createJob('left-by-dead', projects.clean, params, new Date().toISOString());
+    core.db.prepare('UPDATE jobs SET params = ? WHERE id = ?').run(JSON.stringify({ ...params, pid: dead }), 'left-by-dead');
+    store.createJob('still-running', projects.clean, params, new Date().toISOString());
+    store.running('still-running', new Date().toISOString());
+    const restarted = new EvaluationService({ db: core.db, projects: core.projects, settings: core.settings, folioVersion: 'test' });
+    await restarted.close();
+    expect(store.get('left-by-dead')).toMatchObject({ state: 'failed', error: 'interrupted: Folio stopped while this evaluation ran; start it again' });
+    expect(store.get('still-running')!.state).toBe('running');
+    store.finish('still-running', 'failed', null, 'test job', new Date().toISOString());
   });
 
   it('refuses an unknown project or a model without predictions before queueing anything', async () => {

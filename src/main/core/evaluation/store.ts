@@ -30,6 +30,18 @@ export interface JobParams {
   modelVersion: string | null;
   against: EvaluationAgainst;
   trigger: EvaluationJob['trigger'];
+  /** The process running it: the app and the CLI share the database, and one must not fail the other's jobs. */
+  pid?: number;
+}
+
+/** Whether a process with this id is alive on this machine (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface JobResult {
@@ -118,7 +130,7 @@ export class EvaluationStore {
   createJob(id: string, projectId: string, params: JobParams, now: string): void {
     this.db
       .prepare("INSERT INTO jobs (id, kind, project_id, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
-      .run(id, EVALUATION_JOB_KIND, projectId, JSON.stringify(params), now);
+      .run(id, EVALUATION_JOB_KIND, projectId, JSON.stringify({ ...params, pid: process.pid }), now);
   }
 
   running(id: string, now: string): void {
@@ -156,13 +168,22 @@ export class EvaluationStore {
     return rows.map((r) => summaryOf(detailOf(r)));
   }
 
-  /** At start: a job that was queued or running when Folio stopped will not finish. */
+  /**
+   * At start: a job that was queued or running when its Folio stopped will not finish. Jobs of a
+   * Folio still running (the app while the CLI starts, or the other way round) are left alone.
+   */
   failInterrupted(now: string): number {
-    return this.db
-      .prepare(
-        "UPDATE jobs SET state = 'failed', error = 'interrupted: Folio stopped while this evaluation ran; start it again', progress = '{}', finished_at = ? WHERE kind = ? AND state IN ('queued', 'running')",
-      )
-      .run(now, EVALUATION_JOB_KIND).changes;
+    const open = this.db.prepare("SELECT id, params FROM jobs WHERE kind = ? AND state IN ('queued', 'running')").all(EVALUATION_JOB_KIND) as { id: string; params: string }[];
+    const fail = this.db.prepare(
+      "UPDATE jobs SET state = 'failed', error = 'interrupted: Folio stopped while this evaluation ran; start it again', progress = '{}', finished_at = ? WHERE id = ? AND state IN ('queued', 'running')",
+    );
+    let n = 0;
+    for (const r of open) {
+      const pid = parse<JobParams | null>(r.params, null)?.pid;
+      if (pid !== undefined && processAlive(pid)) continue;
+      n += fail.run(now, r.id).changes;
+    }
+    return n;
   }
 
   // ---- what can be evaluated --------------------------------------------------------------
