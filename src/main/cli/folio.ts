@@ -9,6 +9,7 @@ import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileSto
 import { readStatus } from '../core/status';
 import { registerAgreementCommand } from './commands/agreement';
 import { registerAnnotateCommand } from './commands/annotate';
+import { registerEvaluateCommand } from './commands/evaluate';
 import { registerFormatsCommands } from './commands/formats';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
@@ -27,6 +28,8 @@ async function openCore(): Promise<Core> {
     // A command runs sync only when asked (`folio sync`), never as a side effect.
     sync: { autoStart: false },
     preannotation: { resumeInterrupted: false },
+    // Weekly evaluations run in the app; a command never starts one as a side effect.
+    evaluation: { schedule: false },
   });
 }
 
@@ -120,6 +123,7 @@ program
 registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 registerAnnotateCommand(program, { openCore });
 registerAgreementCommand(program, { openCore });
+registerEvaluateCommand(program, { openCore });
 registerFormatsCommands(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {

@@ -14,6 +14,7 @@ import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
 import { ReviewService } from './review/service';
 import { createSyncEngine } from './sync/forCore';
+import { EvaluationService } from './evaluation';
 import type { SyncEngine } from './sync/engine';
 import type { SecretStore, SettingsStore } from './settings/types';
 import { type Clock, isoNow, systemClock } from './util/clock';
@@ -46,6 +47,8 @@ export interface CoreOptions {
    * `timeScale` shortens simulated time (tests against the Claude simulator only).
    */
   preannotation?: { resumeInterrupted?: boolean; timeScale?: number };
+  /** The app runs the weekly evaluation schedules; the CLI turns that off (`schedule: false`). */
+  evaluation?: { schedule?: boolean };
 }
 
 export interface Core {
@@ -63,6 +66,7 @@ export interface Core {
   sync: SyncEngine;
   preannotation: PreannotationService;
   review: ReviewService;
+  evaluation: EvaluationService;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -138,6 +142,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
   const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
   const review = new ReviewService({ db, projects, clock, lead: () => annotator(), onGold: () => sync.notifyOutboxChanged() });
+  // Model evaluation against gold/verified versions, logged to W&B; weekly schedules run in the app.
+  const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit: (event, payload) => emit(event, payload) });
+  if (opts.evaluation?.schedule !== false) evaluation.startScheduler();
   const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
 
   const api: AppApi = {
@@ -244,6 +251,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'annotationsImport.start': async (req) => ({ jobId: annotationsImport.start(req) }),
     'annotationsImport.get': async ({ jobId }) => annotationsImport.get(jobId),
     'annotationsImport.cancel': async ({ jobId }) => ({ cancelled: annotationsImport.cancel(jobId) }),
+    'evaluation.start': async (req) => evaluation.start(req),
+    'evaluation.list': async ({ projectId }) => evaluation.list(projectId),
+    'evaluation.get': async ({ jobId }) => evaluation.get(jobId),
+    'evaluation.models': async ({ projectId }) => evaluation.models(projectId),
+    'evaluation.schedule.get': async ({ projectId }) => evaluation.schedule(projectId),
+    'evaluation.schedule.update': async (patch) => evaluation.updateSchedule(patch),
 
   };
 
@@ -262,6 +275,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     sync,
     preannotation,
     review,
+    evaluation,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
@@ -271,6 +285,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       exporter.cancelAll();
       annotationsImport.cancelAll();
       await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle()]);
+      await evaluation.close();
       await sync.stop();
       await preannotation.close();
       sinks.clear();

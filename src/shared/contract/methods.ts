@@ -36,6 +36,14 @@ import {
   reviewResolveRequestSchema,
   reviewResolveResultSchema,
 } from '../domain/review';
+import {
+  evaluationJobDetailSchema,
+  evaluationJobSchema,
+  evaluationModelSchema,
+  evaluationScheduleSchema,
+  evaluationScheduleUpdateSchema,
+  evaluationStartRequestSchema,
+} from '../domain/evaluation';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -221,6 +229,13 @@ export const methods = {
   // Writes the next gold version (immutable, with lineage) and puts it in the outbox.
   'review.resolve': { request: reviewResolveRequestSchema, response: reviewResolveResultSchema },
   'review.agreement': { request: reviewAgreementRequestSchema, response: reviewAgreementSchema },
+  // An evaluation runs in the background; evaluation.progress and evaluation.finished carry its state.
+  'evaluation.start': { request: evaluationStartRequestSchema, response: evaluationJobSchema },
+  'evaluation.list': { request: projectRef, response: z.array(evaluationJobSchema) },
+  'evaluation.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: evaluationJobDetailSchema },
+  'evaluation.models': { request: projectRef, response: z.array(evaluationModelSchema) },
+  'evaluation.schedule.get': { request: projectRef, response: evaluationScheduleSchema },
+  'evaluation.schedule.update': { request: evaluationScheduleUpdateSchema, response: evaluationScheduleSchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -237,6 +252,8 @@ export const events = {
   'annotationsImport.finished': annotationsImportJobSchema,
   /** Gold was written (or work was brought in) for a document: review views refresh. */
   'review.changed': z.object({ projectId: z.string(), documentId: z.string().nullable() }),
+  'evaluation.progress': evaluationJobSchema,
+  'evaluation.finished': evaluationJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

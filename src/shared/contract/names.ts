@@ -49,6 +49,12 @@ export const methodNames = [
   'review.document',
   'review.resolve',
   'review.agreement',
+  'evaluation.start',
+  'evaluation.list',
+  'evaluation.get',
+  'evaluation.models',
+  'evaluation.schedule.get',
+  'evaluation.schedule.update',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -65,6 +71,8 @@ export const eventNames = [
   'annotationsImport.progress',
   'annotationsImport.finished',
   'review.changed',
+  'evaluation.progress',
+  'evaluation.finished',
 ] as const;
 export type EventName = (typeof eventNames)[number];
 

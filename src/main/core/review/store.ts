@@ -31,7 +31,12 @@ interface VersionRow {
   verified_at: string | null;
 }
 
-export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: boolean; documentId?: string } = {}): Generator<ReviewDocumentInput> {
+/**
+ * `model`: read the model's newest predictions too (every model's, newest run per page).
+ * `modelName`: read only that model's predictions (implies `model`); evaluation measures one model.
+ * `documentId`: read only that document.
+ */
+export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: boolean; modelName?: string; documentId?: string } = {}): Generator<ReviewDocumentInput> {
   const only = opts.documentId ? ' AND pd.document_id = ?' : '';
   const onlyA = opts.documentId ? ' AND a.document_id = ?' : '';
   const params = opts.documentId ? [projectId, opts.documentId] : [projectId];
@@ -83,7 +88,12 @@ export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: 
     };
   };
 
-  const predictionStmt = db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id');
+  const predictionStmt =
+    opts.modelName === undefined
+      ? db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id')
+      : db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? AND model = ? ORDER BY created_at, id');
+  const withModel = opts.model === true || opts.modelName !== undefined;
+  const predictionArgs = (documentId: string): string[] => (opts.modelName === undefined ? [projectId, documentId] : [projectId, documentId, opts.modelName]);
   for (const doc of documents) {
     const versions = byDocument.get(doc.id) ?? [];
     const golds = versions.filter((v) => v.kind === 'gold');
@@ -94,7 +104,7 @@ export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: 
       sourceName: doc.name,
       annotators: versions.filter((v) => v.kind === 'annotation').map(load),
       gold: gold ? { ...load(gold), source: { id: `gold:${gold.annotator_id}`, kind: 'gold', name: `gold (${gold.annotator_name})` } } : null,
-      model: opts.model ? latestModelVersion(predictionStmt.all(projectId, doc.id) as PredictionRow[]) : null,
+      model: withModel ? latestModelVersion(predictionStmt.all(...predictionArgs(doc.id)) as PredictionRow[]) : null,
     };
   }
 }

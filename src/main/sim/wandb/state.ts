@@ -52,6 +52,8 @@ export interface SimRun {
   output: string[];
   summary: string | null;
   uploaded: string[];
+  /** Run files PUT through createRunFiles URLs: run-relative path → hex MD5 of the stored bytes. */
+  files: Map<string, string>;
   complete: boolean;
   exitcode: number | null;
   createdAt: string;
@@ -296,6 +298,7 @@ export class SimState {
         output: [],
         summary: null,
         uploaded: [],
+        files: new Map(),
         complete: false,
         exitcode: null,
         createdAt: now,
@@ -586,6 +589,7 @@ export class SimState {
       if (!births) this.births.set(t.sequenceId, (births = new Map()));
       if (!births.has(md5hex)) births.set(md5hex, t.artifactId);
     }
+    if (t.kind === 'run-file' && t.runKey) this.runs.get(t.runKey)?.files.set(t.name, md5hex);
     if (t.kind === 'manifest' && t.artifactId) {
       const a = this.artifacts.get(t.artifactId);
       if (a && a.state === 'PENDING') a.manifestObject = md5hex;

@@ -347,6 +347,44 @@ export class WandbClient {
     };
   }
 
+  /**
+   * Upload URLs for run files (PROTOCOL.md §2.4): one answer per name, in order; a null URL means
+   * "skip this file". The headers apply to every PUT.
+   */
+  async createRunFiles(entity: string, project: string, run: string, files: string[]): Promise<{ runId: string; uploadHeaders: string[]; files: { name: string; uploadUrl: string | null }[] }> {
+    const data = await this.graphql<{ createRunFiles: { runID: string | null; uploadHeaders: string[] | null; files: { name: string; uploadUrl: string | null }[] } | null }>(docs.CREATE_RUN_FILES, {
+      entity,
+      project,
+      run,
+      files,
+    });
+    const r = data.createRunFiles;
+    if (!r?.runID) throw new WandbError('protocol', `W&B CreateRunFiles: no run ${entity}/${project}/${run} (check that the project exists and the key has access)`);
+    if (r.files.length !== files.length) throw new WandbError('protocol', `W&B CreateRunFiles answered ${r.files.length} files for ${files.length} requested`);
+    return { runId: r.runID, uploadHeaders: r.uploadHeaders ?? [], files: r.files };
+  }
+
+  /**
+   * Declare an artifact version as the input of a run (`run.use_artifact`, PROTOCOL.md §3.7), with
+   * the wandb-core document; artifactEntityName/ProjectName only when the server supports them.
+   */
+  async useArtifact(v: { artifactID: string; entityName: string; projectName: string; runName: string; artifactEntityName?: string; artifactProjectName?: string }): Promise<{ id: string }> {
+    const data = await this.graphql<{ useArtifact: { artifact: { id: string } } | null }>(docs.USE_ARTIFACT, {
+      input: {
+        artifactID: v.artifactID,
+        entityName: v.entityName,
+        projectName: v.projectName,
+        runName: v.runName,
+        usedAs: null,
+        clientMutationId: null,
+        ...(v.artifactEntityName !== undefined ? { artifactEntityName: v.artifactEntityName } : {}),
+        ...(v.artifactProjectName !== undefined ? { artifactProjectName: v.artifactProjectName } : {}),
+      },
+    });
+    if (!data.useArtifact) throw new WandbError('protocol', 'W&B UseArtifact: empty answer');
+    return data.useArtifact.artifact;
+  }
+
   /** PUT bytes to a presigned URL with exactly the headers the server gave. */
   async upload(url: string, headers: readonly string[], body: Buffer, what: string): Promise<void> {
     const res = await requestWithRetry({ method: 'PUT', url, headers: { ...parseUploadHeaders(headers), ...this.authFor(url) }, body, policy: this.policies.transfer, what: `upload of ${what}` }, this.http);

@@ -213,6 +213,33 @@ export const ARTIFACT_STATE: GqlDocument = {
 }`,
 };
 
+/** go:CreateRunFiles — upload URLs for run files (the evaluation's per-document table), PROTOCOL.md §2.4. */
+export const CREATE_RUN_FILES: GqlDocument = {
+  operationName: 'CreateRunFiles',
+  query: `mutation CreateRunFiles ($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
+	createRunFiles(input: {entityName:$entity,projectName:$project,runName:$run,files:$files}) {
+		runID
+		uploadHeaders
+		files {
+			name
+			uploadUrl
+		}
+	}
+}`,
+};
+
+/** go:UseArtifact — declares an artifact version as a run's input (lineage, PROTOCOL.md §3.7). */
+export const USE_ARTIFACT: GqlDocument = {
+  operationName: 'UseArtifact',
+  query: `mutation UseArtifact ($input: UseArtifactInput!) {
+	useArtifact(input: $input) {
+		artifact {
+			id
+		}
+	}
+}`,
+};
+
 /** Every document above: the validation test walks this list. */
 export const ALL_DOCUMENTS: readonly GqlDocument[] = [
   VIEWER,
@@ -226,4 +253,6 @@ export const ALL_DOCUMENTS: readonly GqlDocument[] = [
   ARTIFACT_MANIFEST,
   ARTIFACT_VERSION_BY_NAME,
   ARTIFACT_STATE,
+  CREATE_RUN_FILES,
+  USE_ARTIFACT,
 ];
