@@ -12,6 +12,7 @@ import { FirstStart } from './views/FirstStart';
 import { NotFound } from './views/NotFound';
 import { ProjectListView } from './views/ProjectListView';
 import { ProjectSettingsView } from './views/ProjectSettingsView';
+import { EvaluationsView } from './evaluation/EvaluationsView';
 import { ReviewDocumentView } from './review/ReviewDocumentView';
 import { ReviewQueueView } from './review/ReviewQueueView';
 import { SettingsView } from './views/SettingsView';
@@ -49,6 +50,8 @@ function CurrentView({ route }: { route: Route }) {
       return <ReviewQueueView projectId={route.projectId} />;
     case 'reviewDocument':
       return <ReviewDocumentView key={route.documentId} projectId={route.projectId} documentId={route.documentId} />;
+    case 'evaluations':
+      return <EvaluationsView projectId={route.projectId} />;
     case 'settings':
       return <SettingsView />;
     case 'sync':
@@ -65,6 +68,7 @@ const viewNames: Record<Route['name'], string> = {
   document: 'This document',
   review: 'The review queue',
   reviewDocument: 'This review',
+  evaluations: 'Evaluations',
   settings: 'Settings',
   sync: 'Sync status',
   notFound: 'This page',

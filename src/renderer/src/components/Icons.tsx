@@ -179,3 +179,9 @@ export const IconCompare = (p: IconProps) => (
     <rect x="9" y="9" width="12" height="12" rx="1.5" />
   </Icon>
 );
+export const IconGauge = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M4 18a8 8 0 1 1 16 0" />
+    <path d="M12 18l4-6" />
+  </Icon>
+);

@@ -1,7 +1,7 @@
 import { useApp } from '../stores/app';
 import { useProjects } from '../stores/projects';
 import { paths, useRoute } from '../stores/route';
-import { IconCompare, IconFile, IconFolder, IconSettings } from './Icons';
+import { IconCompare, IconGauge, IconFile, IconFolder, IconSettings } from './Icons';
 import { IconCloud, SyncIndicator } from './SyncIndicator';
 
 function NavLink({ href, active, children, testId }: { href: string; active: boolean; children: React.ReactNode; testId?: string }) {
@@ -42,6 +42,9 @@ export function Sidebar() {
           </NavLink>
           <NavLink href={paths.review(projectId)} active={route.name === 'review' || route.name === 'reviewDocument'} testId="nav-review">
             <IconCompare /> Review
+          </NavLink>
+          <NavLink href={paths.evaluations(projectId)} active={route.name === 'evaluations'} testId="nav-evaluations">
+            <IconGauge /> Evaluations
           </NavLink>
           <NavLink href={paths.projectSettings(projectId)} active={route.name === 'projectSettings'} testId="nav-project-settings">
             <IconSettings /> Project settings

@@ -4,7 +4,7 @@ import { create } from 'zustand';
  * In-app navigation on the URL hash, so a reload keeps the place:
  *   #/projects, #/projects/<id>, #/projects/<id>/settings,
  *   #/projects/<id>/documents/<docId>?page=<n>, #/projects/<id>/review,
- *   #/projects/<id>/review/<docId>, #/settings, #/sync
+ *   #/projects/<id>/review/<docId>, #/projects/<id>/evaluations, #/settings, #/sync
  */
 export type Route =
   | { name: 'projects' }
@@ -13,6 +13,7 @@ export type Route =
   | { name: 'document'; projectId: string; documentId: string; page: number }
   | { name: 'review'; projectId: string }
   | { name: 'reviewDocument'; projectId: string; documentId: string }
+  | { name: 'evaluations'; projectId: string }
   | { name: 'settings' }
   | { name: 'sync' }
   | { name: 'notFound'; path: string };
@@ -34,6 +35,7 @@ export function parseHash(hash: string): Route {
   if (!projectId) return { name: 'projects' };
   if (!section) return { name: 'project', projectId };
   if (section === 'settings' && !documentId) return { name: 'projectSettings', projectId };
+  if (section === 'evaluations' && !documentId) return { name: 'evaluations', projectId };
   if (section === 'review' && rest.length === 0) return documentId ? { name: 'reviewDocument', projectId, documentId } : { name: 'review', projectId };
   if (section === 'documents' && documentId && rest.length === 0) {
     const page = Number.parseInt(params.get('page') ?? '1', 10);
@@ -52,6 +54,7 @@ export const paths = {
     `#/projects/${enc(projectId)}/documents/${enc(documentId)}${page > 1 ? `?page=${page}` : ''}`,
   review: (projectId: string) => `#/projects/${enc(projectId)}/review`,
   reviewDocument: (projectId: string, documentId: string) => `#/projects/${enc(projectId)}/review/${enc(documentId)}`,
+  evaluations: (projectId: string) => `#/projects/${enc(projectId)}/evaluations`,
   settings: () => '#/settings',
   sync: () => '#/sync',
 };

@@ -1,54 +1,18 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import type { SyncConfig, SyncConfigPatch, SyncDeadItem, SyncJob, SyncStatusView } from '../../../shared/domain/sync';
 import { InlineError } from '../components/ErrorPanel';
+import { ExternalLink } from '../components/ExternalLink';
 import { Modal } from '../components/Modal';
 import { ProgressBar } from '../components/ProgressBar';
 import { Stat } from '../components/Stat';
 import { LoadingPanel } from '../components/Spinner';
 import { progressText, syncHeadline } from '../components/SyncIndicator';
-import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
 import { formatBytes, formatCount, formatRelative, formatShortDateTime, plural } from '../lib/format';
-import { getPlatform } from '../platform';
 import { paths } from '../stores/route';
 import { useSync } from '../stores/sync';
 import { toastError, toastSuccess } from '../stores/toasts';
 import { useNow } from '../lib/useNow';
-
-/**
- * Open a W&B page: in the browser host a new tab is just another page of the user's browser; the
- * desktop app asks the shell, which opens only https links to the configured W&B host.
- */
-async function openExternal(url: string): Promise<void> {
-  if (getPlatform().kind === 'web') {
-    window.open(url, '_blank', 'noopener');
-    return;
-  }
-  try {
-    const { opened } = await api()['shell.openExternal']({ url });
-    if (!opened) window.open(url, '_blank', 'noopener');
-  } catch (err) {
-    toastError('The link could not be opened', err);
-  }
-}
-
-function ExternalLink({ url, children, testId }: { url: string; children: ReactNode; testId: string }) {
-  return (
-    <a
-      href={url}
-      target="_blank"
-      rel="noopener noreferrer"
-      className="ext-link"
-      data-testid={testId}
-      onClick={(e) => {
-        e.preventDefault();
-        void openExternal(url);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
 
 /** A time with how far it is: `ahead` for scheduled times ("in 5 min"), else how long ago. */
 function when(iso: string | null, now: number, none = '—', ahead = false): string {
