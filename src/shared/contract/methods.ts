@@ -26,6 +26,15 @@ import {
   preannotationRunSchema,
   preannotationStartRequestSchema,
 } from '../domain/preannotation';
+import {
+  bundleExportRequestSchema,
+  bundleExportSummarySchema,
+  bundleImportRequestSchema,
+  bundleImportSummarySchema,
+  pullJobSchema,
+  pullRequestSchema,
+  pullsRequestSchema,
+} from '../domain/exchange';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -205,6 +214,11 @@ export const methods = {
   'annotationsImport.start': { request: annotationsImportRequestSchema, response: z.object({ jobId: z.string() }) },
   'annotationsImport.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: annotationsImportJobSchema },
   'annotationsImport.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  // A pull runs in the background; its progress arrives as exchange.progress / exchange.finished.
+  'exchange.pull': { request: pullRequestSchema, response: z.object({ jobId: z.string() }) },
+  'exchange.pulls': { request: pullsRequestSchema, response: z.array(pullJobSchema) },
+  'bundle.export': { request: bundleExportRequestSchema, response: bundleExportSummarySchema },
+  'bundle.import': { request: bundleImportRequestSchema, response: bundleImportSummarySchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -219,6 +233,8 @@ export const events = {
   'export.finished': exportJobSchema,
   'annotationsImport.progress': annotationsImportJobSchema,
   'annotationsImport.finished': annotationsImportJobSchema,
+  'exchange.progress': pullJobSchema,
+  'exchange.finished': pullJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

@@ -45,6 +45,10 @@ export const methodNames = [
   'annotationsImport.start',
   'annotationsImport.get',
   'annotationsImport.cancel',
+  'exchange.pull',
+  'exchange.pulls',
+  'bundle.export',
+  'bundle.import',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -60,6 +64,8 @@ export const eventNames = [
   'export.finished',
   'annotationsImport.progress',
   'annotationsImport.finished',
+  'exchange.progress',
+  'exchange.finished',
 ] as const;
 export type EventName = (typeof eventNames)[number];
 
