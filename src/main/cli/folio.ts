@@ -9,6 +9,7 @@ import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileSto
 import { readStatus } from '../core/status';
 import { registerAgreementCommand } from './commands/agreement';
 import { registerAnnotateCommand } from './commands/annotate';
+import { registerExchangeCommands } from './commands/exchange';
 import { registerFormatsCommands } from './commands/formats';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
@@ -121,6 +122,7 @@ registerSyncCommand(program, { openCore, engineFor: (core) => core.sync });
 registerAnnotateCommand(program, { openCore });
 registerAgreementCommand(program, { openCore });
 registerFormatsCommands(program, { openCore });
+registerExchangeCommands(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
