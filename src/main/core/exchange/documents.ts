@@ -63,6 +63,8 @@ export async function checkPageImage(page: ReceivedPage): Promise<'png' | 'jpg' 
  * project), else create it from the received pages. Returns true when a document was created.
  */
 export async function ensureDocument(media: MediaStore, documents: DocumentsRepo, projectId: string, doc: ReceivedDocument, now: () => string): Promise<boolean> {
+  // The id names a folder under media/: refuse anything that could be a path.
+  if (!/^[0-9A-Za-z_-]{1,200}$/.test(doc.id)) throw new ReceivedFileError(doc.pages[0]?.file ?? 'document', `document id ${JSON.stringify(doc.id)} is not a Folio document id`);
   if (documents.inProject(projectId, doc.id)) return false;
   if (documents.exists(doc.id)) {
     documents.addToProject(projectId, { id: doc.id }, now());

@@ -28,7 +28,8 @@ const rowSchema = z
   .object({
     project: z.string(),
     project_id: z.string().min(1),
-    document_id: z.string().min(1),
+    // Becomes a folder name under media/: a document id is a sha256 (plus a page suffix), never a path.
+    document_id: z.string().regex(/^[0-9A-Za-z_-]{1,200}$/, 'must be letters, digits, _ or - (a document id)'),
     document_name: z.string(),
     page: z.number().int().positive(),
     image: imageCell,
