@@ -99,6 +99,9 @@ describe('pull annotators’ work from W&B', () => {
     expect(first.errors).toEqual([]);
     expect(first).toMatchObject({ state: 'completed', artifactVersions: 2, newArtifactVersions: 2, partitions: 2, versionsSeen: 6, imported: 6, skipped: 0, conflictCount: 0, documentsCreated: 3, errorCount: 0 });
     expect(first.target).toBe(`${sim.url} ${SIM_ENTITY}/${PROJECT}/${COLLECTION}`);
+    // One listing, a manifest per new version, and download URLs per partition plus one batch for
+    // the page images of every document the lead lacked (not one request per document).
+    expect(sim.stats.operations).toMatchObject({ ProjectArtifacts: 1, ArtifactManifest: 2, ArtifactFileURLsByManifestEntries: 3 });
     expect(events.at(-1)).toBe('exchange.finished');
     expect(events).toContain('exchange.progress');
 

@@ -95,7 +95,8 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCommand
         bar.stop();
         if (json) console.log(JSON.stringify(summary));
         else {
-          say(`Wrote ${summary.path} (${(summary.bytes / 1e6).toFixed(1)} MB): "${summary.projectName}", ${summary.documents} document(s), ${summary.pages} page(s), ${summary.versions} verified version(s) by ${summary.annotators} annotator(s).`);
+          const size = summary.bytes >= 1e6 ? `${(summary.bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(summary.bytes / 1e3)} kB`;
+          say(`Wrote ${summary.path} (${size}): "${summary.projectName}", ${summary.documents} document(s), ${summary.pages} page(s), ${summary.versions} verified version(s) by ${summary.annotators} annotator(s).`);
           say(`  sha256 ${summary.sha256}`);
         }
         process.exitCode = 0;

@@ -297,16 +297,28 @@ export class PullService {
     const { deps } = this;
     const file = w.path;
     try {
-      const bytes = await this.download(client, w.version.id, [{ path: w.path, entry: w.entry }]).then((m) => m.get(w.path)!);
+      const files = [{ path: w.path, entry: w.entry }];
+      const bytes = (await this.download(client, files, await this.urlsFor(client, w.version.id, files))).get(w.path)!;
       const table = readPartition(file, bytes, where.project);
       for (const p of table.problems) report.addError(p);
       let ok = table.problems.length === 0;
+      // Download URLs for the page images of every document this machine lacks, in one request
+      // (batches of 5000) rather than one per document.
+      const wanted = new Map<string, ManifestEntry>();
+      for (const tv of table.versions) {
+        if (deps.documents.exists(tv.version.documentId)) continue;
+        for (const p of tv.pages) {
+          const entry = contents.get(p.path);
+          if (entry) wanted.set(p.path, entry);
+        }
+      }
+      const imageUrls = wanted.size ? await this.urlsFor(client, w.version.id, [...wanted].map(([path, entry]) => ({ path, entry }))) : new Map<string, string>();
       for (const tv of table.versions) {
         signal.throwIfAborted();
         job.versionsSeen++;
         try {
           if (!deps.documents.inProject(where.project.id, tv.version.documentId)) {
-            const created = await this.ensureDocument(client, w.version, contents, tv, where);
+            const created = await this.ensureDocument(client, w.version, contents, tv, where, imageUrls);
             if (created) job.documentsCreated++;
           }
           const outcome = applyVersion(deps.db, where.project.id, tv.version, isoNow(deps.clock), 'wandb');
@@ -337,12 +349,16 @@ export class PullService {
     }
   }
 
-  /** Download entries of a version, each checked against the manifest's MD5 and size; a mismatch is refused, naming the file. */
-  private async download(client: WandbClient, artifactId: string, files: { path: string; entry: ManifestEntry }[]): Promise<Map<string, Buffer>> {
-    const urls = await client.fileUrlsByManifestEntries(
+  /** Presigned download URLs for entries of a version's manifest. */
+  private urlsFor(client: WandbClient, artifactId: string, files: { path: string; entry: ManifestEntry }[]): Promise<Map<string, string>> {
+    return client.fileUrlsByManifestEntries(
       artifactId,
       files.map((f) => ({ name: f.path, digest: f.entry.digest, birthArtifactID: f.entry.birthArtifactID, size: f.entry.size })),
     );
+  }
+
+  /** Download entries, each checked against the manifest's MD5 and size; a mismatch is refused, naming the file. */
+  private async download(client: WandbClient, files: { path: string; entry: ManifestEntry }[], urls: Map<string, string>): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     for (const f of files) {
       const url = urls.get(f.path);
@@ -357,7 +373,14 @@ export class PullService {
   }
 
   /** Recreate a document this machine lacks from the version's page images (or link one it has). */
-  private async ensureDocument(client: WandbClient, version: ListedVersion, contents: Map<string, ManifestEntry>, tv: TableVersion, where: { project: { id: string }; entity: string; wandbProject: string }): Promise<boolean> {
+  private async ensureDocument(
+    client: WandbClient,
+    version: ListedVersion,
+    contents: Map<string, ManifestEntry>,
+    tv: TableVersion,
+    where: { project: { id: string }; entity: string; wandbProject: string },
+    urls: Map<string, string>,
+  ): Promise<boolean> {
     const { deps } = this;
     if (deps.documents.exists(tv.version.documentId)) {
       deps.documents.addToProject(where.project.id, { id: tv.version.documentId }, isoNow(deps.clock));
@@ -368,7 +391,7 @@ export class PullService {
       if (!entry) throw new ReceivedFileError(p.path, `is the image of page ${p.pageNumber} of ${tv.documentName}, but the manifest of v${version.versionIndex} does not list it`);
       return { path: p.path, entry };
     });
-    const bytes = await this.download(client, version.id, files);
+    const bytes = await this.download(client, files, urls);
     const pages: ReceivedPage[] = tv.pages.map((p) => {
       const b = bytes.get(p.path)!;
       const sha = createHash('sha256').update(b).digest('hex');
