@@ -164,7 +164,6 @@ export function readPartition(file: string, bytes: Buffer, project: { id: string
       const boxes = rows.flatMap((r) => parseJsonField(boxesSchema, r.boxes, `boxes of page ${r.page}`).map((b) => ({ ...b, page: r.page })));
       const qa = parseJsonField(qaSchema, first.qa, 'qa');
       const lineage = first.lineage === null ? null : parseJsonField(lineageSchema, first.lineage, 'lineage');
-      if (first.annotation_kind === 'gold' && !lineage) throw new Error('is a gold version without lineage');
       versions.push({
         version: {
           annotationId: first.annotation_id,
