@@ -112,3 +112,9 @@ export const bundleManifestSchema = z
 
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
 export type BundleVersion = z.infer<typeof bundleVersionSchema>;
+
+/** The JSON Schema (draft 2020-12) of folio-bundle.json, committed as docs/formats/folio-bundle.schema.json. */
+export function bundleManifestJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(bundleManifestSchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $schema: schema.$schema, $id: 'https://folio.local/schemas/folio-bundle.schema.json', title: 'folio-bundle.json: the manifest of a Folio bundle', ...schema };
+}
