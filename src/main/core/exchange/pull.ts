@@ -35,6 +35,8 @@ import { readPartition, type TableVersion } from './table';
 
 export const PULL_JOB_KIND = 'exchange_pull';
 const MAX_LISTED = 1000;
+/** Documents recreated at once during a pull (each: download its pages, write its pyramid). */
+const DOCUMENT_CONCURRENCY = 4;
 const PROGRESS_INTERVAL_MS = 100;
 
 export interface PullDeps {
@@ -91,6 +93,24 @@ function failureMessage(err: unknown, creds: { baseUrl: string; entity: string |
     if (err.kind === 'unreachable') return `W&B at ${host} cannot be reached (${err.message}). ${kept}`;
   }
   return `${err instanceof Error ? err.message : String(err)}. ${kept}`;
+}
+
+/** Run `fn` over `items`, `limit` at a time; the first error stops the rest and is thrown. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { err: unknown } | null = null;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw (failed as { err: unknown }).err;
 }
 
 interface Work {
@@ -313,26 +333,38 @@ export class PullService {
         }
       }
       const imageUrls = wanted.size ? await this.urlsFor(client, w.version.id, [...wanted].map(([path, entry]) => ({ path, entry }))) : new Map<string, string>();
+
+      // The documents this machine lacks first, a few at a time (downloads and pyramids overlap);
+      // a document that cannot be made is reported once, and its versions wait for the next pull.
+      const missing = new Map<string, TableVersion>();
+      for (const tv of table.versions) if (!deps.documents.inProject(where.project.id, tv.version.documentId) && !missing.has(tv.version.documentId)) missing.set(tv.version.documentId, tv);
+      const failedDocuments = new Set<string>();
+      await pool([...missing.values()], DOCUMENT_CONCURRENCY, async (tv) => {
+        try {
+          if (await this.ensureDocument(client, w.version, contents, tv, where, imageUrls)) job.documentsCreated++;
+        } catch (err) {
+          if (signal.aborted || isFatal(err)) throw err;
+          failedDocuments.add(tv.version.documentId);
+          report.addError(err instanceof ReceivedFileError ? { file: err.file, message: err.message } : { file, message: `document ${tv.version.documentId}: ${(err as Error).message}` });
+        }
+        report.publish();
+      });
+
       for (const tv of table.versions) {
         signal.throwIfAborted();
         job.versionsSeen++;
+        if (failedDocuments.has(tv.version.documentId)) {
+          ok = false;
+          continue;
+        }
         try {
-          if (!deps.documents.inProject(where.project.id, tv.version.documentId)) {
-            const created = await this.ensureDocument(client, w.version, contents, tv, where, imageUrls);
-            if (created) job.documentsCreated++;
-          }
           const outcome = applyVersion(deps.db, where.project.id, tv.version, isoNow(deps.clock), 'wandb');
           if (outcome.kind === 'imported') job.imported++;
           else if (outcome.kind === 'skipped') job.skipped++;
           else report.addConflict(outcome.conflict);
         } catch (err) {
-          if (signal.aborted || isFatal(err)) throw err;
           ok = false;
-          report.addError(
-            err instanceof ReceivedFileError
-              ? { file: err.file, message: err.message }
-              : { file, message: `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}` },
-          );
+          report.addError({ file, message: `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}` });
         }
         report.publish();
       }
