@@ -93,15 +93,21 @@ describe('pull annotators’ work from W&B', () => {
     await sync(bob);
 
     const lead = await installation('Lead', 0);
+    // The first presigned download is refused as expired: the pull asks for a fresh URL and goes on.
+    const expired = { kind: 'status', status: 403, body: '{"error":"AccessDenied: Request has expired"}' } as const;
+    sim.faults.add({ route: 'download', action: expired, times: 1 }); // the first manifest
+    sim.faults.add({ route: 'download', action: expired, skip: 3, times: 1 }); // after both manifests and a partition: a page image
     const events: string[] = [];
     lead.core.subscribe((e) => void (e.startsWith('exchange.') && events.push(e)));
     const first = await lead.core.pulls.run(lead.projectId);
     expect(first.errors).toEqual([]);
     expect(first).toMatchObject({ state: 'completed', artifactVersions: 2, newArtifactVersions: 2, partitions: 2, versionsSeen: 6, imported: 6, skipped: 0, conflictCount: 0, documentsCreated: 3, errorCount: 0 });
     expect(first.target).toBe(`${sim.url} ${SIM_ENTITY}/${PROJECT}/${COLLECTION}`);
-    // One listing, a manifest per new version, and download URLs per partition plus one batch for
-    // the page images of every document the lead lacked (not one request per document).
-    expect(sim.stats.operations).toMatchObject({ ProjectArtifacts: 1, ArtifactManifest: 2, ArtifactFileURLsByManifestEntries: 3 });
+    // One listing, a manifest per new version (plus a fresh URL for the refused one), and download
+    // URLs per partition (plus one for the refused image) and one batch for the page images of every document the lead lacked
+    // (not one request per document).
+    expect(sim.faults.log.filter((f) => f.route === 'download')).toHaveLength(2);
+    expect(sim.stats.operations).toMatchObject({ ProjectArtifacts: 1, ArtifactManifest: 3, ArtifactFileURLsByManifestEntries: 4 });
     expect(events.at(-1)).toBe('exchange.finished');
     expect(events).toContain('exchange.progress');
 

@@ -95,6 +95,9 @@ function failureMessage(err: unknown, creds: { baseUrl: string; entity: string |
   return `${err instanceof Error ? err.message : String(err)}. ${kept}`;
 }
 
+/** A presigned URL the storage refused (expired, or its signature no longer valid): worth asking for a fresh one. */
+const isRefusedUrl = (err: unknown): boolean => err instanceof WandbError && err.kind === 'http' && (err.status === 403 || err.status === 400);
+
 /** Run `fn` over `items`, `limit` at a time; the first error stops the rest and is thrown. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -244,9 +247,16 @@ export class PullService {
         signal.throwIfAborted();
         const manifestName = `${this.collection}:v${v.versionIndex}/wandb_manifest.json`;
         try {
-          const url = await client.artifactManifestUrl(v.id);
-          if (!url) throw new ReceivedFileError(manifestName, 'W&B gave no download URL for the manifest');
-          const contents = parseManifest(await client.download(url, manifestName));
+          const manifestUrl = async () => {
+            const url = await client.artifactManifestUrl(v.id);
+            if (!url) throw new ReceivedFileError(manifestName, 'W&B gave no download URL for the manifest');
+            return url;
+          };
+          const first = await manifestUrl();
+          const contents = parseManifest(await client.download(first, manifestName).catch(async (err: unknown) => {
+            if (!isRefusedUrl(err)) throw err;
+            return client.download(await manifestUrl(), manifestName); // a fresh URL, once
+          }));
           const digest = artifactDigest(contents);
           if (digest !== v.digest) throw new ReceivedFileError(manifestName, `lists files whose digest is ${digest}, not the version's ${v.digest}; the manifest is refused`);
           manifests.set(v.id, contents);
@@ -318,7 +328,7 @@ export class PullService {
     const file = w.path;
     try {
       const files = [{ path: w.path, entry: w.entry }];
-      const bytes = (await this.download(client, files, await this.urlsFor(client, w.version.id, files))).get(w.path)!;
+      const bytes = (await this.download(client, w.version.id, files, await this.urlsFor(client, w.version.id, files))).get(w.path)!;
       const table = readPartition(file, bytes, where.project);
       for (const p of table.problems) report.addError(p);
       let ok = table.problems.length === 0;
@@ -390,12 +400,21 @@ export class PullService {
   }
 
   /** Download entries, each checked against the manifest's MD5 and size; a mismatch is refused, naming the file. */
-  private async download(client: WandbClient, files: { path: string; entry: ManifestEntry }[], urls: Map<string, string>): Promise<Map<string, Buffer>> {
+  private async download(client: WandbClient, artifactId: string, files: { path: string; entry: ManifestEntry }[], urls: Map<string, string>): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     for (const f of files) {
       const url = urls.get(f.path);
       if (!url) throw new ReceivedFileError(f.path, 'W&B gave no download URL for it');
-      const bytes = await client.download(url, f.path);
+      let bytes: Buffer;
+      try {
+        bytes = await client.download(url, f.path);
+      } catch (err) {
+        // A presigned URL that expired (a long pull) or was refused: ask for a fresh one once, as wandb-core does.
+        if (!isRefusedUrl(err)) throw err;
+        const fresh = (await this.urlsFor(client, artifactId, [f])).get(f.path);
+        if (!fresh) throw new ReceivedFileError(f.path, 'W&B gave no download URL for it');
+        bytes = await client.download(fresh, f.path);
+      }
       const md5 = b64md5(bytes);
       if (md5 !== f.entry.digest) throw new ReceivedFileError(f.path, `is corrupt: its bytes have MD5 ${md5}, but the manifest says ${f.entry.digest}; refused`);
       if (f.entry.size !== undefined && bytes.length !== f.entry.size) throw new ReceivedFileError(f.path, `is ${bytes.length} bytes, but the manifest says ${f.entry.size}; refused`);
@@ -423,7 +442,7 @@ export class PullService {
       if (!entry) throw new ReceivedFileError(p.path, `is the image of page ${p.pageNumber} of ${tv.documentName}, but the manifest of v${version.versionIndex} does not list it`);
       return { path: p.path, entry };
     });
-    const bytes = await this.download(client, files, urls);
+    const bytes = await this.download(client, version.id, files, urls);
     const pages: ReceivedPage[] = tv.pages.map((p) => {
       const b = bytes.get(p.path)!;
       const sha = createHash('sha256').update(b).digest('hex');
