@@ -259,8 +259,8 @@ export class PullService {
           }));
           const digest = artifactDigest(contents);
           if (digest !== v.digest) throw new ReceivedFileError(manifestName, `lists files whose digest is ${digest}, not the version's ${v.digest}; the manifest is refused`);
-          manifests.set(v.id, contents);
           const keys: string[] = [];
+          const before = work.length;
           for (const [path, entry] of contents) {
             if (!path.startsWith('parts/') || !path.endsWith('.table.json')) continue;
             const key = `${path}\n${entry.digest}`;
@@ -270,6 +270,8 @@ export class PullService {
             work.push({ path, entry, version: v });
           }
           partitionsOf.set(v.id, keys);
+          // Kept only while a partition first listed here waits to be read (manifests can be large).
+          if (work.length > before) manifests.set(v.id, contents);
         } catch (err) {
           if (signal.aborted || isFatal(err)) throw err;
           addError({ file: err instanceof ReceivedFileError ? err.file : manifestName, message: (err as Error).message });
