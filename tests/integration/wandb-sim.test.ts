@@ -248,4 +248,45 @@ describe('W&B simulator and client', () => {
     await expect(c.fileStream(SIM_ENTITY, 'p', run.name, { files: { 'wandb-history.jsonl': { offset: 9, content: ['{}'] } } })).rejects.toMatchObject({ status: 400 });
     await expect(c.fileStream(SIM_ENTITY, 'p', 'nope', {})).rejects.toMatchObject({ status: 404 });
   });
+
+  it('lists committed versions (ProjectArtifacts), hands out presigned download URLs per manifest entry, and refuses altered or expired ones', async () => {
+    const c = client();
+    expect(await c.listArtifactVersions(SIM_ENTITY, 'p', 'dataset', 'ds')).toEqual([]);
+    const v0 = await logVersion(c, { 'a.txt': Buffer.from('first') });
+    const v1 = await logVersion(c, { 'b.txt': Buffer.from('second') }, { id: v0.id, contents: v0.contents });
+    const listed = await c.listArtifactVersions(SIM_ENTITY, 'p', 'dataset', 'ds', 1); // one per page: the cursor is followed
+    expect(listed.map((v) => [v.id, v.versionIndex, v.state])).toEqual([
+      [v0.id, 0, 'COMMITTED'],
+      [v1.id, 1, 'COMMITTED'],
+    ]);
+    expect(listed[1]!.aliases).toEqual(['latest']);
+    expect(await c.listArtifactVersions(SIM_ENTITY, 'p', 'model', 'ds')).toEqual([]);
+
+    const manifestUrl = await c.artifactManifestUrl(v1.id);
+    expect(manifestUrl).toMatch(/X-Amz-Signature=/);
+    const entries = [...v1.contents].map(([name, e]) => ({ name, digest: e.digest, birthArtifactID: e.birthArtifactID, size: e.size }));
+    const urls = await c.fileUrlsByManifestEntries(v1.id, entries);
+    expect((await c.download(urls.get('a.txt')!, 'a.txt')).toString()).toBe('first');
+    expect((await c.download(urls.get('b.txt')!, 'b.txt')).toString()).toBe('second');
+    // No key needed (presigned), but the signature must match and not be expired.
+    expect((await fetch(urls.get('a.txt')!)).status).toBe(200);
+    expect((await fetch(urls.get('a.txt')!.replace(/X-Amz-Signature=[0-9a-f]/, 'X-Amz-Signature=z'))).status).toBe(403);
+    expect((await fetch(urls.get('a.txt')!.replace(/name=a.txt/, 'name=b.txt'))).status).toBe(403);
+    // An entry the version does not hold, or with another digest, gets no URL.
+    await expect(c.fileUrlsByManifestEntries(v0.id, [entries.find((e) => e.name === 'b.txt')!])).rejects.toMatchObject({ status: 404 });
+    await expect(c.fileUrlsByManifestEntries(v1.id, [{ ...entries[0]!, digest: b64md5('other') }])).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('expires download URLs after their time to live', async () => {
+    await sim.close();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    sim = await startWandbSim({ clock: () => new Date(now), urlTtlMs: 60_000 });
+    const c = client();
+    const v0 = await logVersion(c, { 'a.txt': Buffer.from('first') });
+    const [url] = [...(await c.fileUrlsByManifestEntries(v0.id, [{ name: 'a.txt', digest: b64md5('first') }])).values()];
+    now += 61_000;
+    const res = await fetch(url!);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/expired/);
+  });
 });

@@ -10,6 +10,7 @@ import { readStatus } from '../core/status';
 import { registerAgreementCommand } from './commands/agreement';
 import { registerAnnotateCommand } from './commands/annotate';
 import { registerEvaluateCommand } from './commands/evaluate';
+import { registerExchangeCommands } from './commands/exchange';
 import { registerFormatsCommands } from './commands/formats';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
@@ -125,6 +126,7 @@ registerAnnotateCommand(program, { openCore });
 registerAgreementCommand(program, { openCore });
 registerEvaluateCommand(program, { openCore });
 registerFormatsCommands(program, { openCore });
+registerExchangeCommands(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);

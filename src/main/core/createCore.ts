@@ -8,6 +8,7 @@ import { JobsRepo } from './db/repos/jobs';
 import { ProjectsRepo } from './db/repos/projects';
 import { openDemoProject } from './demo/demoProject';
 import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
+import { exportBundle, importBundle, PULL_JOB_KIND, PullService, type BundleDeps } from './exchange';
 import { ImportService } from './import/importer';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
@@ -62,6 +63,9 @@ export interface Core {
   importer: ImportService;
   exporter: ExportService;
   annotationsImport: AnnotationsImportService;
+  /** Pulls of annotators' work from the W&B dataset (bundles need no service: bundleDeps). */
+  pulls: PullService;
+  bundleDeps: BundleDeps;
   settings: SettingsService;
   sync: SyncEngine;
   preannotation: PreannotationService;
@@ -119,6 +123,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // documents it had finished (each one is one transaction).
   jobs.failInterrupted(EXPORT_JOB_KIND, isoNow(clock));
   jobs.failInterrupted(ANNOTATIONS_IMPORT_JOB_KIND, isoNow(clock));
+  // An interrupted pull kept every version it had applied (one transaction each); the next pull
+  // re-reads the partitions it had not finished.
+  jobs.failInterrupted(PULL_JOB_KIND, isoNow(clock));
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
@@ -146,6 +153,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit: (event, payload) => emit(event, payload) });
   if (opts.evaluation?.schedule !== false) evaluation.startScheduler();
   const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
+  const pulls = new PullService({ db, projects, documents, media, jobs, settings, clock, emit });
+  const bundleDeps: BundleDeps = { db, projects, documents, media, clock, folioVersion: FOLIO_VERSION };
 
   const api: AppApi = {
     'app.info': async () => ({
@@ -257,6 +266,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'evaluation.models': async ({ projectId }) => evaluation.models(projectId),
     'evaluation.schedule.get': async ({ projectId }) => evaluation.schedule(projectId),
     'evaluation.schedule.update': async (patch) => evaluation.updateSchedule(patch),
+    'exchange.pull': async ({ projectId }) => ({ jobId: pulls.start(projectId) }),
+    'exchange.pulls': async ({ projectId, limit }) => pulls.list({ projectId, limit }),
+    'bundle.export': async (req) => exportBundle(bundleDeps, req),
+    'bundle.import': async (req) => {
+      const summary = await importBundle(bundleDeps, req);
+      emit('projects.changed', { projectId: summary.projectId });
+      emit('documents.changed', { projectId: summary.projectId });
+      return summary;
+    },
 
   };
 
@@ -271,6 +289,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     importer,
     exporter,
     annotationsImport,
+    pulls,
+    bundleDeps,
     settings,
     sync,
     preannotation,
@@ -284,7 +304,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       importer.cancelAll();
       exporter.cancelAll();
       annotationsImport.cancelAll();
-      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle()]);
+      pulls.cancelAll();
+      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle()]);
       await evaluation.close();
       await sync.stop();
       await preannotation.close();

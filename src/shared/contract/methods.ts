@@ -44,6 +44,15 @@ import {
   evaluationScheduleUpdateSchema,
   evaluationStartRequestSchema,
 } from '../domain/evaluation';
+import {
+  bundleExportRequestSchema,
+  bundleExportSummarySchema,
+  bundleImportRequestSchema,
+  bundleImportSummarySchema,
+  pullJobSchema,
+  pullRequestSchema,
+  pullsRequestSchema,
+} from '../domain/exchange';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -236,6 +245,11 @@ export const methods = {
   'evaluation.models': { request: projectRef, response: z.array(evaluationModelSchema) },
   'evaluation.schedule.get': { request: projectRef, response: evaluationScheduleSchema },
   'evaluation.schedule.update': { request: evaluationScheduleUpdateSchema, response: evaluationScheduleSchema },
+  // A pull runs in the background; its progress arrives as exchange.progress / exchange.finished.
+  'exchange.pull': { request: pullRequestSchema, response: z.object({ jobId: z.string() }) },
+  'exchange.pulls': { request: pullsRequestSchema, response: z.array(pullJobSchema) },
+  'bundle.export': { request: bundleExportRequestSchema, response: bundleExportSummarySchema },
+  'bundle.import': { request: bundleImportRequestSchema, response: bundleImportSummarySchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -254,6 +268,8 @@ export const events = {
   'review.changed': z.object({ projectId: z.string(), documentId: z.string().nullable() }),
   'evaluation.progress': evaluationJobSchema,
   'evaluation.finished': evaluationJobSchema,
+  'exchange.progress': pullJobSchema,
+  'exchange.finished': pullJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

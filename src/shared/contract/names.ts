@@ -55,6 +55,10 @@ export const methodNames = [
   'evaluation.models',
   'evaluation.schedule.get',
   'evaluation.schedule.update',
+  'exchange.pull',
+  'exchange.pulls',
+  'bundle.export',
+  'bundle.import',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -73,6 +77,8 @@ export const eventNames = [
   'review.changed',
   'evaluation.progress',
   'evaluation.finished',
+  'exchange.progress',
+  'exchange.finished',
 ] as const;
 export type EventName = (typeof eventNames)[number];
 

@@ -13,6 +13,11 @@ import { b64md5, pythonJson } from './wandb/manifest';
  * their transcriptions as captions), document, annotator, version, QA pairs with their evidence
  * boxes, verified time — plus the project's classes file and the root
  * `dataset.partitioned-table.json` that never changes.
+ *
+ * The columns after `verified_at` are what another Folio needs to read a version back exactly
+ * (src/main/core/exchange/pull.ts): the project's id, the document's kind, size and page count
+ * (to recreate it), the page's boxes with their ids (the image cell's boxes carry no ids, and
+ * their caption is the transcription or the label), and a gold version's lineage.
  */
 
 export const PARTITIONED_TABLE_PATH = 'dataset.partitioned-table.json';
@@ -35,7 +40,32 @@ export const TABLE_COLUMNS = [
   'qa',
   'qa_count',
   'verified_at',
+  'project_id',
+  'document_kind',
+  'document_bytes',
+  'page_count',
+  'boxes',
+  'lineage',
 ] as const;
+
+/** One entry of the `boxes` column (JSON): a box of this page, in original image pixels. */
+export interface DatasetBox {
+  id: string;
+  label: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  transcription: string;
+}
+
+/** The `lineage` column (JSON) of a gold version: gold_lineage's row as it is stored. */
+export interface DatasetLineage {
+  resolved_by: string;
+  resolved_at: string;
+  sources: unknown;
+  items: unknown;
+}
 
 export interface ArtifactFile {
   path: string;
@@ -125,7 +155,8 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
 
   const annotationQ = db.prepare('SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
   const annotatorQ = db.prepare('SELECT name FROM annotators WHERE id = ?');
-  const documentQ = db.prepare('SELECT source_name FROM documents WHERE id = ?');
+  const documentQ = db.prepare('SELECT source_name, kind, byte_size, page_count FROM documents WHERE id = ?');
+  const lineageQ = db.prepare('SELECT resolved_by, resolved_at, sources, items FROM gold_lineage WHERE annotation_id = ?');
   const pagesQ = db.prepare('SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
   const boxesQ = db.prepare('SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
   const qaQ = db.prepare('SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
@@ -174,7 +205,12 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
     }
     documents++;
     const annotator = (annotatorQ.get(a.annotator_id) as { name: string } | undefined)?.name ?? a.annotator_id;
-    const sourceName = (documentQ.get(a.document_id) as { source_name: string } | undefined)?.source_name ?? a.document_id;
+    const doc = documentQ.get(a.document_id) as { source_name: string; kind: string; byte_size: number; page_count: number } | undefined;
+    const sourceName = doc?.source_name ?? a.document_id;
+    const lineageRow = a.kind === 'gold' ? (lineageQ.get(a.id) as { resolved_by: string; resolved_at: string; sources: string; items: string } | undefined) : undefined;
+    const lineageJson = lineageRow
+      ? pythonJson({ resolved_by: lineageRow.resolved_by, resolved_at: lineageRow.resolved_at, sources: JSON.parse(lineageRow.sources) as unknown, items: JSON.parse(lineageRow.items) as unknown } satisfies DatasetLineage, { sortKeys: true })
+      : null;
     const boxes = boxesQ.all(a.id) as { id: string; page_id: string; label: string | null; x: number; y: number; w: number; h: number; transcription: string }[];
     const pageOfBox = new Map(boxes.map((b) => [b.id, b]));
     const pageNumber = new Map(pages.map((pg) => [pg.id, pg.page_number]));
@@ -234,6 +270,15 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
             qaJson,
             qa.length,
             a.verified_at,
+            a.project_id,
+            doc?.kind ?? null,
+            doc?.byte_size ?? null,
+            doc?.page_count ?? pages.length,
+            pythonJson(
+              pageBoxes.map((b): DatasetBox => ({ id: b.id, label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription })),
+              { sortKeys: true },
+            ),
+            lineageJson,
         ],
       });
     });
@@ -302,6 +347,12 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
         qa: unionNone({ wb_type: 'string' }),
         qa_count: unionNone({ wb_type: 'number' }),
         verified_at: unionNone({ wb_type: 'string' }),
+        project_id: unionNone({ wb_type: 'string' }),
+        document_kind: unionNone({ wb_type: 'string' }),
+        document_bytes: unionNone({ wb_type: 'number' }),
+        page_count: unionNone({ wb_type: 'number' }),
+        boxes: unionNone({ wb_type: 'string' }),
+        lineage: unionNone({ wb_type: 'string' }),
       },
     },
   };

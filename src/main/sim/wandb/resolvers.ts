@@ -32,8 +32,9 @@ const connection = <T>(items: T[], args: { after?: unknown; first?: unknown }, t
   };
 };
 
+/** A presigned GET for stored bytes: no API key needed, signed and short-lived (see SimState.signDownload). */
 export function directUrl(ctx: SimContext, md5hex: string, name: string): string {
-  return `${ctx.origin}/storage/objects/${md5hex}?name=${encodeURIComponent(name)}`;
+  return `${ctx.origin}/storage/objects/${md5hex}?${ctx.state.signDownload(md5hex, name)}`;
 }
 
 function fileView(ctx: SimContext, name: string, md5b64: string, size: number, a: SimArtifact | null) {
@@ -164,7 +165,13 @@ function sequenceView(ctx: SimContext, s: SimSequence): Record<string, unknown> 
 
 function aliasesOf(ctx: SimContext, a: SimArtifact) {
   const seq = ctx.state.sequenceOf(a);
-  return ctx.state.artifactAliases(a).map((alias) => ({ id: Buffer.from(`ArtifactAlias:${a.id}:${alias}`).toString('base64'), alias, artifactCollectionName: seq.name }));
+  return ctx.state.artifactAliases(a).map((alias) => ({
+    __typename: 'ArtifactAlias',
+    id: Buffer.from(`ArtifactAlias:${a.id}:${alias}`).toString('base64'),
+    alias,
+    artifactCollectionName: seq.name,
+    artifactCollection: () => sequenceView(ctx, seq),
+  }));
 }
 
 function membershipView(ctx: SimContext, a: SimArtifact) {
@@ -234,7 +241,15 @@ export function artifactView(ctx: SimContext, a: SimArtifact): Record<string, un
     },
     files: (args: Args) => filesConnection(ctx, a, args),
     filesByManifestEntries: (args: Args) => {
+      if (args.storageLayout !== 'V2' && args.storageLayout !== 'V1') throw new SimError(`unknown storage layout ${String(args.storageLayout)}`, 400);
+      if (args.manifestVersion !== '1') throw new SimError(`unsupported manifest version ${String(args.manifestVersion)}`, 400);
       const entries = (args.entries as { name: string; digest: string; size?: number | null }[] | null) ?? [];
+      // Bytes are found by what the version's manifest says, never by whatever a client claims.
+      for (const e of entries) {
+        const own = a.contents?.get(e.name);
+        if (!own || own.ref) throw new SimError(`filesByManifestEntries: ${e.name} is not a file of artifact ${a.id}`, 404);
+        if (own.digest !== e.digest) throw new SimError(`filesByManifestEntries: ${e.name} has digest ${own.digest} in artifact ${a.id}, not ${e.digest}`, 400);
+      }
       return connection(entries, { first: entries.length }, (e) => fileView(ctx, e.name, e.digest, e.size ?? 0, a));
     },
     createdBy: creator ? () => runView(ctx, creator) : null,

@@ -240,9 +240,15 @@ export async function startWandbSim(opts: WandbSimOptions = {}): Promise<WandbSi
     send(res, 200, { exitcode: null, limits: {} });
   }
 
-  async function handleDownload(req: IncomingMessage, res: ServerResponse, md5hex: string): Promise<void> {
+  async function handleDownload(req: IncomingMessage, res: ServerResponse, md5hex: string, query: URLSearchParams): Promise<void> {
     const r = await applyFault(faults.match('download', null), req, res);
     if (r === 'handled') return;
+    try {
+      state.checkDownload(md5hex, query);
+    } catch (err) {
+      if (err instanceof SimError) return send(res, err.httpStatus, { error: err.message });
+      throw err;
+    }
     const bytes = state.readObject(md5hex);
     if (!bytes) return send(res, 404, { error: 'NoSuchKey' });
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length });
@@ -263,7 +269,7 @@ export async function startWandbSim(opts: WandbSimOptions = {}): Promise<WandbSi
       work = handleUpload(req, res, m[1]!);
     } else if ((m = /^\/storage\/objects\/([^/]+)$/.exec(path)) && req.method === 'GET') {
       route = 'download';
-      work = handleDownload(req, res, m[1]!);
+      work = handleDownload(req, res, m[1]!, url.searchParams);
     } else if ((m = /^\/files\/([^/]+)\/([^/]+)\/([^/]+)\/file_stream$/.exec(path)) && req.method === 'POST') {
       route = 'filestream';
       work = handleFileStream(req, res, m[1]!, m[2]!, m[3]!);

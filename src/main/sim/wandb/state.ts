@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -178,6 +178,8 @@ export class SimState {
   readonly tickets = new Map<string, UploadTicket>();
   readonly uploads: UploadRecord[] = [];
   readonly objectsDir: string;
+  /** Signs download URLs, as a storage bucket signs presigned GETs. */
+  private readonly urlSecret = randomBytes(32);
 
   constructor(
     storageDir: string,
@@ -605,6 +607,27 @@ export class SimState {
       if (keep) writeFileSync(join(this.objectsDir, md5hex), body);
       this.objects.set(md5hex, { md5hex, size: body.length, kept: keep });
     }
+  }
+
+  /**
+   * The query of a presigned GET for stored bytes: valid for `urlTtlMs`, for this object and file
+   * name only (S3's X-Amz-Expires / X-Amz-Signature, in spirit).
+   */
+  signDownload(md5hex: string, name: string): string {
+    const expires = String(this.clock().getTime() + this.urlTtlMs);
+    const signature = createHmac('sha256', this.urlSecret).update(`${md5hex}\n${name}\n${expires}`).digest('hex');
+    return new URLSearchParams({ name, 'X-Amz-Expires': expires, 'X-Amz-Signature': signature }).toString();
+  }
+
+  /** Refuse a download whose URL was not issued here, was altered, or has expired (403, like S3). */
+  checkDownload(md5hex: string, query: URLSearchParams): void {
+    const name = query.get('name');
+    const expires = query.get('X-Amz-Expires');
+    const signature = query.get('X-Amz-Signature');
+    if (name === null || expires === null || signature === null) throw new SimError('AccessDenied: the URL is not signed', 403);
+    const expected = createHmac('sha256', this.urlSecret).update(`${md5hex}\n${name}\n${expires}`).digest('hex');
+    if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) throw new SimError('SignatureDoesNotMatch: the download URL was altered', 403);
+    if (Number(expires) < this.clock().getTime()) throw new SimError('AccessDenied: Request has expired', 403);
   }
 
   readObject(md5hex: string): Buffer | null {

@@ -71,6 +71,16 @@ export interface ArtifactVersion {
   manifestUrl: string | null;
 }
 
+/** A committed version as the collection listing gives it (PROTOCOL.md §4.2). */
+export interface ListedVersion {
+  id: string;
+  versionIndex: number;
+  digest: string;
+  state: string;
+  createdAt: string | null;
+  aliases: string[];
+}
+
 /** https://api.wandb.ai → https://wandb.ai; api.X → app.X; anything else unchanged (§1.1, `api_to_app_url`). */
 export function appUrlFor(baseUrl: string): string {
   const u = baseUrl.replace(/\/+$/, '');
@@ -383,6 +393,79 @@ export class WandbClient {
     });
     if (!data.useArtifact) throw new WandbError('protocol', 'W&B UseArtifact: empty answer');
     return data.useArtifact.artifact;
+  }
+
+  /**
+   * Every committed version of a collection, oldest first (ProjectArtifacts, paged). An empty list
+   * when the project, the type or the collection does not exist yet.
+   */
+  async listArtifactVersions(entity: string, project: string, type: string, collection: string, perPage = 50): Promise<ListedVersion[]> {
+    type Page = {
+      project: {
+        artifactType: {
+          artifactCollection: {
+            artifacts: {
+              pageInfo: { endCursor: string | null; hasNextPage: boolean };
+              edges: { version: string; node: { id: string; versionIndex: number | null; digest: string; state: string; createdAt: string | null; aliases?: { alias: string }[] } | null }[];
+            };
+          } | null;
+        } | null;
+      } | null;
+    };
+    const out: ListedVersion[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const data: Page = await this.graphql<Page>(docs.PROJECT_ARTIFACTS, {
+        entity,
+        project,
+        type,
+        collection,
+        cursor,
+        perPage,
+        order: null,
+        filters: JSON.stringify({ state: 'COMMITTED' }),
+        includeAliases: true,
+      });
+      const conn = data.project?.artifactType?.artifactCollection?.artifacts;
+      if (!conn) break;
+      for (const e of conn.edges) {
+        const n = e.node;
+        if (!n || n.state !== 'COMMITTED' || n.versionIndex === null) continue;
+        out.push({ id: n.id, versionIndex: n.versionIndex, digest: n.digest, state: n.state, createdAt: n.createdAt, aliases: (n.aliases ?? []).map((a) => a.alias) });
+      }
+      if (!conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor) break;
+      cursor = conn.pageInfo.endCursor;
+    }
+    return out.sort((a, b) => a.versionIndex - b.versionIndex);
+  }
+
+  /** The presigned URL of a version's manifest file (go:ArtifactManifest); null if it has none. */
+  async artifactManifestUrl(artifactId: string): Promise<string | null> {
+    const data = await this.graphql<{ artifact: { currentManifest: { file: { directUrl: string } } | null } | null }>(docs.ARTIFACT_MANIFEST, { artifact_id: artifactId });
+    return data.artifact?.currentManifest?.file.directUrl ?? null;
+  }
+
+  /**
+   * Presigned download URLs for manifest entries of a version, by entry path (batches of at most
+   * 5000, as wandb-core's downloader sends them).
+   */
+  async fileUrlsByManifestEntries(artifactId: string, entries: { name: string; digest: string; birthArtifactID?: string | undefined; size?: number | undefined }[]): Promise<Map<string, string>> {
+    const urls = new Map<string, string>();
+    for (let i = 0; i < entries.length; i += 5000) {
+      const batch = entries.slice(i, i + 5000);
+      const data = await this.graphql<{ artifact: { filesByManifestEntries: { edges: { node: { name: string; directUrl: string } | null }[] } | null } | null }>(
+        docs.ARTIFACT_FILE_URLS_BY_MANIFEST_ENTRIES,
+        {
+          id: artifactId,
+          entries: batch.map((e) => ({ name: e.name, digest: e.digest, birthArtifactID: e.birthArtifactID ?? null, size: e.size ?? null, ref: null })),
+          storageLayout: 'V2',
+          manifestVersion: '1',
+          storageRegion: null,
+        },
+      );
+      for (const edge of data.artifact?.filesByManifestEntries?.edges ?? []) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
+    }
+    return urls;
   }
 
   /** PUT bytes to a presigned URL with exactly the headers the server gave. */

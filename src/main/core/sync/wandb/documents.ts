@@ -1,5 +1,5 @@
 /**
- * Every GraphQL document Folio sends to W&B. The wandb-core ones are verbatim from
+ * Every GraphQL document Folio sends to W&B. The wandb-core (and SDK-generated) ones are verbatim from
  * shared/reference/wandb/operations.graphql (the text the official SDK puts on the wire); the two
  * reads marked "Folio" select only fields the SDK itself selects elsewhere. A test validates each
  * against schema.graphql, and the simulator rejects any that does not validate.
@@ -240,6 +240,137 @@ export const USE_ARTIFACT: GqlDocument = {
 }`,
 };
 
+/**
+ * py-generated:PROJECT_ARTIFACTS — the official SDK's listing of a collection's versions
+ * (`api.artifacts(type, name)`); Folio passes `filters: {"state": "COMMITTED"}` as the public API
+ * does by default (PROTOCOL.md §4.2). Used by the lead's pull (src/main/core/exchange).
+ */
+export const PROJECT_ARTIFACTS: GqlDocument = {
+  operationName: 'ProjectArtifacts',
+  query: `query ProjectArtifacts($entity: String!, $project: String!, $type: String!, $collection: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString, $includeAliases: Boolean = true) {
+  project(entityName: $entity, name: $project) {
+    artifactType(name: $type) {
+      artifactCollection(name: $collection) {
+        __typename
+        artifacts(after: $cursor, first: $perPage, order: $order, filters: $filters) {
+          totalCount
+          pageInfo {
+            ...PageInfoFragment
+          }
+          edges {
+            version
+            node {
+              ...ArtifactFragment
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment ArtifactAliasFragment on ArtifactAlias {
+  __typename
+  id
+  alias
+}
+
+fragment ArtifactFragment on Artifact {
+  __typename
+  id
+  artifactSequence {
+    ...SourceCollectionInfoFragment
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  ttlDurationSeconds
+  ttlIsInherited
+  tags {
+    ...TagFragment
+  }
+  historyStep
+  state
+  size
+  digest
+  commitHash
+  fileCount
+  createdAt
+  updatedAt
+  aliases @include(if: $includeAliases) {
+    artifactCollection {
+      ...CollectionInfoFragment
+    }
+    ...ArtifactAliasFragment
+  }
+}
+
+fragment CollectionInfoFragment on ArtifactCollection {
+  __typename
+  name
+  project {
+    ...ProjectInfoFragment
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  __typename
+  endCursor
+  hasNextPage
+}
+
+fragment ProjectInfoFragment on Project {
+  id
+  internalId
+  name
+  entity {
+    name
+  }
+}
+
+fragment SourceCollectionInfoFragment on ArtifactSequence {
+  __typename
+  name
+  project {
+    ...ProjectInfoFragment
+  }
+}
+
+fragment TagFragment on Tag {
+  __typename
+  id
+  name
+}`,
+};
+
+/** go:ArtifactFileURLsByManifestEntries — presigned download URLs for manifest entries (wandb-core's downloader). */
+export const ARTIFACT_FILE_URLS_BY_MANIFEST_ENTRIES: GqlDocument = {
+  operationName: 'ArtifactFileURLsByManifestEntries',
+  query: `query ArtifactFileURLsByManifestEntries ($id: ID!, $entries: [ArtifactManifestEntryInput!], $storageLayout: String!, $manifestVersion: String!, $storageRegion: String) {
+	artifact(id: $id) {
+		filesByManifestEntries(storageLayout: $storageLayout, manifestVersion: $manifestVersion, entries: $entries, storageRegion: $storageRegion) {
+			pageInfo {
+				hasNextPage
+				endCursor
+			}
+			edges {
+				node {
+					name
+					directUrl
+				}
+			}
+		}
+	}
+}
+
+#==============================================================================
+# 4b. Artifact read path (Python generated, wandb/sdk/artifacts/_generated/operations.py)
+#==============================================================================`,
+};
+
 /** Every document above: the validation test walks this list. */
 export const ALL_DOCUMENTS: readonly GqlDocument[] = [
   VIEWER,
@@ -255,4 +386,6 @@ export const ALL_DOCUMENTS: readonly GqlDocument[] = [
   ARTIFACT_STATE,
   CREATE_RUN_FILES,
   USE_ARTIFACT,
+  PROJECT_ARTIFACTS,
+  ARTIFACT_FILE_URLS_BY_MANIFEST_ENTRIES,
 ];

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import type { ExchangeConflict } from '../../../shared/domain/exchange';
+import type { Db } from '../db/open';
+import { pageId } from '../db/repos/documents';
+
+/**
+ * The one place where annotation versions made on another machine enter this database, for the
+ * W&B pull and for bundles alike. The rules:
+ *
+ * - A version keeps its identity: its annotation id, and (project, document, annotator, kind,
+ *   version). Folio's versions are immutable, so the same identity must mean the same content.
+ * - Already here with the same content (by id or by key): skipped, nothing written.
+ * - Something else here under that identity (other content, a draft, another document): a
+ *   conflict. It is reported and not applied; what this machine holds is never overwritten.
+ * - An annotator's draft here would be hidden by a newer incoming version (the same person working
+ *   on two machines): also a conflict, so the draft stays the current work.
+ * - Otherwise the version is written as it was verified (same ids, version number and verified
+ *   time) in one transaction, with its gold lineage. It is not put in the outbox: it came from
+ *   another machine, whose own sync is responsible for it.
+ */
+
+export interface IncomingBox {
+  id: string;
+  /** Page number within the document (the page id is derived here: `<documentId>-p<n>`). */
+  page: number;
+  label: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  transcription: string;
+}
+
+export interface IncomingQa {
+  id: string;
+  question: string;
+  answer: string;
+  unanswerable: boolean;
+  source: 'template' | 'model' | 'annotator';
+  /** The template id where the version was made; matched here by id, else by question text. */
+  templateId: string | null;
+  evidenceBoxIds: string[];
+}
+
+export interface IncomingLineage {
+  resolvedBy: string;
+  resolvedAt: string;
+  sources: unknown;
+  items: unknown;
+}
+
+export interface IncomingVersion {
+  annotationId: string;
+  documentId: string;
+  annotatorId: string;
+  annotatorName: string;
+  kind: 'annotation' | 'gold';
+  version: number;
+  verifiedAt: string;
+  parentId: string | null;
+  boxes: IncomingBox[];
+  qa: IncomingQa[];
+  lineage: IncomingLineage | null;
+}
+
+export type ApplyOutcome = { kind: 'imported' } | { kind: 'skipped' } | { kind: 'conflict'; conflict: ExchangeConflict };
+
+/**
+ * What a version says, independent of where it is stored: boxes and QA pairs by id, the fields
+ * every copy carries. Locks, hidden flags, prediction origins and template ids are local matters
+ * and stay out; an unanswerable question's answer text is not kept by every copy, so it counts as ''.
+ */
+export function contentDigest(v: { boxes: IncomingBox[]; qa: IncomingQa[] }): string {
+  const boxes = [...v.boxes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((b) => [b.id, b.page, b.label, b.x, b.y, b.w, b.h, b.transcription]);
+  const qa = [...v.qa]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((q) => [q.id, q.question, q.unanswerable ? '' : q.answer, q.unanswerable, q.source, q.evidenceBoxIds]);
+  return createHash('sha256').update(JSON.stringify({ boxes, qa })).digest('hex');
+}
+
+/** A stored version in the same shape as an incoming one (for digests and for export). */
+export function readStoredContent(db: Db, annotationId: string): { boxes: IncomingBox[]; qa: IncomingQa[] } {
+  const boxes = (
+    db
+      .prepare('SELECT b.id, p.page_number AS page, b.label, b.x, b.y, b.w, b.h, b.transcription FROM boxes b JOIN pages p ON p.id = b.page_id WHERE b.annotation_id = ? ORDER BY b.position')
+      .all(annotationId) as IncomingBox[]
+  ).map((b) => ({ ...b }));
+  const evidence = new Map<string, string[]>();
+  for (const e of db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').all(annotationId) as { qa_id: string; box_id: string }[]) {
+    evidence.set(e.qa_id, [...(evidence.get(e.qa_id) ?? []), e.box_id]);
+  }
+  const qa = (
+    db.prepare('SELECT id, question, answer, unanswerable, source, template_id FROM qa_pairs WHERE annotation_id = ? ORDER BY position').all(annotationId) as {
+      id: string;
+      question: string;
+      answer: string;
+      unanswerable: number;
+      source: IncomingQa['source'];
+      template_id: string | null;
+    }[]
+  ).map((q): IncomingQa => ({ id: q.id, question: q.question, answer: q.answer, unanswerable: q.unanswerable === 1, source: q.source, templateId: q.template_id, evidenceBoxIds: evidence.get(q.id) ?? [] }));
+  return { boxes, qa };
+}
+
+interface LocalRow {
+  id: string;
+  project_id: string;
+  document_id: string;
+  annotator_id: string;
+  kind: string;
+  version: number;
+  status: string;
+}
+
+/** Write (or skip, or report) one incoming version of `projectId`. The document must already be in the project. */
+export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now: string, source: 'wandb' | 'bundle'): ApplyOutcome {
+  const conflict = (reason: string): ApplyOutcome => ({
+    kind: 'conflict',
+    conflict: { annotationId: v.annotationId, documentId: v.documentId, annotatorId: v.annotatorId, annotator: v.annotatorName, kind: v.kind, version: v.version, reason },
+  });
+  const digest = contentDigest(v);
+  return db.transaction((): ApplyOutcome => {
+    const cols = 'id, project_id, document_id, annotator_id, kind, version, status';
+    const sameKey = (r: LocalRow) => r.project_id === projectId && r.document_id === v.documentId && r.annotator_id === v.annotatorId && r.kind === v.kind && r.version === v.version;
+    const byId = db.prepare(`SELECT ${cols} FROM annotations WHERE id = ?`).get(v.annotationId) as LocalRow | undefined;
+    if (byId) {
+      if (!sameKey(byId)) return conflict(`annotation id ${v.annotationId} is already used here by ${byId.kind} version ${byId.version} of another document, annotator or project`);
+      if (byId.status !== 'verified') return conflict(`annotation ${v.annotationId} is a draft here; local work is never overwritten`);
+      return contentDigest(readStoredContent(db, byId.id)) === digest ? { kind: 'skipped' } : conflict(`annotation ${v.annotationId} is already here with different content`);
+    }
+    const byKey = db
+      .prepare(`SELECT ${cols} FROM annotations WHERE project_id = ? AND document_id = ? AND annotator_id = ? AND kind = ? AND version = ?`)
+      .get(projectId, v.documentId, v.annotatorId, v.kind, v.version) as LocalRow | undefined;
+    if (byKey) {
+      if (byKey.status !== 'verified') return conflict(`${v.annotatorName} has a draft of this document here as version ${v.version}; local work is never overwritten`);
+      return contentDigest(readStoredContent(db, byKey.id)) === digest
+        ? { kind: 'skipped' }
+        : conflict(`${v.kind === 'gold' ? 'gold ' : ''}version ${v.version} by ${v.annotatorName} is already here (annotation ${byKey.id}) with different content`);
+    }
+    const draft = db
+      .prepare("SELECT version FROM annotations WHERE project_id = ? AND document_id = ? AND annotator_id = ? AND kind = ? AND status = 'draft' ORDER BY version DESC LIMIT 1")
+      .get(projectId, v.documentId, v.annotatorId, v.kind) as { version: number } | undefined;
+    if (draft && draft.version < v.version) {
+      return conflict(`${v.annotatorName} has an unverified draft (version ${draft.version}) of this document here, which version ${v.version} would hide; verify or discard the draft first`);
+    }
+
+    const pages = new Set((db.prepare('SELECT page_number FROM pages WHERE document_id = ?').all(v.documentId) as { page_number: number }[]).map((p) => p.page_number));
+    for (const b of v.boxes) if (!pages.has(b.page)) throw new Error(`box ${b.id} of annotation ${v.annotationId} is on page ${b.page}, which document ${v.documentId} does not have`);
+
+    // Annotators are people with stable ids; a name already known here is left as it is.
+    db.prepare('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING').run(v.annotatorId, v.annotatorName, now);
+    const parent = v.parentId && db.prepare('SELECT 1 FROM annotations WHERE id = ?').get(v.parentId) ? v.parentId : null;
+    db.prepare(
+      `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at, revision)
+       VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, 0)`,
+    ).run(v.annotationId, projectId, v.documentId, v.annotatorId, v.version, v.kind, parent, now, now);
+
+    const insertBox = db.prepare(
+      `INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?)`,
+    );
+    v.boxes.forEach((b, i) => insertBox.run(v.annotationId, b.id, pageId(v.documentId, b.page), b.label, b.x, b.y, b.w, b.h, b.transcription, i));
+    const templates = db.prepare('SELECT id, text FROM question_templates WHERE project_id = ?').all(projectId) as { id: string; text: string }[];
+    const templateById = new Set(templates.map((t) => t.id));
+    const templateByText = new Map(templates.map((t) => [t.text.trim(), t.id]));
+    const insertQa = db.prepare(
+      `INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+    );
+    const insertEvidence = db.prepare('INSERT OR IGNORE INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
+    const boxIds = new Set(v.boxes.map((b) => b.id));
+    v.qa.forEach((q, i) => {
+      const templateId = q.templateId && templateById.has(q.templateId) ? q.templateId : (templateByText.get(q.question.trim()) ?? null);
+      insertQa.run(v.annotationId, q.id, q.question, q.unanswerable ? '' : q.answer, q.unanswerable ? 1 : 0, q.source, templateId, i);
+      q.evidenceBoxIds.forEach((boxId, k) => {
+        if (!boxIds.has(boxId)) throw new Error(`QA pair ${q.id} of annotation ${v.annotationId} cites box ${boxId}, which the version does not have`);
+        insertEvidence.run(v.annotationId, q.id, boxId, k);
+      });
+    });
+    // Frozen exactly as it was verified where it was made.
+    db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(v.verifiedAt, v.verifiedAt, v.annotationId);
+    if (v.lineage) {
+      db.prepare('INSERT OR IGNORE INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
+        v.annotationId,
+        v.lineage.resolvedBy,
+        v.lineage.resolvedAt,
+        JSON.stringify(v.lineage.sources),
+        JSON.stringify(v.lineage.items),
+      );
+    }
+    // The list shows the document as verified once someone has; local work in progress keeps its status.
+    db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, v.documentId);
+    db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.import', 'annotation', ?, ?)").run(
+      now,
+      v.annotatorId,
+      v.annotationId,
+      JSON.stringify({ projectId, documentId: v.documentId, version: v.version, kind: v.kind, source }),
+    );
+    return { kind: 'imported' };
+  }).immediate();
+}

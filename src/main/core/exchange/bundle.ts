@@ -1,0 +1,438 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { AppError } from '../../../shared/contract/errors';
+import type { BundleExportSummary, BundleImportSummary, ExchangeConflict } from '../../../shared/domain/exchange';
+import type { PyramidLevel } from '../../../shared/domain/model';
+import type { Db } from '../db/open';
+import type { DocumentsRepo } from '../db/repos/documents';
+import type { ProjectsRepo } from '../db/repos/projects';
+import type { MediaStore } from '../media/mediaStore';
+import { type Clock, isoNow } from '../util/clock';
+import { newId } from '../util/ids';
+import { applyVersion, readStoredContent, type IncomingVersion } from './apply';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_MANIFEST, bundleManifestSchema, PAGE_FILE, type BundleManifest } from './bundleFormat';
+import { checkPageImage, ensureDocument, ReceivedFileError } from './documents';
+
+/**
+ * `bundle export` / `bundle import`: a project's documents and verified work in one file, for
+ * machines that never see W&B (bundleFormat.ts describes the archive). Import validates the
+ * whole archive first — manifest shape, format version, every file's SHA-256 and size, every
+ * reference between documents, pages, boxes, evidence and annotators, and every page image that
+ * would create a document — and writes nothing if anything is wrong. Then it applies the versions
+ * with the same merge rules as the W&B pull (apply.ts), so importing twice changes nothing and
+ * local work is never overwritten.
+ */
+
+export interface BundleDeps {
+  db: Db;
+  projects: ProjectsRepo;
+  documents: DocumentsRepo;
+  media: MediaStore;
+  clock: Clock;
+  folioVersion: string;
+}
+
+export interface BundleProgress {
+  phase: 'reading' | 'checking' | 'writing';
+  done: number;
+  total: number;
+}
+
+/** The manifest is read whole; page images are streamed. */
+const MAX_MANIFEST_BYTES = 512 * 1024 * 1024;
+
+async function sha256OfFile(path: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+// ---- export -------------------------------------------------------------------------------
+
+export async function exportBundle(deps: BundleDeps, req: { projectId: string; path: string }, onProgress?: (p: BundleProgress) => void): Promise<BundleExportSummary> {
+  const { db, projects, media } = deps;
+  const project = projects.get(req.projectId);
+  const out = resolve(req.path);
+  if (existsSync(out)) throw new AppError('conflict', `path: ${out} already exists; choose a new file name (a bundle never replaces a file)`);
+  if (!existsSync(dirname(out))) throw new AppError('not_found', `path: the folder ${dirname(out)} does not exist`);
+  const required = (db.prepare('SELECT required_annotators AS n FROM projects WHERE id = ?').get(project.id) as { n: number }).n;
+
+  const documentRows = db
+    .prepare(
+      `SELECT d.id, d.kind, d.source_name, d.byte_size FROM project_documents pd JOIN documents d ON d.id = pd.document_id
+       WHERE pd.project_id = ? ORDER BY pd.position, d.id`,
+    )
+    .all(project.id) as { id: string; kind: 'image' | 'pdf' | 'tiff'; source_name: string; byte_size: number }[];
+  const pagesQ = db.prepare('SELECT page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
+  const files: BundleManifest['files'] = {};
+  const sources = new Map<string, string>(); // bundle path → absolute file
+  const documents: BundleManifest['documents'] = [];
+  const totalPages = documentRows.reduce((n, d) => n + (pagesQ.all(d.id) as unknown[]).length, 0);
+  let hashed = 0;
+  for (const d of documentRows) {
+    const pages: BundleManifest['documents'][number]['pages'] = [];
+    for (const p of pagesQ.all(d.id) as { page_number: number; width: number; height: number; levels: string }[]) {
+      const level0 = (JSON.parse(p.levels) as PyramidLevel[]).find((l) => l.level === 0);
+      const ext = (level0?.path.split('.').pop() ?? '').toLowerCase().replace('jpeg', 'jpg');
+      if (!level0 || !['png', 'jpg', 'webp'].includes(ext)) throw new AppError('invalid_request', `document ${d.source_name} (${d.id}) page ${p.page_number} has no full-size image recorded`);
+      const abs = media.absolute(level0.path);
+      if (!existsSync(abs)) throw new AppError('not_found', `the image of page ${p.page_number} of ${d.source_name} is missing (${abs}); re-import the document, then export again`);
+      const file = `pages/${d.id}/p${p.page_number}.${ext}`;
+      files[file] = await sha256OfFile(abs);
+      sources.set(file, abs);
+      pages.push({ pageNumber: p.page_number, width: p.width, height: p.height, file });
+      onProgress?.({ phase: 'reading', done: ++hashed, total: totalPages });
+    }
+    documents.push({ id: d.id, kind: d.kind, sourceName: d.source_name, byteSize: d.byte_size, pages });
+  }
+
+  const versionRows = db
+    .prepare(
+      `SELECT a.id, a.document_id, a.annotator_id, a.kind, a.version, a.parent_id, a.verified_at FROM annotations a
+       WHERE a.project_id = ? AND a.status = 'verified' ORDER BY a.document_id, a.annotator_id, a.kind, a.version`,
+    )
+    .all(project.id) as { id: string; document_id: string; annotator_id: string; kind: 'annotation' | 'gold'; version: number; parent_id: string | null; verified_at: string }[];
+  const lineageQ = db.prepare('SELECT resolved_by, resolved_at, sources, items FROM gold_lineage WHERE annotation_id = ?');
+  const versions: BundleManifest['versions'] = versionRows.map((v) => {
+    const content = readStoredContent(db, v.id);
+    const l = lineageQ.get(v.id) as { resolved_by: string; resolved_at: string; sources: string; items: string } | undefined;
+    return {
+      annotationId: v.id,
+      documentId: v.document_id,
+      annotatorId: v.annotator_id,
+      kind: v.kind,
+      version: v.version,
+      parentId: v.parent_id,
+      verifiedAt: v.verified_at,
+      boxes: content.boxes,
+      qa: content.qa,
+      lineage: l ? { resolvedBy: l.resolved_by, resolvedAt: l.resolved_at, sources: JSON.parse(l.sources) as unknown, items: JSON.parse(l.items) as unknown } : null,
+    };
+  });
+  const annotatorIds = [...new Set(versions.map((v) => v.annotatorId))];
+  const nameQ = db.prepare('SELECT name FROM annotators WHERE id = ?');
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: isoNow(deps.clock),
+    folioVersion: deps.folioVersion,
+    project: {
+      id: project.id,
+      name: project.name,
+      requiredAnnotators: required,
+      labels: project.labels.map((l) => ({ name: l.name, color: l.color, hotkey: l.hotkey ?? null })),
+      questions: project.questions.map((q) => ({ id: q.id, text: q.text, required: q.required })),
+    },
+    annotators: annotatorIds.map((id) => ({ id, name: (nameQ.get(id) as { name: string } | undefined)?.name ?? id })),
+    documents,
+    versions,
+    files,
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 1), 'utf8');
+
+  // Written beside the target and renamed when complete: a failed export leaves no half bundle.
+  const partial = `${out}.partial-${randomUUID().slice(0, 8)}`;
+  const pack = tar.pack();
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const written = pipeline(pack, createGzip({ level: 6 }), counter, createWriteStream(partial, { flags: 'wx' }));
+  try {
+    const mtime = new Date(manifest.createdAt);
+    await new Promise<void>((ok, fail) => pack.entry({ name: BUNDLE_MANIFEST, size: manifestBytes.length, mtime }, manifestBytes, (err) => (err ? fail(err) : ok())));
+    let done = 0;
+    for (const [file, abs] of sources) {
+      const entry = pack.entry({ name: file, size: files[file]!.size, mtime });
+      await pipeline(createReadStream(abs), entry);
+      onProgress?.({ phase: 'writing', done: ++done, total: sources.size });
+    }
+    pack.finalize();
+    await written;
+    await rename(partial, out);
+  } catch (err) {
+    pack.destroy();
+    await written.catch(() => undefined);
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return {
+    path: out,
+    bytes,
+    sha256: hash.digest('hex'),
+    projectId: project.id,
+    projectName: project.name,
+    documents: documents.length,
+    pages: totalPages,
+    versions: versions.length,
+    annotators: annotatorIds.length,
+  };
+}
+
+// ---- import -------------------------------------------------------------------------------
+
+interface Received {
+  manifest: Buffer | null;
+  /** Page files written to the staging folder, with their hash and size as read. */
+  files: Map<string, { abs: string; sha256: string; size: number }>;
+  problems: string[];
+}
+
+/** Read the archive into a staging folder, hashing every entry; unexpected entries are problems. */
+async function readArchive(path: string, staging: string, onProgress?: (p: BundleProgress) => void): Promise<Received> {
+  const got: Received = { manifest: null, files: new Map(), problems: [] };
+  const extract = tar.extract();
+  let n = 0;
+  extract.on('entry', (header, stream, next) => {
+    const name = header.name;
+    const done = (err?: unknown) => {
+      onProgress?.({ phase: 'reading', done: ++n, total: 0 });
+      if (err) next(err as Error);
+      else next();
+    };
+    if (header.type !== 'file') {
+      got.problems.push(`${name}: is a ${header.type}, not a file; a bundle holds only files`);
+      stream.resume();
+      stream.on('end', () => done());
+      return;
+    }
+    if (name === BUNDLE_MANIFEST) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (data: unknown) => {
+        const c = data as Buffer;
+        size += c.length;
+        if (size <= MAX_MANIFEST_BYTES) chunks.push(c);
+      });
+      stream.on('end', () => {
+        if (size > MAX_MANIFEST_BYTES) got.problems.push(`${BUNDLE_MANIFEST}: larger than ${MAX_MANIFEST_BYTES} bytes`);
+        else got.manifest = Buffer.concat(chunks);
+        done();
+      });
+      stream.on('error', done);
+      return;
+    }
+    if (!PAGE_FILE.test(name) || got.files.has(name)) {
+      got.problems.push(got.files.has(name) ? `${name}: appears twice in the archive` : `${name}: unexpected entry (a bundle holds ${BUNDLE_MANIFEST} and pages/<document id>/p<n>.<png|jpg|webp>)`);
+      stream.resume();
+      stream.on('end', () => done());
+      return;
+    }
+    const abs = join(staging, `f${got.files.size}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    pipeline(stream, tap, createWriteStream(abs)).then(
+      () => {
+        got.files.set(name, { abs, sha256: hash.digest('hex'), size });
+        done();
+      },
+      (err: unknown) => done(err),
+    );
+  });
+  try {
+    await pipeline(createReadStream(path), createGunzip(), extract);
+  } catch (err) {
+    throw new AppError('invalid_request', `${path}: not a readable Folio bundle (a gzipped tar): ${(err as Error).message}; nothing was written`);
+  }
+  return got;
+}
+
+/** Every check, before anything is written. Returns the manifest, or the list of what is wrong. */
+function validate(received: Received): { manifest: BundleManifest | null; problems: string[] } {
+  const problems = [...received.problems];
+  if (!received.manifest) return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: missing (it must be in the archive)`] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(received.manifest.toString('utf8'));
+  } catch (err) {
+    return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: not JSON (${(err as Error).message})`] };
+  }
+  const head = raw as { format?: unknown; formatVersion?: unknown };
+  if (!head || typeof head !== 'object' || head.format !== BUNDLE_FORMAT) {
+    return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: format is ${JSON.stringify(head?.format)}, not "${BUNDLE_FORMAT}": this is not a Folio bundle`] };
+  }
+  if (head.formatVersion !== BUNDLE_FORMAT_VERSION) {
+    const newer = typeof head.formatVersion === 'number' && head.formatVersion > BUNDLE_FORMAT_VERSION;
+    return {
+      manifest: null,
+      problems: [
+        ...problems,
+        `${BUNDLE_MANIFEST}: formatVersion is ${JSON.stringify(head.formatVersion)}; this Folio reads bundles of format version ${BUNDLE_FORMAT_VERSION}${newer ? ' (update Folio to import it)' : ''}`,
+      ],
+    };
+  }
+  const parsed = bundleManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { manifest: null, problems: [...problems, ...parsed.error.issues.slice(0, 50).map((i) => `${BUNDLE_MANIFEST}: ${i.path.join('.') || '(manifest)'}: ${i.message}`)] };
+  }
+  const m = parsed.data;
+
+  // Files: each listed one present with its hash and size; nothing unlisted.
+  for (const [file, want] of Object.entries(m.files)) {
+    const got = received.files.get(file);
+    if (!got) problems.push(`${file}: listed in ${BUNDLE_MANIFEST} (files) but not in the archive`);
+    else if (got.sha256 !== want.sha256) problems.push(`${file}: SHA-256 is ${got.sha256}, but ${BUNDLE_MANIFEST} says ${want.sha256} (damaged or altered)`);
+    else if (got.size !== want.size) problems.push(`${file}: ${got.size} bytes, but ${BUNDLE_MANIFEST} says ${want.size}`);
+  }
+  for (const file of received.files.keys()) if (!m.files[file]) problems.push(`${file}: in the archive but not listed in ${BUNDLE_MANIFEST} (files)`);
+
+  // References: documents ↔ pages ↔ files, versions ↔ documents ↔ annotators, boxes ↔ pages, evidence ↔ boxes.
+  const pagesOf = new Map<string, Set<number>>();
+  m.documents.forEach((d, i) => {
+    if (pagesOf.has(d.id)) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.id: document ${d.id} is listed twice`);
+    const numbers = d.pages.map((p) => p.pageNumber).sort((a, b) => a - b);
+    if (numbers.some((n, k) => n !== k + 1)) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages: pages must be numbered 1…n, got ${numbers.join(', ')}`);
+    d.pages.forEach((p, k) => {
+      const match = PAGE_FILE.exec(p.file);
+      if (!match || match[1] !== d.id || Number(match[2]) !== p.pageNumber) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}.file: ${p.file} is not page ${p.pageNumber} of ${d.id}`);
+      if (!m.files[p.file]) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}.file: ${p.file} is not listed in files`);
+    });
+    pagesOf.set(d.id, new Set(numbers));
+  });
+  const annotators = new Set(m.annotators.map((a) => a.id));
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  m.versions.forEach((v, i) => {
+    const at = `${BUNDLE_MANIFEST}: versions.${i}`;
+    if (ids.has(v.annotationId)) problems.push(`${at}.annotationId: ${v.annotationId} appears twice`);
+    ids.add(v.annotationId);
+    const key = `${v.documentId} ${v.annotatorId} ${v.kind} ${v.version}`;
+    if (keys.has(key)) problems.push(`${at}: a second ${v.kind} version ${v.version} of document ${v.documentId} by ${v.annotatorId}`);
+    keys.add(key);
+    const pages = pagesOf.get(v.documentId);
+    if (!pages) problems.push(`${at}.documentId: document ${v.documentId} is not in documents`);
+    if (!annotators.has(v.annotatorId)) problems.push(`${at}.annotatorId: annotator ${v.annotatorId} is not in annotators`);
+    const boxIds = new Set<string>();
+    v.boxes.forEach((b, k) => {
+      if (boxIds.has(b.id)) problems.push(`${at}.boxes.${k}.id: box ${b.id} appears twice`);
+      boxIds.add(b.id);
+      if (pages && !pages.has(b.page)) problems.push(`${at}.boxes.${k}.page: document ${v.documentId} has no page ${b.page}`);
+    });
+    v.qa.forEach((q, k) =>
+      q.evidenceBoxIds.forEach((boxId, e) => {
+        if (!boxIds.has(boxId)) problems.push(`${at}.qa.${k}.evidenceBoxIds.${e}: box ${boxId} is not a box of this version`);
+      }),
+    );
+  });
+  return { manifest: problems.length ? null : m, problems };
+}
+
+/** The project a bundle belongs to here: the same id, else the same name, else none yet. */
+function findProject(db: Db, projects: ProjectsRepo, p: BundleManifest['project']): { id: string; name: string } | null {
+  const byId = db.prepare('SELECT id, name FROM projects WHERE id = ?').get(p.id) as { id: string; name: string } | undefined;
+  if (byId) return byId;
+  const byName = projects.findByName(p.name);
+  return byName ? { id: byName.id, name: byName.name } : null;
+}
+
+/** Create the bundle's project with its own id and question ids, so later pulls and bundles line up. */
+function createProject(db: Db, p: BundleManifest['project'], now: string): void {
+  db.transaction(() => {
+    db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at, required_annotators) VALUES (?, ?, 0, ?, ?, ?)').run(p.id, p.name.trim(), now, now, p.requiredAnnotators);
+    const label = db.prepare('INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)');
+    p.labels.forEach((l, i) => label.run(newId(), p.id, l.name.trim(), l.color.toLowerCase(), l.hotkey, i));
+    const question = db.prepare('INSERT INTO question_templates (id, project_id, text, required, position) VALUES (?, ?, ?, ?, ?)');
+    p.questions.forEach((q, i) => question.run(q.id, p.id, q.text.trim(), q.required ? 1 : 0, i));
+    db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'project.create', 'project', ?, ?)").run(now, p.id, JSON.stringify({ name: p.name, from: 'bundle' }));
+  }).immediate();
+}
+
+export async function importBundle(deps: BundleDeps, req: { path: string }, onProgress?: (p: BundleProgress) => void): Promise<BundleImportSummary> {
+  const { db, projects, documents, media } = deps;
+  const path = resolve(req.path);
+  if (!existsSync(path) || !(await stat(path)).isFile()) throw new AppError('not_found', `path: ${path} is not a file`);
+  const staging = await media.createStaging();
+  try {
+    const received = await readArchive(path, staging, onProgress);
+    const { manifest: m, problems } = validate(received);
+    // Page images of documents this machine lacks must decode and have the size the manifest says.
+    if (m) {
+      const checks = m.documents.filter((d) => !documents.exists(d.id)).flatMap((d) => d.pages);
+      let n = 0;
+      for (const p of checks) {
+        onProgress?.({ phase: 'checking', done: ++n, total: checks.length });
+        try {
+          await checkPageImage({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file });
+        } catch (err) {
+          problems.push((err as Error).message);
+        }
+      }
+      // A project found by name with other labels and questions is used as it is; the bundle's
+      // label set is not forced on it (local work decides), so nothing to check there.
+    }
+    if (!m || problems.length) {
+      throw new AppError('invalid_request', `The bundle ${basename(path)} was refused; nothing was written:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
+    }
+
+    // Everything checked: write.
+    const now = () => isoNow(deps.clock);
+    let project = findProject(db, projects, m.project);
+    const projectCreated = !project;
+    if (!project) {
+      createProject(db, m.project, now());
+      project = { id: m.project.id, name: m.project.name.trim() };
+    }
+    let documentsCreated = 0;
+    let done = 0;
+    const total = m.documents.length + m.versions.length;
+    for (const d of m.documents) {
+      const created = await ensureDocument(
+        media,
+        documents,
+        project.id,
+        {
+          id: d.id,
+          kind: d.kind,
+          sourceName: d.sourceName,
+          sourcePath: `bundle:${basename(path)}`,
+          byteSize: d.byteSize,
+          pages: await Promise.all(d.pages.map(async (p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file }))),
+        },
+        now,
+      );
+      if (created) documentsCreated++;
+      onProgress?.({ phase: 'writing', done: ++done, total });
+    }
+    const names = new Map(m.annotators.map((a) => [a.id, a.name]));
+    const conflicts: ExchangeConflict[] = [];
+    let imported = 0;
+    let skipped = 0;
+    // Older versions first, so a version's parent is there when it arrives.
+    for (const v of [...m.versions].sort((a, b) => a.version - b.version)) {
+      const incoming: IncomingVersion = { ...v, annotatorName: names.get(v.annotatorId) ?? v.annotatorId };
+      const outcome = applyVersion(db, project.id, incoming, now(), 'bundle');
+      if (outcome.kind === 'imported') imported++;
+      else if (outcome.kind === 'skipped') skipped++;
+      else conflicts.push(outcome.conflict);
+      onProgress?.({ phase: 'writing', done: ++done, total });
+    }
+    return { path, projectId: project.id, projectName: project.name, projectCreated, documentsCreated, versionsSeen: m.versions.length, imported, skipped, conflicts };
+  } catch (err) {
+    if (err instanceof ReceivedFileError) throw new AppError('invalid_request', `The bundle ${basename(path)} was refused: ${err.message}`);
+    throw err;
+  } finally {
+    await media.discardStaging(staging);
+  }
+}

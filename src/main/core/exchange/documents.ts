@@ -1,0 +1,101 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp, { type Metadata } from 'sharp';
+import type { DocumentKind } from '../../../shared/domain/model';
+import type { DocumentsRepo } from '../db/repos/documents';
+import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../import/pyramid';
+import { sniffBytes } from '../import/sniff';
+import type { MediaStore } from '../media/mediaStore';
+
+/**
+ * A document the lead does not have yet, recreated from the page images another machine sent
+ * (the full-size level 0 of every page): the same id (so versions and later imports line up), a
+ * fresh pyramid and thumbnail through the import pipeline's own code, written in a staging folder
+ * and moved into place before the database learns about it — as an import would.
+ */
+
+export interface ReceivedPage {
+  pageNumber: number;
+  width: number;
+  height: number;
+  bytes: Buffer;
+  /** Where the bytes came from, for error messages (an artifact path or a bundle entry). */
+  file: string;
+}
+
+export interface ReceivedDocument {
+  id: string;
+  kind: DocumentKind;
+  sourceName: string;
+  /** Where it came from, recorded as the document's source path (e.g. `wandb:entity/project/artifact:v3`). */
+  sourcePath: string;
+  byteSize: number;
+  pages: ReceivedPage[];
+}
+
+export class ReceivedFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** Check a page image is one Folio shows as it is (PNG, JPEG, WebP) and has the size it claims. */
+export async function checkPageImage(page: ReceivedPage): Promise<'png' | 'jpg' | 'webp'> {
+  const type = sniffBytes(page.bytes.subarray(0, 64));
+  if (type !== 'png' && type !== 'jpeg' && type !== 'webp') throw new ReceivedFileError(page.file, `is not a PNG, JPEG or WebP page image (${type ?? 'unknown type'})`);
+  let meta: Metadata;
+  try {
+    meta = await sharp(page.bytes, sharpInputOptions).metadata();
+  } catch (err) {
+    throw new ReceivedFileError(page.file, `cannot be decoded (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (meta.width !== page.width || meta.height !== page.height) {
+    throw new ReceivedFileError(page.file, `is ${meta.width ?? '?'} × ${meta.height ?? '?'} px, but page ${page.pageNumber} is recorded as ${page.width} × ${page.height} px`);
+  }
+  return type === 'jpeg' ? 'jpg' : type;
+}
+
+/**
+ * Make sure the document is in the project: link it when this machine has it (from another
+ * project), else create it from the received pages. Returns true when a document was created.
+ */
+export async function ensureDocument(media: MediaStore, documents: DocumentsRepo, projectId: string, doc: ReceivedDocument, now: () => string): Promise<boolean> {
+  // The id names a folder under media/: refuse anything that could be a path.
+  if (!/^[0-9A-Za-z_-]{1,200}$/.test(doc.id)) throw new ReceivedFileError(doc.pages[0]?.file ?? 'document', `document id ${JSON.stringify(doc.id)} is not a Folio document id`);
+  if (documents.inProject(projectId, doc.id)) return false;
+  if (documents.exists(doc.id)) {
+    documents.addToProject(projectId, { id: doc.id }, now());
+    return false;
+  }
+  const numbers = doc.pages.map((p) => p.pageNumber).sort((a, b) => a - b);
+  if (!numbers.length || numbers.some((n, i) => n !== i + 1)) throw new ReceivedFileError(doc.pages[0]?.file ?? doc.id, `document ${doc.id} needs pages 1…n, got ${numbers.join(', ') || 'none'}`);
+  const staging = await media.createStaging();
+  try {
+    const prepared: PreparedPage[] = [];
+    for (const page of [...doc.pages].sort((a, b) => a.pageNumber - b.pageNumber)) {
+      const ext = await checkPageImage(page);
+      const input = join(staging, `received-p${page.pageNumber}.${ext}`);
+      await writeFile(input, page.bytes);
+      prepared.push(
+        await writePagePyramid({
+          pageNumber: page.pageNumber,
+          width: page.width,
+          height: page.height,
+          level0: { kind: 'copy', path: input, ext },
+          pageDir: join(staging, `p${page.pageNumber}`),
+          mediaPrefix: `${media.documentDir(doc.id)}/p${page.pageNumber}`,
+        }),
+      );
+      await rm(input, { force: true });
+    }
+    await media.commitStaging(staging, doc.id);
+    documents.addToProject(projectId, { id: doc.id, kind: doc.kind, sourceName: doc.sourceName, sourcePath: doc.sourcePath, byteSize: doc.byteSize, pages: prepared }, now());
+    return true;
+  } catch (err) {
+    await media.discardStaging(staging);
+    throw err;
+  }
+}
