@@ -133,7 +133,7 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
             {state === 'open' ? 'No open disagreements. Documents appear here once two or more annotators have verified them and differ.' : 'No documents in this state.'}
           </p>
         ) : (
-          <div className="sync-table-wrap">
+          <div className="sync-table-wrap review-table-wrap">
             <table className="sync-table review-table" data-testid="review-table">
               <thead>
                 <tr>

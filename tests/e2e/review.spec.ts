@@ -1,0 +1,191 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generatePage, SYNTH_LABELS, truthBoxes, type SynthDocument } from '../../src/main/core/synth';
+import type { Box, QaPair } from '../../src/shared/domain/model';
+import { createProject, expect, launchHost, type FolioHost } from './fixtures';
+import { callHost, importAndWait } from './rpc';
+import { configureWandb, onlyManualSync, sim } from './wandbSim';
+
+/**
+ * Review as a team lives it: the lead hands two invoices out as a bundle; Alice and Bob, each on
+ * their own installation (own data folder, own annotator identity), verify them differently.
+ * Alice syncs to W&B; Bob is offline and sends a bundle. The lead pulls from the W&B simulator,
+ * imports Bob's bundle, sees the disagreements by type in the review queue, resolves both
+ * documents with the keyboard, and the gold versions sync to the dataset.
+ */
+
+interface Doc {
+  id: string;
+  pageId: string;
+  truth: SynthDocument;
+}
+
+/** What an annotator verifies: the page's ground truth, changed by `edit`. */
+function content(doc: Doc, edit: (c: { boxes: Box[]; qa: QaPair[] }) => void = () => undefined): { boxes: Box[]; qa: QaPair[] } {
+  const c = {
+    boxes: truthBoxes(doc.truth, doc.pageId),
+    qa: doc.truth.qa.map(
+      (q): QaPair => ({
+        id: q.id,
+        question: q.question,
+        answer: q.answer ?? '',
+        unanswerable: q.answer === null,
+        source: 'annotator',
+        templateId: null,
+        originPredictionId: null,
+        evidenceBoxIds: [...q.evidenceBoxIds],
+      }),
+    ),
+  };
+  edit(c);
+  return c;
+}
+
+async function verify(host: FolioHost, projectId: string, documentId: string, c: { boxes: Box[]; qa: QaPair[] }): Promise<void> {
+  const state = await callHost(host, 'annotations.get', { projectId, documentId });
+  await callHost(host, 'annotations.save', { projectId, documentId, baseRevision: state.revision, upsertBoxes: c.boxes, upsertQa: c.qa });
+  const result = await callHost(host, 'annotations.verify', { projectId, documentId });
+  expect(result.result).toBe('verified');
+}
+
+async function syncNow(host: FolioHost): Promise<void> {
+  await callHost(host, 'sync.now', {});
+  await expect.poll(async () => (await callHost(host, 'sync.jobs', {}))[0]?.state, { timeout: 60_000 }).toBe('completed');
+}
+
+sim('two annotators disagree on separate installations; their work reaches the lead through W&B and a bundle; the lead resolves by keyboard and gold syncs', async ({ page, host: lead, wandb }) => {
+  sim.setTimeout(240_000);
+  const alice = await launchHost();
+  const bob = await launchHost();
+  try {
+    // --- The lead sets up the project (two annotators per document) and hands it out as a bundle.
+    const projectId = await createProject(page, lead, 'Invoices');
+    await callHost(lead, 'projects.update', {
+      projectId,
+      requiredAnnotators: 2,
+      labels: SYNTH_LABELS.map((l) => ({ name: l.name, color: l.color, hotkey: l.hotkey as '1' | null })),
+    });
+    const files: string[] = [];
+    const truths = new Map<string, SynthDocument>();
+    for (let i = 0; i < 2; i++) {
+      const { png, truth } = await generatePage(5150, i, { kind: 'invoice', width: 900, height: 1200 });
+      const file = join(lead.dataDir, `invoice-${i + 1}.png`);
+      await writeFile(file, png);
+      files.push(file);
+      truths.set(`invoice-${i + 1}.png`, truth);
+    }
+    expect((await importAndWait(lead, projectId, files)).failed).toEqual([]);
+    const listed = (await callHost(lead, 'documents.list', { projectId })).items;
+    const docs: Doc[] = [];
+    for (const item of listed.sort((a, b) => a.sourceName.localeCompare(b.sourceName))) {
+      const d = await callHost(lead, 'documents.get', { projectId, documentId: item.id });
+      docs.push({ id: d.id, pageId: d.pages[0]!.id, truth: truths.get(d.sourceName)! });
+    }
+    const handout = join(lead.dataDir, 'handout.folio.tar.gz');
+    await callHost(lead, 'bundle.export', { projectId, path: handout });
+
+    // --- Alice and Bob, each on their own installation.
+    for (const [annotator, name] of [
+      [alice, 'Alice'],
+      [bob, 'Bob'],
+    ] as const) {
+      await callHost(annotator, 'settings.update', { annotatorName: name });
+      const imported = await callHost(annotator, 'bundle.import', { path: handout });
+      expect(imported).toMatchObject({ projectId, projectCreated: true, documentsCreated: 2 });
+    }
+    const [doc1, doc2] = docs as [Doc, Doc];
+    // Invoice 1: Bob labels the vendor box differently and answers the first question differently.
+    const vendor = doc1.truth.boxes.find((b) => b.label === 'vendor')!;
+    const firstQuestion = doc1.truth.qa[0]!;
+    await verify(alice, projectId, doc1.id, content(doc1));
+    await verify(
+      bob,
+      projectId,
+      doc1.id,
+      content(doc1, (c) => {
+        c.boxes.find((b) => b.id === vendor.id)!.label = 'customer';
+        c.qa[0]!.answer = 'Bob read it differently';
+        c.qa[0]!.unanswerable = false;
+      }),
+    );
+    // Invoice 2: Bob leaves out a box nobody's answer points at.
+    const evidence = new Set(doc2.truth.qa.flatMap((q) => q.evidenceBoxIds));
+    const skipped = doc2.truth.boxes.find((b) => !evidence.has(b.id) && b.label === 'address')!;
+    await verify(alice, projectId, doc2.id, content(doc2));
+    await verify(bob, projectId, doc2.id, content(doc2, (c) => void (c.boxes = c.boxes.filter((b) => b.id !== skipped.id))));
+
+    // --- Alice syncs to W&B; Bob is offline and exports a bundle.
+    await configureWandb(alice, wandb);
+    await onlyManualSync(alice);
+    await syncNow(alice);
+    const bobsBundle = join(bob.dataDir, 'bob.folio.tar.gz');
+    expect((await callHost(bob, 'bundle.export', { projectId, path: bobsBundle })).versions).toBe(2);
+
+    // --- The lead brings both in: Bob's bundle, then a pull from W&B.
+    const fromBob = await callHost(lead, 'bundle.import', { path: bobsBundle });
+    expect(fromBob).toMatchObject({ projectId, projectCreated: false, imported: 2, conflicts: [] });
+    await configureWandb(lead, wandb);
+    await onlyManualSync(lead);
+    const { jobId } = await callHost(lead, 'exchange.pull', { projectId });
+    await expect.poll(async () => (await callHost(lead, 'exchange.pulls', { projectId })).find((p) => p.jobId === jobId)?.state, { timeout: 60_000 }).toBe('completed');
+    const pulled = (await callHost(lead, 'exchange.pulls', { projectId })).find((p) => p.jobId === jobId)!;
+    expect(pulled).toMatchObject({ imported: 2, conflictCount: 0, errorCount: 0 });
+
+    // --- The lead's queue lists both documents with their disagreements by type.
+    await page.goto(`${lead.url}#/projects/${projectId}/review`);
+    const rows = page.getByTestId('review-item');
+    await expect(rows).toHaveCount(2);
+    const row1 = page.locator(`[data-testid="review-item"][data-document-id="${doc1.id}"]`);
+    await expect(row1.getByTestId('review-item-types')).toContainText('1 label');
+    await expect(row1.getByTestId('review-item-types')).toContainText('1 answer');
+    const row2 = page.locator(`[data-testid="review-item"][data-document-id="${doc2.id}"]`);
+    await expect(row2.getByTestId('review-item-types')).toContainText('1 missing box');
+    await expect(page.getByTestId('agreement-annotators').getByTestId('agreement-annotator')).toHaveCount(2);
+
+    // --- Resolve invoice 1 by keyboard: Alice's label for the vendor box, Bob's answer.
+    await row1.getByTestId('review-item-link').click();
+    const view = page.getByTestId('review-document');
+    await expect(view).toHaveAttribute('data-state', 'open');
+    await expect(page.getByTestId('review-sources').getByTestId('review-source')).toHaveCount(2);
+    const current = page.locator('[data-testid="review-item-row"][data-current="true"]');
+    await expect(current).toHaveAttribute('data-kind', 'box');
+    await expect(current.getByTestId('review-disagreement')).toContainText('label');
+    await page.keyboard.press('1');
+    // Taken: on to the next disagreement, the answer.
+    await expect(current).toHaveAttribute('data-kind', 'qa');
+    await page.keyboard.press('2');
+    await expect(page.locator('[data-testid="review-item-row"][data-kind="qa"][data-agreed="false"]')).toHaveAttribute('data-choice', /.+/);
+    await page.keyboard.press('Control+Enter');
+
+    // Saved: the next open document opens by itself.
+    await expect(page.getByTestId('review-document-title')).toHaveText('invoice-2.png');
+    await expect(current).toHaveAttribute('data-kind', 'box');
+    await expect(current.getByTestId('review-disagreement')).toContainText('Bob');
+    // Keep Alice's box: Bob missed it.
+    await page.keyboard.press('1');
+    await page.keyboard.press('Control+Enter');
+    await expect(page.getByTestId('review-queue')).toBeVisible();
+    await expect(page.getByTestId('review-queue-empty')).toBeVisible();
+    await page.getByTestId('review-filter-resolved').click();
+    await expect(page.getByTestId('review-item')).toHaveCount(2);
+
+    // --- Gold holds the lead's choices, with lineage.
+    const gold1 = (await callHost(lead, 'review.document', { projectId, documentId: doc1.id })).gold!;
+    expect(gold1.boxes.find((b) => b.id === vendor.id)!.label).toBe('vendor');
+    expect(gold1.qa.find((q) => q.question === firstQuestion.question)!.answer).toBe('Bob read it differently');
+    expect(gold1.lineage!.sources.map((s) => s.name).sort()).toEqual(['Alice', 'Bob']);
+    const gold2 = (await callHost(lead, 'review.document', { projectId, documentId: doc2.id })).gold!;
+    expect(gold2.boxes.some((b) => b.id === skipped.id)).toBe(true);
+
+    // --- Gold syncs: two more annotation versions in the dataset, each once.
+    const before = await wandb.summary();
+    await syncNow(lead);
+    const after = await wandb.summary();
+    expect(after.annotationVersions).toBe(before.annotationVersions + 2);
+    expect(after.duplicated).toBe(0);
+    expect(after.problems).toEqual([]);
+  } finally {
+    await alice.dispose();
+    await bob.dispose();
+  }
+});
