@@ -121,18 +121,26 @@ sim('two annotators disagree on separate installations; their work reaches the l
     const bobsBundle = join(bob.dataDir, 'bob.folio.tar.gz');
     expect((await callHost(bob, 'bundle.export', { projectId, path: bobsBundle })).versions).toBe(2);
 
-    // --- The lead brings both in: Bob's bundle, then a pull from W&B.
-    const fromBob = await callHost(lead, 'bundle.import', { path: bobsBundle });
-    expect(fromBob).toMatchObject({ projectId, projectCreated: false, imported: 2, conflicts: [] });
+    // --- The lead brings both in from the review queue: Bob's bundle, then a pull from W&B.
     await configureWandb(lead, wandb);
     await onlyManualSync(lead);
-    const { jobId } = await callHost(lead, 'exchange.pull', { projectId });
-    await expect.poll(async () => (await callHost(lead, 'exchange.pulls', { projectId })).find((p) => p.jobId === jobId)?.state, { timeout: 60_000 }).toBe('completed');
-    const pulled = (await callHost(lead, 'exchange.pulls', { projectId })).find((p) => p.jobId === jobId)!;
+    await page.goto(`${lead.url}#/projects/${projectId}/review`);
+    await expect(page.getByTestId('review-queue-empty')).toBeVisible();
+    await page.getByTestId('bundles-button').click();
+    await page.getByTestId('bundle-import-path').fill(bobsBundle);
+    await page.getByTestId('bundle-import').click();
+    await expect(page.getByTestId('bundle-import-summary')).toContainText('2 versions imported, 0 already here into “Invoices”');
+    // Importing again changes nothing.
+    await page.getByTestId('bundle-import').click();
+    await expect(page.getByTestId('bundle-import-summary')).toContainText('0 versions imported, 2 already here');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('pull-button').click();
+    await expect(page.getByTestId('pull')).toHaveAttribute('data-state', 'completed', { timeout: 60_000 });
+    await expect(page.getByTestId('pull-status')).toContainText('2 versions imported');
+    const pulled = (await callHost(lead, 'exchange.pulls', { projectId }))[0]!;
     expect(pulled).toMatchObject({ imported: 2, conflictCount: 0, errorCount: 0 });
 
     // --- The lead's queue lists both documents with their disagreements by type.
-    await page.goto(`${lead.url}#/projects/${projectId}/review`);
     const rows = page.getByTestId('review-item');
     await expect(rows).toHaveCount(2);
     const row1 = page.locator(`[data-testid="review-item"][data-document-id="${doc1.id}"]`);

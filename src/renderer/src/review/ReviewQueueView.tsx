@@ -9,6 +9,7 @@ import { useNow } from '../lib/useNow';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { AgreementCharts } from './AgreementCharts';
+import { BundleDialog, PullButton } from './ExchangeControls';
 import { useReviewQueue } from './reviewStore';
 import './review.css';
 
@@ -51,6 +52,7 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
   const loadProject = useProjects((s) => s.load);
   const [state, setState] = useState<ReviewState | 'all'>('open');
   const [includeModel, setIncludeModel] = useState(rememberedIncludeModel);
+  const [bundles, setBundles] = useState(false);
   const queue = useReviewQueue((s) => (s.projectId === projectId ? s.queue : null));
   const agreement = useReviewQueue((s) => (s.projectId === projectId ? s.agreement : null));
   const error = useReviewQueue((s) => (s.projectId === projectId ? s.error : null));
@@ -103,7 +105,14 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
             </div>
           ) : null}
         </div>
+        <div className="row gap">
+          <PullButton projectId={projectId} />
+          <button type="button" className="btn" onClick={() => setBundles(true)} disabled={!project} data-testid="bundles-button">
+            Bundles…
+          </button>
+        </div>
       </header>
+      {bundles && project ? <BundleDialog projectId={projectId} projectName={project.name} onClose={() => setBundles(false)} /> : null}
       <div className="toolbar">
         <div className="filter-chips" role="group" aria-label="Filter by review state">
           {queueFilters.map((s) => (
