@@ -65,3 +65,16 @@ export function baseName(path: string): string {
   const parts = path.split(/[\\/]/).filter(Boolean);
   return parts[parts.length - 1] ?? path;
 }
+
+/**
+ * A new path in the data folder for something the user writes out:
+ * `<data folder>/<folder>/<project-slug>-<what>-<YYYYMMDD-HHMM><ext>`.
+ */
+export function suggestedDataPath(dataDir: string, folder: string, projectName: string, what: string, ext = ''): string {
+  const sep = dataDir.includes('\\') ? '\\' : '/';
+  const slug = projectName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
+  return [dataDir.replace(/[\\/]+$/, ''), folder, `${[slug, what, stamp].filter(Boolean).join('-')}${ext}`].join(sep);
+}

@@ -4,7 +4,7 @@ import { InlineError } from '../components/ErrorPanel';
 import { Modal } from '../components/Modal';
 import { api, events } from '../lib/api';
 import { errorMessage } from '../lib/errors';
-import { formatBytes, plural } from '../lib/format';
+import { formatBytes, plural, suggestedDataPath } from '../lib/format';
 import { useApp } from '../stores/app';
 
 /**
@@ -62,16 +62,6 @@ export function PullButton({ projectId }: { projectId: string }) {
   );
 }
 
-/** `<data folder>/bundles/<project>-<YYYYMMDD-HHMM>.folio.tar.gz` */
-function suggestedBundle(dataDir: string, projectName: string): string {
-  const sep = dataDir.includes('\\') ? '\\' : '/';
-  const slug = projectName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
-  return [dataDir.replace(/[\\/]+$/, ''), 'bundles', `${slug}-${stamp}.folio.tar.gz`].join(sep);
-}
-
 export function BundleDialog({ projectId, projectName, onClose }: { projectId: string; projectName: string; onClose(): void }) {
   const dataDir = useApp((s) => s.info?.dataDir ?? '');
   const [out, setOut] = useState<string | null>(null);
@@ -80,7 +70,7 @@ export function BundleDialog({ projectId, projectName, onClose }: { projectId: s
   const [exported, setExported] = useState<BundleExportSummary | null>(null);
   const [imported, setImported] = useState<BundleImportSummary | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const target = out ?? suggestedBundle(dataDir, projectName);
+  const target = out ?? suggestedDataPath(dataDir, 'bundles', projectName, '', '.folio.tar.gz');
 
   const run = async (what: 'export' | 'import') => {
     setBusy(true);

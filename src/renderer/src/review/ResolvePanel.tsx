@@ -96,20 +96,27 @@ function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources
   );
 }
 
-function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: Extract<BoxChoice, { kind: 'edit' }>; labels: Label[] }) {
+function useFocusOnMount() {
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
+  return input;
+}
+
+/** Enter or Esc in an editor ends editing (Ctrl+Enter still reaches the view: it saves gold). */
+function finishEditing(e: React.KeyboardEvent): void {
+  if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Escape') {
+    e.preventDefault();
+    e.stopPropagation();
+    useReviewDoc.getState().setEditing(false);
+  }
+}
+
+function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: Extract<BoxChoice, { kind: 'edit' }>; labels: Label[] }) {
+  const input = useFocusOnMount();
   const set = (patch: Partial<Extract<BoxChoice, { kind: 'edit' }>>) => useReviewDoc.getState().chooseBox(group.id, { ...choice, ...patch });
-  const done = (e: React.KeyboardEvent) => {
-    if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Escape') {
-      e.preventDefault();
-      e.stopPropagation();
-      useReviewDoc.getState().setEditing(false);
-    }
-  };
   return (
     <div className="review-editor" data-testid="review-box-editor">
-      <select className="select-sm" value={choice.label} onChange={(e) => set({ label: e.target.value })} onKeyDown={done} aria-label="Label" data-testid="review-edit-label">
+      <select className="select-sm" value={choice.label} onChange={(e) => set({ label: e.target.value })} onKeyDown={finishEditing} aria-label="Label" data-testid="review-edit-label">
         {labels.map((l) => (
           <option key={l.id} value={l.name}>
             {l.name}
@@ -121,7 +128,7 @@ function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: E
         className="input"
         value={choice.transcription}
         onChange={(e) => set({ transcription: e.target.value })}
-        onKeyDown={done}
+        onKeyDown={finishEditing}
         aria-label="Transcription"
         data-testid="review-edit-transcription"
       />
@@ -168,16 +175,8 @@ function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: Re
 }
 
 function AnswerEditor({ group, choice }: { group: ReviewQuestionGroup; choice: Extract<QaChoice, { kind: 'edit' }> }) {
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  const input = useFocusOnMount();
   const set = (patch: Partial<Extract<QaChoice, { kind: 'edit' }>>) => useReviewDoc.getState().chooseQa(group.key, { ...choice, ...patch });
-  const done = (e: React.KeyboardEvent) => {
-    if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Escape') {
-      e.preventDefault();
-      e.stopPropagation();
-      useReviewDoc.getState().setEditing(false);
-    }
-  };
   return (
     <div className="review-editor" data-testid="review-answer-editor">
       <input
@@ -186,12 +185,12 @@ function AnswerEditor({ group, choice }: { group: ReviewQuestionGroup; choice: E
         value={choice.answer}
         disabled={choice.unanswerable}
         onChange={(e) => set({ answer: e.target.value })}
-        onKeyDown={done}
+        onKeyDown={finishEditing}
         aria-label="Answer"
         data-testid="review-edit-answer"
       />
       <label className="row gap-sm small">
-        <input type="checkbox" checked={choice.unanswerable} onChange={(e) => set({ unanswerable: e.target.checked })} onKeyDown={done} />
+        <input type="checkbox" checked={choice.unanswerable} onChange={(e) => set({ unanswerable: e.target.checked })} onKeyDown={finishEditing} />
         Unanswerable
       </label>
     </div>

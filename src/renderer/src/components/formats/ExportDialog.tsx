@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { exportFormats, type ExportFormat, type ExportJob } from '../../../../shared/domain/formats';
 import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
-import { formatCount, formatEta, plural } from '../../lib/format';
+import { formatCount, formatEta, plural, suggestedDataPath } from '../../lib/format';
 import { useApp } from '../../stores/app';
 import { isJobFinished, useFormatJobs } from '../../stores/formatJobs';
 import { InlineError } from '../ErrorPanel';
@@ -16,16 +16,6 @@ export const formatLabels: Record<ExportFormat, string> = {
   yolo: 'YOLO text + classes.txt',
   jsonl: 'Folio JSONL (everything, one document per line)',
 };
-
-/** `<data folder>/exports/<project>-<format>-<YYYYMMDD-HHMM>`: a folder that does not exist yet. */
-function suggestedOut(dataDir: string, projectName: string, format: ExportFormat): string {
-  const sep = dataDir.includes('\\') ? '\\' : '/';
-  const slug = projectName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
-  return [dataDir.replace(/[\\/]+$/, ''), 'exports', `${slug}-${format}-${stamp}`].join(sep);
-}
 
 function ExportProgress({ job, onCancel }: { job: ExportJob; onCancel(): void }) {
   const done = isJobFinished(job);
@@ -86,7 +76,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   const [busy, setBusy] = useState(false);
   const job = useFormatJobs((s) => (jobId ? s.exports[jobId] : undefined));
   const applyExport = useFormatJobs((s) => s.applyExport);
-  const target = out ?? suggestedOut(dataDir, projectName, format);
+  const target = out ?? suggestedDataPath(dataDir, 'exports', projectName, format);
 
   const start = async () => {
     setBusy(true);
