@@ -231,16 +231,33 @@ function clusterUnits(versions: readonly ReviewVersion[], settings: ReviewSettin
   return units;
 }
 
-function labelAgreement(units: readonly Map<string, string>[], annotators: readonly string[], recode: (v: string) => string): LabelAgreement {
+/**
+ * The units each label-agreement figure is computed over, filtered once: label agreement is
+ * computed overall and again for every label (that label against the rest), over the same units.
+ */
+interface RatedUnits {
+  annotators: readonly string[];
+  /** Rated by two or more annotators. */
+  pairable: Map<string, string>[];
+  /** Rated by every annotator (Fleiss). */
+  complete: Map<string, string>[];
+  /** Rated by both of exactly two annotators (Cohen), else null. */
+  both: Map<string, string>[] | null;
+}
+
+function rateUnits(units: readonly Map<string, string>[], annotators: readonly string[]): RatedUnits {
   const pairable = units.filter((u) => u.size >= 2);
-  const cohen =
-    annotators.length === 2
-      ? (() => {
-          const both = pairable.filter((u) => u.has(annotators[0]!) && u.has(annotators[1]!));
-          return cohenKappa(both.map((u) => recode(u.get(annotators[0]!)!)), both.map((u) => recode(u.get(annotators[1]!)!)));
-        })()
-      : null;
-  const complete = pairable.filter((u) => annotators.every((a) => u.has(a)));
+  return {
+    annotators,
+    pairable,
+    complete: pairable.filter((u) => annotators.every((a) => u.has(a))),
+    both: annotators.length === 2 ? pairable.filter((u) => u.has(annotators[0]!) && u.has(annotators[1]!)) : null,
+  };
+}
+
+function labelAgreement(rated: RatedUnits, recode: (v: string) => string): LabelAgreement {
+  const { annotators, pairable, complete, both } = rated;
+  const cohen = both ? cohenKappa(both.map((u) => recode(u.get(annotators[0]!)!)), both.map((u) => recode(u.get(annotators[1]!)!))) : null;
   const fleiss = annotators.length >= 2 && complete.length ? fleissKappa(fleissCounts(complete.map((u) => annotators.map((a) => recode(u.get(a)!)))).counts) : null;
   const alpha = krippendorffAlpha(pairable.map((u) => annotators.map((a) => (u.has(a) ? recode(u.get(a)!) : null))));
   return { units: pairable.length, cohenKappa: cohen, fleissKappa: fleiss, krippendorffAlpha: alpha };
@@ -330,15 +347,19 @@ export function computeAgreement(project: { id: string; name: string }, document
   }
 
   const annotatorIds = [...annotatorNames.keys()].sort((x, y) => annotatorNames.get(x)!.localeCompare(annotatorNames.get(y)!) || (x < y ? -1 : 1));
-  const labels = [...new Set(units.flatMap((u) => [...u.values()]))].filter((l) => l !== NO_BOX).sort();
-  const overallLabels = labelAgreement(units, annotatorIds, (v) => v);
+  // How many units each label appears in, in one pass (per-label figures name it).
+  const unitsWithLabel = new Map<string, number>();
+  for (const u of units) for (const l of new Set(u.values())) unitsWithLabel.set(l, (unitsWithLabel.get(l) ?? 0) + 1);
+  const labels = [...unitsWithLabel.keys()].filter((l) => l !== NO_BOX).sort();
+  const rated = rateUnits(units, annotatorIds);
+  const overallLabels = labelAgreement(rated, (v) => v);
   const boxed = units.map((u) => new Map([...u].filter(([, v]) => v !== NO_BOX)));
   const overallBoxStats = overallBoxes.stats();
   const boxPerLabel = overallBoxes.perLabel();
   const perLabel: AgreementReport['perLabel'] = {};
   for (const l of [...new Set([...labels, ...Object.keys(boxPerLabel)])].sort()) {
     // Per label: that label against everything else ("no box" included), over every unit.
-    const agreement = { ...labelAgreement(units, annotatorIds, (v) => (v === l ? l : 'other')), units: units.filter((u) => [...u.values()].includes(l)).length };
+    const agreement = { ...labelAgreement(rated, (v) => (v === l ? l : 'other')), units: unitsWithLabel.get(l) ?? 0 };
     const b = boxPerLabel[l];
     perLabel[l] = { ...agreement, matched: b?.matched ?? 0, boxes: (b?.reference ?? 0) + (b?.candidate ?? 0), f1: b?.f1 ?? null, meanIou: b?.meanIou ?? null };
   }

@@ -1,0 +1,75 @@
+/**
+ * bench:review — how long the lead waits for the review queue, the agreement figures and one
+ * document's resolving view, on projects of growing size with two annotators who verified every
+ * document (a third of the documents with a label disagreement). These calls run on the core's
+ * thread, so their time is also how long other calls wait behind them.
+ *
+ *   npm run bench:review              # 250, 1,000 and 4,000 documents
+ *   BENCH_REVIEW_SIZES=10000 npm run bench:review
+ *
+ * Prints a table and ends with one JSON line.
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { openTestCore, tempDir } from '../tests/helpers/core';
+import { truthContent, verifyAs } from '../tests/helpers/review';
+import { addDocuments, createSyncProject } from '../tests/helpers/sync';
+import { machine, round } from './lib';
+
+const sizes = (process.env.BENCH_REVIEW_SIZES ?? '250,1000,4000').split(',').map(Number);
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+interface Row {
+  documents: number;
+  boxesPerAnnotator: number;
+  queueMs: number;
+  agreementMs: number;
+  documentMs: number;
+  open: number;
+}
+
+async function measure(n: number): Promise<Row> {
+  const dir = tempDir('folio-bench-review-');
+  const core = await openTestCore(join(dir.path, 'data'));
+  try {
+    const projectId = await createSyncProject(core, 'Review bench');
+    const docs = await addDocuments(core, projectId, { count: n });
+    const alice = { id: 'bench-alice', name: 'Alice' };
+    const bob = { id: 'bench-bob', name: 'Bob' };
+    for (const [i, d] of docs.entries()) {
+      const truth = truthContent(d.truth, d.pageId);
+      verifyAs(core, projectId, d.documentId, alice, truth);
+      const other = structuredClone(truth);
+      if (i % 3 === 0) other.boxes[0]!.label = other.boxes[0]!.label === 'total' ? 'date' : 'total';
+      verifyAs(core, projectId, d.documentId, bob, other);
+    }
+    const queue = await timed(() => core.api['review.queue']({ projectId, state: 'all' }));
+    const agreement = await timed(() => core.api['review.agreement']({ projectId }));
+    const document = await timed(() => core.api['review.document']({ projectId, documentId: docs[0]!.documentId }));
+    return {
+      documents: n,
+      boxesPerAnnotator: docs.reduce((s, d) => s + d.truth.boxes.length, 0),
+      queueMs: round(queue.ms),
+      agreementMs: round(agreement.ms),
+      documentMs: round(document.ms),
+      open: queue.value.totals.open,
+    };
+  } finally {
+    await core.close();
+    dir.cleanup();
+  }
+}
+
+const rows: Row[] = [];
+for (const n of sizes) {
+  const row = await measure(n);
+  rows.push(row);
+  console.log(`${String(row.documents).padStart(6)} documents (${row.boxesPerAnnotator} boxes each annotator): queue ${row.queueMs} ms, agreement ${row.agreementMs} ms, one document ${row.documentMs} ms; ${row.open} open`);
+}
+console.log(`machine: ${machine()}; load ${loadavg()[0]!.toFixed(2)}`);
+console.log(JSON.stringify({ bench: 'review', machine: machine(), rows }));
