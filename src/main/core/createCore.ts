@@ -118,7 +118,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   // Background sync of the outbox to W&B (it recovers in-flight rows itself when it starts).
   const sync = createSyncEngine({ db, dataDir: opts.dataDir, settings, folioVersion: FOLIO_VERSION, clock, onChange: (status) => emit('sync.changed', status) });
-  if (opts.sync?.autoStart !== false) sync.start();
+  if (opts.sync?.autoStart !== false) void sync.start();
 
   // Pre-annotation writes through its own connection: predictions can be re-derived, so the pool's
   // many small commits need not wait for a disk flush each (like imports).
@@ -212,7 +212,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     // Sync runs in the background; its progress arrives as sync.changed events.
     'sync.now': async () => {
       void sync.syncNow().catch(() => undefined);
-      return { jobs: [], status: sync.status() };
+      return { jobs: [], status: await sync.status() };
     },
     'sync.dead.list': async ({ limit, offset }) => sync.deadItems(limit, offset),
     'sync.dead.retry': async ({ outboxIds }) => sync.retryDead(outboxIds),

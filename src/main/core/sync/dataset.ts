@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
+import { cachedStatement } from '../db/statementCache';
 import type { BatchItem } from './store';
 import { b64md5, pythonJson } from './wandb/manifest';
 
@@ -82,7 +83,7 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
   if (!st || !st.isFile()) return { missing: absPath };
   const ext = (mediaPath.split('.').pop() ?? '').toLowerCase();
   const format = ext === 'jpeg' ? 'jpg' : ext;
-  const cached = db.prepare('SELECT size, mtime_ms, md5, sha256 FROM sync_image_hashes WHERE media_path = ?').get(mediaPath) as
+  const cached = cachedStatement(db, 'SELECT size, mtime_ms, md5, sha256 FROM sync_image_hashes WHERE media_path = ?').get(mediaPath) as
     | { size: number; mtime_ms: number; md5: string; sha256: string }
     | undefined;
   let md5: string;
@@ -103,7 +104,7 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
 
 /** The project's label set as W&B classes: id = position in the label set (labels no longer in it are appended). */
 function classSet(db: Db, projectId: string): Map<string, number> {
-  const labels = db.prepare('SELECT name FROM labels WHERE project_id = ? ORDER BY position, name').all(projectId) as { name: string }[];
+  const labels = cachedStatement(db, 'SELECT name FROM labels WHERE project_id = ? ORDER BY position, name').all(projectId) as { name: string }[];
   return new Map(labels.map((l, i) => [l.name, i]));
 }
 
@@ -114,7 +115,7 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
   const files = new Map<string, ArtifactFile>();
   const poison: BuiltBatch['poison'] = [];
   const projectId = items[0]?.payload.projectId;
-  const project = projectId ? (db.prepare('SELECT name FROM projects WHERE id = ?').get(projectId) as { name: string } | undefined) : undefined;
+  const project = projectId ? (cachedStatement(db, 'SELECT name FROM projects WHERE id = ?').get(projectId) as { name: string } | undefined) : undefined;
   const classes = projectId ? classSet(db, projectId) : new Map<string, number>();
   const classId = (label: string | null): number => {
     const name = label ?? '(unlabelled)';
@@ -123,13 +124,13 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
     return id;
   };
 
-  const annotationQ = db.prepare('SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
-  const annotatorQ = db.prepare('SELECT name FROM annotators WHERE id = ?');
-  const documentQ = db.prepare('SELECT source_name FROM documents WHERE id = ?');
-  const pagesQ = db.prepare('SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
-  const boxesQ = db.prepare('SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
-  const qaQ = db.prepare('SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
-  const evidenceQ = db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
+  const annotationQ = cachedStatement(db, 'SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
+  const annotatorQ = cachedStatement(db, 'SELECT name FROM annotators WHERE id = ?');
+  const documentQ = cachedStatement(db, 'SELECT source_name FROM documents WHERE id = ?');
+  const pagesQ = cachedStatement(db, 'SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
+  const boxesQ = cachedStatement(db, 'SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
+  const qaQ = cachedStatement(db, 'SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
+  const evidenceQ = cachedStatement(db, 'SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
 
   type Row = { cells: unknown[]; classIds: Set<number> };
   // Hashes learnt in this batch, written in one transaction at the end (not one fsync per image).
@@ -240,7 +241,8 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
   }
 
   if (newHashes.length) {
-    const put = db.prepare(
+    const put = cachedStatement(
+      db,
       'INSERT INTO sync_image_hashes (media_path, size, mtime_ms, md5, sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(media_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, md5 = excluded.md5, sha256 = excluded.sha256',
     );
     db.transaction(() => {
