@@ -83,7 +83,7 @@ describe('sync in its worker thread', () => {
       return;
     }
     const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-    const workerTid = /thread (\d+)/.exec(info.priority.note)![1]!;
+    const workerTid = String(info.osThreadId);
     expect(nice(workerTid)).toBe(10);
     expect(nice(String(process.pid))).toBe(0);
   });

@@ -19,11 +19,10 @@ import { SYNC_CALLS, type FromWorker, type SyncWorkerData, type ToWorker, type W
  * not expose but /proc/thread-self names. Elsewhere Node can only change a whole process's
  * priority (which would slow the app itself down), so the worker keeps the normal priority.
  */
-function lowerThreadPriority(nice: number | null): WorkerPriority {
+function lowerThreadPriority(tid: number | null, nice: number | null): WorkerPriority {
   if (nice === null) return { nice: null, note: 'not requested' };
-  if (process.platform !== 'linux') return { nice: null, note: `not available on ${process.platform} (only whole processes have a priority there)` };
+  if (tid === null) return { nice: null, note: `not available on ${process.platform} (only whole processes have a priority there)` };
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     setPriority(tid, nice);
     return { nice: getPriority(tid), note: `thread ${tid}` };
   } catch (err) {
@@ -36,7 +35,18 @@ if (!port) throw new Error('the sync worker must run in a worker thread');
 const data = workerData as SyncWorkerData;
 const send = (m: FromWorker) => port.postMessage(m);
 
-const priority = lowerThreadPriority(data.nice);
+/** This thread's id in the OS (Linux), for its priority and for per-thread CPU figures. */
+function osThreadId(): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+const tid = osThreadId();
+const priority = lowerThreadPriority(tid, data.nice);
 // NORMAL: the engine's bookkeeping survives a crash of the app; the one write the exactly-once
 // protocol needs on disk before a request (the commit marker) is made durable explicitly.
 const db = openDatabase(data.dbFile, { nativeBinding: data.nativeBinding ?? undefined, synchronous: 'NORMAL', skipMigrations: true });
@@ -90,4 +100,4 @@ port.on('message', (m: ToWorker) => {
       throw new Error(`the sync worker received an unknown message ${JSON.stringify(m)}`);
   }
 });
-send({ type: 'ready', threadId, priority });
+send({ type: 'ready', threadId, osThreadId: tid, priority });

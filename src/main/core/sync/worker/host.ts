@@ -48,8 +48,8 @@ export class SyncWorkerHost implements SyncService {
   private crash: string | null = null;
   private lastStatus: SyncStatus | null = null;
   private osOnline: boolean | null = null;
-  /** What the last worker reported when it came up (thread id, priority). */
-  info: { threadId: number; priority: WorkerPriority } | null = null;
+  /** What the last worker reported when it came up: Node's thread id, the OS's (Linux), its priority. */
+  info: { threadId: number; osThreadId: number | null; priority: WorkerPriority } | null = null;
 
   constructor(private readonly opts: SyncWorkerHostOptions) {}
 
@@ -80,7 +80,7 @@ export class SyncWorkerHost implements SyncService {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'ready') {
-      this.info = { threadId: m.threadId, priority: m.priority };
+      this.info = { threadId: m.threadId, osThreadId: m.osThreadId, priority: m.priority };
     } else if (m.type === 'status') {
       this.lastStatus = m.status;
       this.emit(m.status);

@@ -47,7 +47,7 @@ export interface WorkerPriority {
 }
 
 export type FromWorker =
-  | { type: 'ready'; threadId: number; priority: WorkerPriority }
+  | { type: 'ready'; threadId: number; osThreadId: number | null; priority: WorkerPriority }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: AppErrorData }
   | { type: 'status'; status: SyncStatus };
