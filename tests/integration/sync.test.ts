@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
@@ -239,6 +239,25 @@ describe('sync to W&B over real HTTP', () => {
     engine.tick();
     await engine.idle();
     expect((await engine.jobs())[0]).toMatchObject({ trigger: 'daily', documents: 2, state: 'completed' });
+  });
+
+  it('refuses to upload a page image that changed on disk after it was hashed; the next build sends the new bytes', async () => {
+    const docs = await addDocuments(core, projectId, { count: 3 });
+    await verifyAll(docs);
+    engine = syncEngineFor(core, sim);
+    // Between hashing (building the batch) and uploading, one page image is rewritten.
+    sim.onRequest = (e) => {
+      if (e.operation === 'CreateArtifactFiles' && e.phase === 'received') {
+        sim.onRequest = null;
+        writeFileSync(docs[1]!.imagePath, Buffer.concat([readFileSync(docs[1]!.imagePath), Buffer.from('edited')]));
+      }
+    };
+    const first = await engine.syncNow();
+    expect(first.jobs[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/changed on disk while it was being synced/) });
+    expect(versionsInDataset().size).toBe(0);
+    const second = await engine.syncNow();
+    expect(second.jobs[0]).toMatchObject({ state: 'completed', documents: 3 });
+    expect(dataset()!.problems).toEqual([]);
   });
 
   it('rides out 429s, 5xx and resets mid-upload within one job', async () => {

@@ -43,7 +43,8 @@ export interface ArtifactFile {
   digest: string;
   size: number;
   /** Where the bytes come from when they must be uploaded. */
-  source: { kind: 'file'; absPath: string } | { kind: 'bytes'; bytes: Buffer };
+  /** A file's size and mtime when it was hashed: the upload checks them instead of hashing the bytes again. */
+  source: { kind: 'file'; absPath: string; mtimeMs: number } | { kind: 'bytes'; bytes: Buffer };
 }
 
 export interface BuiltBatch {
@@ -68,6 +69,7 @@ interface PageRow {
 interface ImageInfo {
   path: string;
   absPath: string;
+  mtimeMs: number;
   md5: string;
   sha256: string;
   size: number;
@@ -99,7 +101,7 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
   }
   const hex = Buffer.from(md5, 'base64').toString('hex');
   // Content-addressed like the SDK's temporary media: the first 20 hex digits of the MD5.
-  return { path: `media/images/${hex.slice(0, 20)}.${format}`, absPath, md5, sha256, size: st.size, format };
+  return { path: `media/images/${hex.slice(0, 20)}.${format}`, absPath, mtimeMs: st.mtimeMs, md5, sha256, size: st.size, format };
 }
 
 /** The project's label set as W&B classes: id = position in the label set (labels no longer in it are appended). */
@@ -198,7 +200,7 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
 
     pages.forEach((page, i) => {
       const img = images[i]!;
-      if (!files.has(img.path)) files.set(img.path, { path: img.path, digest: img.md5, size: img.size, source: { kind: 'file', absPath: img.absPath } });
+      if (!files.has(img.path)) files.set(img.path, { path: img.path, digest: img.md5, size: img.size, source: { kind: 'file', absPath: img.absPath, mtimeMs: img.mtimeMs } });
       const pageBoxes = boxes.filter((b) => b.page_id === page.id);
       const ids = new Set<number>();
       const boxData = pageBoxes.map((b) => {
