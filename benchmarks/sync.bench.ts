@@ -147,6 +147,23 @@ function cpuBetween(a: CpuSample, b: CpuSample, mainTid: string, workerTid: stri
   };
 }
 
+/** This thread's time on a CPU and waiting on the run queue, in ms (Linux schedstat; zeros elsewhere). */
+function schedstat(): { onCpu: number; runqueue: number } {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { onCpu: cpu! / 1e6, runqueue: wait! / 1e6 };
+  } catch {
+    return { onCpu: 0, runqueue: 0 };
+  }
+}
+
+/** Mean split of the slowest 1 % of verifies (at least 3): what the tail is made of. */
+function tailSplit(split: { wall: number; onCpu: number; runqueue: number; blocked: number }[]) {
+  const slow = [...split].sort((a, b) => b.wall - a.wall).slice(0, Math.max(3, Math.ceil(split.length / 100)));
+  const mean = (k: 'wall' | 'onCpu' | 'runqueue' | 'blocked') => round(slow.reduce((n, x) => n + x[k], 0) / Math.max(1, slow.length), 2);
+  return { count: slow.length, wallMs: mean('wall'), onCpuMs: mean('onCpu'), runqueueMs: mean('runqueue'), blockedMs: mean('blocked') };
+}
+
 /** p99 of a bare durable commit (one row, WAL, synchronous=FULL) on the data folder's disk: what no verify can beat. */
 function fsyncFloor(dir: string, samples = 300): number[] {
   const db = openDatabase(join(dir, 'fsync-floor.db'), { skipMigrations: true });
@@ -180,6 +197,11 @@ async function main(): Promise<void> {
   try {
     await core.api['settings.update']({ annotatorName: 'Bench' });
     const projectId = await createSyncProject(core, 'bench');
+    // The sync service runs from the start, as in the app (its worker idle, checkpointing the WAL),
+    // but builds only when asked: no interval or daily build may fall inside the measurement.
+    await core.api['sync.config.update']({ batchSize: BATCH, intervalMinutes: 24 * 60, dailyTime: null });
+    await core.sync.start();
+    const workerTid = core.sync.info?.osThreadId != null ? String(core.sync.info.osThreadId) : null;
     const truths: SynthDocument[] = [];
     const truthOf = (i: number) => (truths[i % UNIQUE_TRUTHS] ??= generateTruth(SEED, i % UNIQUE_TRUTHS));
     const image = async (i: number) => ({ bytes: uniqueJpeg(bases[i % bases.length]!, i), ext: 'jpg' as const });
@@ -196,8 +218,13 @@ async function main(): Promise<void> {
      * verify, the time to take SQLite's write lock on verify's connection (BEGIN IMMEDIATE, then
      * ROLLBACK) says how long a verify would wait behind the sync worker's transactions.
      */
-    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[] };
-    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [] });
+    /**
+     * Where a verify's time went, from the kernel's per-thread schedstat: on a CPU, runnable but
+     * waiting for one (CPU contention), and neither (blocked: fsync, a lock, a page fault).
+     */
+    type Split = { wall: number; onCpu: number; runqueue: number; blocked: number };
+    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[]; split: Split[] };
+    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [], split: [] });
     const annotate = async (list: SeededDocument[], timed: Timed, keepTiming: () => boolean) => {
       for (const d of list) {
         const g0 = performance.now();
@@ -208,15 +235,20 @@ async function main(): Promise<void> {
         const l0 = performance.now();
         core.db.exec('BEGIN IMMEDIATE');
         core.db.exec('ROLLBACK');
+        const q0 = schedstat();
         const v0 = performance.now();
         const r = await core.api['annotations.verify']({ projectId, documentId: d.documentId });
         const v1 = performance.now();
+        const q1 = schedstat();
         if (r.result !== 'verified') throw new Error('verify refused');
         if (keepTiming()) {
           timed.get.push(s0 - g0);
           timed.save.push(l0 - s0);
           timed.lock.push(v0 - l0);
           timed.verify.push(v1 - v0);
+          const onCpu = q1.onCpu - q0.onCpu;
+          const runqueue = q1.runqueue - q0.runqueue;
+          timed.split.push({ wall: v1 - v0, onCpu, runqueue, blocked: Math.max(0, v1 - v0 - onCpu - runqueue) });
         }
         await new Promise((res) => setTimeout(res, keepTiming() ? PACE_MS : 0));
       }
@@ -235,11 +267,8 @@ async function main(): Promise<void> {
     idleLoop.disable();
     console.log(`seeded ${DOCS} documents (${before.length} verified) in ${round((performance.now() - t0) / 1000)} s`);
 
-    await core.api['sync.config.update']({ batchSize: BATCH });
-    // Warm the simulator (its first GraphQL request builds the schema) and the worker, outside the measurement.
+    // Warm the simulator (its first GraphQL request builds the schema), outside the measurement.
     if (!(await new WandbClient({ baseUrl: sim.url, apiKey: SIM_KEY }).viewer())) throw new Error('the simulator does not answer');
-    await core.sync.start();
-    const workerTid = core.sync.info?.osThreadId != null ? String(core.sync.info.osThreadId) : null;
 
     // Seeding wrote the page images just now; flush them so their write-back does not land in the measurement.
     spawnSync('sync');
@@ -329,6 +358,8 @@ async function main(): Promise<void> {
       mainGcMaxPauseMs: round(Math.max(0, ...gcPauses), 1),
       mainGcTotalMs: round(gcPauses.reduce((a, b) => a + b, 0), 0),
       maxCallMs: { get: ms(live.get, 100), save: ms(live.save, 100), verify: ms(live.verify, 100) },
+      idleVerifyTail: tailSplit(idle.split),
+      verifyTail: tailSplit(live.split),
       cpuSeconds: { main: round(cpu.mainThreadS, 1), syncWorker: round(cpu.syncWorkerS, 1), otherThreads: round(cpu.otherThreadsS, 1), simulator: round(cpu.simulatorS, 1) },
       machineBusyCores: round(cpu.machineBusyCores, 2),
       machineIowaitCores: round(cpu.machineIowaitCores, 2),
@@ -344,6 +375,9 @@ async function main(): Promise<void> {
     line('fsync floor (bare durable 1-row insert)', `p50 ${result.fsyncFloorP50Ms} ms, p99 ${result.fsyncFloorP99Ms} ms (${floor.length} commits)`);
     line('verify, no sync running', `p50 ${result.idleVerifyP50Ms} ms, p99 ${result.idleVerifyP99Ms} ms (${idle.verify.length} verifies; lock wait p99 ${result.idleLockWaitP99Ms} ms)`);
     line('verify while syncing', `p50 ${result.verifyP50Ms} ms, p99 ${result.verifyP99Ms} ms, max ${result.verifyMaxMs} ms (${live.verify.length} verifies)`);
+    const tail = (t: ReturnType<typeof tailSplit>) => `${t.wallMs} ms = on CPU ${t.onCpuMs} + waiting for a CPU ${t.runqueueMs} + blocked (fsync, I/O) ${t.blockedMs}`;
+    line(`slowest ${result.verifyTail.count} verifies while syncing, mean`, tail(result.verifyTail));
+    line(`slowest ${result.idleVerifyTail.count} verifies with no sync running, mean`, tail(result.idleVerifyTail));
     line('write-lock wait before a verify, while syncing', `p99 ${result.lockWaitP99Ms} ms, max ${result.lockWaitMaxMs} ms`);
     line('save while syncing', `p99 ${result.saveP99Ms} ms`);
     line('longest main-thread event-loop stall', `${result.maxEventLoopStallMs} ms while syncing (p99 delay ${result.eventLoopP99Ms} ms; target < 50 ms)`);
