@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
+import { readOrNull, statOrNull } from './files';
 import type { BatchItem } from './store';
 import { b64md5, pythonJson } from './wandb/manifest';
 
@@ -81,7 +81,7 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 /** Hash a page image once (cached by media path, size and mtime): base64 MD5 and hex SHA-256. */
 async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: unknown[][]): Promise<ImageInfo | { missing: string }> {
   const absPath = join(dataDir, 'media', ...mediaPath.split('/'));
-  const st = await stat(absPath).catch(() => null);
+  const st = statOrNull(absPath);
   if (!st || !st.isFile()) return { missing: absPath };
   const ext = (mediaPath.split('.').pop() ?? '').toLowerCase();
   const format = ext === 'jpeg' ? 'jpg' : ext;
@@ -93,7 +93,7 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
   if (cached && cached.size === st.size && cached.mtime_ms === st.mtimeMs) {
     ({ md5, sha256 } = cached);
   } else {
-    const bytes = await readFile(absPath).catch(() => null);
+    const bytes = readOrNull(absPath);
     if (!bytes) return { missing: absPath };
     md5 = b64md5(bytes);
     sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Db } from '../db/open';
+import { readOrNull, statOrNull } from './files';
 import { buildBatch, partitionPath, type ArtifactFile } from './dataset';
 import type { ManifestCache } from './manifestCache';
 import type { BatchRow, SyncStore } from './store';
@@ -401,9 +401,10 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
       else {
         // Same size and mtime as when it was hashed (the rule the hash cache already trusts): no
         // second MD5 pass over every image. W&B checks the Content-MD5 it asked for anyway.
-        const st = await stat(f.source.absPath).catch(() => null);
-        if (!st || st.size !== f.size || st.mtimeMs !== f.source.mtimeMs) throw new Error(`${f.path} changed on disk while it was being synced`);
-        bytes = await readFile(f.source.absPath);
+        const st = statOrNull(f.source.absPath);
+        const read = st && st.size === f.size && st.mtimeMs === f.source.mtimeMs ? readOrNull(f.source.absPath) : null;
+        if (!read) throw new Error(`${f.path} changed on disk while it was being synced`);
+        bytes = read;
       }
       await client!.upload(target.uploadUrl, target.uploadHeaders, bytes, f.path);
     };
