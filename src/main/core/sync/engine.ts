@@ -112,6 +112,7 @@ export class SyncEngine implements SyncService {
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<SyncJobView[]> | null = null;
   private queuedTrigger: SyncTrigger | null = null;
+  private queuedUpTo: number | undefined;
   private abort = new AbortController();
   /** stop() was called: nothing runs any more (until start()). */
   private closed = false;
@@ -238,29 +239,38 @@ export class SyncEngine implements SyncService {
     }
   }
 
-  /** "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs run. */
-  async syncNow(): Promise<SyncRunSummary> {
+  /**
+   * "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs
+   * run. `upTo`: the outbox watermark when the user asked (the worker host reads it on the main
+   * thread at the click); by default, when the build starts.
+   */
+  async syncNow(upTo?: number): Promise<SyncRunSummary> {
     this.attention = null;
     this.lastProbeAt = 0;
-    const jobs = await this.trigger('now');
+    const jobs = await this.trigger('now', upTo);
     return { jobs, status: this.statusNow() };
   }
 
   /** Start a build for `reason` unless one runs (then it is queued to follow). */
-  trigger(reason: SyncTrigger): Promise<SyncJobView[]> {
+  trigger(reason: SyncTrigger, upTo?: number): Promise<SyncJobView[]> {
     if (this.closed) return Promise.resolve([]);
     if (this.draining) {
-      if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) this.queuedTrigger = reason;
+      if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) {
+        this.queuedTrigger = reason;
+        this.queuedUpTo = upTo;
+      }
       const after = this.draining.then(() => this.draining ?? Promise.resolve([] as SyncJobView[]));
       return after;
     }
-    const run = this.drain(reason).finally(() => {
+    const run = this.drain(reason, upTo).finally(() => {
       this.draining = null;
       this.current = null;
       this.emit(true);
       const next = this.queuedTrigger;
+      const nextUpTo = this.queuedUpTo;
       this.queuedTrigger = null;
-      if (next && !this.closed) void this.trigger(next);
+      this.queuedUpTo = undefined;
+      if (next && !this.closed) void this.trigger(next, nextUpTo);
     });
     this.draining = run;
     return run;
@@ -320,7 +330,7 @@ export class SyncEngine implements SyncService {
     return free.oldest !== null && new Date(free.oldest).getTime() <= this.clock.now().getTime() - cfg.maxWaitMinutes * 60_000;
   }
 
-  private async drain(reason: SyncTrigger): Promise<SyncJobView[]> {
+  private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJobView[]> {
     this.recover();
     const jobs: SyncJobView[] = [];
     const creds = this.opts.credentials();
@@ -335,7 +345,7 @@ export class SyncEngine implements SyncService {
     const cfg = this.config.get();
     // This build claims only what was verified before it started; later verifies wait for the next
     // one (otherwise "Sync now" during annotation keeps making versions of a document or two).
-    const upTo = this.store.outboxWatermark();
+    const upTo = upToAsked ?? this.store.outboxWatermark();
     const hasWork = () => this.store.dueOpenBatch(this.now(), ignoreBackoff) !== null || this.shouldClaim(cfg, reason, ignoreBackoff, upTo);
     // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
     const mustProbe = reason === 'online' || reason === 'now';

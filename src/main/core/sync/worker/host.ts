@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../../shared/contract/errors';
 import type { Db } from '../../db/open';
+import { cachedStatement } from '../../db/statementCache';
 import type { SyncConfig } from '../config';
 import type { SyncCredentials, SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from '../engine';
 import type { SyncService } from '../service';
@@ -195,8 +196,11 @@ export class SyncWorkerHost implements SyncService {
   }
 
   async syncNow(): Promise<SyncRunSummary> {
+    // What is waiting at the click (read here, on verify's connection): the worker may get to the
+    // message after a few more verifies, and those belong to the next build.
+    const upTo = this.opts.mainDb?.open ? (cachedStatement(this.opts.mainDb, 'SELECT COALESCE(MAX(rowid), 0) AS top FROM outbox').get() as { top: number }).top : undefined;
     if (this.crash) await this.restart();
-    return this.call<SyncRunSummary>('syncNow');
+    return this.call<SyncRunSummary>('syncNow', upTo);
   }
 
   trigger(reason: SyncTrigger): Promise<SyncJobView[]> {
