@@ -164,12 +164,24 @@ export class SyncStore {
   private recount(): OutboxCounts {
     // One read transaction: the counts and the watermark come from the same snapshot.
     return this.db.transaction((): OutboxCounts => {
-      const s = this.stats(new Date(0).toISOString());
+      this.counts = this.countByState();
       this.seenRowid = this.outboxWatermark();
-      this.counts = { pending: s.pending, inFlight: s.inFlight, dead: s.dead, done: s.done };
       this.countsAt = Date.now();
       return { ...this.counts };
     })();
+  }
+
+  /** A full count of the outbox by state (discarded dead items not counted): a scan of the table. */
+  private countByState(): OutboxCounts {
+    const out: OutboxCounts = { pending: 0, inFlight: 0, dead: 0, done: 0 };
+    for (const row of this.q('SELECT state, COUNT(*) AS n FROM outbox WHERE kind = ? GROUP BY state').all(SYNC_OUTBOX_KIND) as { state: string; n: number }[]) {
+      if (row.state === 'pending') out.pending = row.n;
+      else if (row.state === 'in_flight') out.inFlight = row.n;
+      else if (row.state === 'dead') out.dead = row.n;
+      else if (row.state === 'done') out.done = row.n;
+    }
+    out.dead -= (this.q("SELECT COUNT(*) AS n FROM sync_discarded d JOIN outbox o ON o.id = d.outbox_id WHERE o.state = 'dead'").get() as { n: number }).n;
+    return out;
   }
 
   /** At start: in-flight rows were interrupted, not sent — back to pending; running sync jobs did not finish. */
@@ -186,14 +198,7 @@ export class SyncStore {
   }
 
   stats(now: string): OutboxStats {
-    const out: OutboxStats = { pending: 0, inFlight: 0, dead: 0, done: 0, due: 0, oldestDueAt: null };
-    for (const row of this.q('SELECT state, COUNT(*) AS n FROM outbox WHERE kind = ? GROUP BY state').all(SYNC_OUTBOX_KIND) as { state: string; n: number }[]) {
-      if (row.state === 'pending') out.pending = row.n;
-      else if (row.state === 'in_flight') out.inFlight = row.n;
-      else if (row.state === 'dead') out.dead = row.n;
-      else if (row.state === 'done') out.done = row.n;
-    }
-    out.dead -= (this.q("SELECT COUNT(*) AS n FROM sync_discarded d JOIN outbox o ON o.id = d.outbox_id WHERE o.state = 'dead'").get() as { n: number }).n;
+    const out: OutboxStats = { ...this.countByState(), due: 0, oldestDueAt: null };
     const due = this.q("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE kind = ? AND state = 'pending' AND next_attempt_at <= ?").get(SYNC_OUTBOX_KIND, now) as {
       n: number;
       oldest: string | null;
