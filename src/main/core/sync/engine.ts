@@ -127,6 +127,8 @@ export class SyncEngine implements SyncService {
   private lastIntervalAt = 0;
   private lastDailyRun = 0;
   private lastEmit = 0;
+  /** A throttled status event still owed to listeners (the last verify of a burst must show). */
+  private trailingEmit: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.store = new SyncStore(opts.db);
@@ -502,7 +504,16 @@ export class SyncEngine implements SyncService {
   private emit(force: boolean): void {
     if (!this.opts.onChange) return;
     const t = Date.now();
-    if (!force && t - this.lastEmit < 250) return;
+    if (!force && t - this.lastEmit < 250) {
+      // At most 4 events a second, but the newest state always goes out.
+      if (!this.trailingEmit) {
+        this.trailingEmit = setTimeout(() => this.emit(true), 250 - (t - this.lastEmit));
+        this.trailingEmit.unref?.();
+      }
+      return;
+    }
+    if (this.trailingEmit) clearTimeout(this.trailingEmit);
+    this.trailingEmit = null;
     this.lastEmit = t;
     try {
       this.opts.onChange(this.statusNow());
