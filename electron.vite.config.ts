@@ -6,7 +6,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/main.ts') } },
+      // syncWorker: the sync engine's worker thread (src/main/core/sync/worker), loaded by path at run time.
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
+          syncWorker: resolve(import.meta.dirname, 'src/main/core/sync/worker/entry.ts'),
+        },
+      },
     },
   },
   preload: {

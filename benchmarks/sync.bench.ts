@@ -1,21 +1,29 @@
 /**
  * npm run bench:sync — 10,000 verified generated documents synced to the W&B simulator in
- * batches of 500, the way the app does it (the sync engine in this process, the simulator in its
- * own process over real HTTP). While the sync runs, more documents are verified through the API
- * and each verify is timed. Prints total time, requests and bytes per version, the bytes overhead
- * (bytes sent for a version ÷ that batch's new content plus its manifest), verify p99 and the
- * longest event-loop stall of this process. Ends with one JSON line.
+ * batches of 500, the way the app does it (the core's sync service: the engine in its worker
+ * thread with its own connection; the simulator in its own process over real HTTP). While the
+ * sync runs, more documents are verified through the API and each verify is timed.
+ *
+ * Verify latency is printed beside the baselines that explain it: the fsync floor (p99 of a bare
+ * one-row durable insert on the same disk), verify with no sync running (same pacing), the wait
+ * for SQLite's write lock just before each verify, the longest main-thread event-loop stall, and
+ * where the CPU went (main thread, sync worker, other threads, simulator, whole machine). Also
+ * total time, requests and bytes per version, and the bytes overhead (bytes sent for a version ÷
+ * that batch's new content plus its manifest). Ends with one JSON line.
  *
  *   BENCH_DOCS=10000 BENCH_BATCH=500 BENCH_LIVE=500 npm run bench:sync
+ *   BENCH_SIM_NICE=10     lower the simulator process's priority (it stands in for a remote server)
+ *   BENCH_WORKER_NICE=0   the sync worker thread's nice value (default 10; "none" leaves it)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createCore } from '../src/main/core/createCore';
+import { openDatabase } from '../src/main/core/db/open';
 import { MemorySettingsStore } from '../src/main/core/settings/fileStores';
-import { SyncEngine, type SyncJobView } from '../src/main/core/sync';
+import { WandbClient, type SyncJobView } from '../src/main/core/sync';
 import { generatePage, generateTruth, type SynthDocument } from '../src/main/core/synth';
 import { MemorySecretStore } from '../tests/helpers/core';
 import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, verifyDocument, type SeededDocument } from '../tests/helpers/sync';
@@ -28,6 +36,10 @@ const LIVE = Math.min(DOCS, Number(process.env.BENCH_LIVE ?? 500));
 const UNIQUE_RENDERS = 16;
 const UNIQUE_TRUTHS = 2_000;
 const SEED = 5151;
+/** Pause between the documents an annotator verifies, in both timed phases. */
+const PACE_MS = 25;
+const SIM_NICE = process.env.BENCH_SIM_NICE ? Number(process.env.BENCH_SIM_NICE) : null;
+const WORKER_NICE = process.env.BENCH_WORKER_NICE === 'none' ? null : Number(process.env.BENCH_WORKER_NICE ?? 10);
 
 /** A few real rendered pages (cached in .bench/), made unique per document with a JPEG comment segment. */
 function pageImages(): Buffer[] {
@@ -51,11 +63,13 @@ function uniqueJpeg(base: Buffer, n: number): Buffer {
   return Buffer.concat([base.subarray(0, 2), seg, text, base.subarray(2)]);
 }
 
-async function startSimProcess(storage: string): Promise<{ url: string; stop: () => void }> {
+async function startSimProcess(storage: string): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'main', 'sim', 'wandb', 'start.ts')], {
     env: { ...process.env, WANDB_SIM_PORT: '0', WANDB_SIM_QUIET: '1', WANDB_SIM_STORAGE: storage, WANDB_SIM_DISCARD_IMAGES: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // The simulator stands in for a server on another machine: optionally it yields the CPU to Folio.
+  if (SIM_NICE !== null && child.pid) setPriority(child.pid, SIM_NICE);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -65,13 +79,105 @@ async function startSimProcess(storage: string): Promise<{ url: string; stop: ()
     });
     child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 };
+
+// ---- CPU accounting (Linux /proc; zeros elsewhere) -------------------------------------------
+
+const TICK_S = 0.01; // USER_HZ is 100 on Linux
+/** utime + stime of a /proc stat line, in seconds. */
+const statCpu = (path: string): number => {
+  try {
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_S;
+  } catch {
+    return 0;
+  }
+};
+interface CpuSample {
+  at: number;
+  threads: Map<string, number>;
+  sim: number;
+  machineBusy: number;
+  machineIowait: number;
+}
+function cpuSample(simPid: number): CpuSample {
+  const threads = new Map<string, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task')) threads.set(t, statCpu(`/proc/self/task/${t}/stat`));
+  } catch {
+    /* not Linux */
+  }
+  let machineBusy = 0;
+  let machineIowait = 0;
+  try {
+    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const n = v.map(Number);
+    machineBusy = (n[0]! + n[1]! + n[2]! + n[5]! + n[6]! + n[7]!) * TICK_S; // user nice system irq softirq steal
+    machineIowait = n[4]! * TICK_S;
+  } catch {
+    /* not Linux */
+  }
+  return { at: performance.now(), threads, sim: statCpu(`/proc/${simPid}/stat`), machineBusy, machineIowait };
+}
+function cpuBetween(a: CpuSample, b: CpuSample, mainTid: string, workerTid: string | null) {
+  const d = (t: string) => (b.threads.get(t) ?? 0) - (a.threads.get(t) ?? 0);
+  let others = 0;
+  for (const t of b.threads.keys()) if (t !== mainTid && t !== workerTid) others += d(t);
+  const wall = (b.at - a.at) / 1000;
+  const mainS = d(mainTid);
+  const workerS = workerTid ? d(workerTid) : 0;
+  const simS = b.sim - a.sim;
+  const busy = b.machineBusy - a.machineBusy;
+  return {
+    wallS: wall,
+    mainThreadS: mainS,
+    syncWorkerS: workerS,
+    otherThreadsS: others,
+    simulatorS: simS,
+    machineBusyCores: busy / wall,
+    machineIowaitCores: (b.machineIowait - a.machineIowait) / wall,
+    /** CPU used on this machine by processes other than this one and the simulator. */
+    outsideCores: Math.max(0, busy - mainS - workerS - others - simS) / wall,
+  };
+}
+
+/** This thread's time on a CPU and waiting on the run queue, in ms (Linux schedstat; zeros elsewhere). */
+function schedstat(): { onCpu: number; runqueue: number } {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { onCpu: cpu! / 1e6, runqueue: wait! / 1e6 };
+  } catch {
+    return { onCpu: 0, runqueue: 0 };
+  }
+}
+
+/** Mean split of the slowest 1 % of verifies (at least 3): what the tail is made of. */
+function tailSplit(split: { wall: number; onCpu: number; runqueue: number; blocked: number }[]) {
+  const slow = [...split].sort((a, b) => b.wall - a.wall).slice(0, Math.max(3, Math.ceil(split.length / 100)));
+  const mean = (k: 'wall' | 'onCpu' | 'runqueue' | 'blocked') => round(slow.reduce((n, x) => n + x[k], 0) / Math.max(1, slow.length), 2);
+  return { count: slow.length, wallMs: mean('wall'), onCpuMs: mean('onCpu'), runqueueMs: mean('runqueue'), blockedMs: mean('blocked') };
+}
+
+/** p99 of a bare durable commit (one row, WAL, synchronous=FULL) on the data folder's disk: what no verify can beat. */
+function fsyncFloor(dir: string, samples = 300): number[] {
+  const db = openDatabase(join(dir, 'fsync-floor.db'), { skipMigrations: true });
+  db.exec('CREATE TABLE IF NOT EXISTS t (x TEXT)');
+  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    insert.run(`row ${i}`);
+    out.push(performance.now() - t);
+  }
+  db.close();
+  return out;
+}
 
 async function main(): Promise<void> {
   console.log(`bench:sync — ${DOCS} verified documents in batches of ${BATCH} (${LIVE} verified while syncing) on ${machine()}`);
@@ -80,10 +186,22 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'folio-bench-sync-'));
   const sim = await startSimProcess(join(work, 'sim'));
   const dataDir = join(work, 'data');
-  const core = await createCore({ dataDir, settingsStore: new MemorySettingsStore(), secretStore: new MemorySecretStore(), platform: { kind: 'web' }, env: {}, sync: { autoStart: false } });
+  const core = await createCore({
+    dataDir,
+    settingsStore: new MemorySettingsStore(),
+    secretStore: new MemorySecretStore(),
+    platform: { kind: 'web' },
+    env: { WANDB_API_KEY: SIM_KEY, WANDB_BASE_URL: sim.url },
+    sync: { autoStart: false, nice: WORKER_NICE },
+  });
   try {
     await core.api['settings.update']({ annotatorName: 'Bench' });
     const projectId = await createSyncProject(core, 'bench');
+    // The sync service runs from the start, as in the app (its worker idle, checkpointing the WAL),
+    // but builds only when asked: no interval or daily build may fall inside the measurement.
+    await core.api['sync.config.update']({ batchSize: BATCH, intervalMinutes: 24 * 60, dailyTime: null });
+    await core.sync.start();
+    const workerTid = core.sync.info?.osThreadId != null ? String(core.sync.info.osThreadId) : null;
     const truths: SynthDocument[] = [];
     const truthOf = (i: number) => (truths[i % UNIQUE_TRUTHS] ??= generateTruth(SEED, i % UNIQUE_TRUTHS));
     const image = async (i: number) => ({ bytes: uniqueJpeg(bases[i % bases.length]!, i), ext: 'jpg' as const });
@@ -94,59 +212,93 @@ async function main(): Promise<void> {
       docs.push(...(await addDocuments(core, projectId, { count: Math.min(500, DOCS - i), start: i, truth: truthOf, image })));
       process.stderr.write(`  documents ${docs.length}/${DOCS}\r`);
     }
+
+    /**
+     * The annotator: save the document's boxes, then verify it, PACE_MS apart. Just before each
+     * verify, the time to take SQLite's write lock on verify's connection (BEGIN IMMEDIATE, then
+     * ROLLBACK) says how long a verify would wait behind the sync worker's transactions.
+     */
+    /**
+     * Where a verify's time went, from the kernel's per-thread schedstat: on a CPU, runnable but
+     * waiting for one (CPU contention), and neither (blocked: fsync, a lock, a page fault).
+     */
+    type Split = { wall: number; onCpu: number; runqueue: number; blocked: number };
+    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[]; split: Split[] };
+    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [], split: [] });
+    const annotate = async (list: SeededDocument[], timed: Timed, keepTiming: () => boolean) => {
+      for (const d of list) {
+        const g0 = performance.now();
+        const state = await core.api['annotations.get']({ projectId, documentId: d.documentId });
+        const boxes = d.truth.boxes.map((b) => ({ id: b.id, pageId: d.pageId, label: b.label, x: b.x, y: b.y, w: b.width, h: b.height, transcription: b.text, locked: false, hidden: false, originPredictionId: null }));
+        const s0 = performance.now();
+        await core.api['annotations.save']({ projectId, documentId: d.documentId, baseRevision: state.revision, upsertBoxes: boxes });
+        const l0 = performance.now();
+        core.db.exec('BEGIN IMMEDIATE');
+        core.db.exec('ROLLBACK');
+        const q0 = schedstat();
+        const v0 = performance.now();
+        const r = await core.api['annotations.verify']({ projectId, documentId: d.documentId });
+        const v1 = performance.now();
+        const q1 = schedstat();
+        if (r.result !== 'verified') throw new Error('verify refused');
+        if (keepTiming()) {
+          timed.get.push(s0 - g0);
+          timed.save.push(l0 - s0);
+          timed.lock.push(v0 - l0);
+          timed.verify.push(v1 - v0);
+          const onCpu = q1.onCpu - q0.onCpu;
+          const runqueue = q1.runqueue - q0.runqueue;
+          timed.split.push({ wall: v1 - v0, onCpu, runqueue, blocked: Math.max(0, v1 - v0 - onCpu - runqueue) });
+        }
+        await new Promise((res) => setTimeout(res, keepTiming() ? PACE_MS : 0));
+      }
+    };
+
     const before = docs.slice(0, DOCS - LIVE);
-    const idleVerifyMs: number[] = [];
-    for (const [n, d] of before.entries()) {
-      const t = performance.now();
+    for (const [n, d] of before.slice(0, -500).entries()) {
       await verifyDocument(core, projectId, d);
-      if (n >= before.length - 500) idleVerifyMs.push(performance.now() - t);
       if (n % 500 === 0) process.stderr.write(`  verified ${n}/${before.length}   \r`);
     }
+    // Baseline: the same annotator pattern on the same database, with no sync running.
+    const idle = timings();
+    const idleLoop = monitorEventLoopDelay({ resolution: 1 });
+    idleLoop.enable();
+    await annotate(before.slice(-500), idle, () => true);
+    idleLoop.disable();
     console.log(`seeded ${DOCS} documents (${before.length} verified) in ${round((performance.now() - t0) / 1000)} s`);
 
-    const engine = new SyncEngine({
-      db: core.db,
-      dataDir,
-      folioVersion: 'bench',
-      credentials: () => ({ apiKey: SIM_KEY, baseUrl: sim.url, entity: null, project: 'biz-doc-vqa' }),
-    });
-    engine.updateConfig({ batchSize: BATCH });
-    // Warm the simulator (its first GraphQL request builds the schema) outside the measurement.
-    if ((await engine.probe()) !== 'online') throw new Error('the simulator does not answer');
+    // Warm the simulator (its first GraphQL request builds the schema), outside the measurement.
+    if (!(await new WandbClient({ baseUrl: sim.url, apiKey: SIM_KEY }).viewer())) throw new Error('the simulator does not answer');
 
     // Seeding wrote the page images just now; flush them so their write-back does not land in the measurement.
     spawnSync('sync');
+    const floor = fsyncFloor(work);
     const loadBefore = loadavg()[0]!;
     const histogram = monitorEventLoopDelay({ resolution: 1 });
-    const verifyMs: number[] = [];
-    const saveMs: number[] = [];
+    const live = timings();
+    // Garbage collection on this (the main) thread while syncing: the sync worker's GC runs in its own heap.
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcPauses.push(e.duration);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const cpu0 = cpuSample(sim.pid);
     const started = performance.now();
     histogram.enable();
-    const syncing = engine.syncNow();
+    const syncing = core.sync.syncNow();
     let syncDone = false;
     void syncing.finally(() => (syncDone = true));
-    for (const d of docs.slice(DOCS - LIVE)) {
-      const state = await core.api['annotations.get']({ projectId, documentId: d.documentId });
-      const boxes = d.truth.boxes.map((b) => ({ id: b.id, pageId: d.pageId, label: b.label, x: b.x, y: b.y, w: b.width, h: b.height, transcription: b.text, locked: false, hidden: false, originPredictionId: null }));
-      const s0 = performance.now();
-      await core.api['annotations.save']({ projectId, documentId: d.documentId, baseRevision: state.revision, upsertBoxes: boxes });
-      const v0 = performance.now();
-      const r = await core.api['annotations.verify']({ projectId, documentId: d.documentId });
-      const v1 = performance.now();
-      if (r.result !== 'verified') throw new Error('verify refused');
-      if (!syncDone) {
-        saveMs.push(v0 - s0);
-        verifyMs.push(v1 - v0);
-      }
-      await new Promise((res) => setTimeout(res, syncDone ? 0 : 25));
-    }
+    await annotate(docs.slice(DOCS - LIVE), live, () => !syncDone);
     const first = await syncing;
+    const cpu1 = cpuSample(sim.pid);
+    gcObserver.disconnect();
     const jobs: SyncJobView[] = [...first.jobs];
-    console.log(`\nfirst build run: ${first.jobs.length} jobs in ${round((performance.now() - started) / 1000)} s, ${verifyMs.length} verifies timed meanwhile; status ${first.status.state}: ${first.status.message}`);
-    // Whatever was verified after the last batch was claimed goes in one more build.
-    jobs.push(...(await engine.syncNow()).jobs);
+    console.log(`\nfirst build run: ${first.jobs.length} jobs in ${round((performance.now() - started) / 1000)} s, ${live.verify.length} verifies timed meanwhile; status ${first.status.state}: ${first.status.message}`);
+    // Whatever was verified after "Sync now" started goes in one more build.
+    jobs.push(...(await core.sync.syncNow()).jobs);
     histogram.disable();
     const totalS = (performance.now() - started) / 1000;
+    const cpu = cpuBetween(cpu0, cpu1, String(process.pid), workerTid);
 
     console.log('\nversion  docs   requests  new files  new content  manifest    bytes sent  overhead');
     let maxRatio = 0;
@@ -171,6 +323,7 @@ async function main(): Promise<void> {
       problems: string[];
     };
     const failed = jobs.filter((j) => j.state !== 'completed');
+    const ms = (xs: number[], p: number) => round(pct(xs, p), 2);
     const result = {
       bench: 'sync',
       documents: DOCS,
@@ -186,20 +339,59 @@ async function main(): Promise<void> {
       requestsPerVersion: round(jobs.reduce((n, j) => n + j.requests, 0) / Math.max(1, jobs.length)),
       mbSentPerVersion: round(jobs.reduce((n, j) => n + j.bytesSent, 0) / Math.max(1, jobs.length) / 1e6, 2),
       maxBytesOverheadRatio: round(maxRatio, 4),
-      verifiesDuringSync: verifyMs.length,
-      verifyP50Ms: round(pct(verifyMs, 50), 2),
-      verifyP99Ms: round(pct(verifyMs, 99), 2),
-      idleSaveAndVerifyP99Ms: round(pct(idleVerifyMs, 99), 2),
-      saveP99Ms: round(pct(saveMs, 99), 2),
+      fsyncFloorP50Ms: ms(floor, 50),
+      fsyncFloorP99Ms: ms(floor, 99),
+      idleVerifyP50Ms: ms(idle.verify, 50),
+      idleVerifyP99Ms: ms(idle.verify, 99),
+      idleLockWaitP99Ms: ms(idle.lock, 99),
+      verifiesDuringSync: live.verify.length,
+      verifyP50Ms: ms(live.verify, 50),
+      verifyP99Ms: ms(live.verify, 99),
+      verifyMaxMs: ms(live.verify, 100),
+      saveP99Ms: ms(live.save, 99),
+      lockWaitP99Ms: ms(live.lock, 99),
+      lockWaitMaxMs: ms(live.lock, 100),
       maxEventLoopStallMs: round(histogram.max / 1e6, 1),
       eventLoopP99Ms: round(histogram.percentile(99) / 1e6, 1),
+      idleMaxEventLoopStallMs: round(idleLoop.max / 1e6, 1),
+      idleEventLoopP99Ms: round(idleLoop.percentile(99) / 1e6, 1),
+      mainGcMaxPauseMs: round(Math.max(0, ...gcPauses), 1),
+      mainGcTotalMs: round(gcPauses.reduce((a, b) => a + b, 0), 0),
+      maxCallMs: { get: ms(live.get, 100), save: ms(live.save, 100), verify: ms(live.verify, 100) },
+      idleVerifyTail: tailSplit(idle.split),
+      verifyTail: tailSplit(live.split),
+      cpuSeconds: { main: round(cpu.mainThreadS, 1), syncWorker: round(cpu.syncWorkerS, 1), otherThreads: round(cpu.otherThreadsS, 1), simulator: round(cpu.simulatorS, 1) },
+      machineBusyCores: round(cpu.machineBusyCores, 2),
+      machineIowaitCores: round(cpu.machineIowaitCores, 2),
+      outsideCores: round(cpu.outsideCores, 2),
+      workerNice: core.sync.info?.priority.nice ?? null,
+      simNice: SIM_NICE,
       loadAverage: [round(loadBefore, 1), round(loadavg()[0]!, 1)],
       machine: machine(),
     };
+    const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
     console.log(`\n${jobs.length} builds in ${result.totalSeconds} s; dataset v${summary.versionIndex}: ${summary.rows} rows, ${summary.annotationVersions} annotation versions, ${summary.duplicated} duplicated, ${summary.problems.length} problems`);
-    console.log(`verify while syncing: p50 ${result.verifyP50Ms} ms, p99 ${result.verifyP99Ms} ms over ${verifyMs.length} verifies (save p99 ${result.saveP99Ms} ms; save+verify p99 before the sync started ${result.idleSaveAndVerifyP99Ms} ms)`);
-    console.log(`longest event-loop stall: ${result.maxEventLoopStallMs} ms (p99 delay ${result.eventLoopP99Ms} ms); worst bytes overhead ${result.maxBytesOverheadRatio}`);
-    console.log(`machine load average (1 min) before/after the sync: ${result.loadAverage.join(' / ')} on ${machine()}`);
+    console.log('\nverify latency (target: p99 < 5 ms while syncing) and its baselines:');
+    line('fsync floor (bare durable 1-row insert)', `p50 ${result.fsyncFloorP50Ms} ms, p99 ${result.fsyncFloorP99Ms} ms (${floor.length} commits)`);
+    line('verify, no sync running', `p50 ${result.idleVerifyP50Ms} ms, p99 ${result.idleVerifyP99Ms} ms (${idle.verify.length} verifies; lock wait p99 ${result.idleLockWaitP99Ms} ms)`);
+    line('verify while syncing', `p50 ${result.verifyP50Ms} ms, p99 ${result.verifyP99Ms} ms, max ${result.verifyMaxMs} ms (${live.verify.length} verifies)`);
+    const tail = (t: ReturnType<typeof tailSplit>) => `${t.wallMs} ms = on CPU ${t.onCpuMs} + waiting for a CPU ${t.runqueueMs} + blocked (fsync, I/O) ${t.blockedMs}`;
+    line(`slowest ${result.verifyTail.count} verifies while syncing, mean`, tail(result.verifyTail));
+    line(`slowest ${result.idleVerifyTail.count} verifies with no sync running, mean`, tail(result.idleVerifyTail));
+    line('write-lock wait before a verify, while syncing', `p99 ${result.lockWaitP99Ms} ms, max ${result.lockWaitMaxMs} ms`);
+    line('save while syncing', `p99 ${result.saveP99Ms} ms`);
+    line('longest main-thread event-loop stall', `${result.maxEventLoopStallMs} ms while syncing (p99 delay ${result.eventLoopP99Ms} ms; target < 50 ms)`);
+    line('  … with no sync running (same annotator)', `${result.idleMaxEventLoopStallMs} ms (p99 delay ${result.idleEventLoopP99Ms} ms)`);
+    line('  longest single call on the main thread', `get ${result.maxCallMs.get} ms, save ${result.maxCallMs.save} ms, verify ${result.maxCallMs.verify} ms`);
+    line('  main-thread GC while syncing', `longest pause ${result.mainGcMaxPauseMs} ms, ${result.mainGcTotalMs} ms in all`);
+    console.log(`\nCPU during the first build run (${round(cpu.wallS, 1)} s wall):`);
+    line('main thread (verify, API)', `${result.cpuSeconds.main} s`);
+    line(`sync worker thread (nice ${result.workerNice ?? 'unchanged'})`, `${result.cpuSeconds.syncWorker} s`);
+    line('other threads of this process (libuv, GC, V8)', `${result.cpuSeconds.otherThreads} s`);
+    line(`W&B simulator process (nice ${SIM_NICE ?? 0})`, `${result.cpuSeconds.simulator} s`);
+    line('whole machine busy', `${result.machineBusyCores} of ${cpus().length} cores (iowait ${result.machineIowaitCores}); other processes ${result.outsideCores} cores`);
+    line('load average (1 min) before/after', `${result.loadAverage.join(' / ')}`);
+    console.log(`worst bytes overhead ${result.maxBytesOverheadRatio}; ${result.requestsPerVersion} requests and ${result.mbSentPerVersion} MB per version`);
     if (failed.length) console.log(`failed jobs: ${failed.map((j) => j.error).join(' | ')}`);
     console.log(JSON.stringify(result));
   } finally {

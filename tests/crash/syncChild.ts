@@ -17,7 +17,7 @@ const engine = new SyncEngine({
   policies: fastPolicies(2, 20, 5_000),
   uploadConcurrency: 3,
 });
-engine.updateConfig({ batchSize: 6 });
+await engine.updateConfig({ batchSize: 6 });
 for (let round = 0; round < 200; round++) {
   const { status } = await engine.syncNow();
   const open = engine.store.openBatches().length;

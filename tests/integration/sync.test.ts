@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
@@ -55,7 +55,7 @@ describe('sync to W&B over real HTTP', () => {
     const docs = await addDocuments(core, projectId, { count: 1000 });
     const verified = await verifyAll(docs);
     engine = syncEngineFor(core, sim);
-    engine.updateConfig({ batchSize: 300 });
+    await engine.updateConfig({ batchSize: 300 });
     const { jobs } = await engine.syncNow();
 
     expect(jobs.map((j) => [j.state, j.documents, j.artifactVersion])).toEqual([
@@ -134,7 +134,7 @@ describe('sync to W&B over real HTTP', () => {
     expect(core.db.prepare('SELECT state, attempts FROM outbox').all()).toEqual(Array(4).fill({ state: 'pending', attempts: 0 }));
     expect(sim.state.artifacts.size).toBe(0);
     // Automatic triggers wait for the user instead of hammering W&B with a bad key…
-    engine.updateConfig({ maxWaitMinutes: 0 });
+    await engine.updateConfig({ maxWaitMinutes: 0 });
     expect(await engine.trigger('interval')).toEqual([]);
     // …until the key changes. A 401 in the middle of a build fails that job the same way.
     key = (await import('../helpers/sync')).SIM_KEY;
@@ -164,13 +164,13 @@ describe('sync to W&B over real HTTP', () => {
     const { jobs, status } = await engine.syncNow();
     expect(jobs[0]).toMatchObject({ state: 'completed', documents: 4, dead: 1 });
     expect(status.outbox).toMatchObject({ dead: 1, done: 4, pending: 0 });
-    const dead = engine.deadItems();
+    const dead = await engine.deadItems();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ annotationId: verified[2]!.annotationId, reason: expect.stringMatching(/image of page 1 .* is missing .*re-import the document, then retry/) });
     expect(versionsInDataset().size).toBe(4);
 
     renameSync(`${docs[2]!.imagePath}.moved`, docs[2]!.imagePath);
-    expect(engine.retryDead([dead[0]!.outboxId])).toEqual({ retried: 1 });
+    expect(await engine.retryDead([dead[0]!.outboxId])).toEqual({ retried: 1 });
     const again = await engine.syncNow();
     expect(again.jobs[0]).toMatchObject({ state: 'completed', documents: 1, artifactVersion: 'v1' });
     expect(versionsInDataset().size).toBe(5);
@@ -179,9 +179,9 @@ describe('sync to W&B over real HTTP', () => {
     await verifyAll(more);
     renameSync(more[0]!.imagePath, `${more[0]!.imagePath}.gone`);
     await engine.syncNow();
-    expect(engine.discardDead()).toEqual({ discarded: 1 });
-    expect(engine.status().outbox.dead).toBe(0);
-    expect(engine.retryDead()).toEqual({ retried: 0 });
+    expect(await engine.discardDead()).toEqual({ discarded: 1 });
+    expect((await engine.status()).outbox.dead).toBe(0);
+    expect(await engine.retryDead()).toEqual({ retried: 0 });
   });
 
   it('waits calmly through a day offline, counting no attempts, and drains by itself when W&B is back', async () => {
@@ -190,23 +190,25 @@ describe('sync to W&B over real HTTP', () => {
     let offset = 0;
     const clock = { now: () => new Date(Date.now() + offset) };
     engine = syncEngineFor(core, sim, { clock, tickMs: 20, offlineProbeMs: 50 });
-    engine.updateConfig({ batchSize: 20, maxWaitMinutes: 10 });
-    engine.start();
+    await engine.updateConfig({ batchSize: 20, maxWaitMinutes: 10 });
+    await engine.start();
     offset = 24 * 3600_000; // a day later: the interval and the daily time have both come and gone
-    await until(() => engine!.status().state === 'offline');
-    await until(() => sim.stats.requests.graphql === 0 && engine!.status().lastCheckedAt !== null, 200);
-    expect(engine.status()).toMatchObject({ state: 'offline', message: expect.stringMatching(/Offline: W&B at .* cannot be reached\. 30 verified documents wait/) });
+    await until(async () => (await engine!.status()).state === 'offline');
+    await until(async () => sim.stats.requests.graphql === 0 && (await engine!.status()).lastCheckedAt !== null, 200);
+    expect(await engine.status()).toMatchObject({ state: 'offline', message: expect.stringMatching(/Offline: W&B at .* cannot be reached\. 30 verified documents wait/) });
     expect(core.db.prepare('SELECT DISTINCT state, attempts FROM outbox').all()).toEqual([{ state: 'pending', attempts: 0 }]);
 
     await sim.resume();
     await until(() => outbox().done === 30, 15_000);
+    // Rows are marked done before the job finishes (its run, the manifest cache): let it end.
+    await engine.idle();
     // Drained by itself: by the return of the network, or by the daily build that came due while
     // offline (which of the two fires first depends on timing) — never by anyone pressing "Sync now".
-    const triggers = engine.jobs().filter((j) => j.state === 'completed').map((j) => j.trigger);
+    const triggers = (await engine.jobs()).filter((j) => j.state === 'completed').map((j) => j.trigger);
     expect(triggers).toHaveLength(2);
     for (const t of triggers) expect(['online', 'daily']).toContain(t);
     expect(versionsInDataset().size).toBe(30);
-    expect(engine.status().state).toBe('idle');
+    expect((await engine.status()).state).toBe('idle');
   });
 
   it('builds on the interval only when a batch is full or has waited long enough, and at the daily time', async () => {
@@ -214,29 +216,48 @@ describe('sync to W&B over real HTTP', () => {
     let offset = 0;
     const clock = { now: () => new Date(Date.now() + offset) };
     engine = syncEngineFor(core, sim, { clock, tickMs: 3_600_000 });
-    engine.updateConfig({ batchSize: 10, maxWaitMinutes: 30, intervalMinutes: 5, dailyTime: null });
-    engine.start();
+    await engine.updateConfig({ batchSize: 10, maxWaitMinutes: 30, intervalMinutes: 5, dailyTime: null });
+    await engine.start();
     await engine.idle();
     offset = 6 * 60_000;
     engine.tick();
     await engine.idle();
-    expect(engine.jobs()).toHaveLength(0); // 3 < 10 and younger than 30 minutes
+    expect(await engine.jobs()).toHaveLength(0); // 3 < 10 and younger than 30 minutes
     offset = 31 * 60_000;
     engine.tick();
     await engine.idle();
-    expect(engine.jobs().map((j) => [j.trigger, j.documents])).toEqual([['interval', 3]]);
+    expect((await engine.jobs()).map((j) => [j.trigger, j.documents])).toEqual([['interval', 3]]);
 
     await verifyAll(await addDocuments(core, projectId, { count: 2, start: 10 }));
     const now = new Date(Date.now() + offset);
     const soon = new Date(now.getTime() + 60_000);
-    engine.updateConfig({ dailyTime: `${String(soon.getHours()).padStart(2, '0')}:${String(soon.getMinutes()).padStart(2, '0')}`, intervalMinutes: 600 });
+    await engine.updateConfig({ dailyTime: `${String(soon.getHours()).padStart(2, '0')}:${String(soon.getMinutes()).padStart(2, '0')}`, intervalMinutes: 600 });
     engine.tick();
     await engine.idle();
-    expect(engine.jobs()).toHaveLength(1);
+    expect(await engine.jobs()).toHaveLength(1);
     offset += 2 * 60_000;
     engine.tick();
     await engine.idle();
-    expect(engine.jobs()[0]).toMatchObject({ trigger: 'daily', documents: 2, state: 'completed' });
+    expect((await engine.jobs())[0]).toMatchObject({ trigger: 'daily', documents: 2, state: 'completed' });
+  });
+
+  it('refuses to upload a page image that changed on disk after it was hashed; the next build sends the new bytes', async () => {
+    const docs = await addDocuments(core, projectId, { count: 3 });
+    await verifyAll(docs);
+    engine = syncEngineFor(core, sim);
+    // Between hashing (building the batch) and uploading, one page image is rewritten.
+    sim.onRequest = (e) => {
+      if (e.operation === 'CreateArtifactFiles' && e.phase === 'received') {
+        sim.onRequest = null;
+        writeFileSync(docs[1]!.imagePath, Buffer.concat([readFileSync(docs[1]!.imagePath), Buffer.from('edited')]));
+      }
+    };
+    const first = await engine.syncNow();
+    expect(first.jobs[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/changed on disk while it was being synced/) });
+    expect(versionsInDataset().size).toBe(0);
+    const second = await engine.syncNow();
+    expect(second.jobs[0]).toMatchObject({ state: 'completed', documents: 3 });
+    expect(dataset()!.problems).toEqual([]);
   });
 
   it('rides out 429s, 5xx and resets mid-upload within one job', async () => {
@@ -258,7 +279,7 @@ describe('sync to W&B over real HTTP', () => {
     await verifyAll(await addDocuments(core, projectId, { count: 2 }));
     sim.faults.add({ route: 'graphql', operation: 'CreateArtifact', action: { kind: 'status', status: 500 } });
     engine = syncEngineFor(core, sim);
-    engine.updateConfig({ maxAttempts: 2 });
+    await engine.updateConfig({ maxAttempts: 2 });
     const first = await engine.syncNow();
     expect(first.jobs[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/CreateArtifact failed after 21 attempts; last: HTTP 500/) });
     const row = core.db.prepare('SELECT state, attempts, next_attempt_at, last_error FROM outbox LIMIT 1').get() as { state: string; attempts: number; next_attempt_at: string };
@@ -268,9 +289,9 @@ describe('sync to W&B over real HTTP', () => {
     const second = await engine.syncNow(); // the user insists
     expect(second.jobs[0]!.state).toBe('failed');
     expect(outbox()).toEqual({ dead: 2 });
-    expect(engine.deadItems()[0]!.reason).toMatch(/gave up after 2 attempts/);
+    expect((await engine.deadItems())[0]!.reason).toMatch(/gave up after 2 attempts/);
     sim.faults.clear();
-    engine.retryDead();
+    await engine.retryDead();
     expect((await engine.syncNow()).jobs[0]).toMatchObject({ state: 'completed', documents: 2 });
   });
 
@@ -328,26 +349,26 @@ describe('sync to W&B over real HTTP', () => {
   it('says calmly why nothing syncs without a key', async () => {
     await verifyAll(await addDocuments(core, projectId, { count: 2 }));
     engine = syncEngineFor(core, sim, { apiKey: null });
-    engine.start();
+    await engine.start();
     const { jobs, status } = await engine.syncNow();
     expect(jobs).toEqual([]);
     expect(status).toMatchObject({ state: 'not_configured', message: expect.stringMatching(/no W&B API key\. Folio works fully offline; add a key in Settings → Weights & Biases and 2 verified documents will sync/) });
     expect(sim.stats.requests.graphql).toBe(0);
   });
 
-  it('validates sync settings with a clear message and keeps the old value', () => {
+  it('validates sync settings with a clear message and keeps the old value', async () => {
     engine = syncEngineFor(core, sim);
-    expect(() => engine!.updateConfig({ dailyTime: '25:00' })).toThrow(/dailyTime: the daily time must look like 02:00/);
-    expect(() => engine!.updateConfig({ batchSize: 0 })).toThrow(/batchSize: a batch holds at least 1 document/);
-    expect(() => engine!.updateConfig({ colour: 'red' })).toThrow(/sync setting/);
-    expect(engine.getConfig()).toMatchObject({ batchSize: 500, dailyTime: '02:00', intervalMinutes: 5 });
-    expect(engine.updateConfig({ batchSize: 50, dailyTime: null })).toMatchObject({ batchSize: 50, dailyTime: null });
+    await expect(engine.updateConfig({ dailyTime: '25:00' })).rejects.toThrow(/dailyTime: the daily time must look like 02:00/);
+    await expect(engine.updateConfig({ batchSize: 0 })).rejects.toThrow(/batchSize: a batch holds at least 1 document/);
+    await expect(engine.updateConfig({ colour: 'red' })).rejects.toThrow(/sync setting/);
+    expect(await engine.getConfig()).toMatchObject({ batchSize: 500, dailyTime: '02:00', intervalMinutes: 5 });
+    expect(await engine.updateConfig({ batchSize: 50, dailyTime: null })).toMatchObject({ batchSize: 50, dailyTime: null });
   });
 });
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -14,9 +14,10 @@ import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
 import { ReviewService } from './review/service';
-import { createSyncEngine } from './sync/forCore';
 import { EvaluationService } from './evaluation';
-import type { SyncEngine } from './sync/engine';
+import { createSyncService } from './sync/forCore';
+import type { SyncWorkerHost } from './sync/worker/host';
+import type { SyncWorkerEngineOptions } from './sync/worker/messages';
 import type { SecretStore, SettingsStore } from './settings/types';
 import { type Clock, isoNow, systemClock } from './util/clock';
 
@@ -40,8 +41,12 @@ export interface CoreOptions {
   env?: Record<string, string | undefined>;
   nativeBinding?: string | undefined;
   importConcurrency?: number;
-  /** The CLI and tests start sync themselves (or never); the app starts it with the core. */
-  sync?: { autoStart?: boolean };
+  /**
+   * The CLI and tests start sync themselves (or never); the app starts it with the core.
+   * `workerFile`: the sync worker's script (Electron: the bundled out/main/syncWorker.js; by default
+   * the TypeScript entry through tsx). `nice`: the worker thread's priority (default 10; null: unchanged).
+   */
+  sync?: { autoStart?: boolean; workerFile?: string; nice?: number | null; engine?: SyncWorkerEngineOptions };
   /**
    * The app continues pre-annotation runs that were executing when it stopped; the CLI and tests
    * do that themselves (a `folio status` must not start sending pages to Claude).
@@ -67,7 +72,8 @@ export interface Core {
   pulls: PullService;
   bundleDeps: BundleDeps;
   settings: SettingsService;
-  sync: SyncEngine;
+  /** The sync engine, running in its worker thread. */
+  sync: SyncWorkerHost;
   preannotation: PreannotationService;
   review: ReviewService;
   evaluation: EvaluationService;
@@ -129,9 +135,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
-  // Background sync of the outbox to W&B (it recovers in-flight rows itself when it starts).
-  const sync = createSyncEngine({ db, dataDir: opts.dataDir, settings, folioVersion: FOLIO_VERSION, clock, onChange: (status) => emit('sync.changed', status) });
-  if (opts.sync?.autoStart !== false) sync.start();
+  // Background sync of the outbox to W&B, in a worker thread with its own connection (it recovers
+  // in-flight rows itself when it starts). A failure to start shows in its status.
+  const sync = createSyncService({
+    db,
+    dataDir: opts.dataDir,
+    settings,
+    folioVersion: FOLIO_VERSION,
+    nativeBinding: opts.nativeBinding,
+    onChange: (status) => emit('sync.changed', status),
+    ...(opts.sync?.workerFile ? { workerFile: opts.sync.workerFile } : {}),
+    ...(opts.sync?.nice !== undefined ? { nice: opts.sync.nice } : {}),
+    ...(opts.sync?.engine ? { engine: opts.sync.engine } : {}),
+  });
+  if (opts.sync?.autoStart !== false) void sync.start().catch(() => undefined);
 
   // Pre-annotation writes through its own connection: predictions can be re-derived, so the pool's
   // many small commits need not wait for a disk flush each (like imports).
@@ -208,12 +225,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'settings.get': async () => settings.view(),
     'settings.update': async (patch) => {
       const view = settings.update(patch);
-      sync.notifyOutboxChanged(); // a new W&B project or host may make waiting work sendable
+      sync.settingsChanged(); // a new W&B project or host may make waiting work sendable
       return view;
     },
     'settings.setSecret': async ({ name, value }) => {
       const view = settings.setSecret(name, value);
-      sync.notifyOutboxChanged();
+      sync.settingsChanged();
       return view;
     },
     'shell.openExternal': async ({ url }) => {
@@ -231,7 +248,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     // Sync runs in the background; its progress arrives as sync.changed events.
     'sync.now': async () => {
       void sync.syncNow().catch(() => undefined);
-      return { jobs: [], status: sync.status() };
+      return { jobs: [], status: await sync.status() };
     },
     'sync.dead.list': async ({ limit, offset }) => sync.deadItems(limit, offset),
     'sync.dead.retry': async ({ outboxIds }) => sync.retryDead(outboxIds),

@@ -46,6 +46,8 @@ if (!app.requestSingleInstanceLock()) {
         settingsStore,
         secretStore,
         nativeBinding: existsSync(binding) ? binding : undefined,
+        // The sync engine's worker thread, bundled beside this file (electron.vite.config.ts).
+        sync: { workerFile: join(mainDir, 'syncWorker.js') },
         platform: {
           kind: 'electron',
           pickImportPaths: async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Core } from '../../core/createCore';
 import { FOLIO_VERSION } from '../../core/createCore';
-import type { SyncEngine, SyncJobView, SyncStatus } from '../../core/sync';
+import type { SyncJobView, SyncService, SyncStatus } from '../../core/sync';
 import { createSyncEngine, syncStatusFields } from '../../core/sync/forCore';
 
 /**
@@ -9,7 +9,7 @@ import { createSyncEngine, syncStatusFields } from '../../core/sync/forCore';
  * --now, a build of everything waiting (ignoring the schedule and backoff), one job per batch.
  * With --json the last line printed is one JSON object. Exit code 1 when a job failed.
  */
-export function registerSyncCommand(program: Command, deps: { openCore: () => Promise<Core>; engineFor?: (core: Core) => SyncEngine }): Command {
+export function registerSyncCommand(program: Command, deps: { openCore: () => Promise<Core>; engineFor?: (core: Core) => SyncService }): Command {
   return program
     .command('sync')
     .description('Send verified annotations to the W&B dataset artifact, or show the sync queue and recent jobs')
@@ -31,8 +31,8 @@ export function registerSyncCommand(program: Command, deps: { openCore: () => Pr
           }
           process.exitCode = jobs.some((j) => j.state === 'failed') || status.state === 'needs_attention' ? 1 : 0;
         } else {
-          const status = engine.status();
-          const out = { status, config: engine.getConfig(), jobs: engine.jobs(10), dead: engine.deadItems(20) };
+          const status = await engine.status();
+          const out = { status, config: await engine.getConfig(), jobs: await engine.jobs(10), dead: await engine.deadItems(20) };
           if (json) console.log(JSON.stringify(out));
           else {
             console.log(describeStatus(status));

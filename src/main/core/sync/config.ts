@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors';
 import type { Db } from '../db/open';
+import { cachedStatement } from '../db/statementCache';
 import { syncConfigPatchSchema, syncConfigSchema, type SyncConfig } from '../../../shared/domain/sync';
 
 /**
@@ -24,7 +25,7 @@ export class SyncConfigStore {
 
   get(): SyncConfig {
     const stored: Record<string, unknown> = {};
-    for (const row of this.db.prepare('SELECT key, value FROM sync_settings').all() as { key: string; value: string }[]) {
+    for (const row of cachedStatement(this.db, 'SELECT key, value FROM sync_settings').all() as { key: string; value: string }[]) {
       try {
         stored[row.key] = JSON.parse(row.value);
       } catch {
@@ -47,7 +48,7 @@ export class SyncConfigStore {
       const issue = parsed.error.issues[0]!;
       throw new AppError('invalid_request', `sync setting ${issue.path.join('.') || '(patch)'}: ${issue.message}`);
     }
-    const upsert = this.db.prepare('INSERT INTO sync_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    const upsert = cachedStatement(this.db, 'INSERT INTO sync_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
       for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) upsert.run(k, JSON.stringify(v));
     }).immediate();

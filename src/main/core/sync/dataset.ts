@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
+import { cachedStatement } from '../db/statementCache';
+import { readOrNull, statOrNull } from './files';
 import type { BatchItem } from './store';
 import { b64md5, pythonJson } from './wandb/manifest';
 
@@ -72,7 +73,8 @@ export interface ArtifactFile {
   digest: string;
   size: number;
   /** Where the bytes come from when they must be uploaded. */
-  source: { kind: 'file'; absPath: string } | { kind: 'bytes'; bytes: Buffer };
+  /** A file's size and mtime when it was hashed: the upload checks them instead of hashing the bytes again. */
+  source: { kind: 'file'; absPath: string; mtimeMs: number } | { kind: 'bytes'; bytes: Buffer };
 }
 
 export interface BuiltBatch {
@@ -97,6 +99,7 @@ interface PageRow {
 interface ImageInfo {
   path: string;
   absPath: string;
+  mtimeMs: number;
   md5: string;
   sha256: string;
   size: number;
@@ -108,11 +111,11 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 /** Hash a page image once (cached by media path, size and mtime): base64 MD5 and hex SHA-256. */
 async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: unknown[][]): Promise<ImageInfo | { missing: string }> {
   const absPath = join(dataDir, 'media', ...mediaPath.split('/'));
-  const st = await stat(absPath).catch(() => null);
+  const st = statOrNull(absPath);
   if (!st || !st.isFile()) return { missing: absPath };
   const ext = (mediaPath.split('.').pop() ?? '').toLowerCase();
   const format = ext === 'jpeg' ? 'jpg' : ext;
-  const cached = db.prepare('SELECT size, mtime_ms, md5, sha256 FROM sync_image_hashes WHERE media_path = ?').get(mediaPath) as
+  const cached = cachedStatement(db, 'SELECT size, mtime_ms, md5, sha256 FROM sync_image_hashes WHERE media_path = ?').get(mediaPath) as
     | { size: number; mtime_ms: number; md5: string; sha256: string }
     | undefined;
   let md5: string;
@@ -120,7 +123,7 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
   if (cached && cached.size === st.size && cached.mtime_ms === st.mtimeMs) {
     ({ md5, sha256 } = cached);
   } else {
-    const bytes = await readFile(absPath).catch(() => null);
+    const bytes = readOrNull(absPath);
     if (!bytes) return { missing: absPath };
     md5 = b64md5(bytes);
     sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -128,12 +131,12 @@ async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: 
   }
   const hex = Buffer.from(md5, 'base64').toString('hex');
   // Content-addressed like the SDK's temporary media: the first 20 hex digits of the MD5.
-  return { path: `media/images/${hex.slice(0, 20)}.${format}`, absPath, md5, sha256, size: st.size, format };
+  return { path: `media/images/${hex.slice(0, 20)}.${format}`, absPath, mtimeMs: st.mtimeMs, md5, sha256, size: st.size, format };
 }
 
 /** The project's label set as W&B classes: id = position in the label set (labels no longer in it are appended). */
 function classSet(db: Db, projectId: string): Map<string, number> {
-  const labels = db.prepare('SELECT name FROM labels WHERE project_id = ? ORDER BY position, name').all(projectId) as { name: string }[];
+  const labels = cachedStatement(db, 'SELECT name FROM labels WHERE project_id = ? ORDER BY position, name').all(projectId) as { name: string }[];
   return new Map(labels.map((l, i) => [l.name, i]));
 }
 
@@ -144,7 +147,7 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
   const files = new Map<string, ArtifactFile>();
   const poison: BuiltBatch['poison'] = [];
   const projectId = items[0]?.payload.projectId;
-  const project = projectId ? (db.prepare('SELECT name FROM projects WHERE id = ?').get(projectId) as { name: string } | undefined) : undefined;
+  const project = projectId ? (cachedStatement(db, 'SELECT name FROM projects WHERE id = ?').get(projectId) as { name: string } | undefined) : undefined;
   const classes = projectId ? classSet(db, projectId) : new Map<string, number>();
   const classId = (label: string | null): number => {
     const name = label ?? '(unlabelled)';
@@ -153,14 +156,14 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
     return id;
   };
 
-  const annotationQ = db.prepare('SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
-  const annotatorQ = db.prepare('SELECT name FROM annotators WHERE id = ?');
-  const documentQ = db.prepare('SELECT source_name, kind, byte_size, page_count FROM documents WHERE id = ?');
-  const lineageQ = db.prepare('SELECT resolved_by, resolved_at, sources, items FROM gold_lineage WHERE annotation_id = ?');
-  const pagesQ = db.prepare('SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
-  const boxesQ = db.prepare('SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
-  const qaQ = db.prepare('SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
-  const evidenceQ = db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
+  const annotationQ = cachedStatement(db, 'SELECT id, project_id, document_id, annotator_id, version, status, kind, verified_at FROM annotations WHERE id = ?');
+  const annotatorQ = cachedStatement(db, 'SELECT name FROM annotators WHERE id = ?');
+  const documentQ = cachedStatement(db, 'SELECT source_name, kind, byte_size, page_count FROM documents WHERE id = ?');
+  const lineageQ = cachedStatement(db, 'SELECT resolved_by, resolved_at, sources, items FROM gold_lineage WHERE annotation_id = ?');
+  const pagesQ = cachedStatement(db, 'SELECT id, page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
+  const boxesQ = cachedStatement(db, 'SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position');
+  const qaQ = cachedStatement(db, 'SELECT id, question, answer, unanswerable, source FROM qa_pairs WHERE annotation_id = ? ORDER BY position');
+  const evidenceQ = cachedStatement(db, 'SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
 
   type Row = { cells: unknown[]; classIds: Set<number> };
   // Hashes learnt in this batch, written in one transaction at the end (not one fsync per image).
@@ -233,7 +236,7 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
 
     pages.forEach((page, i) => {
       const img = images[i]!;
-      if (!files.has(img.path)) files.set(img.path, { path: img.path, digest: img.md5, size: img.size, source: { kind: 'file', absPath: img.absPath } });
+      if (!files.has(img.path)) files.set(img.path, { path: img.path, digest: img.md5, size: img.size, source: { kind: 'file', absPath: img.absPath, mtimeMs: img.mtimeMs } });
       const pageBoxes = boxes.filter((b) => b.page_id === page.id);
       const ids = new Set<number>();
       const boxData = pageBoxes.map((b) => {
@@ -285,7 +288,8 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
   }
 
   if (newHashes.length) {
-    const put = db.prepare(
+    const put = cachedStatement(
+      db,
       'INSERT INTO sync_image_hashes (media_path, size, mtime_ms, md5, sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(media_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, md5 = excluded.md5, sha256 = excluded.sha256',
     );
     db.transaction(() => {

@@ -3,7 +3,10 @@ import type { Db } from '../db/open';
 import { DEFAULT_WANDB_ARTIFACT } from '../settings/types';
 import { type Clock, isoNow, systemClock } from '../util/clock';
 import { lastDailyAt, nextDailyAt, SyncConfigStore, type SyncConfig, type SyncConfigPatch } from './config';
+import { cachedStatement } from '../db/statementCache';
 import { runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
+import { ManifestCache } from './manifestCache';
+import type { SyncService } from './service';
 import { SyncStore, type DeadItem, type JobRowView, type OutboxStats } from './store';
 import { WandbClient } from './wandb/client';
 import { WandbError, type Policies, type RetryPolicy } from './wandb/http';
@@ -12,7 +15,9 @@ import { WandbError, type Policies, type RetryPolicy } from './wandb/http';
  * The sync engine: decides when to build (interval, daily time, "Sync now", app start, coming
  * back online), knows whether W&B is reachable (by asking it, not by trusting the OS flag), runs
  * one dataset-build job at a time, and says in one calm sentence why nothing is syncing. It never
- * touches verify or editing: those write the outbox in their own transaction and return.
+ * touches verify or editing: those write the outbox in their own transaction and return. In the
+ * app it runs in a worker thread with its own connection (worker/entry.ts); the CLI, the crash
+ * test's child and the engine tests run it in-process.
  */
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped';
@@ -84,6 +89,11 @@ export interface SyncEngineOptions {
   probeTimeoutMs?: number;
   uploadConcurrency?: number;
   onChange?: (status: SyncStatus) => void;
+  /**
+   * Checkpoint the WAL (PASSIVE) between batches and on the timer. The sync worker does, because
+   * the app's verify connection has auto-checkpoint turned off while the worker runs.
+   */
+  walCheckpoints?: boolean;
 }
 
 export interface SyncRunSummary {
@@ -93,14 +103,16 @@ export interface SyncRunSummary {
 
 type ProbeResult = 'online' | 'offline' | 'auth';
 
-export class SyncEngine {
+export class SyncEngine implements SyncService {
   readonly store: SyncStore;
   readonly config: SyncConfigStore;
+  private readonly manifests: ManifestCache;
   private readonly clock: Clock;
   private readonly collection: string;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<SyncJobView[]> | null = null;
   private queuedTrigger: SyncTrigger | null = null;
+  private queuedUpTo: number | undefined;
   private abort = new AbortController();
   /** stop() was called: nothing runs any more (until start()). */
   private closed = false;
@@ -115,10 +127,13 @@ export class SyncEngine {
   private lastIntervalAt = 0;
   private lastDailyRun = 0;
   private lastEmit = 0;
+  /** A throttled status event still owed to listeners (the last verify of a burst must show). */
+  private trailingEmit: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.store = new SyncStore(opts.db);
     this.config = new SyncConfigStore(opts.db);
+    this.manifests = new ManifestCache(opts.dataDir);
     this.clock = opts.clock ?? systemClock;
     this.collection = opts.collection ?? DEFAULT_WANDB_ARTIFACT;
   }
@@ -132,7 +147,7 @@ export class SyncEngine {
   }
 
   /** Recover what a crash interrupted, start the timers, and build once for the app start. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.timer) return;
     this.closed = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
@@ -185,9 +200,25 @@ export class SyncEngine {
     this.emit(false);
   }
 
-  /** Timer work: offline probes, the interval and the daily time. */
+  /** W&B settings changed (key, host, project): the status line may say something else now. */
+  settingsChanged(): void {
+    this.emit(true);
+  }
+
+  /** PASSIVE: copies what it can without waiting for (or blocking) any reader or writer. */
+  private checkpoint(): void {
+    if (!this.opts.walCheckpoints) return;
+    try {
+      this.store.checkpoint();
+    } catch {
+      /* a busy or read-only database: the next one will do */
+    }
+  }
+
+  /** Timer work: WAL checkpoint, offline probes, the interval and the daily time. */
   tick(): void {
     if (this.closed || !this.timer || this.draining) return;
+    this.checkpoint();
     const creds = this.opts.credentials();
     if (!creds.apiKey) return;
     if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) return;
@@ -210,29 +241,38 @@ export class SyncEngine {
     }
   }
 
-  /** "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs run. */
-  async syncNow(): Promise<SyncRunSummary> {
+  /**
+   * "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs
+   * run. `upTo`: the outbox watermark when the user asked (the worker host reads it on the main
+   * thread at the click); by default, when the build starts.
+   */
+  async syncNow(upTo?: number): Promise<SyncRunSummary> {
     this.attention = null;
     this.lastProbeAt = 0;
-    const jobs = await this.trigger('now');
-    return { jobs, status: this.status() };
+    const jobs = await this.trigger('now', upTo);
+    return { jobs, status: this.statusNow() };
   }
 
   /** Start a build for `reason` unless one runs (then it is queued to follow). */
-  trigger(reason: SyncTrigger): Promise<SyncJobView[]> {
+  trigger(reason: SyncTrigger, upTo?: number): Promise<SyncJobView[]> {
     if (this.closed) return Promise.resolve([]);
     if (this.draining) {
-      if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) this.queuedTrigger = reason;
+      if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) {
+        this.queuedTrigger = reason;
+        this.queuedUpTo = upTo;
+      }
       const after = this.draining.then(() => this.draining ?? Promise.resolve([] as SyncJobView[]));
       return after;
     }
-    const run = this.drain(reason).finally(() => {
+    const run = this.drain(reason, upTo).finally(() => {
       this.draining = null;
       this.current = null;
       this.emit(true);
       const next = this.queuedTrigger;
+      const nextUpTo = this.queuedUpTo;
       this.queuedTrigger = null;
-      if (next && !this.closed) void this.trigger(next);
+      this.queuedUpTo = undefined;
+      if (next && !this.closed) void this.trigger(next, nextUpTo);
     });
     this.draining = run;
     return run;
@@ -284,15 +324,15 @@ export class SyncEngine {
     return viewer.entity;
   }
 
-  private shouldClaim(cfg: SyncConfig, reason: SyncTrigger, ignoreBackoff: boolean): boolean {
-    const free = this.store.freeDue(this.now(), ignoreBackoff);
+  private shouldClaim(cfg: SyncConfig, reason: SyncTrigger, ignoreBackoff: boolean, upTo: number): boolean {
+    const free = this.store.freeDue(this.now(), ignoreBackoff, upTo);
     if (free.count === 0) return false;
     if (reason === 'now' || reason === 'daily') return true;
     if (free.count >= cfg.batchSize) return true;
     return free.oldest !== null && new Date(free.oldest).getTime() <= this.clock.now().getTime() - cfg.maxWaitMinutes * 60_000;
   }
 
-  private async drain(reason: SyncTrigger): Promise<SyncJobView[]> {
+  private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJobView[]> {
     this.recover();
     const jobs: SyncJobView[] = [];
     const creds = this.opts.credentials();
@@ -305,7 +345,10 @@ export class SyncEngine {
     if (this.attention && reason !== 'now') return jobs;
     const ignoreBackoff = reason === 'now';
     const cfg = this.config.get();
-    const hasWork = () => this.store.dueOpenBatch(this.now(), ignoreBackoff) !== null || this.shouldClaim(cfg, reason, ignoreBackoff);
+    // This build claims only what was verified before it started; later verifies wait for the next
+    // one (otherwise "Sync now" during annotation keeps making versions of a document or two).
+    const upTo = upToAsked ?? this.store.outboxWatermark();
+    const hasWork = () => this.store.dueOpenBatch(this.now(), ignoreBackoff) !== null || this.shouldClaim(cfg, reason, ignoreBackoff, upTo);
     // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
     const mustProbe = reason === 'online' || reason === 'now';
     if (!mustProbe && !hasWork()) return jobs;
@@ -315,7 +358,7 @@ export class SyncEngine {
     }
     while (!this.closed) {
       const now = this.now();
-      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff) ? this.store.createBatch(now, cfg.batchSize, ignoreBackoff) : null);
+      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff, upTo) ? this.store.createBatch(now, cfg.batchSize, ignoreBackoff, upTo) : null);
       if (!batch) break;
       const jobId = randomUUID();
       this.current = { jobId, progress: null };
@@ -324,6 +367,7 @@ export class SyncEngine {
         {
           db: this.opts.db,
           store: this.store,
+          manifests: this.manifests,
           dataDir: this.opts.dataDir,
           now: () => this.now(),
           folioVersion: this.opts.folioVersion,
@@ -344,6 +388,7 @@ export class SyncEngine {
         jobId,
       );
       this.current = null;
+      this.checkpoint();
       const view = this.jobView(jobId);
       if (view) jobs.push(view);
       if (report.ok) {
@@ -359,9 +404,13 @@ export class SyncEngine {
 
   // ---- reads and actions for the app -----------------------------------------------------------
 
-  status(): SyncStatus {
+  async status(): Promise<SyncStatus> {
+    return this.statusNow();
+  }
+
+  private statusNow(): SyncStatus {
     const now = this.clock.now();
-    const stats = this.store.stats(isoNow(this.clock));
+    const stats = this.store.outboxCounts();
     const cfg = this.config.get();
     const creds = this.opts.credentials();
     const jobs = this.store.jobs(1);
@@ -411,12 +460,12 @@ export class SyncEngine {
     };
   }
 
-  jobs(limit = 50): SyncJobView[] {
+  async jobs(limit = 50): Promise<SyncJobView[]> {
     return this.store.jobs(Math.max(1, Math.min(500, limit))).map((r) => this.toView(r));
   }
 
   private jobView(jobId: string): SyncJobView | null {
-    const row = this.opts.db.prepare("SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE id = ? AND kind = 'sync'").get(jobId);
+    const row = cachedStatement(this.opts.db, "SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE id = ? AND kind = 'sync'").get(jobId);
     return row ? this.toView(row as Parameters<SyncEngine['toView']>[0]) : null;
   }
 
@@ -424,29 +473,29 @@ export class SyncEngine {
     return jobView(r, r.state === 'running' && this.current?.jobId === r.id ? this.current.progress : null);
   }
 
-  deadItems(limit = 100, offset = 0): DeadItem[] {
+  async deadItems(limit = 100, offset = 0): Promise<DeadItem[]> {
     return this.store.deadItems(limit, offset);
   }
 
   /** Dead items back into the queue (all when `ids` is omitted); they go with the next build. */
-  retryDead(ids?: string[]): { retried: number } {
+  async retryDead(ids?: string[]): Promise<{ retried: number }> {
     const retried = this.store.retryDead(ids ?? null, this.now());
     this.emit(true);
     return { retried };
   }
 
   /** Give up on dead items: recorded as discarded, never sent, no longer counted. */
-  discardDead(ids?: string[]): { discarded: number } {
+  async discardDead(ids?: string[]): Promise<{ discarded: number }> {
     const discarded = this.store.discardDead(ids ?? null, this.now());
     this.emit(true);
     return { discarded };
   }
 
-  getConfig(): SyncConfig {
+  async getConfig(): Promise<SyncConfig> {
     return this.config.get();
   }
 
-  updateConfig(patch: SyncConfigPatch | unknown): SyncConfig {
+  async updateConfig(patch: SyncConfigPatch | unknown): Promise<SyncConfig> {
     const cfg = this.config.update(patch);
     this.emit(true);
     return cfg;
@@ -455,10 +504,19 @@ export class SyncEngine {
   private emit(force: boolean): void {
     if (!this.opts.onChange) return;
     const t = Date.now();
-    if (!force && t - this.lastEmit < 250) return;
+    if (!force && t - this.lastEmit < 250) {
+      // At most 4 events a second, but the newest state always goes out.
+      if (!this.trailingEmit) {
+        this.trailingEmit = setTimeout(() => this.emit(true), 250 - (t - this.lastEmit));
+        this.trailingEmit.unref?.();
+      }
+      return;
+    }
+    if (this.trailingEmit) clearTimeout(this.trailingEmit);
+    this.trailingEmit = null;
     this.lastEmit = t;
     try {
-      this.opts.onChange(this.status());
+      this.opts.onChange(this.statusNow());
     } catch {
       /* a listener's failure is not the engine's */
     }

@@ -3,11 +3,32 @@ import type { SettingsService } from '../settings/settingsService';
 import type { Clock } from '../util/clock';
 import { jobView, SyncEngine, type SyncEngineOptions, type SyncJobView, type SyncStatus } from './engine';
 import { SyncStore } from './store';
+import { SyncWorkerHost, type SyncWorkerHostOptions } from './worker/host';
+
+const credentialsFrom = (settings: Pick<SettingsService, 'wandb'>) => () => {
+  const w = settings.wandb();
+  return { apiKey: w.apiKey, baseUrl: w.baseUrl, entity: w.entity, project: w.project };
+};
 
 /**
- * The sync engine for one open Folio data folder: credentials come from the settings service
- * (saved key, WANDB_API_KEY or ~/.netrc; base URL, entity, project), state from the database.
- * createCore builds one, starts it when the core opens and stops it in close().
+ * The app's sync service for one open data folder: the engine in a worker thread, with its own
+ * connection to `<dataDir>/folio.db`. Credentials come from the settings service on the main
+ * thread (saved key, WANDB_API_KEY or ~/.netrc; base URL, entity, project). createCore builds
+ * one, starts it when the core opens and stops it in close().
+ */
+export function createSyncService(
+  opts: { db: Db; dataDir: string; settings: Pick<SettingsService, 'wandb'>; folioVersion: string; nativeBinding?: string | undefined } & Pick<
+    SyncWorkerHostOptions,
+    'onChange' | 'workerFile' | 'nice' | 'engine'
+  >,
+): SyncWorkerHost {
+  const { db, settings, ...rest } = opts;
+  return new SyncWorkerHost({ ...rest, dbFile: db.name, mainDb: db, credentials: credentialsFrom(settings) });
+}
+
+/**
+ * The sync engine in-process, on the connection given (the CLI's `folio sync`, which has no
+ * event loop to keep free): same credentials as the app's.
  */
 export function createSyncEngine(opts: {
   db: Db;
@@ -22,10 +43,7 @@ export function createSyncEngine(opts: {
     db: opts.db,
     dataDir: opts.dataDir,
     folioVersion: opts.folioVersion,
-    credentials: () => {
-      const w = opts.settings.wandb();
-      return { apiKey: w.apiKey, baseUrl: w.baseUrl, entity: w.entity, project: w.project };
-    },
+    credentials: credentialsFrom(opts.settings),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.onChange ? { onChange: opts.onChange } : {}),
     ...opts.extra,

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Db } from '../db/open';
+import { readOrNull, statOrNull } from './files';
 import { buildBatch, partitionPath, type ArtifactFile } from './dataset';
+import type { ManifestCache } from './manifestCache';
 import type { BatchRow, SyncStore } from './store';
 import { artifactVersionUrl, runUrl, WandbClient, type WandbClientOptions } from './wandb/client';
 import { WandbError, type Policies } from './wandb/http';
@@ -67,6 +68,8 @@ export interface JobProgress {
 export interface JobDeps {
   db: Db;
   store: SyncStore;
+  /** Manifests kept between builds (files, not database rows). */
+  manifests: ManifestCache;
   dataDir: string;
   now: () => string;
   folioVersion: string;
@@ -227,12 +230,9 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     await finishRun(0, summaryOf());
     result.durationMs = Math.round(performance.now() - t0);
     const key = targetKey({ ...target, entity: result.entity!, project: result.project! });
-    const done = store.finalizeCommitted(
-      batch.id,
-      { artifactId: v.artifactId, versionIndex: v.versionIndex, digest: v.digest, addedEntries: v.added, manifest: v.manifest ? { target: key, artifactId: v.artifactId, body: v.manifest } : null },
-      { id: jobId, result },
-      deps.now(),
-    );
+    const done = store.finalizeCommitted(batch.id, { artifactId: v.artifactId, versionIndex: v.versionIndex, digest: v.digest, addedEntries: v.added }, { id: jobId, result }, deps.now());
+    if (v.manifest) await deps.manifests.save(key, v.artifactId, v.manifest).catch(() => undefined);
+    await deps.manifests.dropPending(batch.id).catch(() => undefined);
     if (!result.documents) result.documents = done;
   };
 
@@ -261,7 +261,8 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
           versionIndex: state.versionIndex,
           digest: state.digest,
           added: batch.added_entries ? (JSON.parse(batch.added_entries) as Record<string, ManifestEntry>) : null,
-          manifest: batch.pending_manifest,
+          // The manifest sent with that commit (an older Folio kept it in the batch row).
+          manifest: batch.pending_manifest ?? (await deps.manifests.loadPending(batch.id, batch.target ?? ''))?.body ?? null,
         });
         return { jobId, ok: true, result, error: null, failure: null };
       }
@@ -299,14 +300,14 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     }
     let baseEntries = new Map<string, ManifestEntry>();
     if (base) {
-      const cached = store.manifest(key);
+      const cached = await deps.manifests.load(key);
       if (cached && cached.artifactId === base.id) {
         baseEntries = parseManifest(cached.body);
       } else {
         if (!base.manifestUrl) throw new WandbError('protocol', `the latest version of ${target.collection} has no manifest`);
         const bytes = await client.download(base.manifestUrl, `the manifest of ${target.collection}:v${base.versionIndex}`);
         baseEntries = parseManifest(bytes);
-        store.saveManifest(key, base.id, bytes.toString('utf8'), deps.now());
+        await deps.manifests.save(key, base.id, bytes.toString('utf8'));
       }
       if (baseEntries.has(partitionPath(batch.id)) && base.versionIndex !== null) {
         // Already there (a commit answered after we stopped listening, or a deduplicated create).
@@ -395,8 +396,16 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     progress({ phase: 'uploading', filesDone: 0, filesTotal: toUpload.length });
     let filesDone = 0;
     const uploadOne = async (f: ArtifactFile, target: { uploadUrl: string; uploadHeaders: string[] }) => {
-      const bytes = f.source.kind === 'bytes' ? f.source.bytes : await readFile(f.source.absPath);
-      if (b64md5(bytes) !== f.digest) throw new Error(`${f.path} changed on disk while it was being synced`);
+      let bytes: Buffer;
+      if (f.source.kind === 'bytes') bytes = f.source.bytes;
+      else {
+        // Same size and mtime as when it was hashed (the rule the hash cache already trusts): no
+        // second MD5 pass over every image. W&B checks the Content-MD5 it asked for anyway.
+        const st = statOrNull(f.source.absPath);
+        const read = st && st.size === f.size && st.mtimeMs === f.source.mtimeMs ? readOrNull(f.source.absPath) : null;
+        if (!read) throw new Error(`${f.path} changed on disk while it was being synced`);
+        bytes = read;
+      }
       await client!.upload(target.uploadUrl, target.uploadHeaders, bytes, f.path);
     };
     for (let i = 0; i < toUpload.length; i += 200) {
@@ -441,7 +450,8 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
 
     // 8. Commit. From the moment this is recorded, only W&B knows the outcome until it answers.
     const manifestText = manifestBytes.toString('utf8');
-    store.recordCommitSent(batch.id, added(), manifestText, deps.now());
+    await deps.manifests.savePending(batch.id, key, created.id, manifestText);
+    store.recordCommitSent(batch.id, added(), deps.now());
     batch = store.batch(batch.id)!;
     const committed = await client.commitArtifact(created.id);
     const st = await client.artifactState(created.id);

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
+import { cachedStatement } from '../db/statementCache';
 import type { ManifestEntry } from './wandb/manifest';
 import { randomClientId, randomRunId } from './wandb/manifest';
 
 /**
- * The outbox state machine and sync batches, in SQLite. Every transition is one short
- * transaction on the synchronous=FULL connection, so a crash leaves either the state before or
- * the state after — and the batch's membership and client ids are on disk before the first byte
- * is sent.
+ * The outbox state machine and sync batches, in SQLite. Every transition is a short transaction,
+ * so a crash leaves either the state before or the state after — and the batch's membership and
+ * client ids are on disk before the first byte is sent. In the app this runs on the sync worker's
+ * own connection; verify writes through another one, so no transaction here may hold the write
+ * lock for long (reads happen before the write transaction, big writes are chunked).
  *
  *   outbox row:  pending ──claim──► in_flight ──commit confirmed──► done
  *                   ▲                  │
@@ -88,15 +90,106 @@ export function itemBackoffMs(attempts: number, random = Math.random): number {
 
 const addMs = (iso: string, ms: number): string => new Date(new Date(iso).getTime() + ms).toISOString();
 
+/** Rows per write transaction when a batch's rows change state (keeps each lock hold to a few ms). */
+const WRITE_CHUNK = 200;
+
+export type OutboxCounts = Pick<OutboxStats, 'pending' | 'inFlight' | 'dead' | 'done'>;
+
 export class SyncStore {
+  /** Outbox counts as of `countsAt`; rows added since (`seenRowid`) are counted on top. */
+  private counts: OutboxCounts | null = null;
+  private countsAt = 0;
+  private seenRowid = 0;
+
   constructor(private readonly db: Db) {}
+
+  private q(sql: string) {
+    return cachedStatement(this.db, sql);
+  }
+
+  /**
+   * Run `fn` as a transaction that is on disk when it returns, even on a connection opened with
+   * synchronous=NORMAL (the worker's: its bookkeeping may be lost to a power cut, never to a
+   * crash, and what is lost is redone). For the few writes the exactly-once protocol relies on.
+   */
+  durably<T>(fn: () => T): T {
+    const was = this.db.pragma('synchronous', { simple: true }) as number;
+    if (was >= 2) return this.db.transaction(fn).immediate();
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.db.pragma(`synchronous = ${was}`);
+    }
+  }
+
+  /**
+   * Copy the WAL back into the database without waiting for anyone (PASSIVE). The sync worker does
+   * this between batches, so that verify's connection (auto-checkpoint off while the worker runs)
+   * never pays for a checkpoint inside its commit.
+   */
+  checkpoint(): { busy: number; log: number; checkpointed: number } {
+    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return row ?? { busy: 0, log: 0, checkpointed: 0 };
+  }
+
+  /** The newest outbox row's rowid: a build claims only rows at or below the watermark it started with. */
+  outboxWatermark(): number {
+    return (this.q('SELECT COALESCE(MAX(rowid), 0) AS top FROM outbox').get() as { top: number }).top;
+  }
+
+  /**
+   * Outbox counts for the status line, cheap enough to ask after every verify: a full count (a
+   * scan of the outbox) only after the engine itself moved rows, or every 10 s to catch other
+   * writers (the CLI); in between, only rows added since the last look are read, by rowid.
+   */
+  outboxCounts(): OutboxCounts {
+    if (!this.counts || Date.now() - this.countsAt > 10_000) return this.recount();
+    const fresh = this.q("SELECT COUNT(*) AS n, MAX(rowid) AS top FROM outbox WHERE rowid > ? AND kind = ? AND state = 'pending'").get(this.seenRowid, SYNC_OUTBOX_KIND) as {
+      n: number;
+      top: number | null;
+    };
+    if (fresh.top !== null) {
+      this.counts.pending += fresh.n;
+      this.seenRowid = fresh.top;
+    }
+    return { ...this.counts };
+  }
+
+  /** Forget the counts (after the engine moved rows): the next status counts again. */
+  invalidateCounts(): void {
+    this.counts = null;
+  }
+
+  private recount(): OutboxCounts {
+    // One read transaction: the counts and the watermark come from the same snapshot.
+    return this.db.transaction((): OutboxCounts => {
+      this.counts = this.countByState();
+      this.seenRowid = this.outboxWatermark();
+      this.countsAt = Date.now();
+      return { ...this.counts };
+    })();
+  }
+
+  /** A full count of the outbox by state (discarded dead items not counted): a scan of the table. */
+  private countByState(): OutboxCounts {
+    const out: OutboxCounts = { pending: 0, inFlight: 0, dead: 0, done: 0 };
+    for (const row of this.q('SELECT state, COUNT(*) AS n FROM outbox WHERE kind = ? GROUP BY state').all(SYNC_OUTBOX_KIND) as { state: string; n: number }[]) {
+      if (row.state === 'pending') out.pending = row.n;
+      else if (row.state === 'in_flight') out.inFlight = row.n;
+      else if (row.state === 'dead') out.dead = row.n;
+      else if (row.state === 'done') out.done = row.n;
+    }
+    out.dead -= (this.q("SELECT COUNT(*) AS n FROM sync_discarded d JOIN outbox o ON o.id = d.outbox_id WHERE o.state = 'dead'").get() as { n: number }).n;
+    return out;
+  }
 
   /** At start: in-flight rows were interrupted, not sent — back to pending; running sync jobs did not finish. */
   recoverAtStart(now: string): { inFlight: number; interruptedJobs: number } {
+    this.invalidateCounts();
     return this.db.transaction(() => {
-      const inFlight = this.db.prepare("UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in_flight' AND kind = ?").run(now, SYNC_OUTBOX_KIND).changes;
-      const interruptedJobs = this.db
-        .prepare(
+      const inFlight = this.q("UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in_flight' AND kind = ?").run(now, SYNC_OUTBOX_KIND).changes;
+      const interruptedJobs = this.q(
           "UPDATE jobs SET state = 'failed', error = 'interrupted: Folio stopped while this build ran; its batch resumes automatically', finished_at = ? WHERE kind = ? AND state IN ('queued', 'running')",
         )
         .run(now, SYNC_JOB_KIND).changes;
@@ -105,15 +198,8 @@ export class SyncStore {
   }
 
   stats(now: string): OutboxStats {
-    const out: OutboxStats = { pending: 0, inFlight: 0, dead: 0, done: 0, due: 0, oldestDueAt: null };
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM outbox WHERE kind = ? GROUP BY state').all(SYNC_OUTBOX_KIND) as { state: string; n: number }[]) {
-      if (row.state === 'pending') out.pending = row.n;
-      else if (row.state === 'in_flight') out.inFlight = row.n;
-      else if (row.state === 'dead') out.dead = row.n;
-      else if (row.state === 'done') out.done = row.n;
-    }
-    out.dead -= (this.db.prepare("SELECT COUNT(*) AS n FROM sync_discarded d JOIN outbox o ON o.id = d.outbox_id WHERE o.state = 'dead'").get() as { n: number }).n;
-    const due = this.db.prepare("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE kind = ? AND state = 'pending' AND next_attempt_at <= ?").get(SYNC_OUTBOX_KIND, now) as {
+    const out: OutboxStats = { ...this.countByState(), due: 0, oldestDueAt: null };
+    const due = this.q("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE kind = ? AND state = 'pending' AND next_attempt_at <= ?").get(SYNC_OUTBOX_KIND, now) as {
       n: number;
       oldest: string | null;
     };
@@ -122,38 +208,38 @@ export class SyncStore {
     return out;
   }
 
-  /** Free (not in any batch) pending rows that are due: how many, and the oldest. */
-  freeDue(now: string, ignoreBackoff: boolean): { count: number; oldest: string | null } {
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n, MIN(o.created_at) AS oldest FROM outbox o
-         WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?)
+  /**
+   * Free (not in any batch) pending rows that are due: how many, and the oldest. `upTo` (a rowid
+   * watermark) leaves out rows verified after a build started: they go with the next build.
+   */
+  freeDue(now: string, ignoreBackoff: boolean, upTo = Number.MAX_SAFE_INTEGER): { count: number; oldest: string | null } {
+    const row = this.q(
+      `SELECT COUNT(*) AS n, MIN(o.created_at) AS oldest FROM outbox o
+         WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?) AND o.rowid <= ?
            AND NOT EXISTS (SELECT 1 FROM sync_batch_items i WHERE i.outbox_id = o.id)`,
-      )
-      .get(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now) as { n: number; oldest: string | null };
+    ).get(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now, upTo) as { n: number; oldest: string | null };
     return { count: row.n, oldest: row.oldest };
   }
 
   batch(id: string): BatchRow | undefined {
-    return this.db.prepare('SELECT * FROM sync_batches WHERE id = ?').get(id) as BatchRow | undefined;
+    return this.q('SELECT * FROM sync_batches WHERE id = ?').get(id) as BatchRow | undefined;
   }
 
   openBatches(): BatchRow[] {
-    return this.db.prepare("SELECT * FROM sync_batches WHERE state = 'open' ORDER BY created_at, id").all() as BatchRow[];
+    return this.q("SELECT * FROM sync_batches WHERE state = 'open' ORDER BY created_at, id").all() as BatchRow[];
   }
 
   /** The oldest open batch that may be tried now (its items' backoff has passed, or it is ignored). */
   dueOpenBatch(now: string, ignoreBackoff: boolean): BatchRow | null {
     for (const b of this.openBatches()) {
-      const row = this.db
-        .prepare(
+      const row = this.q(
           `SELECT COUNT(*) AS n, MAX(o.next_attempt_at) AS next FROM sync_batch_items i JOIN outbox o ON o.id = i.outbox_id
            WHERE i.batch_id = ? AND o.state IN ('pending', 'in_flight')`,
         )
         .get(b.id) as { n: number; next: string | null };
       if (row.n === 0 && b.commit_sent_at === null) {
         // Every item went dead before anything was committed: nothing left to send.
-        this.db.prepare("UPDATE sync_batches SET state = 'empty', updated_at = ? WHERE id = ?").run(now, b.id);
+        this.q("UPDATE sync_batches SET state = 'empty', updated_at = ? WHERE id = ?").run(now, b.id);
         continue;
       }
       if (ignoreBackoff || b.commit_sent_at !== null || row.next === null || row.next <= now) return b;
@@ -161,32 +247,44 @@ export class SyncStore {
     return null;
   }
 
-  /** Record a new batch of up to `limit` free due rows of one project (the one waiting longest), before anything is sent. */
-  createBatch(now: string, limit: number, ignoreBackoff: boolean): BatchRow | null {
-    return this.db.transaction((): BatchRow | null => {
-      const first = this.db
-        .prepare(
-          `SELECT o.payload FROM outbox o WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?)
+  /**
+   * Record a new batch of up to `limit` free due rows of one project (the one waiting longest, at
+   * or below the watermark `upTo`), before anything is sent. The rows are chosen by a read outside
+   * any write transaction (it scans the waiting rows); membership is then written in short
+   * transactions of WRITE_CHUNK rows, each skipping a row that meanwhile left 'pending' or joined
+   * another batch. A crash between chunks leaves a smaller batch, which is sent as it is.
+   */
+  createBatch(now: string, limit: number, ignoreBackoff: boolean, upTo = Number.MAX_SAFE_INTEGER): BatchRow | null {
+    const first = this.q(
+      `SELECT o.payload FROM outbox o WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?) AND o.rowid <= ?
              AND NOT EXISTS (SELECT 1 FROM sync_batch_items i WHERE i.outbox_id = o.id)
            ORDER BY o.created_at, o.id LIMIT 1`,
-        )
-        .get(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now) as { payload: string } | undefined;
-      if (!first) return null;
-      const projectId = (JSON.parse(first.payload) as { projectId: string }).projectId;
-      const rows = this.db
-        .prepare(
-          `SELECT o.id FROM outbox o WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?)
+    ).get(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now, upTo) as { payload: string } | undefined;
+    if (!first) return null;
+    const projectId = (JSON.parse(first.payload) as { projectId: string }).projectId;
+    const rows = this.q(
+      `SELECT o.id FROM outbox o WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?) AND o.rowid <= ?
              AND json_extract(o.payload, '$.projectId') = ?
              AND NOT EXISTS (SELECT 1 FROM sync_batch_items i WHERE i.outbox_id = o.id)
            ORDER BY o.created_at, o.id LIMIT ?`,
-        )
-        .all(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now, projectId, limit) as { id: string }[];
-      const id = `${now.replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
-      this.db.prepare("INSERT INTO sync_batches (id, project_id, state, created_at, updated_at) VALUES (?, ?, 'open', ?, ?)").run(id, projectId, now, now);
-      const add = this.db.prepare('INSERT INTO sync_batch_items (batch_id, outbox_id, position) VALUES (?, ?, ?)');
-      rows.forEach((r, i) => add.run(id, r.id, i));
-      return this.batch(id)!;
-    }).immediate();
+    ).all(SYNC_OUTBOX_KIND, ignoreBackoff ? 1 : 0, now, upTo, projectId, limit) as { id: string }[];
+    const id = `${now.replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+    const add = this.q(
+      `INSERT OR IGNORE INTO sync_batch_items (batch_id, outbox_id, position)
+       SELECT ?, o.id, ? FROM outbox o WHERE o.id = ? AND o.state = 'pending'`,
+    );
+    let added = 0;
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      this.db.transaction(() => {
+        if (i === 0) this.q("INSERT INTO sync_batches (id, project_id, state, created_at, updated_at) VALUES (?, ?, 'open', ?, ?)").run(id, projectId, now, now);
+        rows.slice(i, i + WRITE_CHUNK).forEach((r, j) => (added += add.run(id, i + j, r.id).changes));
+      }).immediate();
+    }
+    if (added === 0) {
+      this.q('DELETE FROM sync_batches WHERE id = ?').run(id);
+      return null;
+    }
+    return this.batch(id)!;
   }
 
   /**
@@ -197,39 +295,40 @@ export class SyncStore {
     return this.db.transaction((): BatchRow => {
       const b = this.batch(batchId);
       if (!b || b.state !== 'open') throw new Error(`sync batch ${batchId} is not open`);
-      const items = this.items(batchId).length;
-      this.db
-        .prepare("INSERT INTO jobs (id, kind, project_id, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
+      const items = (
+        this.q(
+          `SELECT COUNT(*) AS n FROM sync_batch_items i JOIN outbox o ON o.id = i.outbox_id WHERE i.batch_id = ? AND o.state IN ('pending', 'in_flight')`,
+        ).get(batchId) as { n: number }
+      ).n;
+      this.invalidateCounts();
+      this.q("INSERT INTO jobs (id, kind, project_id, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
         .run(opts.jobId, SYNC_JOB_KIND, b.project_id, JSON.stringify({ batchId, trigger: opts.trigger, attempt: b.attempt + 1, documents: items }), opts.now);
       if (b.commit_sent_at === null) {
-        this.db
-          .prepare(
+        this.q(
             `UPDATE sync_batches SET attempt = attempt + 1, run_id = ?, client_id = ?, sequence_client_id = ?, artifact_id = NULL, base_artifact_id = NULL,
                target = ?, job_id = ?, updated_at = ? WHERE id = ?`,
           )
           .run(randomRunId(), randomClientId(), randomClientId(), opts.target, opts.jobId, opts.now, batchId);
       } else {
-        this.db.prepare('UPDATE sync_batches SET attempt = attempt + 1, job_id = ?, updated_at = ? WHERE id = ?').run(opts.jobId, opts.now, batchId);
+        this.q('UPDATE sync_batches SET attempt = attempt + 1, job_id = ?, updated_at = ? WHERE id = ?').run(opts.jobId, opts.now, batchId);
       }
-      this.db
-        .prepare("UPDATE outbox SET state = 'in_flight', updated_at = ? WHERE id IN (SELECT outbox_id FROM sync_batch_items WHERE batch_id = ?) AND state = 'pending'")
+      this.q("UPDATE outbox SET state = 'in_flight', updated_at = ? WHERE id IN (SELECT outbox_id FROM sync_batch_items WHERE batch_id = ?) AND state = 'pending'")
         .run(opts.now, batchId);
       return this.batch(batchId)!;
     }).immediate();
   }
 
   jobRunning(jobId: string, now: string): void {
-    this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?").run(now, jobId);
+    this.q("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?").run(now, jobId);
   }
 
   jobProgress(jobId: string, progress: unknown): void {
-    this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), jobId);
+    this.q('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), jobId);
   }
 
   items(batchId: string): BatchItem[] {
     return (
-      this.db
-        .prepare(
+      this.q(
           `SELECT o.id, o.attempts, o.payload FROM sync_batch_items i JOIN outbox o ON o.id = i.outbox_id
            WHERE i.batch_id = ? AND o.state IN ('pending', 'in_flight') ORDER BY i.position`,
         )
@@ -238,19 +337,23 @@ export class SyncStore {
   }
 
   recordArtifact(batchId: string, artifactId: string, baseArtifactId: string | null, now: string): void {
-    this.db.prepare('UPDATE sync_batches SET artifact_id = ?, base_artifact_id = ?, updated_at = ? WHERE id = ?').run(artifactId, baseArtifactId, now, batchId);
+    this.q('UPDATE sync_batches SET artifact_id = ?, base_artifact_id = ?, updated_at = ? WHERE id = ?').run(artifactId, baseArtifactId, now, batchId);
   }
 
-  /** Written (and on disk) before commitArtifact is sent, with what finalizing will need after a crash. */
-  recordCommitSent(batchId: string, added: Record<string, ManifestEntry>, manifest: string, now: string): void {
-    this.db
-      .prepare('UPDATE sync_batches SET commit_sent_at = ?, added_entries = ?, pending_manifest = ?, updated_at = ? WHERE id = ?')
-      .run(now, JSON.stringify(added), manifest, now, batchId);
+  /**
+   * On disk (durably) before commitArtifact is sent: the point after which only W&B knows whether
+   * the version exists. `added` is what finalizing needs after a crash; the manifest that goes
+   * with the commit is kept in the sync cache (ManifestCache.savePending), not in this row.
+   */
+  recordCommitSent(batchId: string, added: Record<string, ManifestEntry>, now: string): void {
+    this.durably(() => {
+      this.q('UPDATE sync_batches SET commit_sent_at = ?, added_entries = ?, pending_manifest = NULL, updated_at = ? WHERE id = ?').run(now, JSON.stringify(added), now, batchId);
+    });
   }
 
   /** The target an attempt writes to, once the entity is known (never while a commit is unresolved). */
   setTarget(batchId: string, target: string, now: string): void {
-    this.db.prepare('UPDATE sync_batches SET target = ?, updated_at = ? WHERE id = ? AND commit_sent_at IS NULL').run(target, now, batchId);
+    this.q('UPDATE sync_batches SET target = ?, updated_at = ? WHERE id = ? AND commit_sent_at IS NULL').run(target, now, batchId);
   }
 
   /** W&B says the version never committed: the batch may be rebuilt under new client ids. */
@@ -265,9 +368,10 @@ export class SyncStore {
   /** Poison items leave the batch for dead, with their reason; the rest of the batch goes on. */
   killItems(batchId: string, dead: { outboxId: string; reason: string }[], now: string): void {
     if (!dead.length) return;
+    this.invalidateCounts();
     this.db.transaction(() => {
-      const remove = this.db.prepare('DELETE FROM sync_batch_items WHERE batch_id = ? AND outbox_id = ?');
-      const kill = this.db.prepare("UPDATE outbox SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?");
+      const remove = this.q('DELETE FROM sync_batch_items WHERE batch_id = ? AND outbox_id = ?');
+      const kill = this.q("UPDATE outbox SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?");
       for (const d of dead) {
         remove.run(batchId, d.outboxId);
         kill.run(d.reason, now, d.outboxId);
@@ -275,31 +379,43 @@ export class SyncStore {
     }).immediate();
   }
 
-  /** One transaction: the batch is committed, its rows are done, the job completed, the manifest remembered. */
+  /**
+   * W&B confirmed the version: the batch's rows become done (in chunks: a batch may hold thousands
+   * and verify must not wait for one long transaction), then one transaction commits the batch and
+   * finishes the job. A crash in between leaves the batch open with commit_sent_at set: the next
+   * start asks W&B, learns the version exists and finishes the remaining rows.
+   */
   finalizeCommitted(
     batchId: string,
-    v: { artifactId: string; versionIndex: number; digest: string; addedEntries: Record<string, ManifestEntry> | null; manifest: { target: string; artifactId: string; body: string } | null },
+    v: { artifactId: string; versionIndex: number; digest: string; addedEntries: Record<string, ManifestEntry> | null },
     job: { id: string; result: unknown },
     now: string,
   ): number {
-    return this.db.transaction((): number => {
-      this.db
-        .prepare(
-          "UPDATE sync_batches SET state = 'committed', artifact_id = ?, version_index = ?, artifact_digest = ?, added_entries = ?, pending_manifest = NULL, committed_at = ?, updated_at = ? WHERE id = ?",
-        )
-        .run(v.artifactId, v.versionIndex, v.digest, v.addedEntries ? JSON.stringify(v.addedEntries) : null, now, now, batchId);
-      const done = this.db
-        .prepare("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ? WHERE id IN (SELECT outbox_id FROM sync_batch_items WHERE batch_id = ?) AND state IN ('pending', 'in_flight')")
-        .run(now, batchId).changes;
-      if (v.manifest) this.saveManifest(v.manifest.target, v.manifest.artifactId, v.manifest.body, now);
+    const ids = (
+      this.q(
+        `SELECT o.id FROM sync_batch_items i JOIN outbox o ON o.id = i.outbox_id WHERE i.batch_id = ? AND o.state IN ('pending', 'in_flight') ORDER BY i.position`,
+      ).all(batchId) as { id: string }[]
+    ).map((r) => r.id);
+    const markDone = this.q("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ? WHERE id = ? AND state IN ('pending', 'in_flight')");
+    let done = 0;
+    for (let i = 0; i < ids.length; i += WRITE_CHUNK) {
+      this.db.transaction(() => {
+        for (const id of ids.slice(i, i + WRITE_CHUNK)) done += markDone.run(now, id).changes;
+      }).immediate();
+    }
+    this.db.transaction(() => {
+      this.q(
+        "UPDATE sync_batches SET state = 'committed', artifact_id = ?, version_index = ?, artifact_digest = ?, added_entries = ?, pending_manifest = NULL, committed_at = ?, updated_at = ? WHERE id = ?",
+      ).run(v.artifactId, v.versionIndex, v.digest, v.addedEntries ? JSON.stringify(v.addedEntries) : null, now, now, batchId);
       this.finishJob(job.id, 'completed', job.result, null, now);
-      return done;
     }).immediate();
+    this.invalidateCounts();
+    return done;
   }
 
   markEmpty(batchId: string, job: { id: string; result: unknown }, now: string): void {
     this.db.transaction(() => {
-      this.db.prepare("UPDATE sync_batches SET state = 'empty', updated_at = ? WHERE id = ?").run(now, batchId);
+      this.q("UPDATE sync_batches SET state = 'empty', updated_at = ? WHERE id = ?").run(now, batchId);
       this.finishJob(job.id, 'completed', job.result, null, now);
     }).immediate();
   }
@@ -314,12 +430,13 @@ export class SyncStore {
     batchId: string,
     f: { kind: 'transient' | 'offline' | 'permanent'; error: string; maxAttempts: number; now: string; job: { id: string; result: unknown }; random?: () => number },
   ): { dead: number } {
+    this.invalidateCounts();
     return this.db.transaction((): { dead: number } => {
       const b = this.batch(batchId)!;
       let dead = 0;
       const items = this.items(batchId);
       if (f.kind === 'transient') {
-        const back = this.db.prepare("UPDATE outbox SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?");
+        const back = this.q("UPDATE outbox SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?");
         const deadRows: { outboxId: string; reason: string }[] = [];
         const delay = itemBackoffMs(Math.max(1, ...items.map((i) => i.attempts + 1)), f.random);
         for (const item of items) {
@@ -331,8 +448,8 @@ export class SyncStore {
           }
         }
         if (deadRows.length) {
-          const remove = this.db.prepare('DELETE FROM sync_batch_items WHERE batch_id = ? AND outbox_id = ?');
-          const kill = this.db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?");
+          const remove = this.q('DELETE FROM sync_batch_items WHERE batch_id = ? AND outbox_id = ?');
+          const kill = this.q("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?");
           for (const d of deadRows) {
             remove.run(batchId, d.outboxId);
             kill.run(d.reason, f.now, d.outboxId);
@@ -340,8 +457,7 @@ export class SyncStore {
           dead = deadRows.length;
         }
       } else {
-        this.db
-          .prepare("UPDATE outbox SET state = 'pending', last_error = ?, updated_at = ? WHERE id IN (SELECT outbox_id FROM sync_batch_items WHERE batch_id = ?) AND state = 'in_flight'")
+        this.q("UPDATE outbox SET state = 'pending', last_error = ?, updated_at = ? WHERE id IN (SELECT outbox_id FROM sync_batch_items WHERE batch_id = ?) AND state = 'in_flight'")
           .run(f.error, f.now, batchId);
       }
       this.finishJob(f.job.id, 'failed', f.job.result, f.error, f.now);
@@ -361,27 +477,15 @@ export class SyncStore {
 
   /** Entries every batch committed to `target` added (to put back any a concurrent writer dropped). */
   committedEntries(target: string): { batchId: string; entries: Record<string, ManifestEntry> }[] {
-    return (this.db.prepare("SELECT id, added_entries FROM sync_batches WHERE state = 'committed' AND target = ? AND added_entries IS NOT NULL ORDER BY committed_at").all(target) as {
+    return (this.q("SELECT id, added_entries FROM sync_batches WHERE state = 'committed' AND target = ? AND added_entries IS NOT NULL ORDER BY committed_at").all(target) as {
       id: string;
       added_entries: string;
     }[]).map((r) => ({ batchId: r.id, entries: JSON.parse(r.added_entries) as Record<string, ManifestEntry> }));
   }
 
-  manifest(target: string): { artifactId: string; body: string } | null {
-    const row = this.db.prepare('SELECT artifact_id, body FROM sync_manifests WHERE target = ?').get(target) as { artifact_id: string; body: string } | undefined;
-    return row ? { artifactId: row.artifact_id, body: row.body } : null;
-  }
-
-  saveManifest(target: string, artifactId: string, body: string, now: string): void {
-    this.db
-      .prepare('INSERT INTO sync_manifests (target, artifact_id, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(target) DO UPDATE SET artifact_id = excluded.artifact_id, body = excluded.body, updated_at = excluded.updated_at')
-      .run(target, artifactId, body, now);
-  }
-
   deadItems(limit = 100, offset = 0): DeadItem[] {
     return (
-      this.db
-        .prepare(
+      this.q(
           `SELECT o.id, o.payload, o.attempts, o.last_error, o.created_at, o.updated_at FROM outbox o
            WHERE o.kind = ? AND o.state = 'dead' AND NOT EXISTS (SELECT 1 FROM sync_discarded d WHERE d.outbox_id = o.id)
            ORDER BY o.updated_at DESC, o.id LIMIT ? OFFSET ?`,
@@ -405,12 +509,12 @@ export class SyncStore {
 
   /** Dead items back to pending with a clean slate (all of them when `ids` is null). */
   retryDead(ids: string[] | null, now: string): number {
+    this.invalidateCounts();
     return this.db.transaction((): number => {
       const where = ids === null ? '' : `AND id IN (SELECT value FROM json_each(?))`;
       const args: unknown[] = [now, now, SYNC_OUTBOX_KIND];
       if (ids !== null) args.push(JSON.stringify(ids));
-      return this.db
-        .prepare(
+      return this.q(
           `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
            WHERE kind = ? AND state = 'dead' AND id NOT IN (SELECT outbox_id FROM sync_discarded) ${where}`,
         )
@@ -420,6 +524,7 @@ export class SyncStore {
 
   /** Dead items the user gives up on: they stay dead and are recorded as discarded, never sent. */
   discardDead(ids: string[] | null, now: string): number {
+    this.invalidateCounts();
     const where = ids === null ? '' : `AND o.id IN (SELECT value FROM json_each(?))`;
     const args: unknown[] = [now, SYNC_OUTBOX_KIND];
     if (ids !== null) args.push(JSON.stringify(ids));
@@ -432,10 +537,10 @@ export class SyncStore {
   }
 
   jobs(limit: number): JobRowView[] {
-    return this.db.prepare('SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(SYNC_JOB_KIND, limit) as JobRowView[];
+    return this.q('SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(SYNC_JOB_KIND, limit) as JobRowView[];
   }
 
   lastSuccess(): string | null {
-    return (this.db.prepare("SELECT MAX(finished_at) AS t FROM jobs WHERE kind = ? AND state = 'completed'").get(SYNC_JOB_KIND) as { t: string | null }).t;
+    return (this.q("SELECT MAX(finished_at) AS t FROM jobs WHERE kind = ? AND state = 'completed'").get(SYNC_JOB_KIND) as { t: string | null }).t;
   }
 }

@@ -2,6 +2,7 @@ import { AppError } from '../../../../shared/contract/errors';
 import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { cachedStatement } from '../statementCache';
 
 export interface AnnotationPatch {
   projectId: string;
@@ -53,15 +54,18 @@ export const templateQaId = (templateId: string): string => `tpl:${templateId}`;
 export class AnnotationsRepo {
   constructor(private readonly db: Db) {}
 
+  /** Prepared once per connection: save and verify run on every keystroke batch and every verify. */
+  private stmt(sql: string) {
+    return cachedStatement(this.db, sql);
+  }
+
   ensureAnnotator(id: string, name: string, now: string): void {
-    this.db
-      .prepare('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name')
+    this.stmt('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name')
       .run(id, name, now);
   }
 
   private current(projectId: string, documentId: string, annotatorId: string): AnnotationRow | undefined {
-    return this.db
-      .prepare(
+    return this.stmt(
         `SELECT id, version, status, revision, updated_at, verified_at FROM annotations
          WHERE project_id = ? AND document_id = ? AND annotator_id = ? AND kind = 'annotation'
          ORDER BY version DESC LIMIT 1`,
@@ -70,7 +74,7 @@ export class AnnotationsRepo {
   }
 
   private assertDocument(projectId: string, documentId: string): void {
-    if (!this.db.prepare('SELECT 1 FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId)) {
+    if (!this.stmt('SELECT 1 FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId)) {
       throw new AppError('not_found', `Document ${documentId} is not in this project`);
     }
   }
@@ -98,12 +102,12 @@ export class AnnotationsRepo {
 
   private qaPairs(annotationId: string): QaPair[] {
     const evidence = new Map<string, string[]>();
-    for (const row of this.db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').all(annotationId) as { qa_id: string; box_id: string }[]) {
+    for (const row of this.stmt('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').all(annotationId) as { qa_id: string; box_id: string }[]) {
       const list = evidence.get(row.qa_id) ?? [];
       list.push(row.box_id);
       evidence.set(row.qa_id, list);
     }
-    return (this.db.prepare('SELECT * FROM qa_pairs WHERE annotation_id = ? ORDER BY position').all(annotationId) as QaRow[]).map((q) => ({
+    return (this.stmt('SELECT * FROM qa_pairs WHERE annotation_id = ? ORDER BY position').all(annotationId) as QaRow[]).map((q) => ({
       id: q.id,
       question: q.question,
       answer: q.answer,
@@ -117,7 +121,7 @@ export class AnnotationsRepo {
 
   predictions(projectId: string, documentId: string): Prediction[] {
     return (
-      this.db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id').all(projectId, documentId) as {
+      this.stmt('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id').all(projectId, documentId) as {
         id: string;
         kind: 'box' | 'qa';
         page_id: string | null;
@@ -154,7 +158,7 @@ export class AnnotationsRepo {
   }
 
   private templates(projectId: string): { id: string; text: string; required: boolean }[] {
-    return (this.db.prepare('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
+    return (this.stmt('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
       id: string;
       text: string;
       required: number;
@@ -213,16 +217,15 @@ export class AnnotationsRepo {
     if (row && row.status === 'draft') return row;
     const id = newId();
     const version = (row?.version ?? 0) + 1;
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at, revision)
          VALUES (?, ?, ?, ?, ?, 'draft', 'annotation', ?, ?, ?, ?)`,
       )
       .run(id, projectId, documentId, annotatorId, version, row?.id ?? null, now, now, baseRevision);
     if (row) {
-      this.db.prepare('INSERT INTO boxes SELECT ?, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position FROM boxes WHERE annotation_id = ?').run(id, row.id);
-      this.db.prepare('INSERT INTO qa_pairs SELECT ?, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position FROM qa_pairs WHERE annotation_id = ?').run(id, row.id);
-      this.db.prepare('INSERT INTO qa_evidence SELECT ?, qa_id, box_id, position FROM qa_evidence WHERE annotation_id = ?').run(id, row.id);
+      this.stmt('INSERT INTO boxes SELECT ?, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position FROM boxes WHERE annotation_id = ?').run(id, row.id);
+      this.stmt('INSERT INTO qa_pairs SELECT ?, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position FROM qa_pairs WHERE annotation_id = ?').run(id, row.id);
+      this.stmt('INSERT INTO qa_evidence SELECT ?, qa_id, box_id, position FROM qa_evidence WHERE annotation_id = ?').run(id, row.id);
     }
     return { id, version, status: 'draft', revision: baseRevision, updated_at: now, verified_at: null };
   }
@@ -236,13 +239,13 @@ export class AnnotationsRepo {
     return this.db.transaction((): SaveResult => {
       this.assertDocument(patch.projectId, patch.documentId);
       const draft = this.draftFor(patch.projectId, patch.documentId, annotatorId, patch.baseRevision, now);
-      const pages = new Set((this.db.prepare('SELECT id FROM pages WHERE document_id = ?').all(patch.documentId) as { id: string }[]).map((r) => r.id));
-      const labels = new Set((this.db.prepare('SELECT name FROM labels WHERE project_id = ?').all(patch.projectId) as { name: string }[]).map((r) => r.name));
+      const pages = new Set((this.stmt('SELECT id FROM pages WHERE document_id = ?').all(patch.documentId) as { id: string }[]).map((r) => r.id));
+      const labels = new Set((this.stmt('SELECT name FROM labels WHERE project_id = ?').all(patch.projectId) as { name: string }[]).map((r) => r.name));
 
-      const deleteBox = this.db.prepare('DELETE FROM boxes WHERE annotation_id = ? AND id = ?');
+      const deleteBox = this.stmt('DELETE FROM boxes WHERE annotation_id = ? AND id = ?');
       for (const id of patch.deleteBoxIds ?? []) deleteBox.run(draft.id, id);
-      let nextBoxPosition = (this.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM boxes WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
-      const upsertBox = this.db.prepare(
+      let nextBoxPosition = (this.stmt('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM boxes WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
+      const upsertBox = this.stmt(
         `INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position)
          VALUES (@annotationId, @id, @pageId, @label, @x, @y, @w, @h, @transcription, @locked, @hidden, @origin, @position)
          ON CONFLICT (annotation_id, id) DO UPDATE SET page_id = excluded.page_id, label = excluded.label, x = excluded.x, y = excluded.y,
@@ -271,19 +274,19 @@ export class AnnotationsRepo {
         });
       }
 
-      const deleteQa = this.db.prepare('DELETE FROM qa_pairs WHERE annotation_id = ? AND id = ?');
+      const deleteQa = this.stmt('DELETE FROM qa_pairs WHERE annotation_id = ? AND id = ?');
       for (const id of patch.deleteQaIds ?? []) deleteQa.run(draft.id, id);
-      let nextQaPosition = (this.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM qa_pairs WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
-      const upsertQa = this.db.prepare(
+      let nextQaPosition = (this.stmt('SELECT COALESCE(MAX(position), -1) + 1 AS n FROM qa_pairs WHERE annotation_id = ?').get(draft.id) as { n: number }).n;
+      const upsertQa = this.stmt(
         `INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position)
          VALUES (@annotationId, @id, @question, @answer, @unanswerable, @source, @templateId, @origin, @position)
          ON CONFLICT (annotation_id, id) DO UPDATE SET question = excluded.question, answer = excluded.answer,
            unanswerable = excluded.unanswerable, source = excluded.source, template_id = excluded.template_id,
            origin_prediction_id = excluded.origin_prediction_id`,
       );
-      const clearEvidence = this.db.prepare('DELETE FROM qa_evidence WHERE annotation_id = ? AND qa_id = ?');
-      const addEvidence = this.db.prepare('INSERT OR IGNORE INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
-      const boxExists = this.db.prepare('SELECT 1 FROM boxes WHERE annotation_id = ? AND id = ?');
+      const clearEvidence = this.stmt('DELETE FROM qa_evidence WHERE annotation_id = ? AND qa_id = ?');
+      const addEvidence = this.stmt('INSERT OR IGNORE INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
+      const boxExists = this.stmt('SELECT 1 FROM boxes WHERE annotation_id = ? AND id = ?');
       for (const [i, qa] of (patch.upsertQa ?? []).entries()) {
         upsertQa.run({
           annotationId: draft.id,
@@ -303,12 +306,12 @@ export class AnnotationsRepo {
         });
       }
 
-      const setPrediction = this.db.prepare('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
+      const setPrediction = this.stmt('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
       for (const p of patch.predictionStatus ?? []) setPrediction.run(p.status, p.id, patch.projectId, patch.documentId);
 
       const revision = draft.revision + 1;
-      this.db.prepare('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
-      this.db.prepare("UPDATE project_documents SET status = 'in_progress' WHERE project_id = ? AND document_id = ?").run(patch.projectId, patch.documentId);
+      this.stmt('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
+      this.stmt("UPDATE project_documents SET status = 'in_progress' WHERE project_id = ? AND document_id = ?").run(patch.projectId, patch.documentId);
       return { annotationId: draft.id, version: draft.version, status: 'draft', revision, documentStatus: 'in_progress' };
     }).immediate();
   }
@@ -344,16 +347,14 @@ export class AnnotationsRepo {
       // The version holds every template question that was answered or marked unanswerable.
       const unsavedTemplates = state.qa.filter((q) => q.source === 'template' && (q.unanswerable || q.answer.trim() !== ''));
       const saved = this.save({ projectId, documentId, baseRevision: state.revision, upsertQa: unsavedTemplates }, annotator.id, now);
-      this.db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, saved.annotationId);
-      this.db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.db
-        .prepare(
+      this.stmt("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, saved.annotationId);
+      this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
+      this.stmt(
           `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
            VALUES (?, 'annotation_version', ?, ?, 'pending', 0, ?, ?, ?)`,
         )
         .run(newId(), saved.annotationId, JSON.stringify({ projectId, documentId, annotationId: saved.annotationId, annotatorId: annotator.id, version: saved.version }), now, now, now);
-      this.db
-        .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
+      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
         .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
     }).immediate();

@@ -1,0 +1,36 @@
+import type { SyncConfig } from './config';
+import type { SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from './engine';
+import type { DeadItem } from './store';
+
+/**
+ * What the app asks of sync. Two implementations: SyncEngine (the engine itself, in-process: the
+ * CLI, tests, and inside the worker) and SyncWorkerHost (the app: the same engine in a worker
+ * thread, so that nothing sync does — hashing, uploads, manifests, its transactions — runs on the
+ * event loop or the connection that verify and editing use). Every answer is a promise because the
+ * host's come from another thread.
+ */
+export interface SyncService {
+  /** Recover what a crash interrupted, start the timers, build once for the app start. */
+  start(): Promise<void>;
+  /** Stop timers and the running job (its batch resumes next start); resolves when nothing runs. */
+  stop(): Promise<void>;
+  /** Resolves when no build is running. */
+  idle(): Promise<void>;
+  status(): Promise<SyncStatus>;
+  /** "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs run. */
+  syncNow(): Promise<SyncRunSummary>;
+  /** Start a build for `reason` unless one runs (then it follows). */
+  trigger(reason: SyncTrigger): Promise<SyncJobView[]>;
+  jobs(limit?: number): Promise<SyncJobView[]>;
+  deadItems(limit?: number, offset?: number): Promise<DeadItem[]>;
+  retryDead(ids?: string[]): Promise<{ retried: number }>;
+  discardDead(ids?: string[]): Promise<{ discarded: number }>;
+  getConfig(): Promise<SyncConfig>;
+  updateConfig(patch: unknown): Promise<SyncConfig>;
+  /** The OS's network flag: a hint that makes sync check now, never the verdict. */
+  setOsOnline(online: boolean): void;
+  /** After verify (or anything that writes the outbox): refresh the counts listeners see. Never blocks. */
+  notifyOutboxChanged(): void;
+  /** After the W&B settings (key, host, entity, project) changed. */
+  settingsChanged(): void;
+}
