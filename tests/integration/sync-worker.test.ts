@@ -87,7 +87,7 @@ describe('sync in its worker thread', () => {
     }
     const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
     const workerTid = String(info.osThreadId);
-    expect(nice(workerTid)).toBe(10);
+    expect(nice(workerTid)).toBe(19);
     expect(nice(String(process.pid))).toBe(0);
   });
 

@@ -44,7 +44,7 @@ export interface CoreOptions {
   /**
    * The CLI and tests start sync themselves (or never); the app starts it with the core.
    * `workerFile`: the sync worker's script (Electron: the bundled out/main/syncWorker.js; by default
-   * the TypeScript entry through tsx). `nice`: the worker thread's priority (default 10; null: unchanged).
+   * the TypeScript entry through tsx). `nice`: the worker thread's priority (default 19, the lowest; null: unchanged).
    */
   sync?: { autoStart?: boolean; workerFile?: string; nice?: number | null; engine?: SyncWorkerEngineOptions };
   /**

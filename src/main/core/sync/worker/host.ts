@@ -67,7 +67,8 @@ export class SyncWorkerHost implements SyncService {
       folioVersion: this.opts.folioVersion,
       credentials: this.opts.credentials(),
       osOnline: this.osOnline,
-      nice: this.opts.nice === undefined ? 10 : this.opts.nice,
+      // The lowest priority: sync is background work; on an idle machine it still gets every cycle.
+      nice: this.opts.nice === undefined ? 19 : this.opts.nice,
       engine: this.opts.engine ?? {},
     };
     const w = new Worker(this.opts.workerFile ?? new URL('./tsxEntry.mjs', import.meta.url), { workerData: data });
