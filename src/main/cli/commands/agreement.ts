@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { AppError } from '../../../shared/contract/errors';
 import type { Core } from '../../core/createCore';
+import { num, table, wholeNumber } from '../output';
 import { disagreementTypes, projectAgreement, type AgreementReport, type ComparisonStats, type ReviewSettings } from '../../core/review';
 
 /**
@@ -18,21 +19,6 @@ const fraction = (name: string, { open = false } = {}) => (v: string): number =>
   if (!Number.isFinite(n) || n > 1 || (open ? n <= 0 : n < 0)) throw new InvalidArgumentError(`${name}: expected a number ${open ? 'above 0' : 'from 0'} up to 1`);
   return n;
 };
-const count = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-};
-
-const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
-
-/** Left-aligned first column, right-aligned numbers. */
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
-}
-
 const TYPE_HEADS: Record<(typeof disagreementTypes)[number], string> = {
   missing_box: 'missing',
   extra_box: 'extra',
@@ -116,7 +102,7 @@ export function registerAgreementCommand(program: Command, deps: AgreementComman
     .option('--transcription-distance <d>', 'transcriptions further apart than this normalised edit distance are a mismatch', fraction('--transcription-distance'), 0)
     .option('--answer-anls <t>', 'answers that are not an exact match and have ANLS below this are a mismatch', fraction('--answer-anls'), 0.5)
     .option('--low-confidence <c>', 'model predictions under this confidence are reported apart', fraction('--low-confidence'), 0.8)
-    .option('--limit <n>', 'documents listed (human output)', count, 20)
+    .option('--limit <n>', 'documents listed (human output)', wholeNumber, 20)
     .option('--json', 'print one JSON object as the last line')
     .action(
       async (opts: {

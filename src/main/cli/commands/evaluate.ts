@@ -1,7 +1,8 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { AppError } from '../../../shared/contract/errors';
 import { evaluationAgainstValues, type EvaluationAgainst, type EvaluationJobDetail } from '../../../shared/domain/evaluation';
 import type { Core } from '../../core/createCore';
+import { num, oneOf, table, wholeNumber } from '../output';
 
 /**
  * `folio evaluate --project <name> --model <name> [--model-version v] [--against …] [--json]`:
@@ -13,20 +14,6 @@ import type { Core } from '../../core/createCore';
  */
 export interface EvaluateCommandDeps {
   openCore: () => Promise<Core>;
-}
-
-const against = (v: string): EvaluationAgainst => {
-  if (!(evaluationAgainstValues as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${evaluationAgainstValues.join(', ')}`);
-  return v as EvaluationAgainst;
-};
-
-const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
-
-/** Left-aligned first column, right-aligned numbers. */
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
 }
 
 export function describeEvaluation(job: EvaluationJobDetail, projectName: string, limit = 20): string[] {
@@ -101,12 +88,8 @@ export function registerEvaluateCommand(program: Command, deps: EvaluateCommandD
     .requiredOption('-p, --project <name>', 'project name')
     .requiredOption('-m, --model <name>', 'the model whose predictions are evaluated (a pre-annotation model, or the name given to imported predictions)')
     .option('--model-version <v>', 'a version label for this evaluation (default: the day of the newest prediction and a fingerprint of the set)')
-    .option('--against <what>', `reference versions: ${evaluationAgainstValues.join(', ')}`, against, 'gold-or-verified' as EvaluationAgainst)
-    .option('--limit <n>', 'documents listed (human output)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-      return n;
-    }, 20)
+    .option('--against <what>', `reference versions: ${evaluationAgainstValues.join(', ')}`, oneOf(evaluationAgainstValues, 'one of'), 'gold-or-verified' as EvaluationAgainst)
+    .option('--limit <n>', 'documents listed (human output)', wholeNumber, 20)
     .option('--json', 'print one JSON object as the last line')
     .action(async (opts: { project: string; model: string; modelVersion?: string; against: EvaluationAgainst; limit: number; json?: boolean }) => {
       const core = await deps.openCore();

@@ -1,5 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { oneOf } from '../output';
 import { AppError } from '../../../shared/contract/errors';
 import { exportFormats, importFormats, type AnnotationsImportJob, type ExportFormat, type ExportJob, type ImportFormat } from '../../../shared/domain/formats';
 import type { Core } from '../../core/createCore';
@@ -13,13 +14,6 @@ export interface FormatsCommandDeps {
   openCore: () => Promise<Core>;
   progressStream?: NodeJS.WriteStream;
 }
-
-const oneOf =
-  <T extends string>(values: readonly T[], what: string) =>
-  (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${what}: ${values.join(', ')}`);
-    return v as T;
-  };
 
 function findProject(core: Core, name: string) {
   const project = core.projects.findByName(name);
