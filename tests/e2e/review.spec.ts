@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generatePage, SYNTH_LABELS, truthBoxes, type SynthDocument } from '../../src/main/core/synth';
-import type { Box, QaPair } from '../../src/shared/domain/model';
+import { generatePage, SYNTH_LABELS, type SynthDocument } from '../../src/main/core/synth';
+import { truthContent, type Content } from '../helpers/review';
 import { createProject, expect, launchHost, type FolioHost } from './fixtures';
 import { callHost, importAndWait } from './rpc';
 import { configureWandb, onlyManualSync, sim } from './wandbSim';
@@ -21,27 +21,13 @@ interface Doc {
 }
 
 /** What an annotator verifies: the page's ground truth, changed by `edit`. */
-function content(doc: Doc, edit: (c: { boxes: Box[]; qa: QaPair[] }) => void = () => undefined): { boxes: Box[]; qa: QaPair[] } {
-  const c = {
-    boxes: truthBoxes(doc.truth, doc.pageId),
-    qa: doc.truth.qa.map(
-      (q): QaPair => ({
-        id: q.id,
-        question: q.question,
-        answer: q.answer ?? '',
-        unanswerable: q.answer === null,
-        source: 'annotator',
-        templateId: null,
-        originPredictionId: null,
-        evidenceBoxIds: [...q.evidenceBoxIds],
-      }),
-    ),
-  };
+function content(doc: Doc, edit: (c: Content) => void = () => undefined): Content {
+  const c = truthContent(doc.truth, doc.pageId);
   edit(c);
   return c;
 }
 
-async function verify(host: FolioHost, projectId: string, documentId: string, c: { boxes: Box[]; qa: QaPair[] }): Promise<void> {
+async function verify(host: FolioHost, projectId: string, documentId: string, c: Content): Promise<void> {
   const state = await callHost(host, 'annotations.get', { projectId, documentId });
   await callHost(host, 'annotations.save', { projectId, documentId, baseRevision: state.revision, upsertBoxes: c.boxes, upsertQa: c.qa });
   const result = await callHost(host, 'annotations.verify', { projectId, documentId });

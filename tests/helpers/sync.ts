@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Core } from '../../src/main/core/createCore';
 import { pageId } from '../../src/main/core/db/repos/documents';
-import { generateTruth, SYNTH_LABELS, truthBoxes, type SynthDocument } from '../../src/main/core/synth';
+import { generateTruth, SYNTH_LABELS, type SynthDocument } from '../../src/main/core/synth';
 import { SyncEngine, type SyncEngineOptions } from '../../src/main/core/sync';
 import { fastPolicies } from '../../src/main/core/sync/wandb/http';
 import type { WandbSim } from '../../src/main/sim/wandb/server';
 import { DEFAULT_SIM_USERS } from '../../src/main/sim/wandb/server';
-import type { Box, QaPair } from '../../src/shared/domain/model';
+import { truthContent } from './review';
 
 /**
  * Verified documents for sync tests and benchmarks, made through the real repositories and the
@@ -78,17 +78,7 @@ export async function addDocuments(
 /** Annotate a document with its ground truth and verify it, through the app's API. */
 export async function verifyDocument(core: Core, projectId: string, doc: SeededDocument): Promise<{ annotationId: string; version: number }> {
   const state = await core.api['annotations.get']({ projectId, documentId: doc.documentId });
-  const boxes: Box[] = truthBoxes(doc.truth, doc.pageId);
-  const qa: QaPair[] = doc.truth.qa.map((q) => ({
-    id: q.id,
-    question: q.question,
-    answer: q.answer ?? '',
-    unanswerable: q.answer === null,
-    source: 'annotator',
-    templateId: null,
-    originPredictionId: null,
-    evidenceBoxIds: q.evidenceBoxIds,
-  }));
+  const { boxes, qa } = truthContent(doc.truth, doc.pageId);
   await core.api['annotations.save']({ projectId, documentId: doc.documentId, baseRevision: state.revision, upsertBoxes: boxes, upsertQa: qa });
   const result = await core.api['annotations.verify']({ projectId, documentId: doc.documentId });
   if (result.result !== 'verified') throw new Error(`verify refused: ${JSON.stringify(result.problems)}`);
