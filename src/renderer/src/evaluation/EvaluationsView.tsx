@@ -2,6 +2,7 @@ import { Fragment, useEffect, useState } from 'react';
 import { evaluationAgainstValues, type EvaluationAgainst, type EvaluationJob, type EvaluationSchedule } from '../../../shared/domain/evaluation';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { ExternalLink } from '../components/ExternalLink';
+import { JobStateChip } from '../components/JobStateChip';
 import { ProgressBar } from '../components/ProgressBar';
 import { LoadingPanel } from '../components/Spinner';
 import { api } from '../lib/api';
@@ -218,10 +219,7 @@ function JobsTable({ jobs }: { jobs: EvaluationJob[] }) {
             <Fragment key={job.jobId}>
               <tr className="clickable" onClick={() => setOpen(open === job.jobId ? null : job.jobId)} data-testid="evaluation-job" data-state={job.state} data-job-id={job.jobId}>
                 <td>
-                  <span className={`chip job-${job.state}`}>
-                    <span className="chip-dot" aria-hidden="true" />
-                    {job.state}
-                  </span>
+                  <JobStateChip state={job.state} />
                   {job.trigger === 'schedule' ? <span className="muted small"> weekly</span> : null}
                 </td>
                 <td title={job.modelVersion ?? undefined}>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SyncConfig, SyncConfigPatch, SyncDeadItem, SyncJob, SyncStatusView } from '../../../shared/domain/sync';
 import { InlineError } from '../components/ErrorPanel';
 import { ExternalLink } from '../components/ExternalLink';
+import { JobStateChip } from '../components/JobStateChip';
 import { Modal } from '../components/Modal';
 import { ProgressBar } from '../components/ProgressBar';
 import { Stat } from '../components/Stat';
@@ -87,23 +88,6 @@ function Statistics({ status, now }: { status: SyncStatusView; now: number }) {
 }
 
 // ---- jobs --------------------------------------------------------------------------------------
-
-const jobStateLabels: Record<SyncJob['state'], string> = {
-  queued: 'Queued',
-  running: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
-
-function JobStateChip({ state }: { state: SyncJob['state'] }) {
-  return (
-    <span className={`chip job-${state}`} data-testid="job-state" data-state={state}>
-      <span className="chip-dot" aria-hidden="true" />
-      {jobStateLabels[state]}
-    </span>
-  );
-}
 
 function JobTable({ jobs, now }: { jobs: SyncJob[]; now: number }) {
   if (jobs.length === 0) {
