@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors';
 import type { Db } from '../db/open';
+import { cachedStatement } from '../db/statementCache';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
@@ -253,9 +254,11 @@ export class ReviewService {
 
   private lineage(annotationId: string | null): GoldLineage | null {
     if (!annotationId) return null;
-    const row = this.deps.db
-      .prepare('SELECT g.resolved_by, an.name AS resolved_by_name, g.resolved_at, g.sources, g.items FROM gold_lineage g LEFT JOIN annotators an ON an.id = g.resolved_by WHERE g.annotation_id = ?')
-      .get(annotationId) as LineageRow | undefined;
+    // Read once per document of the queue: one statement per connection, not one per call.
+    const row = cachedStatement(
+      this.deps.db,
+      'SELECT g.resolved_by, an.name AS resolved_by_name, g.resolved_at, g.sources, g.items FROM gold_lineage g LEFT JOIN annotators an ON an.id = g.resolved_by WHERE g.annotation_id = ?',
+    ).get(annotationId) as LineageRow | undefined;
     if (!row) return null;
     return goldLineageSchema.parse({
       resolvedBy: row.resolved_by,
