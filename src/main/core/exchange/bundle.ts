@@ -47,6 +47,20 @@ export interface BundleProgress {
 /** The manifest is read whole; page images are streamed. */
 const MAX_MANIFEST_BYTES = 512 * 1024 * 1024;
 
+/** A pass-through stream that hashes (SHA-256) and counts what flows through it. */
+function hashingTap(): { stream: Transform; result(): { sha256: string; size: number } } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
+}
+
 async function sha256OfFile(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
@@ -143,16 +157,8 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
   // Written beside the target and renamed when complete: a failed export leaves no half bundle.
   const partial = `${out}.partial-${randomUUID().slice(0, 8)}`;
   const pack = tar.pack();
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const written = pipeline(pack, createGzip({ level: 6 }), counter, createWriteStream(partial, { flags: 'wx' }));
+  const counter = hashingTap();
+  const written = pipeline(pack, createGzip({ level: 6 }), counter.stream, createWriteStream(partial, { flags: 'wx' }));
   try {
     const mtime = new Date(manifest.createdAt);
     await new Promise<void>((ok, fail) => pack.entry({ name: BUNDLE_MANIFEST, size: manifestBytes.length, mtime }, manifestBytes, (err) => (err ? fail(err) : ok())));
@@ -171,10 +177,11 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
     await rm(partial, { force: true });
     throw err;
   }
+  const archive = counter.result();
   return {
     path: out,
-    bytes,
-    sha256: hash.digest('hex'),
+    bytes: archive.size,
+    sha256: archive.sha256,
     projectId: project.id,
     projectName: project.name,
     documents: documents.length,
@@ -234,18 +241,10 @@ async function readArchive(path: string, staging: string, onProgress?: (p: Bundl
       return;
     }
     const abs = join(staging, `f${got.files.size}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    pipeline(stream, tap, createWriteStream(abs)).then(
+    const tap = hashingTap();
+    pipeline(stream, tap.stream, createWriteStream(abs)).then(
       () => {
-        got.files.set(name, { abs, sha256: hash.digest('hex'), size });
+        got.files.set(name, { abs, ...tap.result() });
         done();
       },
       (err: unknown) => done(err),
