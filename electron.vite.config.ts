@@ -6,11 +6,11 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // syncWorker: the sync engine's worker thread (src/main/core/sync/worker), loaded by path at run time.
+      // syncProcess: the sync engine's utility process (src/main/core/sync/process), started by path at run time.
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
-          syncWorker: resolve(import.meta.dirname, 'src/main/core/sync/worker/entry.ts'),
+          syncProcess: resolve(import.meta.dirname, 'src/main/core/sync/process/entry.ts'),
         },
       },
     },

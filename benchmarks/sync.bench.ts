@@ -1,31 +1,33 @@
 /**
  * npm run bench:sync — 10,000 verified generated documents synced to the W&B simulator in
- * batches of 500, the way the app does it (the core's sync service: the engine in its worker
- * thread with its own connection; the simulator in its own process over real HTTP). While the
+ * batches of 500, the way the app does it (the core's sync service: the engine in its own
+ * background process with its own connection; the simulator in its own process over real HTTP). While the
  * sync runs, more documents are verified through the API and each verify is timed.
  *
  * Verify latency is printed beside the baselines that explain it: the fsync floor (p99 of a bare
  * one-row durable insert on the same disk), verify with no sync running (same pacing), the wait
  * for SQLite's write lock just before each verify, the longest main-thread event-loop stall, and
- * where the CPU went (main thread, sync worker, other threads, simulator, whole machine). Also
+ * where the CPU went (main thread, its helper threads, sync process, simulator, whole machine). Also
  * total time, requests and bytes per version, and the bytes overhead (bytes sent for a version ÷
  * that batch's new content plus its manifest). Ends with one JSON line.
  *
  *   BENCH_DOCS=10000 BENCH_BATCH=500 BENCH_LIVE=500 npm run bench:sync
- *   BENCH_SIM_NICE=0      the simulator process's nice value (default 19: it stands in for W&B's
- *                         servers, which are not on the annotator's machine, so it must not take
- *                         verify's CPU; 0 measures the harsher case of a server sharing the cores)
- *   BENCH_WORKER_NICE=0   the sync worker thread's nice value (default 19, as in the app; "none" leaves it)
+ *   BENCH_SIM_PRIORITY=normal      the simulator's priority (default background, like the sync
+ *                                  process: it stands in for W&B's servers, which are not on the
+ *                                  annotator's machine, so it must not take verify's CPU; normal
+ *                                  measures the harsher case of a server sharing the cores)
+ *   BENCH_SYNC_PRIORITY=normal     the sync process's priority (default background, as in the app)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createCore } from '../src/main/core/createCore';
 import { openDatabase } from '../src/main/core/db/open';
 import { MemorySettingsStore } from '../src/main/core/settings/fileStores';
 import { WandbClient, type SyncJobView } from '../src/main/core/sync';
+import { lowerToBackground } from '../src/main/core/sync/process/priority';
 import { generatePage, generateTruth, type SynthDocument } from '../src/main/core/synth';
 import { MemorySecretStore } from '../tests/helpers/core';
 import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, verifyDocument, type SeededDocument } from '../tests/helpers/sync';
@@ -40,8 +42,13 @@ const UNIQUE_TRUTHS = 2_000;
 const SEED = 5151;
 /** Pause between the documents an annotator verifies, in both timed phases. */
 const PACE_MS = 25;
-const SIM_NICE = Number(process.env.BENCH_SIM_NICE ?? 19);
-const WORKER_NICE = process.env.BENCH_WORKER_NICE === 'none' ? null : Number(process.env.BENCH_WORKER_NICE ?? 19);
+const priorityOf = (name: string): 'background' | 'normal' => {
+  const v = process.env[name] ?? 'background';
+  if (v !== 'background' && v !== 'normal') throw new Error(`${name} must be background or normal, not ${v}`);
+  return v;
+};
+const SIM_PRIORITY = priorityOf('BENCH_SIM_PRIORITY');
+const SYNC_PRIORITY = priorityOf('BENCH_SYNC_PRIORITY');
 
 /** A few real rendered pages (cached in .bench/), made unique per document with a JPEG comment segment. */
 function pageImages(): Buffer[] {
@@ -65,13 +72,11 @@ function uniqueJpeg(base: Buffer, n: number): Buffer {
   return Buffer.concat([base.subarray(0, 2), seg, text, base.subarray(2)]);
 }
 
-async function startSimProcess(storage: string): Promise<{ url: string; pid: number; stop: () => void }> {
+async function startSimProcess(storage: string): Promise<{ url: string; pid: number; priority: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'main', 'sim', 'wandb', 'start.ts')], {
     env: { ...process.env, WANDB_SIM_PORT: '0', WANDB_SIM_QUIET: '1', WANDB_SIM_STORAGE: storage, WANDB_SIM_DISCARD_IMAGES: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  // The simulator stands in for a server on another machine: optionally it yields the CPU to Folio.
-  if (SIM_NICE !== 0 && child.pid) setPriority(child.pid, SIM_NICE);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -81,7 +86,9 @@ async function startSimProcess(storage: string): Promise<{ url: string; pid: num
     });
     child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   });
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+  // The simulator stands in for a server on another machine: it yields the CPU to Folio, like the sync process.
+  const priority = SIM_PRIORITY === 'background' ? (lowerToBackground(child.pid!).applied ?? 'unchanged') : 'normal';
+  return { url, pid: child.pid!, priority, stop: () => child.kill('SIGTERM') };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -105,10 +112,11 @@ interface CpuSample {
   at: number;
   threads: Map<string, number>;
   sim: number;
+  sync: number;
   machineBusy: number;
   machineIowait: number;
 }
-function cpuSample(simPid: number): CpuSample {
+function cpuSample(simPid: number, syncPid: number): CpuSample {
   const threads = new Map<string, number>();
   try {
     for (const t of readdirSync('/proc/self/task')) threads.set(t, statCpu(`/proc/self/task/${t}/stat`));
@@ -125,27 +133,27 @@ function cpuSample(simPid: number): CpuSample {
   } catch {
     /* not Linux */
   }
-  return { at: performance.now(), threads, sim: statCpu(`/proc/${simPid}/stat`), machineBusy, machineIowait };
+  return { at: performance.now(), threads, sim: statCpu(`/proc/${simPid}/stat`), sync: statCpu(`/proc/${syncPid}/stat`), machineBusy, machineIowait };
 }
-function cpuBetween(a: CpuSample, b: CpuSample, mainTid: string, workerTid: string | null) {
+function cpuBetween(a: CpuSample, b: CpuSample, mainTid: string) {
   const d = (t: string) => (b.threads.get(t) ?? 0) - (a.threads.get(t) ?? 0);
   let others = 0;
-  for (const t of b.threads.keys()) if (t !== mainTid && t !== workerTid) others += d(t);
+  for (const t of b.threads.keys()) if (t !== mainTid) others += d(t);
   const wall = (b.at - a.at) / 1000;
   const mainS = d(mainTid);
-  const workerS = workerTid ? d(workerTid) : 0;
+  const syncS = b.sync - a.sync;
   const simS = b.sim - a.sim;
   const busy = b.machineBusy - a.machineBusy;
   return {
     wallS: wall,
     mainThreadS: mainS,
-    syncWorkerS: workerS,
+    syncProcessS: syncS,
     otherThreadsS: others,
     simulatorS: simS,
     machineBusyCores: busy / wall,
     machineIowaitCores: (b.machineIowait - a.machineIowait) / wall,
     /** CPU used on this machine by processes other than this one and the simulator. */
-    outsideCores: Math.max(0, busy - mainS - workerS - others - simS) / wall,
+    outsideCores: Math.max(0, busy - mainS - syncS - others - simS) / wall,
   };
 }
 
@@ -194,16 +202,16 @@ async function main(): Promise<void> {
     secretStore: new MemorySecretStore(),
     platform: { kind: 'web' },
     env: { WANDB_API_KEY: SIM_KEY, WANDB_BASE_URL: sim.url },
-    sync: { autoStart: false, nice: WORKER_NICE },
+    sync: { autoStart: false, priority: SYNC_PRIORITY },
   });
   try {
     await core.api['settings.update']({ annotatorName: 'Bench' });
     const projectId = await createSyncProject(core, 'bench');
-    // The sync service runs from the start, as in the app (its worker idle, checkpointing the WAL),
+    // The sync service runs from the start, as in the app (its process idle, checkpointing the WAL),
     // but builds only when asked: no interval or daily build may fall inside the measurement.
     await core.api['sync.config.update']({ batchSize: BATCH, intervalMinutes: 24 * 60, dailyTime: null });
     await core.sync.start();
-    const workerTid = core.sync.info?.osThreadId != null ? String(core.sync.info.osThreadId) : null;
+    const syncPid = core.sync.info!.pid;
     const truths: SynthDocument[] = [];
     const truthOf = (i: number) => (truths[i % UNIQUE_TRUTHS] ??= generateTruth(SEED, i % UNIQUE_TRUTHS));
     const image = async (i: number) => ({ bytes: uniqueJpeg(bases[i % bases.length]!, i), ext: 'jpg' as const });
@@ -218,7 +226,7 @@ async function main(): Promise<void> {
     /**
      * The annotator: save the document's boxes, then verify it, PACE_MS apart. Just before each
      * verify, the time to take SQLite's write lock on verify's connection (BEGIN IMMEDIATE, then
-     * ROLLBACK) says how long a verify would wait behind the sync worker's transactions.
+     * ROLLBACK) says how long a verify would wait behind the sync process's transactions.
      */
     /**
      * Where a verify's time went, from the kernel's per-thread schedstat: on a CPU, runnable but
@@ -278,13 +286,13 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0]!;
     const histogram = monitorEventLoopDelay({ resolution: 1 });
     const live = timings();
-    // Garbage collection on this (the main) thread while syncing: the sync worker's GC runs in its own heap.
+    // Garbage collection on this (the main) thread while syncing: the sync process collects its own garbage.
     const gcPauses: number[] = [];
     const gcObserver = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) gcPauses.push(e.duration);
     });
     gcObserver.observe({ entryTypes: ['gc'] });
-    const cpu0 = cpuSample(sim.pid);
+    const cpu0 = cpuSample(sim.pid, syncPid);
     const started = performance.now();
     histogram.enable();
     const syncing = core.sync.syncNow();
@@ -292,7 +300,7 @@ async function main(): Promise<void> {
     void syncing.finally(() => (syncDone = true));
     await annotate(docs.slice(DOCS - LIVE), live, () => !syncDone);
     const first = await syncing;
-    const cpu1 = cpuSample(sim.pid);
+    const cpu1 = cpuSample(sim.pid, syncPid);
     gcObserver.disconnect();
     const jobs: SyncJobView[] = [...first.jobs];
     console.log(`\nfirst build run: ${first.jobs.length} jobs in ${round((performance.now() - started) / 1000)} s, ${live.verify.length} verifies timed meanwhile; status ${first.status.state}: ${first.status.message}`);
@@ -300,7 +308,7 @@ async function main(): Promise<void> {
     jobs.push(...(await core.sync.syncNow()).jobs);
     histogram.disable();
     const totalS = (performance.now() - started) / 1000;
-    const cpu = cpuBetween(cpu0, cpu1, String(process.pid), workerTid);
+    const cpu = cpuBetween(cpu0, cpu1, String(process.pid));
 
     console.log('\nversion  docs   requests  new files  new content  manifest    bytes sent  overhead');
     let maxRatio = 0;
@@ -362,12 +370,12 @@ async function main(): Promise<void> {
       maxCallMs: { get: ms(live.get, 100), save: ms(live.save, 100), verify: ms(live.verify, 100) },
       idleVerifyTail: tailSplit(idle.split),
       verifyTail: tailSplit(live.split),
-      cpuSeconds: { main: round(cpu.mainThreadS, 1), syncWorker: round(cpu.syncWorkerS, 1), otherThreads: round(cpu.otherThreadsS, 1), simulator: round(cpu.simulatorS, 1) },
+      cpuSeconds: { main: round(cpu.mainThreadS, 1), syncProcess: round(cpu.syncProcessS, 1), otherThreads: round(cpu.otherThreadsS, 1), simulator: round(cpu.simulatorS, 1) },
       machineBusyCores: round(cpu.machineBusyCores, 2),
       machineIowaitCores: round(cpu.machineIowaitCores, 2),
       outsideCores: round(cpu.outsideCores, 2),
-      workerNice: core.sync.info?.priority.nice ?? null,
-      simNice: SIM_NICE,
+      syncPriority: core.sync.info?.priority.applied ?? 'normal',
+      simPriority: sim.priority,
       loadAverage: [round(loadBefore, 1), round(loadavg()[0]!, 1)],
       machine: machine(),
     };
@@ -388,9 +396,9 @@ async function main(): Promise<void> {
     line('  main-thread GC while syncing', `longest pause ${result.mainGcMaxPauseMs} ms, ${result.mainGcTotalMs} ms in all`);
     console.log(`\nCPU during the first build run (${round(cpu.wallS, 1)} s wall):`);
     line('main thread (verify, API)', `${result.cpuSeconds.main} s`);
-    line(`sync worker thread (nice ${result.workerNice ?? 'unchanged'})`, `${result.cpuSeconds.syncWorker} s`);
     line('other threads of this process (libuv, GC, V8)', `${result.cpuSeconds.otherThreads} s`);
-    line(`W&B simulator process (nice ${SIM_NICE})`, `${result.cpuSeconds.simulator} s`);
+    line(`sync process (${result.syncPriority})`, `${result.cpuSeconds.syncProcess} s`);
+    line(`W&B simulator process (${result.simPriority})`, `${result.cpuSeconds.simulator} s`);
     line('whole machine busy', `${result.machineBusyCores} of ${cpus().length} cores (iowait ${result.machineIowaitCores}); other processes ${result.outsideCores} cores`);
     line('load average (1 min) before/after', `${result.loadAverage.join(' / ')}`);
     console.log(`worst bytes overhead ${result.maxBytesOverheadRatio}; ${result.requestsPerVersion} requests and ${result.mbSentPerVersion} MB per version`);

@@ -16,8 +16,9 @@ import { createPreannotationService, type PreannotationService } from './preanno
 import { ReviewService } from './review/service';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
-import type { SyncWorkerHost } from './sync/worker/host';
-import type { SyncWorkerEngineOptions } from './sync/worker/messages';
+import type { SyncProcessHost } from './sync/process/host';
+import type { SyncProcessLauncher } from './sync/process/launch';
+import type { SyncProcessEngineOptions } from './sync/process/messages';
 import type { SecretStore, SettingsStore } from './settings/types';
 import { type Clock, isoNow, systemClock } from './util/clock';
 
@@ -43,10 +44,11 @@ export interface CoreOptions {
   importConcurrency?: number;
   /**
    * The CLI and tests start sync themselves (or never); the app starts it with the core.
-   * `workerFile`: the sync worker's script (Electron: the bundled out/main/syncWorker.js; by default
-   * the TypeScript entry through tsx). `nice`: the worker thread's priority (default 19, the lowest; null: unchanged).
+   * `launch`: how the sync process starts (Electron: a utility process running the bundled
+   * out/main/syncProcess.js; by default child_process.fork of the TypeScript entry through tsx).
+   * `priority`: 'background' (default) or 'normal' (benchmarks compare the two).
    */
-  sync?: { autoStart?: boolean; workerFile?: string; nice?: number | null; engine?: SyncWorkerEngineOptions };
+  sync?: { autoStart?: boolean; launch?: SyncProcessLauncher; priority?: 'background' | 'normal'; engine?: SyncProcessEngineOptions };
   /**
    * The app continues pre-annotation runs that were executing when it stopped; the CLI and tests
    * do that themselves (a `folio status` must not start sending pages to Claude).
@@ -72,8 +74,8 @@ export interface Core {
   pulls: PullService;
   bundleDeps: BundleDeps;
   settings: SettingsService;
-  /** The sync engine, running in its worker thread. */
-  sync: SyncWorkerHost;
+  /** The sync engine, running in its own background process. */
+  sync: SyncProcessHost;
   preannotation: PreannotationService;
   review: ReviewService;
   evaluation: EvaluationService;
@@ -135,7 +137,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
-  // Background sync of the outbox to W&B, in a worker thread with its own connection (it recovers
+  // Background sync of the outbox to W&B, in its own process and connection (it recovers
   // in-flight rows itself when it starts). A failure to start shows in its status.
   const sync = createSyncService({
     db,
@@ -144,8 +146,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     folioVersion: FOLIO_VERSION,
     nativeBinding: opts.nativeBinding,
     onChange: (status) => emit('sync.changed', status),
-    ...(opts.sync?.workerFile ? { workerFile: opts.sync.workerFile } : {}),
-    ...(opts.sync?.nice !== undefined ? { nice: opts.sync.nice } : {}),
+    ...(opts.sync?.launch ? { launch: opts.sync.launch } : {}),
+    ...(opts.sync?.priority ? { priority: opts.sync.priority } : {}),
     ...(opts.sync?.engine ? { engine: opts.sync.engine } : {}),
   });
   if (opts.sync?.autoStart !== false) void sync.start().catch(() => undefined);

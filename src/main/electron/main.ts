@@ -8,6 +8,7 @@ import { ElectronSettingsStore } from './settings';
 import { registerIpc } from './ipc';
 import { registerAppScheme, serveAppScheme } from './protocol';
 import { hardenSessions, openExternalChecked } from './security';
+import { utilitySyncProcess } from './syncProcess';
 import { createMainWindow, preloadFile } from './window';
 
 /**
@@ -46,8 +47,8 @@ if (!app.requestSingleInstanceLock()) {
         settingsStore,
         secretStore,
         nativeBinding: existsSync(binding) ? binding : undefined,
-        // The sync engine's worker thread, bundled beside this file (electron.vite.config.ts).
-        sync: { workerFile: join(mainDir, 'syncWorker.js') },
+        // The sync engine's process, bundled beside this file (electron.vite.config.ts).
+        sync: { launch: utilitySyncProcess(join(mainDir, 'syncProcess.js')) },
         platform: {
           kind: 'electron',
           pickImportPaths: async () => {

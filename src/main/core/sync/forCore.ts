@@ -3,7 +3,7 @@ import type { SettingsService } from '../settings/settingsService';
 import type { Clock } from '../util/clock';
 import { jobView, SyncEngine, type SyncEngineOptions, type SyncJobView, type SyncStatus } from './engine';
 import { SyncStore } from './store';
-import { SyncWorkerHost, type SyncWorkerHostOptions } from './worker/host';
+import { SyncProcessHost, type SyncProcessHostOptions } from './process/host';
 
 const credentialsFrom = (settings: Pick<SettingsService, 'wandb'>) => () => {
   const w = settings.wandb();
@@ -11,19 +11,18 @@ const credentialsFrom = (settings: Pick<SettingsService, 'wandb'>) => () => {
 };
 
 /**
- * The app's sync service for one open data folder: the engine in a worker thread, with its own
- * connection to `<dataDir>/folio.db`. Credentials come from the settings service on the main
- * thread (saved key, WANDB_API_KEY or ~/.netrc; base URL, entity, project). createCore builds
+ * The app's sync service for one open data folder: the engine in a background process, with its own
+ * connection to `<dataDir>/folio.db`. Credentials come from the settings service in the app (saved key, WANDB_API_KEY or ~/.netrc; base URL, entity, project). createCore builds
  * one, starts it when the core opens and stops it in close().
  */
 export function createSyncService(
   opts: { db: Db; dataDir: string; settings: Pick<SettingsService, 'wandb'>; folioVersion: string; nativeBinding?: string | undefined } & Pick<
-    SyncWorkerHostOptions,
-    'onChange' | 'workerFile' | 'nice' | 'engine'
+    SyncProcessHostOptions,
+    'onChange' | 'launch' | 'priority' | 'engine'
   >,
-): SyncWorkerHost {
+): SyncProcessHost {
   const { db, settings, ...rest } = opts;
-  return new SyncWorkerHost({ ...rest, dbFile: db.name, mainDb: db, credentials: credentialsFrom(settings) });
+  return new SyncProcessHost({ ...rest, dbFile: db.name, mainDb: db, credentials: credentialsFrom(settings) });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Sync of verified annotations to a W&B dataset artifact: engine, outbox store, W&B client. */
 export type { SyncService } from './service';
-export { SyncWorkerHost } from './worker/host';
+export { SyncProcessHost } from './process/host';
+export { exitReason, forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './process/launch';
 export { SyncEngine, type SyncCredentials, type SyncEngineOptions, type SyncJobView, type SyncRunSummary, type SyncState, type SyncStatus, type SyncTrigger } from './engine';
 export { DEFAULT_SYNC_CONFIG, syncConfigPatchSchema, syncConfigSchema, type SyncConfig, type SyncConfigPatch } from './config';
 export { SyncStore, type DeadItem, type OutboxStats } from './store';

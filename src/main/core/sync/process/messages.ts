@@ -2,30 +2,30 @@ import type { AppErrorData } from '../../../../shared/contract/errors';
 import type { SyncCredentials, SyncStatus } from '../engine';
 
 /**
- * What crosses between the app's main thread (SyncWorkerHost) and the sync worker thread. Only
- * plain data: structured clone cannot carry functions (a retry policy's predicate, a clock), so
- * those are described here and rebuilt in the worker.
+ * What crosses between the app (SyncProcessHost) and the sync process. Only plain data: structured
+ * clone cannot carry functions (a retry policy's predicate, a clock), so those are described here
+ * and rebuilt in the sync process.
  */
 
 /** SyncService methods the host forwards as calls (the rest are one-way notifications). */
 export const SYNC_CALLS = ['start', 'stop', 'idle', 'status', 'syncNow', 'trigger', 'jobs', 'deadItems', 'retryDead', 'discardDead', 'getConfig', 'updateConfig'] as const;
 export type SyncCall = (typeof SYNC_CALLS)[number];
 
-/** `workerData` of the sync worker. */
-export interface SyncWorkerData {
+/** The first message the sync process receives: everything it needs to open its engine. */
+export interface SyncProcessInit {
   dbFile: string;
   dataDir: string;
   nativeBinding: string | null;
   folioVersion: string;
   credentials: SyncCredentials;
   osOnline: boolean | null;
-  /** Nice value for the worker's thread (Linux), or null to leave it. */
-  nice: number | null;
-  engine: SyncWorkerEngineOptions;
+  /** 'background': the sync process takes the CPU only when nothing else wants it (see priority.ts). */
+  priority: 'background' | 'normal';
+  engine: SyncProcessEngineOptions;
 }
 
-/** Engine options that can cross a thread boundary. */
-export interface SyncWorkerEngineOptions {
+/** Engine options that can cross a process boundary. */
+export interface SyncProcessEngineOptions {
   tickMs?: number;
   offlineProbeMs?: number;
   probeTimeoutMs?: number;
@@ -34,20 +34,24 @@ export interface SyncWorkerEngineOptions {
   fastRetries?: { baseDelayMs: number; maxDelayMs: number; timeoutMs: number };
 }
 
-export type ToWorker =
+export type ToSyncProcess =
+  | { type: 'init'; init: SyncProcessInit }
   | { type: 'call'; id: number; method: SyncCall; args: unknown[] }
   | { type: 'credentials'; credentials: SyncCredentials }
   | { type: 'osOnline'; online: boolean }
   | { type: 'outboxChanged' };
 
-/** What lowering the worker thread's priority did: the nice value now in effect, or why not. */
-export interface WorkerPriority {
-  nice: number | null;
+/** What lowering the sync process's priority did: the scheduling now in effect for all its threads, or why not. */
+export interface PriorityReport {
+  /** 'idle' (Linux SCHED_IDLE), 'nice 19', or null when unchanged. */
+  applied: string | null;
   note: string;
 }
 
-export type FromWorker =
-  | { type: 'ready'; threadId: number; osThreadId: number | null; priority: WorkerPriority }
+export type FromSyncProcess =
+  | { type: 'ready'; pid: number; priority: PriorityReport }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: AppErrorData }
-  | { type: 'status'; status: SyncStatus };
+  | { type: 'status'; status: SyncStatus }
+  /** Sent just before the process exits on an uncaught error, so the host can say why. */
+  | { type: 'fatal'; message: string };

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../../shared/contract/errors';
 import type { Db } from '../../db/open';
 import { cachedStatement } from '../../db/statementCache';
@@ -6,42 +5,48 @@ import type { SyncConfig } from '../config';
 import type { SyncCredentials, SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from '../engine';
 import type { SyncService } from '../service';
 import type { DeadItem } from '../store';
-import type { FromWorker, SyncCall, SyncWorkerData, SyncWorkerEngineOptions, ToWorker, WorkerPriority } from './messages';
+import { forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './launch';
+import type { FromSyncProcess, PriorityReport, SyncCall, SyncProcessEngineOptions, SyncProcessInit, ToSyncProcess } from './messages';
 
-export interface SyncWorkerHostOptions {
+export interface SyncProcessHostOptions {
   dataDir: string;
   dbFile: string;
   nativeBinding?: string | undefined;
   folioVersion: string;
-  /** Read on the main thread (settings, safeStorage) and sent to the worker at start and on settingsChanged(). */
+  /** Read in the app (settings, safeStorage) and sent to the sync process at start and on settingsChanged(). */
   credentials: () => SyncCredentials;
   onChange?: (status: SyncStatus) => void;
   /**
    * The connection verify writes through. While the engine runs, its automatic WAL checkpoint is
-   * off (the worker checkpoints between batches), so a verify never pays for one in its commit.
+   * off (the sync process checkpoints between batches), so a verify never pays for one in its commit.
    */
   mainDb?: Db;
-  /** The worker's script: the bundled out/main/syncWorker.js in Electron; by default the TypeScript entry through tsx. */
-  workerFile?: string | URL;
-  /** Nice value for the worker thread where the OS allows it (Linux); null leaves it. Default 10. */
-  nice?: number | null;
-  engine?: SyncWorkerEngineOptions;
+  /** How the process is started: Electron's utilityProcess in the app; by default child_process.fork of the TypeScript entry. */
+  launch?: SyncProcessLauncher;
+  /** 'background' (default): the sync process only takes CPU the app does not want (priority.ts). */
+  priority?: 'background' | 'normal';
+  engine?: SyncProcessEngineOptions;
 }
-
-/** SQLite's default auto-checkpoint threshold (pages), restored when the worker stops. */
+/** SQLite's default auto-checkpoint threshold (pages), restored when the sync process stops. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
 
 /**
- * The app's sync service: a thin proxy on the main thread for the sync engine running in a worker
- * thread (worker/entry.ts) with its own database connection. Calls become messages; the engine's
- * status events come back and are forwarded to `onChange`. The worker is spawned on first use.
+ * The app's sync service: a thin proxy for the sync engine running in its own background-priority
+ * process (entry.ts) with its own database connection. Calls become messages; the engine's status
+ * events come back and are forwarded to `onChange`. The process is started on first use.
  *
- * If the worker dies (an uncaught error, out of memory), every waiting call fails, the status says
- * so, and it stays down until start(), syncNow() or restart() — a crash loop must not spin.
- * Verified work is in the database either way and waits.
+ * A process, not a worker thread: a thread shares the app's V8 and libuv helper threads, which
+ * collect its garbage and read its files at the app's priority, on the cores verify needs
+ * (docs/BENCHMARKS.md, sync). A process can be made background work as a whole.
+ *
+ * If the process dies (an uncaught error, out of memory, killed), every waiting call fails, the
+ * status says so, and it stays down until start(), syncNow() or restart() — a crash loop must not
+ * spin. Verified work is in the database either way and waits.
  */
-export class SyncWorkerHost implements SyncService {
-  private worker: Worker | null = null;
+export class SyncProcessHost implements SyncService {
+  private child: SyncProcessHandle | null = null;
+  /** Why the current process said it failed, if it did before exiting. */
+  private fatal: string | null = null;
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
   /** start() was asked and stop() was not: a restart starts the engine again. */
@@ -49,40 +54,42 @@ export class SyncWorkerHost implements SyncService {
   private crash: string | null = null;
   private lastStatus: SyncStatus | null = null;
   private osOnline: boolean | null = null;
-  /** What the last worker reported when it came up: Node's thread id, the OS's (Linux), its priority. */
-  info: { threadId: number; osThreadId: number | null; priority: WorkerPriority } | null = null;
+  /** What the last sync process reported when it came up: its pid and the priority it runs at. */
+  info: { pid: number; priority: PriorityReport } | null = null;
 
-  constructor(private readonly opts: SyncWorkerHostOptions) {}
+  constructor(private readonly opts: SyncProcessHostOptions) {}
 
-  /** The worker thread, while one runs (diagnostics and tests). */
-  get thread(): Worker | null {
-    return this.worker;
+  /** The sync process, while one runs (diagnostics and tests). */
+  get process(): SyncProcessHandle | null {
+    return this.child;
   }
 
-  private spawn(): Worker {
-    const data: SyncWorkerData = {
+  private spawn(): SyncProcessHandle {
+    const init: SyncProcessInit = {
       dbFile: this.opts.dbFile,
       dataDir: this.opts.dataDir,
       nativeBinding: this.opts.nativeBinding ?? null,
       folioVersion: this.opts.folioVersion,
       credentials: this.opts.credentials(),
       osOnline: this.osOnline,
-      // The lowest priority: sync is background work; on an idle machine it still gets every cycle.
-      nice: this.opts.nice === undefined ? 19 : this.opts.nice,
+      // Sync is background work: on an idle machine it still gets every cycle.
+      priority: this.opts.priority ?? 'background',
       engine: this.opts.engine ?? {},
     };
-    const w = new Worker(this.opts.workerFile ?? new URL('./tsxEntry.mjs', import.meta.url), { workerData: data });
-    w.on('message', (m: FromWorker) => this.onMessage(m));
-    // 'error' (an uncaught exception; 'exit' follows) says why; 'exit' alone covers the rest.
-    w.on('error', (err) => this.onCrash(w, err.message));
-    w.on('exit', (code) => this.onCrash(w, `exit code ${code}`));
-    this.worker = w;
-    return w;
+    const child = (this.opts.launch ?? forkSyncProcess)();
+    this.fatal = null;
+    child.onMessage((m) => this.onMessage(m));
+    child.onExit((reason) => this.onCrash(child, this.fatal ? `${this.fatal}; ${reason}` : reason));
+    child.post({ type: 'init', init });
+    this.child = child;
+    return child;
   }
 
-  private onMessage(m: FromWorker): void {
+  private onMessage(m: FromSyncProcess): void {
     if (m.type === 'ready') {
-      this.info = { threadId: m.threadId, osThreadId: m.osThreadId, priority: m.priority };
+      this.info = { pid: m.pid, priority: m.priority };
+    } else if (m.type === 'fatal') {
+      this.fatal = m.message;
     } else if (m.type === 'status') {
       this.lastStatus = m.status;
       this.emit(m.status);
@@ -95,10 +102,10 @@ export class SyncWorkerHost implements SyncService {
     }
   }
 
-  private onCrash(w: Worker, reason: string): void {
-    if (this.worker !== w) return; // stopped on purpose, or already reported
-    this.worker = null;
-    this.crash = `The sync worker stopped unexpectedly (${reason}).`;
+  private onCrash(child: SyncProcessHandle, reason: string): void {
+    if (this.child !== child) return; // stopped on purpose, or already reported
+    this.child = null;
+    this.crash = `The sync process stopped unexpectedly (${reason}).`;
     this.restoreAutoCheckpoint();
     const error = new AppError('unavailable', this.crashMessage(), { retryable: true });
     for (const call of this.calls.values()) call.reject(error);
@@ -144,19 +151,20 @@ export class SyncWorkerHost implements SyncService {
 
   private call<T>(method: SyncCall, ...args: unknown[]): Promise<T> {
     if (this.crash) return Promise.reject(new AppError('unavailable', this.crashMessage(), { retryable: true }));
-    const w = this.worker ?? this.spawn();
+    const child = this.child ?? this.spawn();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.postMessage({ type: 'call', id, method, args } satisfies ToWorker);
+      // If it cannot be sent, the process is gone and its exit rejects this call.
+      child.post({ type: 'call', id, method, args });
     });
   }
 
-  private post(m: ToWorker): void {
-    this.worker?.postMessage(m);
+  private post(m: ToSyncProcess): void {
+    this.child?.post(m);
   }
 
-  /** A new worker after a crash (the engine starts again if it was running). */
+  /** A new sync process after a crash (the engine starts again if it was running). */
   async restart(): Promise<void> {
     this.crash = null;
     if (this.running) await this.start();
@@ -170,25 +178,27 @@ export class SyncWorkerHost implements SyncService {
     await this.call('start');
   }
 
-  /** Stop the engine (its running job resumes next start), close its connection and end the thread. */
+  /** Stop the engine (its running job resumes next start), close its connection and end the process. */
   async stop(): Promise<void> {
     this.running = false;
-    const w = this.worker;
-    if (!w) return;
+    const child = this.child;
+    if (!child) return;
     try {
       await this.call('stop');
     } catch {
       /* it died meanwhile: nothing left to stop */
     }
-    this.worker = null;
+    this.child = null;
     this.restoreAutoCheckpoint();
-    await w.terminate();
+    const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
+    child.kill();
+    await exited;
     for (const call of this.calls.values()) call.reject(new AppError('cancelled', 'sync stopped'));
     this.calls.clear();
   }
 
   async idle(): Promise<void> {
-    if (this.worker) await this.call('idle');
+    if (this.child) await this.call('idle');
   }
 
   async status(): Promise<SyncStatus> {
@@ -197,7 +207,7 @@ export class SyncWorkerHost implements SyncService {
   }
 
   async syncNow(): Promise<SyncRunSummary> {
-    // What is waiting at the click (read here, on verify's connection): the worker may get to the
+    // What is waiting at the click (read here, on verify's connection): the sync process may get to the
     // message after a few more verifies, and those belong to the next build.
     const upTo = this.opts.mainDb?.open ? (cachedStatement(this.opts.mainDb, 'SELECT COALESCE(MAX(rowid), 0) AS top FROM outbox').get() as { top: number }).top : undefined;
     if (this.crash) await this.restart();
@@ -237,12 +247,12 @@ export class SyncWorkerHost implements SyncService {
     this.post({ type: 'osOnline', online });
   }
 
-  /** A message, not a call: verify never waits for the worker. */
+  /** A message, not a call: verify never waits for the sync process. */
   notifyOutboxChanged(): void {
     this.post({ type: 'outboxChanged' });
   }
 
   settingsChanged(): void {
-    if (this.worker) this.post({ type: 'credentials', credentials: this.opts.credentials() });
+    if (this.child) this.post({ type: 'credentials', credentials: this.opts.credentials() });
   }
 }
