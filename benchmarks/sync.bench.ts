@@ -6,7 +6,7 @@
  *
  * Verify latency is printed beside the baselines that explain it: the fsync floor (p99 of a bare
  * one-row durable insert on the same disk), verify with no sync running (same pacing), the wait
- * for SQLite's write lock just before each verify, the longest main-thread event-loop stall, and
+ * for SQLite's write lock just before each verify, the longest event-loop stall (the app’s main thread and the sync process), and
  * where the CPU went (main thread, its helper threads, sync process, simulator, whole machine). Also
  * total time, requests and bytes per version, and the bytes overhead (bytes sent for a version ÷
  * that batch's new content plus its manifest). Ends with one JSON line.
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
     secretStore: new MemorySecretStore(),
     platform: { kind: 'web' },
     env: { WANDB_API_KEY: SIM_KEY, WANDB_BASE_URL: sim.url },
-    sync: { autoStart: false, priority: SYNC_PRIORITY },
+    sync: { autoStart: false, priority: SYNC_PRIORITY, measureEventLoop: true },
   });
   try {
     await core.api['settings.update']({ annotatorName: 'Bench' });
@@ -295,12 +295,14 @@ async function main(): Promise<void> {
     const cpu0 = cpuSample(sim.pid, syncPid);
     const started = performance.now();
     histogram.enable();
+    await core.sync.eventLoopDelay(); // restarts the sync process's histogram
     const syncing = core.sync.syncNow();
     let syncDone = false;
     void syncing.finally(() => (syncDone = true));
     await annotate(docs.slice(DOCS - LIVE), live, () => !syncDone);
     const first = await syncing;
     const cpu1 = cpuSample(sim.pid, syncPid);
+    const syncLoop = (await core.sync.eventLoopDelay())!;
     gcObserver.disconnect();
     const jobs: SyncJobView[] = [...first.jobs];
     console.log(`\nfirst build run: ${first.jobs.length} jobs in ${round((performance.now() - started) / 1000)} s, ${live.verify.length} verifies timed meanwhile; status ${first.status.state}: ${first.status.message}`);
@@ -361,8 +363,12 @@ async function main(): Promise<void> {
       saveP99Ms: ms(live.save, 99),
       lockWaitP99Ms: ms(live.lock, 99),
       lockWaitMaxMs: ms(live.lock, 100),
-      maxEventLoopStallMs: round(histogram.max / 1e6, 1),
+      // The target (no stall over 50 ms) holds for both event loops: the app's and the sync process's.
+      maxEventLoopStallMs: round(Math.max(histogram.max / 1e6, syncLoop.maxMs), 1),
+      appMaxEventLoopStallMs: round(histogram.max / 1e6, 1),
       eventLoopP99Ms: round(histogram.percentile(99) / 1e6, 1),
+      syncProcessMaxEventLoopStallMs: round(syncLoop.maxMs, 1),
+      syncProcessEventLoopP99Ms: round(syncLoop.p99Ms, 1),
       idleMaxEventLoopStallMs: round(idleLoop.max / 1e6, 1),
       idleEventLoopP99Ms: round(idleLoop.percentile(99) / 1e6, 1),
       mainGcMaxPauseMs: round(Math.max(0, ...gcPauses), 1),
@@ -390,8 +396,10 @@ async function main(): Promise<void> {
     line(`slowest ${result.idleVerifyTail.count} verifies with no sync running, mean`, tail(result.idleVerifyTail));
     line('write-lock wait before a verify, while syncing', `p99 ${result.lockWaitP99Ms} ms, max ${result.lockWaitMaxMs} ms`);
     line('save while syncing', `p99 ${result.saveP99Ms} ms`);
-    line('longest main-thread event-loop stall', `${result.maxEventLoopStallMs} ms while syncing (p99 delay ${result.eventLoopP99Ms} ms; target < 50 ms)`);
-    line('  … with no sync running (same annotator)', `${result.idleMaxEventLoopStallMs} ms (p99 delay ${result.idleEventLoopP99Ms} ms)`);
+    line('longest event-loop stall (target < 50 ms)', `${result.maxEventLoopStallMs} ms while syncing`);
+    line('  … of the app’s main thread', `${result.appMaxEventLoopStallMs} ms (p99 delay ${result.eventLoopP99Ms} ms)`);
+    line('  … of the sync process', `${result.syncProcessMaxEventLoopStallMs} ms (p99 delay ${result.syncProcessEventLoopP99Ms} ms)`);
+    line('  … of the app’s main thread, no sync running', `${result.idleMaxEventLoopStallMs} ms (p99 delay ${result.idleEventLoopP99Ms} ms)`);
     line('  longest single call on the main thread', `get ${result.maxCallMs.get} ms, save ${result.maxCallMs.save} ms, verify ${result.maxCallMs.verify} ms`);
     line('  main-thread GC while syncing', `longest pause ${result.mainGcMaxPauseMs} ms, ${result.mainGcTotalMs} ms in all`);
     console.log(`\nCPU during the first build run (${round(cpu.wallS, 1)} s wall):`);

@@ -27,7 +27,7 @@ describe('sync in its own process', () => {
     sim = await startWandbSim();
     core = await openTestCore(join(dir.path, 'data'), {
       env: { WANDB_API_KEY: SIM_KEY, WANDB_BASE_URL: sim.url },
-      sync: { autoStart: false, engine: { fastRetries: { baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 10_000 }, tickMs: 60_000 } },
+      sync: { autoStart: false, measureEventLoop: true, engine: { fastRetries: { baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 10_000 }, tickMs: 60_000 } },
     });
     events = [];
     core.subscribe((event, payload) => {
@@ -79,6 +79,10 @@ describe('sync in its own process', () => {
     // A burst of verifies: events are throttled, but the last count always arrives.
     await verifyCount(4, 300);
     await until(() => events.at(-1)?.outbox.pending === 5);
+    // The sync process's own event-loop delay, for benchmarks: a reading, then a fresh histogram.
+    const loop = (await core.sync.eventLoopDelay())!;
+    expect(loop.maxMs).toBeGreaterThan(0);
+    expect(loop.p99Ms).toBeLessThanOrEqual(loop.maxMs);
   });
 
   it('runs every thread of the sync process as background work on Linux, and none of the app’s', async () => {

@@ -46,9 +46,10 @@ export interface CoreOptions {
    * The CLI and tests start sync themselves (or never); the app starts it with the core.
    * `launch`: how the sync process starts (Electron: a utility process running the bundled
    * out/main/syncProcess.js; by default child_process.fork of the TypeScript entry through tsx).
-   * `priority`: 'background' (default) or 'normal' (benchmarks compare the two).
+   * `priority`: 'background' (default) or 'normal' (benchmarks compare the two). `measureEventLoop`:
+   * the sync process keeps its event-loop delay for core.sync.eventLoopDelay() (benchmarks).
    */
-  sync?: { autoStart?: boolean; launch?: SyncProcessLauncher; priority?: 'background' | 'normal'; engine?: SyncProcessEngineOptions };
+  sync?: { autoStart?: boolean; launch?: SyncProcessLauncher; priority?: 'background' | 'normal'; measureEventLoop?: boolean; engine?: SyncProcessEngineOptions };
   /**
    * The app continues pre-annotation runs that were executing when it stopped; the CLI and tests
    * do that themselves (a `folio status` must not start sending pages to Claude).
@@ -148,6 +149,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     onChange: (status) => emit('sync.changed', status),
     ...(opts.sync?.launch ? { launch: opts.sync.launch } : {}),
     ...(opts.sync?.priority ? { priority: opts.sync.priority } : {}),
+    ...(opts.sync?.measureEventLoop ? { measureEventLoop: true } : {}),
     ...(opts.sync?.engine ? { engine: opts.sync.engine } : {}),
   });
   if (opts.sync?.autoStart !== false) void sync.start().catch(() => undefined);

@@ -18,7 +18,7 @@ const credentialsFrom = (settings: Pick<SettingsService, 'wandb'>) => () => {
 export function createSyncService(
   opts: { db: Db; dataDir: string; settings: Pick<SettingsService, 'wandb'>; folioVersion: string; nativeBinding?: string | undefined } & Pick<
     SyncProcessHostOptions,
-    'onChange' | 'launch' | 'priority' | 'engine'
+    'onChange' | 'launch' | 'priority' | 'measureEventLoop' | 'engine'
   >,
 ): SyncProcessHost {
   const { db, settings, ...rest } = opts;

@@ -8,11 +8,12 @@
  * It runs under Node's child_process.fork (messages through process.send) or as an Electron
  * utility process (messages through process.parentPort); the first message is the init.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { toAppErrorData } from '../../../../shared/contract/errors';
 import { openDatabase, type Db } from '../../db/open';
 import { SyncEngine, type SyncCredentials } from '../engine';
 import { fastPolicies } from '../wandb/http';
-import { SYNC_CALLS, type FromSyncProcess, type SyncProcessInit, type ToSyncProcess } from './messages';
+import { SYNC_CALLS, type EventLoopDelay, type FromSyncProcess, type SyncProcessInit, type ToSyncProcess } from './messages';
 import { lowerToBackground } from './priority';
 
 /** Electron's utility-process port (not typed here: this folder never imports electron). */
@@ -47,9 +48,21 @@ process.on('uncaughtException', (err) => {
 let engine: SyncEngine | null = null;
 let db: Db | null = null;
 let credentials: SyncCredentials | null = null;
+let loopDelay: IntervalHistogram | null = null;
+
+function readLoopDelay(): EventLoopDelay | null {
+  if (!loopDelay) return null;
+  const reading = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+  loopDelay.reset();
+  return reading;
+}
 
 function open(init: SyncProcessInit): SyncEngine {
   const priority = init.priority === 'background' ? lowerToBackground(process.pid) : { applied: null, note: 'not requested' };
+  if (init.measureEventLoop) {
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+  }
   // NORMAL: the engine's bookkeeping survives a crash of the app; the one write the exactly-once
   // protocol needs on disk before a request (the commit marker) is made durable explicitly.
   db = openDatabase(init.dbFile, { nativeBinding: init.nativeBinding ?? undefined, synchronous: 'NORMAL', skipMigrations: true });
@@ -99,6 +112,9 @@ onParentMessage((m) => {
     case 'call':
       if (!(SYNC_CALLS as readonly string[]).includes(m.method)) throw new Error(`the sync process has no method ${String(m.method)}`);
       void call(engineOrFail(m), m.id, m.method, m.args);
+      return;
+    case 'eventLoopDelay':
+      send({ type: 'result', id: m.id, ok: true, value: readLoopDelay() });
       return;
     case 'credentials':
       engineOrFail(m);

@@ -6,7 +6,7 @@ import type { SyncCredentials, SyncJobView, SyncRunSummary, SyncStatus, SyncTrig
 import type { SyncService } from '../service';
 import type { DeadItem } from '../store';
 import { forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './launch';
-import type { FromSyncProcess, PriorityReport, SyncCall, SyncProcessEngineOptions, SyncProcessInit, ToSyncProcess } from './messages';
+import type { EventLoopDelay, FromSyncProcess, PriorityReport, SyncCall, SyncProcessEngineOptions, SyncProcessInit, ToSyncProcess } from './messages';
 
 export interface SyncProcessHostOptions {
   dataDir: string;
@@ -25,6 +25,8 @@ export interface SyncProcessHostOptions {
   launch?: SyncProcessLauncher;
   /** 'background' (default): the sync process only takes CPU the app does not want (priority.ts). */
   priority?: 'background' | 'normal';
+  /** Have the sync process measure its own event-loop delay (eventLoopDelay()); benchmarks. */
+  measureEventLoop?: boolean;
   engine?: SyncProcessEngineOptions;
 }
 /** SQLite's default auto-checkpoint threshold (pages), restored when the sync process stops. */
@@ -74,6 +76,7 @@ export class SyncProcessHost implements SyncService {
       osOnline: this.osOnline,
       // Sync is background work: on an idle machine it still gets every cycle.
       priority: this.opts.priority ?? 'background',
+      measureEventLoop: this.opts.measureEventLoop ?? false,
       engine: this.opts.engine ?? {},
     };
     const child = (this.opts.launch ?? forkSyncProcess)();
@@ -150,14 +153,24 @@ export class SyncProcessHost implements SyncService {
   }
 
   private call<T>(method: SyncCall, ...args: unknown[]): Promise<T> {
+    return this.request<T>((id) => ({ type: 'call', id, method, args }));
+  }
+
+  /** Send a message that is answered by a result with its id. */
+  private request<T>(message: (id: number) => ToSyncProcess): Promise<T> {
     if (this.crash) return Promise.reject(new AppError('unavailable', this.crashMessage(), { retryable: true }));
     const child = this.child ?? this.spawn();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
       // If it cannot be sent, the process is gone and its exit rejects this call.
-      child.post({ type: 'call', id, method, args });
+      child.post(message(id));
     });
+  }
+
+  /** The sync process's longest and p99 event-loop delay since the last reading (null unless measureEventLoop). */
+  eventLoopDelay(): Promise<EventLoopDelay | null> {
+    return this.request((id) => ({ type: 'eventLoopDelay', id }));
   }
 
   private post(m: ToSyncProcess): void {

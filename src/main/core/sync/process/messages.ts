@@ -21,7 +21,15 @@ export interface SyncProcessInit {
   osOnline: boolean | null;
   /** 'background': the sync process takes the CPU only when nothing else wants it (see priority.ts). */
   priority: 'background' | 'normal';
+  /** Keep a histogram of the sync process's own event-loop delay (benchmarks; it costs a 1 ms timer). */
+  measureEventLoop: boolean;
   engine: SyncProcessEngineOptions;
+}
+
+/** The sync process's event-loop delay since the last reading, in ms. */
+export interface EventLoopDelay {
+  maxMs: number;
+  p99Ms: number;
 }
 
 /** Engine options that can cross a process boundary. */
@@ -37,6 +45,8 @@ export interface SyncProcessEngineOptions {
 export type ToSyncProcess =
   | { type: 'init'; init: SyncProcessInit }
   | { type: 'call'; id: number; method: SyncCall; args: unknown[] }
+  /** Read (and restart) the event-loop histogram kept when init asked for it; answered as a result (null without one). */
+  | { type: 'eventLoopDelay'; id: number }
   | { type: 'credentials'; credentials: SyncCredentials }
   | { type: 'osOnline'; online: boolean }
   | { type: 'outboxChanged' };
