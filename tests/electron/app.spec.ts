@@ -50,3 +50,12 @@ test('denies navigation away and new windows', async () => {
   expect(app.windows()).toHaveLength(1);
   expect(page.url()).toMatch(/^folio:\/\/app\//);
 });
+
+test('runs sync in a utility process that answers the status call', async () => {
+  const page = await app.firstWindow();
+  // The status comes from the sync engine in its own process (sync.status is forwarded to it).
+  const status = await page.evaluate(() => (window as unknown as { folio: { invoke: Record<string, (r: unknown) => Promise<unknown>> } }).folio.invoke['sync.status']!({}));
+  expect(status).toMatchObject({ ok: true, value: { outbox: { pending: 0 } } });
+  const metrics = await app.evaluate(({ app: electronApp }) => electronApp.getAppMetrics().map((m) => ({ type: m.type, name: m.name ?? m.serviceName ?? '' })));
+  expect(metrics).toContainEqual({ type: 'Utility', name: 'Folio sync' });
+});
