@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { createDispatcher } from '../../src/shared/contract/rpc';
 import { evaluationJobSchema, type EvaluationJob, type EvaluationJobDetail } from '../../src/shared/domain/evaluation';
 import { openTestCore, tempDir } from '../helpers/core';
+import { orphanJobs } from '../helpers/jobs';
 import { documentIdBySource, serviceFor, SIM_KEY as CLAUDE_KEY, synthProject, writePages } from '../helpers/preannotate';
 import { insertGold, truthContent, type Annotator } from '../helpers/review';
 import { SIM_ENTITY, SIM_KEY as WANDB_KEY, syncEngineFor } from '../helpers/sync';
@@ -365,11 +365,10 @@ describe('evaluation without W&B, and refusals', () => {
   });
 
   it('fails the jobs a stopped Folio left running at the next start, but not those of a Folio still running', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
     const store = core.evaluation.store;
     const params = { model: CLEAN_MODEL, modelVersion: null, against: 'gold' as const, trigger: 'manual' as const };
     store.createJob('left-by-dead', projects.clean, params, new Date().toISOString());
-    core.db.prepare('UPDATE jobs SET params = ? WHERE id = ?').run(JSON.stringify({ ...params, pid: dead }), 'left-by-dead');
+    orphanJobs(core.db, ['left-by-dead']); // as if the process that queued it had died
     store.createJob('still-running', projects.clean, params, new Date().toISOString());
     store.running('still-running', new Date().toISOString());
     const restarted = new EvaluationService({ db: core.db, projects: core.projects, settings: core.settings, folioVersion: 'test' });
