@@ -187,7 +187,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
           await client.useArtifact({ artifactID: ds.artifactId, entityName: run.entity, projectName: run.project, runName: run.name });
           base.datasetUsed = true;
         } catch (err) {
-          if (!(err instanceof WandbError) || err.kind === 'auth' || err.kind === 'unreachable' || err.kind === 'aborted') throw err;
+          if (!(err instanceof WandbError) || err.kind === 'auth' || err.kind === 'config' || err.kind === 'unreachable' || err.kind === 'aborted') throw err;
           warnings.push(`the dataset version ${ds.version} could not be declared as the run's input (${err.message})`);
         }
       }
@@ -223,7 +223,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
   } catch (err) {
     const e = err instanceof WandbError ? err : null;
     // A run that exists but could not be completed is marked failed, if W&B still listens.
-    if (client && run && e?.kind !== 'auth' && e?.kind !== 'unreachable' && e?.kind !== 'aborted') {
+    if (client && run && e?.kind !== 'auth' && e?.kind !== 'config' && e?.kind !== 'unreachable' && e?.kind !== 'aborted') {
       await client.fileStream(run.entity, run.project, run.name, { complete: true, exitcode: 1 }).catch(() => undefined);
     }
     const kept = 'The metrics are kept in Folio; run the evaluation again to log it.';
@@ -238,6 +238,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
         message: `W&B logging failed: W&B at ${host} rejected the API key (HTTP 401). Enter a valid key in Settings → Weights & Biases (or set WANDB_API_KEY, or run \`wandb login\`). ${kept}`,
       };
     }
+    if (e?.kind === 'config') return { ...base, status: 'failed', message: `W&B logging failed: ${e.message} ${kept}` };
     if (e?.kind === 'permission') {
       return { ...base, status: 'failed', message: `W&B logging failed: the key has no access to ${creds.entity ?? '(default entity)'}/${creds.project} on ${host} (${e.message}). ${kept}` };
     }
