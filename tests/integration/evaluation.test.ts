@@ -288,6 +288,35 @@ describe('predictions imported from a file', () => {
     // No answers in the file: only the questions gold leaves unanswered agree.
     expect(job.metrics!.answers.exactMatch!).toBeLessThan(0.5);
   });
+
+  it('logs a model whose name is longer than a W&B tag may be, with tags cut to 64 characters that stay distinct', async () => {
+    // W&B (and the simulator) refuse a run with a tag over 64 characters; names from an import may have up to 200.
+    const stem = 'acme-research/document-layout-detector-finetuned-on-business-invoices-and-receipts';
+    const names = [`${stem}-2026-03-release-candidate-with-extended-label-set`, `${stem}-2026-04-release-candidate-with-extended-label-set`];
+    const coco = {
+      images: pages.truths.map((t, i) => ({ id: i + 1, file_name: `${t.id}.png`, width: t.width, height: t.height })),
+      annotations: pages.truths.flatMap((t, i) => t.boxes.slice(0, 2).map((b, k) => ({ id: i * 10 + k + 1, image_id: i + 1, category_id: SYNTH_LABELS.findIndex((l) => l.name === b.label) + 1, bbox: [b.x, b.y, b.width, b.height], score: 0.9 }))),
+      categories: SYNTH_LABELS.map((l, i) => ({ id: i + 1, name: l.name })),
+    };
+    const file = join(dir.path, 'pages', 'long-names.coco.json');
+    writeFileSync(file, JSON.stringify(coco));
+    const tags: string[][] = [];
+    for (const model of names) {
+      expect(model.length).toBeGreaterThan(64);
+      await core.annotationsImport.run({ projectId: projects.clean, format: 'coco', file, as: 'predictions', model });
+      const job = await evaluate({ projectId: projects.clean, model, modelVersion: 'release candidate   2' });
+      expect(job.state).toBe('completed');
+      expect(job.wandb).toMatchObject({ status: 'logged', message: null });
+      const run = wandb.state.run(SIM_ENTITY, 'biz-doc-vqa', job.wandb!.runId!)!;
+      expect(run.config).toMatchObject({ model: { value: model }, model_version: { value: 'release candidate   2' } });
+      expect(run.tags).toHaveLength(2);
+      expect(run.tags[1]).toBe('release candidate 2');
+      expect([...run.tags[0]!].length).toBe(64);
+      expect(run.tags[0]!.startsWith(model.slice(0, 50))).toBe(true);
+      tags.push(run.tags);
+    }
+    expect(tags[0]![0]).not.toBe(tags[1]![0]);
+  });
 });
 
 describe('evaluation without W&B, and refusals', () => {

@@ -258,6 +258,21 @@ describe('W&B simulator and client', () => {
     }
   });
 
+  it('refuses a run tag that is empty or longer than 64 characters, as W&B does, and creates no run', async () => {
+    const c = client();
+    const name = randomRunId();
+    for (const tag of ['x'.repeat(65), '', `${'é'.repeat(64)}!`]) {
+      const err = await c.upsertRun({ name, project: 'p', entity: SIM_ENTITY, tags: ['ok', tag] }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(tag)).toMatchObject({ kind: 'http', status: 400, message: expect.stringContaining('a run tag must be 1 to 64 characters long') });
+    }
+    expect(sim.state.run(SIM_ENTITY, 'p', name)).toBeUndefined();
+    expect(waits).toEqual([]);
+    // 64 characters are fine, counted as characters (code points), not UTF-16 units or bytes.
+    const longest = ['y'.repeat(64), '😀'.repeat(64)];
+    await c.upsertRun({ name, project: 'p', entity: SIM_ENTITY, tags: longest });
+    expect(sim.state.run(SIM_ENTITY, 'p', name)!.tags).toEqual(longest);
+  });
+
   it('keeps the file stream: history by offset, last summary, complete with exit code', async () => {
     const c = client();
     const run = await c.upsertRun({ name: 'fsrun001', project: 'p', entity: SIM_ENTITY });

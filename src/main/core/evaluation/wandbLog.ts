@@ -6,9 +6,9 @@ import { pythonJson, randomRunId } from '../sync/wandb/manifest';
 
 /**
  * One evaluation as a W&B run, the way the official SDK logs it (PROTOCOL.md §2, §3.7, §6.7):
- * upsertBucket with job type `evaluation` and the model's name and version as tags; useArtifact
- * declaring the dataset version as the run's input; the per-document W&B table uploaded as a run
- * file (createRunFiles + PUT, then reported in the file stream's `uploaded`); one history row and
+ * upsertBucket with job type `evaluation` and the model's name and version as tags (cut to the
+ * 64 characters W&B allows: runTag); useArtifact declaring the dataset version as the run's
+ * input; the per-document W&B table uploaded as a run file (createRunFiles + PUT, then reported in the file stream's `uploaded`); one history row and
  * the summary with the metrics, the table referenced from both as a `table-file`; then
  * `complete` with exit code 0.
  *
@@ -55,6 +55,29 @@ const TABLE_COLUMNS = [
   'token_f1',
   'anls',
 ] as const;
+
+/** The longest run tag W&B accepts, in characters (code points); it refuses the whole run otherwise. */
+export const MAX_RUN_TAG_LENGTH = 64;
+
+/**
+ * A value as a W&B run tag: whitespace collapsed, and cut to 64 characters when longer — the
+ * first 55 characters, a `~` and 8 hex digits of the full value's SHA-256, so two long names that
+ * share a beginning stay two tags. The full values stay in the run's config (`model`,
+ * `model_version`). Null for a value that is empty once trimmed.
+ */
+export function runTag(value: string): string | null {
+  const text = value.replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  const chars = [...text];
+  if (chars.length <= MAX_RUN_TAG_LENGTH) return text;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+  return `${chars.slice(0, MAX_RUN_TAG_LENGTH - 9).join('').trimEnd()}~${hash}`;
+}
+
+/** The evaluation run's tags: the model's name and version, each a valid W&B tag, without repeats. */
+export function runTags(values: readonly string[]): string[] {
+  return [...new Set(values.map(runTag).filter((t): t is string => t !== null))];
+}
 
 const union = (t: string) => ({ wb_type: 'union', params: { allowed_types: [{ wb_type: 'none' }, { wb_type: t }] } });
 
@@ -160,7 +183,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
       entity,
       jobType: EVALUATION_JOB_TYPE,
       displayName: `eval ${input.model} ${input.modelVersion}`,
-      tags: [input.model, input.modelVersion],
+      tags: runTags([input.model, input.modelVersion]),
       config: {
         folio_version: input.folioVersion,
         folio_project: input.projectName,
