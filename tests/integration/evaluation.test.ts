@@ -320,24 +320,49 @@ describe('predictions imported from a file', () => {
 });
 
 describe('evaluation without W&B, and refusals', () => {
-  it('completes offline and says W&B could not be reached', async () => {
+  it('completes offline at once (one quick probe, no retries) and says W&B could not be reached', async () => {
     // A port nothing listens on: connections are refused, as on a machine without a network.
     const probe = createServer();
     const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)));
     await new Promise((resolve) => probe.close(resolve));
-    const svc = new EvaluationService({
-      db: core.db,
-      projects: core.projects,
-      settings: { wandb: () => ({ apiKey: WANDB_KEY, baseUrl: `http://127.0.0.1:${port}`, entity: null, project: 'biz-doc-vqa' }) },
-      folioVersion: 'test',
-      wandb: { policies: fastPolicies() },
-    });
+    // The SDK's retry policies, not fast test ones: retrying a refused connection would take 2 + 4 + 8 s per try.
+    for (const entity of [null, SIM_ENTITY]) {
+      const svc = new EvaluationService({
+        db: core.db,
+        projects: core.projects,
+        settings: { wandb: () => ({ apiKey: WANDB_KEY, baseUrl: `http://127.0.0.1:${port}`, entity, project: 'biz-doc-vqa' }) },
+        folioVersion: 'test',
+      });
+      try {
+        const t0 = performance.now();
+        const job = await svc.run({ projectId: projects.clean, model: CLEAN_MODEL });
+        const logging = Date.parse(job.finishedAt!) - Date.parse(job.startedAt!);
+        expect(job.state).toBe('completed');
+        expect(job.wandb).toMatchObject({ status: 'skipped', runId: null });
+        expect(job.wandb!.message).toBe(`W&B logging skipped: 127.0.0.1:${port} cannot be reached (offline?). The metrics are kept in Folio; run the evaluation again to log it.`);
+        expect(performance.now() - t0, `entity ${entity}`).toBeLessThan(3_000);
+        expect(logging).toBeLessThan(3_000);
+      } finally {
+        await svc.close();
+      }
+    }
+  });
+
+  it('still rides out 5xx and 429 from a W&B that answers, with the usual retries', async () => {
+    const before = wandb.faults.log.length;
+    wandb.faults.add({ route: 'graphql', operation: 'Viewer', action: { kind: 'status', status: 503 }, times: 2 });
+    wandb.faults.add({ route: 'graphql', operation: 'UpsertBucket', action: { kind: 'status', status: 429, retryAfter: '0.05' }, times: 1 });
+    wandb.faults.add({ route: 'graphql', operation: 'UpsertBucket', action: { kind: 'status', status: 502 }, times: 1 });
+    const svc = new EvaluationService({ db: core.db, projects: core.projects, settings: core.settings, folioVersion: 'test', wandb: { policies: fastPolicies() } });
     try {
       const job = await svc.run({ projectId: projects.clean, model: CLEAN_MODEL });
       expect(job.state).toBe('completed');
-      expect(job.wandb).toMatchObject({ status: 'skipped', runId: null });
-      expect(job.wandb!.message).toBe(`W&B logging skipped: 127.0.0.1:${port} cannot be reached (offline?). The metrics are kept in Folio; run the evaluation again to log it.`);
+      expect(job.wandb).toMatchObject({ status: 'logged', message: null });
+      // The probe met the first 503 and let the logging go on; the Viewer and UpsertBucket requests retried the rest.
+      expect(wandb.faults.log.slice(before).map((f) => `${f.operation} ${f.kind}`)).toEqual(['Viewer status', 'Viewer status', 'UpsertBucket status', 'UpsertBucket status']);
+      expect(wandb.state.run(SIM_ENTITY, 'biz-doc-vqa', job.wandb!.runId!)).toMatchObject({ complete: true, exitcode: 0 });
     } finally {
+      wandb.faults.clear();
       await svc.close();
     }
   });

@@ -9,7 +9,7 @@ import { ManifestCache } from './manifestCache';
 import type { SyncService } from './service';
 import { SyncStore, type DeadItem, type JobRowView, type OutboxStats } from './store';
 import { WandbClient } from './wandb/client';
-import { WandbError, type Policies, type RetryPolicy } from './wandb/http';
+import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
 
 /**
  * The sync engine: decides when to build (interval, daily time, "Sync now", app start, coming
@@ -279,7 +279,7 @@ export class SyncEngine implements SyncService {
   }
 
   private probePolicy(): RetryPolicy {
-    return { name: 'probe', maxRetries: 0, retryStatus: () => false, timeoutMs: this.opts.probeTimeoutMs ?? 10_000, baseDelayMs: 0, maxDelayMs: 0, maxUnreachableRetries: 0 };
+    return probePolicy(this.opts.probeTimeoutMs ?? 10_000);
   }
 
   /** Is W&B reachable with this key? Asks W&B itself (the Viewer query), so a captive portal or a dead proxy counts as offline. */

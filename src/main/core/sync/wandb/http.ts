@@ -96,6 +96,15 @@ export function fastPolicies(baseDelayMs = 5, maxDelayMs = 50, timeoutMs = 10_00
   return out;
 }
 
+/**
+ * One attempt, no retries, a short timeout: "is W&B there at all?" before work that would
+ * otherwise retry a refused connection for seconds (the sync engine's online check, evaluation
+ * logging). A refused connection ends as `unreachable` at once.
+ */
+export function probePolicy(timeoutMs = 10_000): RetryPolicy {
+  return { name: 'probe', maxRetries: 0, retryStatus: () => false, timeoutMs, baseDelayMs: 0, maxDelayMs: 0, maxUnreachableRetries: 0 };
+}
+
 /** `min(max, base × 2^attempt × (1 + U[0, 0.25)))`, attempt 0-based. */
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt * (1 + random() * 0.25));
