@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { createDispatcher } from '../../src/shared/contract/rpc';
 import { evaluationJobSchema, type EvaluationJob, type EvaluationJobDetail } from '../../src/shared/domain/evaluation';
 import { openTestCore, tempDir } from '../helpers/core';
+import { orphanJobs } from '../helpers/jobs';
 import { documentIdBySource, serviceFor, SIM_KEY as CLAUDE_KEY, synthProject, writePages } from '../helpers/preannotate';
 import { insertGold, truthContent, type Annotator } from '../helpers/review';
 import { SIM_ENTITY, SIM_KEY as WANDB_KEY, syncEngineFor } from '../helpers/sync';
@@ -288,27 +288,81 @@ describe('predictions imported from a file', () => {
     // No answers in the file: only the questions gold leaves unanswered agree.
     expect(job.metrics!.answers.exactMatch!).toBeLessThan(0.5);
   });
+
+  it('logs a model whose name is longer than a W&B tag may be, with tags cut to 64 characters that stay distinct', async () => {
+    // W&B (and the simulator) refuse a run with a tag over 64 characters; names from an import may have up to 200.
+    const stem = 'acme-research/document-layout-detector-finetuned-on-business-invoices-and-receipts';
+    const names = [`${stem}-2026-03-release-candidate-with-extended-label-set`, `${stem}-2026-04-release-candidate-with-extended-label-set`];
+    const coco = {
+      images: pages.truths.map((t, i) => ({ id: i + 1, file_name: `${t.id}.png`, width: t.width, height: t.height })),
+      annotations: pages.truths.flatMap((t, i) => t.boxes.slice(0, 2).map((b, k) => ({ id: i * 10 + k + 1, image_id: i + 1, category_id: SYNTH_LABELS.findIndex((l) => l.name === b.label) + 1, bbox: [b.x, b.y, b.width, b.height], score: 0.9 }))),
+      categories: SYNTH_LABELS.map((l, i) => ({ id: i + 1, name: l.name })),
+    };
+    const file = join(dir.path, 'pages', 'long-names.coco.json');
+    writeFileSync(file, JSON.stringify(coco));
+    const tags: string[][] = [];
+    for (const model of names) {
+      expect(model.length).toBeGreaterThan(64);
+      await core.annotationsImport.run({ projectId: projects.clean, format: 'coco', file, as: 'predictions', model });
+      const job = await evaluate({ projectId: projects.clean, model, modelVersion: 'release candidate   2' });
+      expect(job.state).toBe('completed');
+      expect(job.wandb).toMatchObject({ status: 'logged', message: null });
+      const run = wandb.state.run(SIM_ENTITY, 'biz-doc-vqa', job.wandb!.runId!)!;
+      expect(run.config).toMatchObject({ model: { value: model }, model_version: { value: 'release candidate   2' } });
+      expect(run.tags).toHaveLength(2);
+      expect(run.tags[1]).toBe('release candidate 2');
+      expect([...run.tags[0]!].length).toBe(64);
+      expect(run.tags[0]!.startsWith(model.slice(0, 50))).toBe(true);
+      tags.push(run.tags);
+    }
+    expect(tags[0]![0]).not.toBe(tags[1]![0]);
+  });
 });
 
 describe('evaluation without W&B, and refusals', () => {
-  it('completes offline and says W&B could not be reached', async () => {
+  it('completes offline at once (one quick probe, no retries) and says W&B could not be reached', async () => {
     // A port nothing listens on: connections are refused, as on a machine without a network.
     const probe = createServer();
     const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)));
     await new Promise((resolve) => probe.close(resolve));
-    const svc = new EvaluationService({
-      db: core.db,
-      projects: core.projects,
-      settings: { wandb: () => ({ apiKey: WANDB_KEY, baseUrl: `http://127.0.0.1:${port}`, entity: null, project: 'biz-doc-vqa' }) },
-      folioVersion: 'test',
-      wandb: { policies: fastPolicies() },
-    });
+    // The SDK's retry policies, not fast test ones: retrying a refused connection would take 2 + 4 + 8 s per try.
+    for (const entity of [null, SIM_ENTITY]) {
+      const svc = new EvaluationService({
+        db: core.db,
+        projects: core.projects,
+        settings: { wandb: () => ({ apiKey: WANDB_KEY, baseUrl: `http://127.0.0.1:${port}`, entity, project: 'biz-doc-vqa' }) },
+        folioVersion: 'test',
+      });
+      try {
+        const t0 = performance.now();
+        const job = await svc.run({ projectId: projects.clean, model: CLEAN_MODEL });
+        const logging = Date.parse(job.finishedAt!) - Date.parse(job.startedAt!);
+        expect(job.state).toBe('completed');
+        expect(job.wandb).toMatchObject({ status: 'skipped', runId: null });
+        expect(job.wandb!.message).toBe(`W&B logging skipped: 127.0.0.1:${port} cannot be reached (offline?). The metrics are kept in Folio; run the evaluation again to log it.`);
+        expect(performance.now() - t0, `entity ${entity}`).toBeLessThan(3_000);
+        expect(logging).toBeLessThan(3_000);
+      } finally {
+        await svc.close();
+      }
+    }
+  });
+
+  it('still rides out 5xx and 429 from a W&B that answers, with the usual retries', async () => {
+    const before = wandb.faults.log.length;
+    wandb.faults.add({ route: 'graphql', operation: 'Viewer', action: { kind: 'status', status: 503 }, times: 2 });
+    wandb.faults.add({ route: 'graphql', operation: 'UpsertBucket', action: { kind: 'status', status: 429, retryAfter: '0.05' }, times: 1 });
+    wandb.faults.add({ route: 'graphql', operation: 'UpsertBucket', action: { kind: 'status', status: 502 }, times: 1 });
+    const svc = new EvaluationService({ db: core.db, projects: core.projects, settings: core.settings, folioVersion: 'test', wandb: { policies: fastPolicies() } });
     try {
       const job = await svc.run({ projectId: projects.clean, model: CLEAN_MODEL });
       expect(job.state).toBe('completed');
-      expect(job.wandb).toMatchObject({ status: 'skipped', runId: null });
-      expect(job.wandb!.message).toBe(`W&B logging skipped: 127.0.0.1:${port} cannot be reached (offline?). The metrics are kept in Folio; run the evaluation again to log it.`);
+      expect(job.wandb).toMatchObject({ status: 'logged', message: null });
+      // The probe met the first 503 and let the logging go on; the Viewer and UpsertBucket requests retried the rest.
+      expect(wandb.faults.log.slice(before).map((f) => `${f.operation} ${f.kind}`)).toEqual(['Viewer status', 'Viewer status', 'UpsertBucket status', 'UpsertBucket status']);
+      expect(wandb.state.run(SIM_ENTITY, 'biz-doc-vqa', job.wandb!.runId!)).toMatchObject({ complete: true, exitcode: 0 });
     } finally {
+      wandb.faults.clear();
       await svc.close();
     }
   });
@@ -365,11 +419,10 @@ describe('evaluation without W&B, and refusals', () => {
   });
 
   it('fails the jobs a stopped Folio left running at the next start, but not those of a Folio still running', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
     const store = core.evaluation.store;
     const params = { model: CLEAN_MODEL, modelVersion: null, against: 'gold' as const, trigger: 'manual' as const };
     store.createJob('left-by-dead', projects.clean, params, new Date().toISOString());
-    core.db.prepare('UPDATE jobs SET params = ? WHERE id = ?').run(JSON.stringify({ ...params, pid: dead }), 'left-by-dead');
+    orphanJobs(core.db, ['left-by-dead']); // as if the process that queued it had died
     store.createJob('still-running', projects.clean, params, new Date().toISOString());
     store.running('still-running', new Date().toISOString());
     const restarted = new EvaluationService({ db: core.db, projects: core.projects, settings: core.settings, folioVersion: 'test' });

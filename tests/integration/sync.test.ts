@@ -4,9 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
 import type { SyncEngine } from '../../src/main/core/sync';
 import { partitionPath } from '../../src/main/core/sync/dataset';
+import { defaultPolicies } from '../../src/main/core/sync/wandb/http';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
-import { addDocuments, createSyncProject, SIM_ENTITY, syncEngineFor, verifyDocument, type SeededDocument } from '../helpers/sync';
+import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, syncEngineFor, verifyDocument, type SeededDocument } from '../helpers/sync';
 
 const PROJECT = 'biz-doc-vqa';
 const COLLECTION = 'business-ocr-vqa-dataset';
@@ -145,6 +146,28 @@ describe('sync to W&B over real HTTP', () => {
     const third = await engine.syncNow();
     expect(third.jobs[0]).toMatchObject({ state: 'completed', documents: 4, artifactVersion: 'v0' });
     expect(outbox()).toEqual({ done: 4 });
+  });
+
+  it('fails the job at once on a base URL fetch refuses (bad port), says which setting to fix, leaves the outbox intact, and drains once it is fixed', async () => {
+    await verifyAll(await addDocuments(core, projectId, { count: 3 }));
+    // The SDK's policies (20 retries, backoff from 2 s): a bad port classed as a network failure would retry for minutes.
+    let baseUrl = 'http://127.0.0.1:6000';
+    engine = syncEngineFor(core, sim, { policies: defaultPolicies, credentials: () => ({ apiKey: SIM_KEY, baseUrl, entity: null, project: PROJECT }) });
+    const t0 = performance.now();
+    const first = await engine.syncNow();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(first.jobs).toHaveLength(1);
+    const says = /^The W&B URL http:\/\/127\.0\.0\.1:6000 cannot be used: port 6000 is one that fetch refuses to connect to .*Fix the W&B base URL in Settings → Weights & Biases \(or WANDB_BASE_URL, used when none is saved there\)\. Then press Sync now\. Nothing was lost: verified work waits in the outbox\.$/;
+    expect(first.jobs[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(says) });
+    expect(first.status).toMatchObject({ state: 'needs_attention', message: expect.stringMatching(says) });
+    expect(core.db.prepare('SELECT state, attempts FROM outbox').all()).toEqual(Array(3).fill({ state: 'pending', attempts: 0 }));
+    // Automatic triggers wait for the user; the fixed URL drains.
+    await engine.updateConfig({ maxWaitMinutes: 0 });
+    expect(await engine.trigger('interval')).toEqual([]);
+    baseUrl = sim.url;
+    const fixed = await engine.syncNow();
+    expect(fixed.jobs[0]).toMatchObject({ state: 'completed', documents: 3 });
+    expect(outbox()).toEqual({ done: 3 });
   });
 
   it('fails the job when the key has no access to the entity (403), outbox intact', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WandbClient } from '../../src/main/core/sync/wandb/client';
-import { fastPolicies, WandbError } from '../../src/main/core/sync/wandb/http';
+import { fastPolicies, WandbError, type RequestRecord } from '../../src/main/core/sync/wandb/http';
 import { artifactDigest, b64md5, randomClientId, randomRunId, serializeManifest, type ManifestEntry } from '../../src/main/core/sync/wandb/manifest';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { SIM_ENTITY, SIM_KEY } from '../helpers/sync';
@@ -234,6 +234,43 @@ describe('W&B simulator and client', () => {
     expect(waits.length).toBeLessThanOrEqual(fastPolicies().graphql.maxUnreachableRetries);
     await sim.resume();
     expect(await client().viewer()).toMatchObject({ entity: SIM_ENTITY });
+  });
+
+  it('refuses a URL fetch cannot use (bad port, not http(s), not a URL) at once, as a setting to fix, without retrying', async () => {
+    // 6000 (X11) is on the Fetch standard's bad-port list: undici refuses it before connecting.
+    const requests: RequestRecord[] = [];
+    const bad = new WandbClient({ baseUrl: 'http://127.0.0.1:6000', apiKey: SIM_KEY, policies: fastPolicies(), sleep: async (ms) => void waits.push(ms), onRequest: (r) => requests.push(r) });
+    const err = await bad.viewer().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WandbError);
+    expect(err).toMatchObject({ kind: 'config', status: null });
+    expect((err as WandbError).message).toBe(
+      'The W&B URL http://127.0.0.1:6000 cannot be used: port 6000 is one that fetch refuses to connect to (a "bad port" of the Fetch standard, kept for other protocols such as X11 on 6000); ' +
+        'use the port the W&B server listens on, e.g. 8080, 443 or 80. Fix the W&B base URL in Settings → Weights & Biases (or WANDB_BASE_URL, used when none is saved there).',
+    );
+    expect(requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+    // The same for a storage URL on such a port.
+    await expect(client().upload('http://127.0.0.1:6665/bucket/x', [], Buffer.from('x'), 'x')).rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('port 6665') });
+    expect(waits).toEqual([]);
+    // A base URL that is not http(s) or not a URL never reaches fetch.
+    for (const baseUrl of ['ftp://127.0.0.1:8080', 'localhost 8080']) {
+      expect(() => new WandbClient({ baseUrl, apiKey: SIM_KEY })).toThrow(expect.objectContaining({ kind: 'config', message: expect.stringContaining('Fix the W&B base URL in Settings') }));
+    }
+  });
+
+  it('refuses a run tag that is empty or longer than 64 characters, as W&B does, and creates no run', async () => {
+    const c = client();
+    const name = randomRunId();
+    for (const tag of ['x'.repeat(65), '', `${'é'.repeat(64)}!`]) {
+      const err = await c.upsertRun({ name, project: 'p', entity: SIM_ENTITY, tags: ['ok', tag] }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(tag)).toMatchObject({ kind: 'http', status: 400, message: expect.stringContaining('a run tag must be 1 to 64 characters long') });
+    }
+    expect(sim.state.run(SIM_ENTITY, 'p', name)).toBeUndefined();
+    expect(waits).toEqual([]);
+    // 64 characters are fine, counted as characters (code points), not UTF-16 units or bytes.
+    const longest = ['y'.repeat(64), '😀'.repeat(64)];
+    await c.upsertRun({ name, project: 'p', entity: SIM_ENTITY, tags: longest });
+    expect(sim.state.run(SIM_ENTITY, 'p', name)!.tags).toEqual(longest);
   });
 
   it('keeps the file stream: history by offset, last summary, complete with exit code', async () => {

@@ -11,6 +11,7 @@ import type {
   EvaluationWandb,
 } from '../../../shared/domain/evaluation';
 import type { Db } from '../db/open';
+import { JobsRepo } from '../db/repos/jobs';
 import { artifactVersionUrl } from '../sync/wandb/client';
 
 /**
@@ -30,18 +31,6 @@ export interface JobParams {
   modelVersion: string | null;
   against: EvaluationAgainst;
   trigger: EvaluationJob['trigger'];
-  /** The process running it: the app and the CLI share the database, and one must not fail the other's jobs. */
-  pid?: number;
-}
-
-/** Whether a process with this id is alive on this machine (signal 0 only checks). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface JobResult {
@@ -123,14 +112,17 @@ interface ScheduleRow {
 export type StoredSchedule = Omit<EvaluationSchedule, 'nextRunAt'> & { changedAt: string };
 
 export class EvaluationStore {
-  constructor(private readonly db: Db) {}
+  private readonly jobs: JobsRepo;
+
+  constructor(private readonly db: Db) {
+    this.jobs = new JobsRepo(db);
+  }
 
   // ---- jobs -------------------------------------------------------------------------------
 
+  /** A queued job owned by this process (the app and the CLI share the database: see jobs/owner.ts). */
   createJob(id: string, projectId: string, params: JobParams, now: string): void {
-    this.db
-      .prepare("INSERT INTO jobs (id, kind, project_id, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
-      .run(id, EVALUATION_JOB_KIND, projectId, JSON.stringify({ ...params, pid: process.pid }), now);
+    this.jobs.create({ id, kind: EVALUATION_JOB_KIND, projectId, params, state: 'queued' }, now);
   }
 
   running(id: string, now: string): void {
@@ -173,17 +165,7 @@ export class EvaluationStore {
    * Folio still running (the app while the CLI starts, or the other way round) are left alone.
    */
   failInterrupted(now: string): number {
-    const open = this.db.prepare("SELECT id, params FROM jobs WHERE kind = ? AND state IN ('queued', 'running')").all(EVALUATION_JOB_KIND) as { id: string; params: string }[];
-    const fail = this.db.prepare(
-      "UPDATE jobs SET state = 'failed', error = 'interrupted: Folio stopped while this evaluation ran; start it again', progress = '{}', finished_at = ? WHERE id = ? AND state IN ('queued', 'running')",
-    );
-    let n = 0;
-    for (const r of open) {
-      const pid = parse<JobParams | null>(r.params, null)?.pid;
-      if (pid !== undefined && processAlive(pid)) continue;
-      n += fail.run(now, r.id).changes;
-    }
-    return n;
+    return this.jobs.failInterrupted(EVALUATION_JOB_KIND, now, { error: 'interrupted: Folio stopped while this evaluation ran; start it again', clearProgress: true });
   }
 
   // ---- what can be evaluated --------------------------------------------------------------

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { BoxScores, EvaluationDataset, EvaluationDocument, EvaluationMetrics, EvaluationWandb } from '../../../shared/domain/evaluation';
-import { runUrl, WandbClient } from '../sync/wandb/client';
-import { WandbError, type Policies } from '../sync/wandb/http';
+import { runUrl, WandbClient, type Viewer } from '../sync/wandb/client';
+import { probePolicy, WandbError, type Policies } from '../sync/wandb/http';
 import { pythonJson, randomRunId } from '../sync/wandb/manifest';
 
 /**
  * One evaluation as a W&B run, the way the official SDK logs it (PROTOCOL.md §2, §3.7, §6.7):
- * upsertBucket with job type `evaluation` and the model's name and version as tags; useArtifact
- * declaring the dataset version as the run's input; the per-document W&B table uploaded as a run
- * file (createRunFiles + PUT, then reported in the file stream's `uploaded`); one history row and
+ * upsertBucket with job type `evaluation` and the model's name and version as tags (cut to the
+ * 64 characters W&B allows: runTag); useArtifact declaring the dataset version as the run's
+ * input; the per-document W&B table uploaded as a run file (createRunFiles + PUT, then reported in the file stream's `uploaded`); one history row and
  * the summary with the metrics, the table referenced from both as a `table-file`; then
  * `complete` with exit code 0.
  *
@@ -22,6 +22,8 @@ export const TABLE_KEY = 'per_document';
 export interface LogInput {
   credentials: { apiKey: string | null; baseUrl: string; entity: string | null; project: string };
   client?: { policies?: Partial<Policies>; fetch?: typeof fetch; signal?: AbortSignal };
+  /** How long the first "is W&B there?" request may take (default 10 s). */
+  probeTimeoutMs?: number;
   folioVersion: string;
   jobId: string;
   projectName: string;
@@ -55,6 +57,29 @@ const TABLE_COLUMNS = [
   'token_f1',
   'anls',
 ] as const;
+
+/** The longest run tag W&B accepts, in characters (code points); it refuses the whole run otherwise. */
+export const MAX_RUN_TAG_LENGTH = 64;
+
+/**
+ * A value as a W&B run tag: whitespace collapsed, and cut to 64 characters when longer — the
+ * first 55 characters, a `~` and 8 hex digits of the full value's SHA-256, so two long names that
+ * share a beginning stay two tags. The full values stay in the run's config (`model`,
+ * `model_version`). Null for a value that is empty once trimmed.
+ */
+export function runTag(value: string): string | null {
+  const text = value.replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  const chars = [...text];
+  if (chars.length <= MAX_RUN_TAG_LENGTH) return text;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+  return `${chars.slice(0, MAX_RUN_TAG_LENGTH - 9).join('').trimEnd()}~${hash}`;
+}
+
+/** The evaluation run's tags: the model's name and version, each a valid W&B tag, without repeats. */
+export function runTags(values: readonly string[]): string[] {
+  return [...new Set(values.map(runTag).filter((t): t is string => t !== null))];
+}
 
 const union = (t: string) => ({ wb_type: 'union', params: { allowed_types: [{ wb_type: 'none' }, { wb_type: t }] } });
 
@@ -145,9 +170,21 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
   let run: { entity: string; project: string; name: string } | null = null;
   try {
     client = new WandbClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey, ...(input.client?.policies ? { policies: input.client.policies } : {}), ...(input.client?.fetch ? { fetch: input.client.fetch } : {}), ...(input.client?.signal ? { signal: input.client.signal } : {}) });
+    // One quick probe first (the Viewer query, as the sync engine's online check): when nothing
+    // answers — a refused connection, no route, no DNS — the logging is skipped at once instead of
+    // after the unreachable retries of every request policy (2 + 4 + 8 s of backoff). When W&B
+    // answers with trouble (5xx, 429) or not in time, the requests below retry as the SDK does.
+    let viewer: Viewer | null | undefined;
+    try {
+      viewer = await client.viewer(probePolicy(input.probeTimeoutMs ?? 10_000));
+    } catch (err) {
+      if (!(err instanceof WandbError) || (err.kind !== 'http' && err.kind !== 'exhausted' && err.kind !== 'graphql' && err.kind !== 'protocol')) throw err;
+      viewer = undefined;
+    }
+    if (viewer === null) throw new WandbError('auth', 'W&B did not recognise the API key (viewer is null)');
     let entity = creds.entity;
     if (!entity) {
-      const viewer = await client.viewer();
+      viewer ??= await client.viewer();
       if (!viewer) throw new WandbError('auth', 'W&B did not recognise the API key (viewer is null)');
       if (!viewer.entity) throw new WandbError('permission', 'W&B did not say which entity this key belongs to; set the entity in Settings → Weights & Biases');
       entity = viewer.entity;
@@ -160,7 +197,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
       entity,
       jobType: EVALUATION_JOB_TYPE,
       displayName: `eval ${input.model} ${input.modelVersion}`,
-      tags: [input.model, input.modelVersion],
+      tags: runTags([input.model, input.modelVersion]),
       config: {
         folio_version: input.folioVersion,
         folio_project: input.projectName,
@@ -187,7 +224,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
           await client.useArtifact({ artifactID: ds.artifactId, entityName: run.entity, projectName: run.project, runName: run.name });
           base.datasetUsed = true;
         } catch (err) {
-          if (!(err instanceof WandbError) || err.kind === 'auth' || err.kind === 'unreachable' || err.kind === 'aborted') throw err;
+          if (!(err instanceof WandbError) || err.kind === 'auth' || err.kind === 'config' || err.kind === 'unreachable' || err.kind === 'aborted') throw err;
           warnings.push(`the dataset version ${ds.version} could not be declared as the run's input (${err.message})`);
         }
       }
@@ -223,7 +260,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
   } catch (err) {
     const e = err instanceof WandbError ? err : null;
     // A run that exists but could not be completed is marked failed, if W&B still listens.
-    if (client && run && e?.kind !== 'auth' && e?.kind !== 'unreachable' && e?.kind !== 'aborted') {
+    if (client && run && e?.kind !== 'auth' && e?.kind !== 'config' && e?.kind !== 'unreachable' && e?.kind !== 'aborted') {
       await client.fileStream(run.entity, run.project, run.name, { complete: true, exitcode: 1 }).catch(() => undefined);
     }
     const kept = 'The metrics are kept in Folio; run the evaluation again to log it.';
@@ -238,6 +275,7 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
         message: `W&B logging failed: W&B at ${host} rejected the API key (HTTP 401). Enter a valid key in Settings → Weights & Biases (or set WANDB_API_KEY, or run \`wandb login\`). ${kept}`,
       };
     }
+    if (e?.kind === 'config') return { ...base, status: 'failed', message: `W&B logging failed: ${e.message} ${kept}` };
     if (e?.kind === 'permission') {
       return { ...base, status: 'failed', message: `W&B logging failed: the key has no access to ${creds.entity ?? '(default entity)'}/${creds.project} on ${host} (${e.message}). ${kept}` };
     }

@@ -80,7 +80,7 @@ const newPullJob = (jobId: string, projectId: string, state: PullJob['state'], s
 const snapshot = (j: PullJob): PullJob => ({ ...j, conflicts: [...j.conflicts], errors: [...j.errors] });
 
 /** Failures that concern the whole pull (no access, no network, stopped), not one file. */
-const isFatal = (err: unknown): boolean => err instanceof WandbError && (err.kind === 'auth' || err.kind === 'permission' || err.kind === 'unreachable' || err.kind === 'aborted');
+const isFatal = (err: unknown): boolean => err instanceof WandbError && (err.kind === 'auth' || err.kind === 'permission' || err.kind === 'config' || err.kind === 'unreachable' || err.kind === 'aborted');
 
 /** Why a whole pull stopped, in words that say what to do. */
 function failureMessage(err: unknown, creds: { baseUrl: string; entity: string | null; project: string }): string {
@@ -91,6 +91,7 @@ function failureMessage(err: unknown, creds: { baseUrl: string; entity: string |
     if (err.kind === 'auth') return `W&B at ${host} rejected the API key (HTTP 401). Enter a valid key in Settings → Weights & Biases, then pull again. ${kept}`;
     if (err.kind === 'permission') return `The W&B key has no access to ${creds.entity ?? '(default entity)'}/${creds.project} on ${host} (${err.message}). Check the entity and project in Settings → Weights & Biases. ${kept}`;
     if (err.kind === 'unreachable') return `W&B at ${host} cannot be reached (${err.message}). ${kept}`;
+    if (err.kind === 'config') return `${err.message} Then pull again. ${kept}`;
   }
   return `${err instanceof Error ? err.message : String(err)}. ${kept}`;
 }

@@ -4,12 +4,12 @@ import { DEFAULT_WANDB_ARTIFACT } from '../settings/types';
 import { type Clock, isoNow, systemClock } from '../util/clock';
 import { lastDailyAt, nextDailyAt, SyncConfigStore, type SyncConfig, type SyncConfigPatch } from './config';
 import { cachedStatement } from '../db/statementCache';
-import { runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
+import { classify, runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
 import { ManifestCache } from './manifestCache';
 import type { SyncService } from './service';
 import { SyncStore, type DeadItem, type JobRowView, type OutboxStats } from './store';
 import { WandbClient } from './wandb/client';
-import { WandbError, type Policies, type RetryPolicy } from './wandb/http';
+import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
 
 /**
  * The sync engine: decides when to build (interval, daily time, "Sync now", app start, coming
@@ -101,7 +101,7 @@ export interface SyncRunSummary {
   status: SyncStatus;
 }
 
-type ProbeResult = 'online' | 'offline' | 'auth';
+type ProbeResult = 'online' | 'offline' | 'auth' | 'config';
 
 export class SyncEngine implements SyncService {
   readonly store: SyncStore;
@@ -279,7 +279,7 @@ export class SyncEngine implements SyncService {
   }
 
   private probePolicy(): RetryPolicy {
-    return { name: 'probe', maxRetries: 0, retryStatus: () => false, timeoutMs: this.opts.probeTimeoutMs ?? 10_000, baseDelayMs: 0, maxDelayMs: 0, maxUnreachableRetries: 0 };
+    return probePolicy(this.opts.probeTimeoutMs ?? 10_000);
   }
 
   /** Is W&B reachable with this key? Asks W&B itself (the Viewer query), so a captive portal or a dead proxy counts as offline. */
@@ -299,6 +299,13 @@ export class SyncEngine implements SyncService {
       if (err instanceof WandbError && (err.kind === 'auth' || err.kind === 'permission')) {
         this.online = true;
         return 'auth';
+      }
+      if (err instanceof WandbError && err.kind === 'config') {
+        // The base URL cannot be used at all (a port fetch refuses, not http(s)): not "offline" — a
+        // build runs and fails at once with the message that says which setting to fix.
+        this.online = null;
+        this.attention = { message: classify(err, { baseUrl: creds.baseUrl, entity: creds.entity, project: creds.project }).message, fingerprint: this.fingerprint(creds) };
+        return 'config';
       }
       if (err instanceof WandbError && err.kind === 'http' && err.status !== null) {
         // W&B answered (some final error): the network is there.

@@ -117,6 +117,9 @@ export function classify(err: unknown, t: { baseUrl: string; entity: string | nu
           kind: 'permanent',
           message: `The W&B key has no access to ${t.entity ?? '(default entity)'}/${t.project} on ${host} (${err.message}). Check the entity and project in Settings → Weights & Biases, or ask an admin of ${t.entity ?? 'the team'} to add you, then press Sync now. Nothing was lost: verified work waits in the outbox.`,
         };
+      case 'config':
+        // A URL fetch refuses (bad port, not http(s), not a URL): retrying cannot help, and it is not "offline".
+        return { kind: 'permanent', message: `${err.message} Then press Sync now. Nothing was lost: verified work waits in the outbox.` };
       case 'unreachable':
       case 'aborted':
         return { kind: 'offline', message: err.kind === 'aborted' ? 'stopped before it finished; it resumes on the next start' : `offline: ${err.message}` };

@@ -9,6 +9,9 @@ import { join } from 'node:path';
  * strictest reasonable choice), so a client that gets something wrong is told so.
  */
 
+/** The longest run tag W&B accepts, in characters (code points). */
+export const MAX_RUN_TAG_LENGTH = 64;
+
 export class SimError extends Error {
   constructor(
     message: string,
@@ -259,6 +262,16 @@ export class SimState {
     const entity = input.entityName ?? user.entity;
     this.assertEntityAccess(user, entity);
     if (!input.modelName) throw new SimError('upsertBucket needs a project (modelName)', 400);
+    // W&B refuses a run tag that is empty or longer than 64 characters (the SDK checks the same
+    // before it sends: wandb_settings.py validate_run_tags, "must be 1 to 64 characters"), and
+    // nothing of the request is applied. Characters are counted as Python counts them: code points.
+    for (const tag of input.tags ?? []) {
+      if (tag === null) throw new SimError('invalid tag: null', 400);
+      const length = [...tag].length;
+      if (length < 1 || length > MAX_RUN_TAG_LENGTH) {
+        throw new SimError(`invalid tag ${JSON.stringify(tag)}: a run tag must be 1 to ${MAX_RUN_TAG_LENGTH} characters long, this one has ${length}`, 400);
+      }
+    }
     const project = this.ensureProject(entity, input.modelName);
     let run: SimRun | undefined;
     if (input.id) {
@@ -314,7 +327,7 @@ export class SimState {
     if (input.jobType != null) run.jobType = input.jobType;
     if (input.groupName != null) run.groupName = input.groupName;
     if (input.notes != null) run.notes = input.notes;
-    if (input.tags != null) run.tags = input.tags.filter((t): t is string => typeof t === 'string');
+    if (input.tags != null) run.tags = input.tags.filter((t): t is string => t !== null);
     if (config) run.config = config;
     run.updatedAt = now;
     return { run, inserted };

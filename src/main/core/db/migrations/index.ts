@@ -6,10 +6,11 @@ import { migration003 } from './003-sync';
 import { migration004 } from './004-review';
 import { migration005 } from './005-evaluation';
 import { migration006 } from './006-exchange';
+import { migration007 } from './007-job-owner';
 import type { Migration } from './types';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -1,5 +1,5 @@
 import * as docs from './documents';
-import { defaultPolicies, errorMessages, requestWithRetry, WandbError, type HttpClientOptions, type HttpResponse, type Policies, type RequestRecord, type RetryPolicy } from './http';
+import { defaultPolicies, errorMessages, FIX_BASE_URL, requestWithRetry, WandbError, type HttpClientOptions, type HttpResponse, type Policies, type RequestRecord, type RetryPolicy } from './http';
 
 /**
  * Folio's W&B client: GraphQL, presigned uploads/downloads and the run file stream over plain
@@ -118,9 +118,11 @@ export class WandbClient {
     try {
       this.base = new URL(this.baseUrl);
     } catch {
-      throw new WandbError('protocol', `the W&B base URL ${JSON.stringify(opts.baseUrl)} is not a URL`);
+      throw new WandbError('config', `The W&B base URL ${JSON.stringify(opts.baseUrl)} is not a URL. ${FIX_BASE_URL}`);
     }
-    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') throw new WandbError('protocol', `the W&B base URL must be http(s), got ${this.base.protocol}`);
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') {
+      throw new WandbError('config', `The W&B base URL ${this.baseUrl} cannot be used: only http:// and https:// URLs can be used, not ${this.base.protocol}//. ${FIX_BASE_URL}`);
+    }
     if (!opts.apiKey) throw new WandbError('auth', 'no W&B API key');
     this.policies = { ...defaultPolicies, ...opts.policies };
     this.http = {

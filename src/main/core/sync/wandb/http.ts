@@ -12,6 +12,11 @@ export type WandbErrorKind =
   | 'permission'
   /** The host could not be reached at all (DNS, refused, no route): Folio is offline. */
   | 'unreachable'
+  /**
+   * The URL itself cannot be used — not a URL, not http(s), or a port fetch refuses to connect to
+   * ("bad port", e.g. 6000): a setting to fix, never a network outage, so it is not retried.
+   */
+  | 'config'
   /** Retries ran out on a retryable failure (5xx, 429, resets, timeouts). */
   | 'exhausted'
   /** A final HTTP error that is none of the above (400, 404, 409, …). */
@@ -91,6 +96,15 @@ export function fastPolicies(baseDelayMs = 5, maxDelayMs = 50, timeoutMs = 10_00
   return out;
 }
 
+/**
+ * One attempt, no retries, a short timeout: "is W&B there at all?" before work that would
+ * otherwise retry a refused connection for seconds (the sync engine's online check, evaluation
+ * logging). A refused connection ends as `unreachable` at once.
+ */
+export function probePolicy(timeoutMs = 10_000): RetryPolicy {
+  return { name: 'probe', maxRetries: 0, retryStatus: () => false, timeoutMs, baseDelayMs: 0, maxDelayMs: 0, maxUnreachableRetries: 0 };
+}
+
 /** `min(max, base × 2^attempt × (1 + U[0, 0.25)))`, attempt 0-based. */
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt * (1 + random() * 0.25));
@@ -108,8 +122,48 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.max(0, date - now);
 }
 
+/**
+ * Why fetch refuses this URL for good, or null. Undici rejects a port of the Fetch standard's
+ * "bad port" list (6000, 6665–6669, 25, …) and a scheme it has no fetch for with a TypeError
+ * "fetch failed" whose cause is an Error "bad port" / "unknown scheme" and carries no code; an
+ * unparseable URL throws ERR_INVALID_URL before any connection.
+ */
+export function permanentUrlProblem(url: string, err: unknown): string | null {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a valid URL';
+  }
+  const messages: string[] = [];
+  let code: string | null = null;
+  for (let e: unknown = err, i = 0; i < 5 && e; i++, e = (e as { cause?: unknown }).cause) {
+    if (typeof (e as { message?: unknown }).message === 'string') messages.push((e as { message: string }).message);
+    if (code === null && typeof (e as { code?: unknown }).code === 'string') code = (e as { code: string }).code;
+  }
+  if (code === 'ERR_INVALID_URL') return 'it is not a valid URL';
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `only http:// and https:// URLs can be used, not ${parsed.protocol}//`;
+  if (code === null && messages.includes('bad port')) {
+    return `port ${parsed.port} is one that fetch refuses to connect to (a "bad port" of the Fetch standard, kept for other protocols such as X11 on 6000); use the port the W&B server listens on, e.g. 8080, 443 or 80`;
+  }
+  if (code === null && messages.includes('unknown scheme')) return `fetch cannot use ${parsed.protocol}// URLs`;
+  return null;
+}
+
+/** What to do about a W&B URL that cannot be used (settings win over the environment). */
+export const FIX_BASE_URL = 'Fix the W&B base URL in Settings → Weights & Biases (or WANDB_BASE_URL, used when none is saved there).';
+
+/** The origin of a URL for messages (no path, no query with signatures), or the raw text when it does not parse. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
-const finalTransportCodes = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_INVALID_URL|ERR_INVALID_PROTOCOL|UND_ERR_INVALID_ARG)/;
+const finalTransportCodes = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_INVALID_PROTOCOL|UND_ERR_INVALID_ARG)/;
 
 /** The innermost error code of a fetch failure. */
 export function transportCode(err: unknown): string {
@@ -201,6 +255,15 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       opts.onRequest?.({ method: req.method, url: req.url, status: null, bytesOut: body?.length ?? 0, bytesIn: 0, policy: req.policy.name, attempt });
       if (err instanceof WandbError) throw err;
       if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`, null, { cause: err });
+      const problem = permanentUrlProblem(req.url, err);
+      if (problem !== null) {
+        throw new WandbError(
+          'config',
+          `The W&B URL ${originOf(req.url)} cannot be used: ${problem}. ${FIX_BASE_URL}`,
+          null,
+          { cause: err },
+        );
+      }
       const code = transportCode(err);
       if (finalTransportCodes.test(code)) throw new WandbError('http', `${req.what} failed: ${code} (${(err as Error).message})`, null, { cause: err });
       lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code;
