@@ -6,7 +6,7 @@ import type { Core } from '../../src/main/core/createCore';
 import type { SyncStatus } from '../../src/main/core/sync';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
-import { addDocuments, createSyncProject, SIM_KEY, verifyDocument } from '../helpers/sync';
+import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, syncEngineFor, verifyDocument } from '../helpers/sync';
 
 /**
  * The app's sync service: the engine in its own background process with its own connection,
@@ -163,6 +163,52 @@ describe('sync in its own process', () => {
     expect(alive(second.pid!)).toBe(false);
     expect(core.sync.process).toBeNull();
     core = await openTestCore(join(dir.path, 'data')); // for afterEach
+  });
+
+  it('one engine builds per data folder: a `sync --now` beside the app waits its turn, and takes over from a killed one', { timeout: 120_000 }, async () => {
+    await core.api['sync.config.update']({ batchSize: 5 });
+    await verifyCount(10, 0);
+    await core.sync.start(); // the app's sync process holds the folder's sync lease
+    await core.sync.idle();
+    const appPid = core.sync.info!.pid;
+    await verifyCount(10, 100);
+    // The app is mid-build (W&B answers its uploads slowly) when the CLI asks to sync.
+    sim.faults.add({ route: 'upload', action: { kind: 'delay', ms: 300 }, times: 20 });
+    const appBuild = core.sync.syncNow();
+    await until(() => outboxStates().in_flight === 5, 20_000);
+    const cli = syncEngineFor(core, sim);
+    const refused = await cli.syncNow();
+    expect(refused.jobs).toEqual([]);
+    expect(refused.status).toMatchObject({ state: 'other_process', message: expect.stringContaining(`Another Folio process (pid ${appPid}) is syncing this data folder`) });
+    // The CLI reset none of the app's in-flight rows and failed none of its jobs.
+    expect(outboxStates().in_flight).toBe(5);
+    expect((await appBuild).jobs.map((j) => j.state)).toEqual(['completed', 'completed']);
+    expect(outboxStates()).toEqual({ done: 20 });
+
+    // The app's sync process is killed mid-build: the next engine takes the lease over from the
+    // dead process, recovers its in-flight batch, and every version lands exactly once.
+    await verifyCount(10, 200);
+    sim.faults.add({ route: 'upload', action: { kind: 'delay', ms: 300 }, times: 20 });
+    void core.sync.syncNow().catch(() => undefined);
+    await until(() => outboxStates().in_flight === 5, 20_000);
+    const killed = new Promise((r) => core.sync.process!.onExit(r));
+    process.kill(appPid, 'SIGKILL');
+    await killed;
+    const takeover = await cli.syncNow();
+    expect(takeover.status.state).not.toBe('other_process');
+    expect(takeover.jobs.every((j) => j.state === 'completed')).toBe(true);
+    expect(outboxStates()).toEqual({ done: 30 });
+    const rows = sim.dataset({ entity: SIM_ENTITY, project: 'biz-doc-vqa', collection: 'business-ocr-vqa-dataset' })!.rows;
+    const keys = rows.map((r) => `${String(r.annotation_id)}@${String(r.annotation_version)}`);
+    expect(new Set(keys).size).toBe(30);
+    expect(keys).toHaveLength(30);
+
+    // While the CLI holds the lease the app says who syncs; once the CLI stops, the app builds again.
+    await core.sync.restart();
+    expect(await core.sync.status()).toMatchObject({ state: 'other_process' });
+    await cli.stop();
+    await verifyCount(5, 300);
+    expect((await core.sync.syncNow()).jobs.map((j) => [j.state, j.documents])).toEqual([['completed', 5]]);
   });
 
   it('ends the sync process when the app is killed, instead of syncing on as an orphan', { timeout: 60_000 }, async () => {

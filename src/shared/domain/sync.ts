@@ -54,7 +54,7 @@ export const syncJobSchema = z.object({
 export type SyncJob = z.infer<typeof syncJobSchema>;
 
 export const syncStatusSchema = z.object({
-  state: z.enum(['idle', 'syncing', 'offline', 'not_configured', 'needs_attention', 'stopped']),
+  state: z.enum(['idle', 'syncing', 'offline', 'not_configured', 'needs_attention', 'stopped', 'other_process']),
   /** One sentence for the status bar and the status page. */
   message: z.string(),
   /** Reachability of W&B as last checked (null: not checked yet). */

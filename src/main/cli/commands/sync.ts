@@ -7,7 +7,8 @@ import { createSyncEngine, syncStatusFields } from '../../core/sync/forCore';
 /**
  * `folio sync [--now] [--json]`: without --now, the queue, the settings and the last jobs; with
  * --now, a build of everything waiting (ignoring the schedule and backoff), one job per batch.
- * With --json the last line printed is one JSON object. Exit code 1 when a job failed.
+ * With --json the last line printed is one JSON object. Exit code 1 when a job failed, a setting
+ * needs fixing, or another Folio process (the app) is syncing this data folder.
  */
 export function registerSyncCommand(program: Command, deps: { openCore: () => Promise<Core>; engineFor?: (core: Core) => SyncService }): Command {
   return program
@@ -29,7 +30,8 @@ export function registerSyncCommand(program: Command, deps: { openCore: () => Pr
             if (!jobs.length) console.log('Nothing was built.');
             console.log(describeStatus(status));
           }
-          process.exitCode = jobs.some((j) => j.state === 'failed') || status.state === 'needs_attention' ? 1 : 0;
+          // Exit 1 when nothing could be sent as asked: a job failed, a setting needs fixing, or another Folio holds the folder's sync.
+          process.exitCode = jobs.some((j) => j.state === 'failed') || status.state === 'needs_attention' || status.state === 'other_process' ? 1 : 0;
         } else {
           const status = await engine.status();
           const out = { status, config: await engine.getConfig(), jobs: await engine.jobs(10), dead: await engine.deadItems(20) };

@@ -20,7 +20,7 @@ import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wand
  * test's child and the engine tests run it in-process.
  */
 
-export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped';
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped' | 'other_process';
 export type SyncTrigger = 'start' | 'interval' | 'daily' | 'now' | 'online';
 
 export interface SyncJobView {
@@ -116,7 +116,10 @@ export class SyncEngine implements SyncService {
   private abort = new AbortController();
   /** stop() was called: nothing runs any more (until start()). */
   private closed = false;
-  private recovered = false;
+  /** This engine holds the data folder's sync lease (and has recovered what was left in flight). */
+  private leaseHeld = false;
+  /** Another live Folio process holds the lease: this engine waits and builds nothing. */
+  private otherProcess: { pid: number; since: string } | null = null;
   private online: boolean | null = null;
   private osOnline: boolean | null = null;
   private attention: { message: string; fingerprint: string } | null = null;
@@ -151,7 +154,7 @@ export class SyncEngine implements SyncService {
     if (this.timer) return;
     this.closed = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
-    this.recover();
+    this.holdLease();
     const now = this.clock.now().getTime();
     this.lastIntervalAt = now;
     this.lastDailyRun = now;
@@ -160,11 +163,22 @@ export class SyncEngine implements SyncService {
     void this.trigger('start');
   }
 
-  /** Once per engine, before its first build: rows and jobs a dead process left in flight go back to waiting. */
-  private recover(): void {
-    if (this.recovered) return;
-    this.recovered = true;
+  /**
+   * Before building: hold the data folder's sync lease, so one engine builds at a time (the app's
+   * sync process, or a `folio sync --now` beside it). On taking it, rows and jobs a dead process
+   * left in flight go back to waiting — never those of a live one. False while another holds it.
+   */
+  private holdLease(): boolean {
+    if (this.leaseHeld) return true;
+    const lease = this.store.takeLease(this.now());
+    if (!lease.held) {
+      this.otherProcess = { pid: lease.pid, since: lease.since };
+      return false;
+    }
+    this.otherProcess = null;
+    this.leaseHeld = true;
     this.store.recoverAtStart(this.now());
+    return true;
   }
 
   /** Stop timers and the running job (its batch resumes next start); resolves when nothing runs. */
@@ -174,6 +188,14 @@ export class SyncEngine implements SyncService {
     this.timer = null;
     this.abort.abort();
     await this.draining?.catch(() => undefined);
+    if (this.leaseHeld) {
+      this.leaseHeld = false;
+      try {
+        this.store.releaseLease();
+      } catch {
+        /* the connection is closing: the lease is free once this process is gone */
+      }
+    }
     this.emit(true);
   }
 
@@ -219,6 +241,12 @@ export class SyncEngine implements SyncService {
   tick(): void {
     if (this.closed || !this.timer || this.draining) return;
     this.checkpoint();
+    // The other Folio that was syncing has stopped: take over, and build what waits.
+    if (this.otherProcess) {
+      if (this.holdLease()) void this.trigger('start');
+      else this.emit(true);
+      return;
+    }
     const creds = this.opts.credentials();
     if (!creds.apiKey) return;
     if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) return;
@@ -340,8 +368,11 @@ export class SyncEngine implements SyncService {
   }
 
   private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJobView[]> {
-    this.recover();
     const jobs: SyncJobView[] = [];
+    if (!this.holdLease()) {
+      this.emit(true);
+      return jobs;
+    }
     const creds = this.opts.credentials();
     if (!creds.apiKey) {
       this.emit(true);
@@ -426,6 +457,8 @@ export class SyncEngine implements SyncService {
     const docs = (n: number) => `${n} verified document${n === 1 ? '' : 's'}`;
     let state: SyncState;
     let message: string;
+    // Who else is syncing this data folder: known from the last try for the lease, or read (the CLI's status).
+    const other = this.closed || this.leaseHeld ? null : (this.otherProcess ?? this.store.leaseHolder());
     let host = creds.baseUrl;
     try {
       host = new URL(creds.baseUrl).host;
@@ -439,6 +472,9 @@ export class SyncEngine implements SyncService {
       state = 'syncing';
       const p = this.current.progress;
       message = `Syncing to W&B${p && p.phase === 'uploading' && p.filesTotal ? ` (uploading ${p.filesDone}/${p.filesTotal} files)` : ''}…`;
+    } else if (other) {
+      state = 'other_process';
+      message = `Another Folio process (pid ${other.pid}) is syncing this data folder${waiting ? `; ${docs(waiting)} go with its builds` : ''}. This one takes over when it stops.`;
     } else if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) {
       state = 'needs_attention';
       message = this.attention.message;

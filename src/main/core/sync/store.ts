@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
+import { currentOwner, ownerAlive } from '../jobs/owner';
 import type { ManifestEntry } from './wandb/manifest';
 import { randomClientId, randomRunId } from './wandb/manifest';
 
@@ -185,6 +186,37 @@ export class SyncStore {
   }
 
   /** At start: in-flight rows were interrupted, not sent — back to pending; running sync jobs did not finish. */
+  /**
+   * Take (or keep) the data folder's sync lease: only its holder builds. Free when nobody holds it
+   * or its holder's process is gone (then this engine must recover what that one left in flight).
+   * Otherwise says who holds it: another Folio process is syncing this folder right now.
+   */
+  takeLease(now: string): { held: true } | { held: false; pid: number; since: string } {
+    const me = currentOwner();
+    return this.db.transaction(() => {
+      const other = this.leaseHolder();
+      if (other) return { held: false as const, ...other };
+      this.q(
+        'INSERT INTO sync_lease (id, owner_pid, owner_start, acquired_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET owner_pid = excluded.owner_pid, owner_start = excluded.owner_start, acquired_at = excluded.acquired_at',
+      ).run(me.pid, me.start, now);
+      return { held: true as const };
+    }).immediate();
+  }
+
+  /** The live process other than this one that holds the lease, if any (read-only: for status). */
+  leaseHolder(): { pid: number; since: string } | null {
+    const me = currentOwner();
+    const row = this.q('SELECT owner_pid, owner_start, acquired_at FROM sync_lease WHERE id = 1').get() as { owner_pid: number; owner_start: string | null; acquired_at: string } | undefined;
+    if (!row || row.owner_pid === me.pid || !ownerAlive({ pid: row.owner_pid, start: row.owner_start })) return null;
+    return { pid: row.owner_pid, since: row.acquired_at };
+  }
+
+  /** Give the lease up (stop): the next engine to build takes it without waiting. */
+  releaseLease(): void {
+    const me = currentOwner();
+    this.q('DELETE FROM sync_lease WHERE id = 1 AND owner_pid = ? AND owner_start IS ?').run(me.pid, me.start);
+  }
+
   recoverAtStart(now: string): { inFlight: number; interruptedJobs: number } {
     this.invalidateCounts();
     return this.db.transaction(() => {

@@ -26,6 +26,8 @@ export function syncHeadline(status: SyncStatusView): { label: string; tone: Syn
       return { label: 'Needs attention', tone: 'attention' };
     case 'stopped':
       return { label: 'Paused', tone: 'off' };
+    case 'other_process':
+      return { label: 'Syncing elsewhere', tone: 'busy' };
     case 'idle':
       if (status.outbox.dead > 0 && waiting === 0) return { label: `${formatCount(status.outbox.dead)} not sent`, tone: 'attention' };
       return waiting > 0 ? { label: 'Waiting', tone: 'waiting' } : { label: 'Synced', tone: 'ok' };

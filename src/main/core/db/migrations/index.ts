@@ -7,10 +7,11 @@ import { migration004 } from './004-review';
 import { migration005 } from './005-evaluation';
 import { migration006 } from './006-exchange';
 import { migration007 } from './007-job-owner';
+import { migration008 } from './008-sync-lease';
 import type { Migration } from './types';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008];
 
 export const latestSchemaVersion = migrations.length;
 
