@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -256,5 +257,23 @@ describe('pull annotators’ work from W&B', () => {
     const job = await badKey.pulls.run(projectId);
     expect(job.state).toBe('failed');
     expect(job.error).toMatch(/rejected the API key \(HTTP 401\)/);
+  });
+
+  it('fails at once, saying so, when W&B cannot be reached (one quick check, not every request’s retries)', { timeout: 30_000 }, async () => {
+    // A port nothing listens on: connections are refused, as on a machine without a network.
+    const probe = createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    // The app's retry policies (createCore passes none): retrying a refused connection takes 2 + 4 + 8 s per request.
+    for (const entity of [undefined, SIM_ENTITY]) {
+      const core = await openTestCore(join(dir.path, `offline-${entity ?? 'viewer'}`), { env: { WANDB_API_KEY: SIM_KEY, WANDB_BASE_URL: `http://127.0.0.1:${port}`, WANDB_ENTITY: entity } });
+      cores.push(core);
+      const projectId = await createSyncProject(core, 'Invoices');
+      const t0 = performance.now();
+      const job = await core.pulls.run(projectId);
+      expect(job.state).toBe('failed');
+      expect(job.error).toMatch(new RegExp(`W&B at 127\\.0\\.0\\.1:${port} cannot be reached`));
+      expect(performance.now() - t0, `entity ${entity ?? '(from the key)'}`).toBeLessThan(3_000);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BoxScores, EvaluationDataset, EvaluationDocument, EvaluationMetrics, EvaluationWandb } from '../../../shared/domain/evaluation';
-import { runUrl, WandbClient, type Viewer } from '../sync/wandb/client';
-import { probePolicy, WandbError, type Policies } from '../sync/wandb/http';
+import { runUrl, WandbClient } from '../sync/wandb/client';
+import { WandbError, type Policies } from '../sync/wandb/http';
+import { reachWandb } from '../sync/wandb/reach';
 import { pythonJson, randomRunId } from '../sync/wandb/manifest';
 
 /**
@@ -170,25 +171,8 @@ export async function logEvaluationRun(input: LogInput): Promise<EvaluationWandb
   let run: { entity: string; project: string; name: string } | null = null;
   try {
     client = new WandbClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey, ...(input.client?.policies ? { policies: input.client.policies } : {}), ...(input.client?.fetch ? { fetch: input.client.fetch } : {}), ...(input.client?.signal ? { signal: input.client.signal } : {}) });
-    // One quick probe first (the Viewer query, as the sync engine's online check): when nothing
-    // answers — a refused connection, no route, no DNS — the logging is skipped at once instead of
-    // after the unreachable retries of every request policy (2 + 4 + 8 s of backoff). When W&B
-    // answers with trouble (5xx, 429) or not in time, the requests below retry as the SDK does.
-    let viewer: Viewer | null | undefined;
-    try {
-      viewer = await client.viewer(probePolicy(input.probeTimeoutMs ?? 10_000));
-    } catch (err) {
-      if (!(err instanceof WandbError) || (err.kind !== 'http' && err.kind !== 'exhausted' && err.kind !== 'graphql' && err.kind !== 'protocol')) throw err;
-      viewer = undefined;
-    }
-    if (viewer === null) throw new WandbError('auth', 'W&B did not recognise the API key (viewer is null)');
-    let entity = creds.entity;
-    if (!entity) {
-      viewer ??= await client.viewer();
-      if (!viewer) throw new WandbError('auth', 'W&B did not recognise the API key (viewer is null)');
-      if (!viewer.entity) throw new WandbError('permission', 'W&B did not say which entity this key belongs to; set the entity in Settings → Weights & Biases');
-      entity = viewer.entity;
-    }
+    // One quick probe first: an unreachable W&B skips the logging at once (reach.ts).
+    const { entity } = await reachWandb(client, creds.entity, input.probeTimeoutMs);
 
     const ds = input.dataset;
     const upserted = await client.upsertRun({

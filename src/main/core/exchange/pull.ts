@@ -13,6 +13,7 @@ import { DEFAULT_WANDB_ARTIFACT } from '../settings/types';
 import { ARTIFACT_TYPE, targetKey } from '../sync/job';
 import { WandbClient, type ListedVersion } from '../sync/wandb/client';
 import { WandbError, type Policies } from '../sync/wandb/http';
+import { reachWandb } from '../sync/wandb/reach';
 import { artifactDigest, b64md5, parseManifest, type ManifestEntry } from '../sync/wandb/manifest';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
@@ -52,6 +53,8 @@ export interface PullDeps {
   collection?: string;
   policies?: Partial<Policies>;
   fetch?: typeof fetch;
+  /** How long the first check that W&B answers may take (default 10 s). */
+  probeTimeoutMs?: number;
 }
 
 const newPullJob = (jobId: string, projectId: string, state: PullJob['state'], startedAt: string): PullJob => ({
@@ -220,8 +223,8 @@ export class PullService {
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });
       publish(true);
-      const entity = creds.entity ?? (await client.viewer())?.entity;
-      if (!entity) throw new AppError('unavailable', 'W&B did not say which entity this key belongs to; set the entity in Settings → Weights & Biases.');
+      // An unreachable W&B ends the pull at once, not after every request's retries (reach.ts).
+      const { entity } = await reachWandb(client, creds.entity, deps.probeTimeoutMs);
       const target = targetKey({ baseUrl: creds.baseUrl, entity, project: creds.project, collection: this.collection });
       job.target = target;
       job.phase = 'listing';
