@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/main/core/db/open';
 import type { SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { openTestCore, tempDir } from '../helpers/core';
-import { documentIdBySource, SIM_KEY, synthProject, writePages } from '../helpers/preannotate';
+import { documentIdBySource, serviceFor, SIM_KEY, synthProject, writePages } from '../helpers/preannotate';
 import { Rng } from '../../src/main/core/synth/random';
 
 /**
@@ -127,6 +127,34 @@ describe('pre-annotation survives SIGKILL', () => {
     console.log(`killed after ${killedAt.join(', ')} page(s) done`);
     killedAt = [];
     sim.setLimits({});
+    check(dataDir, projectId, docs);
+  });
+
+  it('a run another live process executes is left to it when Folio starts, and resumed once that process is gone', { timeout: 120_000 }, async () => {
+    const { dataDir, projectId, docs } = await setup('shared');
+    sim.setLimits({ rpm: 20, burstSeconds: 3 });
+    const cli = startChild(dataDir, projectId, 'online');
+    await cli.until(() => cli.lastDone() >= 2);
+    // The app starts on the same data folder while the CLI pre-annotates.
+    const app = await openTestCore(dataDir, { env: { ANTHROPIC_API_KEY: SIM_KEY, ANTHROPIC_BASE_URL: sim.url } });
+    const svc = serviceFor(app, { timeScale: SCALE });
+    try {
+      expect(svc.resumeInterrupted()).toEqual([]);
+      const [run] = svc.listRuns(projectId);
+      expect(app.db.prepare('SELECT owner_pid FROM preannotation_runs WHERE id = ?').get(run!.runId)).toEqual({ owner_pid: cli.child.pid });
+      // The CLI goes on undisturbed (its in-flight pages were not put back in the queue under it).
+      const before = cli.lastDone();
+      await cli.until(() => cli.lastDone() > before);
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+      // Once the CLI is gone, the next start takes the run over.
+      expect(svc.resumeInterrupted()).toEqual([run!.runId]);
+      expect((await svc.waitForRun(run!.runId)).state).toBe('completed');
+    } finally {
+      await svc.close();
+      await app.close();
+      sim.setLimits({});
+    }
     check(dataDir, projectId, docs);
   });
 

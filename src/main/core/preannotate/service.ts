@@ -393,6 +393,7 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
   // ----- execution -----
   const launch = (run: RunRow): void => {
     if (active.has(run.id) || closing) return;
+    store.claimRun(run.id);
     let client: Anthropic;
     try {
       client = clientFor();
@@ -612,6 +613,9 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
       const resumed: string[] = [];
       for (const run of store.unfinishedRuns()) {
         if (active.has(run.id)) continue;
+        // Another Folio (the app, a CLI) is executing it right now: its pages are not lost, and
+        // sending them again would pay for every page twice.
+        if (store.executedElsewhere(run.id)) continue;
         // In-flight pages of any unfinished run lost their requests with the process.
         const requeued = run.mode === 'online' ? store.requeueInFlight(run.id) : 0;
         if (run.state !== 'running') continue;

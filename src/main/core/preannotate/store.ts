@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
+import { currentOwner, ownerAlive } from '../jobs/owner';
 import { newId } from '../util/ids';
 import type { AttemptOutcome } from './classify';
 import { addUsage, zeroUsage, type CostEstimate, type TokenUsage } from './cost';
@@ -128,6 +129,8 @@ interface RunDbRow {
   stats_file: string | null;
   elapsed_ms: number;
   simulated: number;
+  owner_pid: number | null;
+  owner_start: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -303,6 +306,18 @@ export class RunStore {
    * After a crash or quit: a request that was in flight never got its answer ingested, so its
    * page goes back to the queue (the attempt it used stays counted).
    */
+  /** This process executes the run from now on (recorded so another Folio starting meanwhile leaves it alone). */
+  claimRun(runId: string): void {
+    const me = currentOwner();
+    this.q('UPDATE preannotation_runs SET owner_pid = ?, owner_start = ? WHERE id = ?').run(me.pid, me.start, runId);
+  }
+
+  /** The run is executed right now by another live process (not this one). */
+  executedElsewhere(runId: string): boolean {
+    const row = this.q('SELECT owner_pid, owner_start FROM preannotation_runs WHERE id = ?').get(runId) as { owner_pid: number | null; owner_start: string | null } | undefined;
+    return !!row && row.owner_pid !== null && row.owner_pid !== process.pid && ownerAlive({ pid: row.owner_pid, start: row.owner_start });
+  }
+
   requeueInFlight(runId: string): number {
     return this.q("UPDATE preannotation_tasks SET state = 'queued' WHERE run_id = ? AND state = 'in_flight'").run(runId).changes;
   }

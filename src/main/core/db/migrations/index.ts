@@ -8,10 +8,11 @@ import { migration005 } from './005-evaluation';
 import { migration006 } from './006-exchange';
 import { migration007 } from './007-job-owner';
 import { migration008 } from './008-sync-lease';
+import { migration009 } from './009-preannotation-owner';
 import type { Migration } from './types';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009];
 
 export const latestSchemaVersion = migrations.length;
 
