@@ -155,8 +155,11 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(page.getByTestId('review-document-title')).toHaveText('invoice-2.png');
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current.getByTestId('review-disagreement')).toContainText('Bob');
-    // Keep Alice's box: Bob missed it.
-    await page.keyboard.press('1');
+    // Keep Alice's box: Bob missed it. Enter on her focused option takes it (and does not start editing).
+    await current.getByTestId('review-option').first().focus();
+    await page.keyboard.press('Enter');
+    await expect(current.getByTestId('review-option').first()).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('review-box-editor')).toHaveCount(0);
     await page.keyboard.press('Control+Enter');
     await expect(page.getByTestId('review-queue')).toBeVisible();
     await expect(page.getByTestId('review-queue-empty')).toBeVisible();

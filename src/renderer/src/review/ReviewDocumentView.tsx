@@ -123,7 +123,9 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
         if (s) useReviewDoc.getState().toggleSource(s.id);
       } else if (digit) take(digit === '0' ? 'drop' : Number(digit));
       else if (e.key === 'Delete' || e.key === 'Backspace') take('drop');
-      else if (e.key === 'e' || e.key === 'E' || e.key === 'Enter') startEditing();
+      // Enter on a focused button or link is that control's own action (a source's option, an item), not "edit".
+      else if (e.key === 'e' || e.key === 'E' || (e.key === 'Enter' && !activatesItself(e.target))) startEditing();
+      else if (e.key === 'Enter') handled = false;
       else if (e.key === 'j' || e.key === 'J') move(1, true);
       else if (e.key === 'k' || e.key === 'K') move(-1, true);
       else if (e.key === 'ArrowDown') move(1, false);
@@ -221,4 +223,9 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
       </footer>
     </div>
   );
+}
+
+/** A control that Enter activates by itself (the browser clicks it). */
+function activatesItself(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && target.closest('button, a[href], summary, [role="button"]') !== null;
 }
