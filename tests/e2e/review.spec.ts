@@ -165,6 +165,16 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(page.getByTestId('review-queue-empty')).toBeVisible();
     await page.getByTestId('review-filter-resolved').click();
     await expect(page.getByTestId('review-item')).toHaveCount(2);
+    // A resolved document shows its gold's lineage: who resolved it, and where each item came from.
+    await row1.getByTestId('review-item-link').click();
+    const lineage = page.getByTestId('gold-lineage');
+    await expect(lineage).toContainText(/Gold v1, resolved by .+ on /);
+    await lineage.locator('summary').click();
+    await expect(lineage).toContainText(/Compared.*(Alice v1, Bob v1|Bob v1, Alice v1)/);
+    await expect(page.getByTestId('gold-lineage-answers')).toContainText('from Bob');
+    await expect(page.getByTestId('gold-lineage-boxes')).toContainText('from Alice');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('review-queue')).toBeVisible();
 
     // --- Gold holds the lead's choices, with lineage.
     const gold1 = (await callHost(lead, 'review.document', { projectId, documentId: doc1.id })).gold!;

@@ -9,6 +9,7 @@ import { navigate, paths } from '../stores/route';
 import { toastSuccess } from '../stores/toasts';
 import { useViewer } from '../stores/viewer';
 import { choosableSources, resolutionProblems } from './resolution';
+import { GoldLineagePanel } from './GoldLineagePanel';
 import { ItemList, SourcesLegend, startEditing } from './ResolvePanel';
 import { ReviewLayers } from './ReviewLayers';
 import { rememberedIncludeModel, stateLabels, typeLabels } from './ReviewQueueView';
@@ -205,8 +206,8 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
           <SourcesLegend sources={sources} doc={doc} />
           <p className="small muted" data-testid="review-attention">
             {attention ? `${attention} item(s) to settle of ${items.length}` : `All ${items.length} item(s) agree`}
-            {doc.gold?.lineage ? ` · gold v${doc.gold.version} by ${doc.gold.lineage.resolvedByName}` : ''}
           </p>
+          {doc.gold ? <GoldLineagePanel gold={doc.gold} /> : null}
           <ItemList doc={doc} sources={sources} labels={labels} pageNumberOf={pageNumberOf} />
           {problems.length || saveError ? (
             <div className="review-problems" role="alert" data-testid="review-problems">
