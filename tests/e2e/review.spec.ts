@@ -144,6 +144,13 @@ sim('two annotators disagree on separate installations; their work reaches the l
     const current = page.locator('[data-testid="review-item-row"][data-current="true"]');
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current.getByTestId('review-disagreement')).toContainText('label');
+    const suggested = (await current.getAttribute('data-choice')) ?? '';
+    await page.keyboard.press('2');
+    await expect(current).toHaveAttribute('data-kind', 'qa');
+    // Wrong source: Ctrl+Z takes it back and returns to the box; then Alice's.
+    await page.keyboard.press('Control+z');
+    await expect(current).toHaveAttribute('data-kind', 'box');
+    await expect(current).toHaveAttribute('data-choice', suggested);
     await page.keyboard.press('1');
     // Taken: on to the next disagreement, the answer.
     await expect(current).toHaveAttribute('data-kind', 'qa');

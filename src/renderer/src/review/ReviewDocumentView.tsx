@@ -23,7 +23,7 @@ import './review.css';
  * next open document.
  */
 
-const HELP = '1–9 take · 0 drop · E edit · J/K next/previous disagreement · ↑/↓ every item · Shift+1–9 show/hide · Ctrl+Enter save gold · Esc back';
+const HELP = '1–9 take · 0 drop · E edit · J/K next/previous disagreement · ↑/↓ every item · Shift+1–9 show/hide · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+Enter save gold · Esc back';
 
 export function ReviewDocumentView({ projectId, documentId }: { projectId: string; documentId: string }) {
   const doc = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
@@ -114,6 +114,13 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         void save();
+        return;
+      }
+      // Undo and redo of the lead's choices (in a text field, the field's own undo).
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !isTypingTarget(e.target) && (e.key === 'z' || e.key === 'Z' || e.key === 'y')) {
+        e.preventDefault();
+        if (e.key === 'y' || e.shiftKey) useReviewDoc.getState().redo();
+        else useReviewDoc.getState().undo();
         return;
       }
       if (isTypingTarget(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;

@@ -30,6 +30,9 @@ interface ReviewDocState {
   editing: boolean;
   saving: boolean;
   saveError: string | null;
+  /** Earlier choices, newest last (Ctrl+Z), and undone ones (Ctrl+Shift+Z). */
+  undoStack: Step[];
+  redoStack: Step[];
   open(projectId: string, documentId: string, opts?: { includeModel?: boolean }): Promise<void>;
   select(item: ItemRef | null): void;
   showPage(pageId: string): void;
@@ -37,10 +40,30 @@ interface ReviewDocState {
   chooseQa(key: string, choice: QaChoice): void;
   toggleSource(sourceId: string): void;
   setEditing(editing: boolean): void;
+  undo(): void;
+  redo(): void;
   resolve(projectId: string): Promise<ReviewResolveResult | null>;
 }
 
 const emptyChoices: Choices = { boxes: {}, qa: {} };
+
+/** The choices before a change, the item it was made on, and what changed (to merge typing into one step). */
+interface Step {
+  choices: Choices;
+  current: ItemRef | null;
+  tag: string;
+}
+const MAX_UNDO = 200;
+
+/**
+ * The undo stack after a change tagged `tag`: one more step, except while the lead edits the same
+ * item (each keystroke in the editor is a change; one undo takes the whole edit back).
+ */
+function pushStep(stack: Step[], step: Step): Step[] {
+  const top = stack.at(-1);
+  if (top && top.tag === step.tag && step.tag.endsWith(':edit')) return stack;
+  return [...stack.slice(-(MAX_UNDO - 1)), step];
+}
 
 /** Items in walking order: regions by page in reading order, then the questions. */
 export function itemsOf(doc: ReviewDocument): ItemRef[] {
@@ -69,10 +92,12 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
   editing: false,
   saving: false,
   saveError: null,
+  undoStack: [],
+  redoStack: [],
   async open(projectId, documentId, opts) {
     const includeModel = opts?.includeModel ?? get().includeModel;
     const key = `${projectId}/${documentId}`;
-    set({ key, doc: null, detail: null, error: null, includeModel, choices: emptyChoices, current: null, pageId: null, editing: false, saveError: null });
+    set({ key, doc: null, detail: null, error: null, includeModel, choices: emptyChoices, current: null, pageId: null, editing: false, saveError: null, undoStack: [], redoStack: [] });
     try {
       const [doc, detail] = await Promise.all([
         api()['review.document']({ projectId, documentId, includeModel }),
@@ -93,10 +118,47 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
     set({ pageId });
   },
   chooseBox(groupId, choice) {
-    set((s) => ({ choices: { ...s.choices, boxes: { ...s.choices.boxes, [groupId]: choice } }, saveError: null }));
+    set((s) => ({
+      choices: { ...s.choices, boxes: { ...s.choices.boxes, [groupId]: choice } },
+      undoStack: pushStep(s.undoStack, { choices: s.choices, current: { kind: 'box', id: groupId }, tag: `box:${groupId}:${choice.kind}` }),
+      redoStack: [],
+      saveError: null,
+    }));
   },
   chooseQa(key, choice) {
-    set((s) => ({ choices: { ...s.choices, qa: { ...s.choices.qa, [key]: choice } }, saveError: null }));
+    set((s) => ({
+      choices: { ...s.choices, qa: { ...s.choices.qa, [key]: choice } },
+      undoStack: pushStep(s.undoStack, { choices: s.choices, current: { kind: 'qa', id: key }, tag: `qa:${key}:${choice.kind}` }),
+      redoStack: [],
+      saveError: null,
+    }));
+  },
+  undo() {
+    const s = get();
+    const step = s.undoStack.at(-1);
+    if (!step) return;
+    // Back to the choices before the change, on the item it was made on.
+    set({
+      choices: step.choices,
+      undoStack: s.undoStack.slice(0, -1),
+      redoStack: [...s.redoStack, { choices: s.choices, current: step.current, tag: step.tag }],
+      editing: false,
+      saveError: null,
+    });
+    if (step.current) get().select(step.current);
+  },
+  redo() {
+    const s = get();
+    const step = s.redoStack.at(-1);
+    if (!step) return;
+    set({
+      choices: step.choices,
+      redoStack: s.redoStack.slice(0, -1),
+      undoStack: [...s.undoStack, { choices: s.choices, current: step.current, tag: step.tag }],
+      editing: false,
+      saveError: null,
+    });
+    if (step.current) get().select(step.current);
   },
   toggleSource(sourceId) {
     set((s) => ({ hidden: { ...s.hidden, [sourceId]: !s.hidden[sourceId] } }));
