@@ -210,7 +210,7 @@ class ComparisonAcc {
 }
 
 /** Box clusters of one document across its annotators (see the module comment). */
-function clusterUnits(versions: readonly ReviewVersion[], settings: ReviewSettings): Map<string, string>[] {
+export function clusterUnits(versions: readonly ReviewVersion[], settings: ReviewSettings): Map<string, string>[] {
   const units: Map<string, string>[] = [];
   const pages = [...new Set(versions.flatMap((v) => v.boxes.map((b) => b.pageId)))].sort();
   for (const pageId of pages) {
@@ -235,7 +235,7 @@ function clusterUnits(versions: readonly ReviewVersion[], settings: ReviewSettin
  * The units each label-agreement figure is computed over, filtered once: label agreement is
  * computed overall and again for every label (that label against the rest), over the same units.
  */
-interface RatedUnits {
+export interface RatedUnits {
   annotators: readonly string[];
   /** Rated by two or more annotators. */
   pairable: Map<string, string>[];
@@ -245,7 +245,7 @@ interface RatedUnits {
   both: Map<string, string>[] | null;
 }
 
-function rateUnits(units: readonly Map<string, string>[], annotators: readonly string[]): RatedUnits {
+export function rateUnits(units: readonly Map<string, string>[], annotators: readonly string[]): RatedUnits {
   const pairable = units.filter((u) => u.size >= 2);
   return {
     annotators,
@@ -255,12 +255,128 @@ function rateUnits(units: readonly Map<string, string>[], annotators: readonly s
   };
 }
 
-function labelAgreement(rated: RatedUnits, recode: (v: string) => string): LabelAgreement {
+/**
+ * Label agreement over the rated units; `recode` maps each value before it is compared. Builds
+ * every rating list afresh: used once for the overall figures (and as the reference the per-label
+ * figures below are tested against).
+ */
+export function labelAgreement(rated: RatedUnits, recode: (v: string) => string): LabelAgreement {
   const { annotators, pairable, complete, both } = rated;
   const cohen = both ? cohenKappa(both.map((u) => recode(u.get(annotators[0]!)!)), both.map((u) => recode(u.get(annotators[1]!)!))) : null;
   const fleiss = annotators.length >= 2 && complete.length ? fleissKappa(fleissCounts(complete.map((u) => annotators.map((a) => recode(u.get(a)!)))).counts) : null;
   const alpha = krippendorffAlpha(pairable.map((u) => annotators.map((a) => (u.has(a) ? recode(u.get(a)!) : null))));
   return { units: pairable.length, cohenKappa: cohen, fleissKappa: fleiss, krippendorffAlpha: alpha };
+}
+
+/**
+ * Every label's agreement, "that label against the rest", from one encoding of the units:
+ * `labelAgreement(rated, (v) => (v === label ? label : 'other'))` for each label, without
+ * building per-label rating lists. With two categories left after recoding, each figure reduces
+ * to a few counts per unit, accumulated here in the same order and with the same arithmetic as
+ * cohenKappa, fleissKappa and krippendorffAlpha, so the results are identical to the last bit
+ * (tests/unit/review-agreement-labels.test.ts checks it on random units).
+ */
+export function perLabelAgreement(rated: RatedUnits, labels: readonly string[]): Map<string, Omit<LabelAgreement, 'units'>> {
+  const { annotators, pairable } = rated;
+  const A = annotators.length;
+  // Each value as a small integer code; each pairable unit as A codes (-1: not rated).
+  const codeOf = new Map<string, number>();
+  const codes = new Int32Array(pairable.length * A);
+  pairable.forEach((u, i) => {
+    for (let a = 0; a < A; a++) {
+      const v = u.get(annotators[a]!);
+      if (v === undefined) {
+        codes[i * A + a] = -1;
+        continue;
+      }
+      let c = codeOf.get(v);
+      if (c === undefined) codeOf.set(v, (c = codeOf.size));
+      codes[i * A + a] = c;
+    }
+  });
+  const cohen = rated.both !== null;
+  const fleiss = A >= 2 && rated.complete.length > 0;
+  const out = new Map<string, Omit<LabelAgreement, 'units'>>();
+  for (const label of labels) {
+    // Recoded, every value is either `label` or 'other'; a label named "other" leaves one category.
+    const merged = label === 'other';
+    const L = codeOf.get(label) ?? -2;
+    // Cohen: the 2×2 confusion of the first annotator against the second (L = label, O = other).
+    let cLL = 0;
+    let cLO = 0;
+    let cOL = 0;
+    let cOO = 0;
+    // Fleiss: Σ P_i in unit order and the category totals.
+    let fN = 0;
+    let sumP = 0;
+    let totL = 0;
+    let totO = 0;
+    // Krippendorff: the coincidence cells, each summed in unit order.
+    let oLL = 0;
+    let oLO = 0;
+    let oOO = 0;
+    for (let i = 0; i < pairable.length; i++) {
+      let m = 0;
+      let nL = 0;
+      for (let a = 0; a < A; a++) {
+        const c = codes[i * A + a]!;
+        if (c === -1) continue;
+        m++;
+        if (merged || c === L) nL++;
+      }
+      if (m < 2) continue;
+      const nO = m - nL;
+      if (cohen) {
+        const c0 = codes[i * A]!;
+        const c1 = codes[i * A + 1]!;
+        if (c0 !== -1 && c1 !== -1) {
+          const l0 = merged || c0 === L;
+          const l1 = merged || c1 === L;
+          if (l0 && l1) cLL++;
+          else if (l0) cLO++;
+          else if (l1) cOL++;
+          else cOO++;
+        }
+      }
+      if (fleiss && m === A) {
+        fN++;
+        const squares = nL * nL + nO * nO;
+        totL += nL;
+        totO += nO;
+        sumP += (squares - A) / (A * (A - 1));
+      }
+      if (nL > 0) oLL += (nL * (nL - 1)) / (m - 1);
+      if (nL > 0 && nO > 0) oLO += (nL * nO) / (m - 1);
+      if (nO > 0) oOO += (nO * (nO - 1)) / (m - 1);
+    }
+
+    let cohenKappa: number | null = null;
+    const cn = cLL + cLO + cOL + cOO;
+    if (cohen && cn > 0) {
+      const observed = cLO + cOL;
+      // Rows are the first annotator's categories, columns the second's: Σ_{i≠j} row_i · col_j / n.
+      const expected = ((cLL + cLO) * (cLO + cOO)) / cn + ((cOL + cOO) * (cLL + cOL)) / cn;
+      cohenKappa = expected === 0 ? null : 1 - observed / expected;
+    }
+
+    let fleissKappa: number | null = null;
+    if (fleiss) {
+      const pe = (totL / (fN * A)) ** 2 + (totO / (fN * A)) ** 2;
+      fleissKappa = pe === 1 ? null : (sumP / fN - pe) / (1 - pe);
+    }
+
+    let krippendorffAlpha: number | null = null;
+    const nLsum = oLL + oLO;
+    const nOsum = oLO + oOO;
+    const n = nLsum + nOsum;
+    if (n >= 2) {
+      const observed = oLO + oLO;
+      const expected = nLsum * nOsum + nOsum * nLsum;
+      krippendorffAlpha = expected === 0 ? null : 1 - ((n - 1) * observed) / expected;
+    }
+    out.set(label, { cohenKappa, fleissKappa, krippendorffAlpha });
+  }
+  return out;
 }
 
 const IOU_BINS = 10;
@@ -357,9 +473,11 @@ export function computeAgreement(project: { id: string; name: string }, document
   const overallBoxStats = overallBoxes.stats();
   const boxPerLabel = overallBoxes.perLabel();
   const perLabel: AgreementReport['perLabel'] = {};
-  for (const l of [...new Set([...labels, ...Object.keys(boxPerLabel)])].sort()) {
-    // Per label: that label against everything else ("no box" included), over every unit.
-    const agreement = { ...labelAgreement(rated, (v) => (v === l ? l : 'other')), units: unitsWithLabel.get(l) ?? 0 };
+  const allLabels = [...new Set([...labels, ...Object.keys(boxPerLabel)])].sort();
+  // Per label: that label against everything else ("no box" included), over every unit.
+  const labelFigures = perLabelAgreement(rated, allLabels);
+  for (const l of allLabels) {
+    const agreement = { units: unitsWithLabel.get(l) ?? 0, ...labelFigures.get(l)! };
     const b = boxPerLabel[l];
     perLabel[l] = { ...agreement, matched: b?.matched ?? 0, boxes: (b?.reference ?? 0) + (b?.candidate ?? 0), f1: b?.f1 ?? null, meanIou: b?.meanIou ?? null };
   }
