@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { labelAgreement, NO_BOX, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
+import { clusterUnits, labelAgreement, NO_BOX, pairUnits, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
+import { compareVersions, orderSources } from '../../src/main/core/review/disagreements';
+import { DEFAULT_REVIEW_SETTINGS, type ReviewBox, type ReviewVersion } from '../../src/main/core/review/types';
 import { cohenKappa, fleissCounts, fleissKappa, krippendorffAlpha } from '../../src/main/core/review/metrics';
 
 /**
+ * The fast paths of the agreement report against the straightforward computations they replace.
+ *
  * The per-label agreement figures (each label against the rest) come from one encoding of the
  * units instead of per-label rating lists. They must be the very same numbers as the
  * straightforward computation: recode every rating, then Cohen / Fleiss / Krippendorff on the
@@ -78,5 +82,67 @@ describe('per-label agreement from one encoding of the units', () => {
     // The random cases must exercise real numbers, not just the null paths.
     expect(compared).toBe(300 * 8);
     expect(nonNull).toBeGreaterThan(200);
+  });
+});
+
+describe('label-agreement units of two annotators from their comparison', () => {
+  it('equals clustering their boxes afresh, unit for unit and in order, on random pages', () => {
+    const random = rng(6122026);
+    const labels = ['total', 'date', 'vendor', null];
+    let units = 0;
+    let noBox = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const pages = ['p1', 'p2', 'p3'].slice(0, 1 + Math.floor(random() * 3));
+      // A shared layout both annotators start from; each moves, relabels, drops and adds boxes.
+      const layout = Array.from({ length: Math.floor(random() * 25) }, (_, i) => ({
+        pageId: pages[Math.floor(random() * pages.length)]!,
+        x: Math.floor(random() * 400),
+        y: Math.floor(random() * 400),
+        w: 10 + Math.floor(random() * 80),
+        h: 10 + Math.floor(random() * 40),
+        label: labels[Math.floor(random() * labels.length)]!,
+        i,
+      }));
+      const version = (id: string, name: string): ReviewVersion => {
+        const boxes: ReviewBox[] = [];
+        for (const l of layout) {
+          if (random() < 0.15) continue;
+          const jitter = () => Math.floor((random() - 0.5) * 30);
+          boxes.push({
+            id: `${id}-${l.i}`,
+            pageId: l.pageId,
+            label: random() < 0.2 ? labels[Math.floor(random() * labels.length)]! : l.label,
+            x: l.x + jitter(),
+            y: l.y + jitter(),
+            w: l.w,
+            h: l.h,
+            transcription: '',
+          });
+        }
+        for (let k = Math.floor(random() * 3); k > 0; k--) {
+          boxes.push({ id: `${id}-extra-${k}`, pageId: pages[0]!, label: 'total', x: Math.floor(random() * 400), y: Math.floor(random() * 400), w: 30, h: 20, transcription: '' });
+        }
+        // Shuffled: box order within a page must be followed, not assumed.
+        for (let k = boxes.length - 1; k > 0; k--) {
+          const j = Math.floor(random() * (k + 1));
+          [boxes[k], boxes[j]] = [boxes[j]!, boxes[k]!];
+        }
+        return { source: { id, kind: 'annotator', name }, annotationId: id, version: 1, verifiedAt: null, boxes, qa: [] };
+      };
+      const [first, second] = orderSources([version('ann-b', 'Bea'), version('ann-a', 'Abe')]) as [ReviewVersion, ReviewVersion];
+      const c = compareVersions('doc', first, second, DEFAULT_REVIEW_SETTINGS);
+      const fast = pairUnits(first, second, c);
+      const reference = clusterUnits([first, second], DEFAULT_REVIEW_SETTINGS);
+      expect(fast.map((u) => [...u])).toEqual(reference.map((u) => [...u]));
+      units += fast.length;
+      noBox += fast.filter((u) => [...u.values()].includes(NO_BOX)).length;
+    }
+    expect(units).toBeGreaterThan(1000);
+    expect(noBox).toBeGreaterThan(100);
+  });
+
+  it('refuses a comparison of other sources', () => {
+    const v = (id: string): ReviewVersion => ({ source: { id, kind: 'annotator', name: id }, annotationId: id, version: 1, verifiedAt: null, boxes: [], qa: [] });
+    expect(() => pairUnits(v('x'), v('y'), compareVersions('doc', v('y'), v('x')))).toThrow(/not x and y/);
   });
 });
