@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { clusterUnits, labelAgreement, NO_BOX, pairUnits, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
-import { compareVersions, orderSources } from '../../src/main/core/review/disagreements';
-import { DEFAULT_REVIEW_SETTINGS, type ReviewBox, type ReviewVersion } from '../../src/main/core/review/types';
+import { clusterUnits, computeAgreement, labelAgreement, NO_BOX, pairUnits, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
+import type { ReviewDocumentInput } from '../../src/main/core/review/store';
+import { computeAgreement as computeAgreementBefore } from '../reference/agreement-before';
+import { answerScores, compareVersions, orderSources } from '../../src/main/core/review/disagreements';
+import { anlsScore, exactMatch, tokenF1 } from '../../src/main/core/review/metrics';
+import { DEFAULT_REVIEW_SETTINGS, type ReviewBox, type ReviewQa, type ReviewVersion } from '../../src/main/core/review/types';
 import { cohenKappa, fleissCounts, fleissKappa, krippendorffAlpha } from '../../src/main/core/review/metrics';
 
 /**
@@ -144,5 +147,102 @@ describe('label-agreement units of two annotators from their comparison', () => 
   it('refuses a comparison of other sources', () => {
     const v = (id: string): ReviewVersion => ({ source: { id, kind: 'annotator', name: id }, annotationId: id, version: 1, verifiedAt: null, boxes: [], qa: [] });
     expect(() => pairUnits(v('x'), v('y'), compareVersions('doc', v('y'), v('x')))).toThrow(/not x and y/);
+  });
+});
+
+describe('answer scores of identical answers', () => {
+  it('equal the full computation, including answers that normalise to nothing', () => {
+    const answers = ['1,234.50', 'ACME Corp.', 'the', ' a  an ', '!!!', '', '   ', 'Ünïcödé straße', 'The Total', '2026-12-06', 'x'];
+    for (const s of answers) {
+      expect(answerScores(s, s), JSON.stringify(s)).toEqual({ exactMatch: exactMatch(s, s) ? 1 : 0, tokenF1: tokenF1(s, s), anls: anlsScore(s, s) });
+    }
+    expect(answerScores('the', 'the').tokenF1).toBe(0);
+  });
+});
+
+describe('the agreement report', () => {
+  /** A random project: 2–4 annotators (some documents with fewer), jittered and relabelled boxes, answers that agree or not, gold and the model on some. */
+  function randomProject(seed: number, annotatorCount: number): ReviewDocumentInput[] {
+    const random = rng(seed);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const labels = ['total', 'date', 'vendor', 'other', null];
+    const questions = [
+      { question: 'What is the total?', templateId: 'tpl-total' },
+      { question: 'Who is the vendor?', templateId: null },
+      { question: 'When was it issued?', templateId: null },
+    ];
+    const answers = ['1,234.50', '1234.50', 'ACME Corp.', 'Acme Corp', '2026-12-06', 'the', ''];
+    const people = Array.from({ length: annotatorCount }, (_, i) => ({ id: `ann-${i}`, name: ['Alice', 'Bob', 'Chen', 'Dana'][i]! }));
+    return Array.from({ length: 40 }, (_, d): ReviewDocumentInput => {
+      const pages = [`doc${d}-p1`, `doc${d}-p2`].slice(0, 1 + Math.floor(random() * 2));
+      const layout = Array.from({ length: Math.floor(random() * 15) }, (_, i) => ({
+        i,
+        pageId: pick(pages),
+        x: Math.floor(random() * 300),
+        y: Math.floor(random() * 300),
+        w: 10 + Math.floor(random() * 60),
+        h: 10 + Math.floor(random() * 30),
+        label: pick(labels),
+        text: pick(answers),
+      }));
+      const version = (source: ReviewVersion['source'], withConfidence: boolean): ReviewVersion => {
+        const boxes: ReviewBox[] = [];
+        for (const l of layout) {
+          if (random() < 0.1) continue;
+          const jitter = () => (random() < 0.6 ? 0 : Math.floor((random() - 0.5) * 20));
+          boxes.push({
+            id: `${source.id}-${l.i}`,
+            pageId: l.pageId,
+            label: random() < 0.15 ? pick(labels) : l.label,
+            x: l.x + jitter(),
+            y: l.y + jitter(),
+            w: l.w,
+            h: l.h,
+            transcription: random() < 0.2 ? pick(answers) : l.text,
+            ...(withConfidence ? { confidence: random() } : {}),
+          });
+        }
+        if (random() < 0.2) boxes.push({ id: `${source.id}-extra`, pageId: pages[0]!, label: 'total', x: 350, y: 350, w: 40, h: 20, transcription: '' });
+        const qa: ReviewQa[] = questions
+          .filter(() => random() < 0.85)
+          .map((q, k) => {
+            const unanswerable = random() < 0.1;
+            return {
+              id: `${source.id}-q${k}`,
+              question: q.question,
+              answer: unanswerable ? '' : random() < 0.7 ? answers[(d + k) % answers.length]! : pick(answers),
+              unanswerable,
+              templateId: q.templateId,
+              evidenceBoxIds: boxes.filter(() => random() < 0.1).map((b) => b.id),
+              ...(withConfidence ? { confidence: random() } : {}),
+            };
+          });
+        return { source, annotationId: source.kind === 'model' ? null : `${source.id}-v`, version: source.kind === 'model' ? null : 1, verifiedAt: source.kind === 'model' ? null : '2026-12-01T00:00:00.000Z', boxes, qa };
+      };
+      const who = d % 7 === 0 ? people.slice(0, 1) : d % 5 === 0 ? people.slice(1) : people.filter((_, i) => i < 2 || random() < 0.7);
+      return {
+        documentId: `doc-${String(d).padStart(3, '0')}`,
+        sourceName: `doc-${d}.png`,
+        annotators: who.map((p) => version({ id: p.id, kind: 'annotator', name: p.name }, false)),
+        gold: random() < 0.3 ? version({ id: 'gold:lead', kind: 'gold', name: 'gold (Lead)' }, false) : null,
+        model: random() < 0.3 ? version({ id: 'model:m', kind: 'model', name: 'm' }, true) : null,
+      };
+    });
+  }
+
+  it('is the same, number for number, as before the performance work on random projects', () => {
+    const project = { id: 'p', name: 'Random' };
+    let labelled = 0;
+    for (let seed = 1; seed <= 24; seed++) {
+      const annotators = 2 + (seed % 3);
+      const docs = randomProject(seed * 7919, annotators);
+      const got = computeAgreement(project, docs);
+      const want = computeAgreementBefore(project, docs);
+      // toEqual compares numbers with Object.is: the same doubles, not merely close ones.
+      expect(got).toEqual(want);
+      labelled += Object.values(got.perLabel).filter((l) => l.krippendorffAlpha !== null).length;
+      expect(got.overall.labels.units).toBeGreaterThan(0);
+    }
+    expect(labelled).toBeGreaterThan(50);
   });
 });

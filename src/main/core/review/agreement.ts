@@ -179,29 +179,35 @@ class AnswerAcc {
   }
 }
 
-/** One side's labels against the other's, with NO_BOX for unmatched boxes (for Cohen's kappa). */
-function labelItems(c: VersionComparison, measured: 'a' | 'b'): [string, string][] {
-  const items: [string, string][] = c.matches.map((m) => [labelOf(m.a.label), labelOf(m.b.label)]);
-  for (const b of c.unmatchedA) items.push([labelOf(b.label), NO_BOX]);
-  for (const b of c.unmatchedB) items.push([NO_BOX, labelOf(b.label)]);
-  return measured === 'a' ? items : items.map(([x, y]) => [y, x]);
-}
-
 class ComparisonAcc {
   documents = new Set<string>();
   boxes = new BoxAcc();
   answers = new AnswerAcc();
-  items: [string, string][] = [];
+  /** For Cohen's kappa, in this argument order: the measured side's labels and the other side's, NO_BOX for an unmatched box. */
+  private readonly measuredLabels: string[] = [];
+  private readonly otherLabels: string[] = [];
   add(documentId: string, c: VersionComparison, measured: 'a' | 'b'): void {
     this.documents.add(documentId);
     this.boxes.add(c, measured);
     for (const q of c.questions) this.answers.add(q);
-    this.items.push(...labelItems(c, measured));
+    const [sideA, sideB] = measured === 'a' ? [this.measuredLabels, this.otherLabels] : [this.otherLabels, this.measuredLabels];
+    for (const m of c.matches) {
+      sideA.push(labelOf(m.a.label));
+      sideB.push(labelOf(m.b.label));
+    }
+    for (const b of c.unmatchedA) {
+      sideA.push(labelOf(b.label));
+      sideB.push(NO_BOX);
+    }
+    for (const b of c.unmatchedB) {
+      sideA.push(NO_BOX);
+      sideB.push(labelOf(b.label));
+    }
   }
   stats(): ComparisonStats {
     return {
       documents: this.documents.size,
-      cohenKappa: cohenKappa(this.items.map((i) => i[0]), this.items.map((i) => i[1])),
+      cohenKappa: cohenKappa(this.measuredLabels, this.otherLabels),
       boxes: this.boxes.stats(),
       perLabel: this.boxes.perLabel(),
       answers: this.answers.stats(),

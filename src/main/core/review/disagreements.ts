@@ -86,6 +86,9 @@ export const answerOf = (qa: ReviewQa | null | undefined): string | null => (!qa
 export function answerScores(reference: string | null, candidate: string | null): AnswerScores {
   if (reference === null && candidate === null) return { exactMatch: 1, tokenF1: 1, anls: 1 };
   if (reference === null || candidate === null) return { exactMatch: 0, tokenF1: 0, anls: 0 };
+  // The same text (most answers two annotators give): EM and ANLS are 1; token F1 is 1 unless
+  // normalising leaves no token (SQuAD's F1 is 0 then). Skips normalising and edit distances.
+  if (reference === candidate) return { exactMatch: 1, tokenF1: normalizeAnswer(candidate) === '' ? 0 : 1, anls: 1 };
   return { exactMatch: exactMatch(candidate, reference) ? 1 : 0, tokenF1: tokenF1(candidate, reference), anls: anlsScore(candidate, reference) };
 }
 
