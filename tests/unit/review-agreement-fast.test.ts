@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterUnits, computeAgreement, labelAgreement, NO_BOX, pairUnits, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
+import { clusterUnits, computeAgreement, labelAgreement, NO_BOX, overallLabelAgreement, pairUnits, perLabelAgreement, rateUnits } from '../../src/main/core/review/agreement';
 import type { ReviewDocumentInput } from '../../src/main/core/review/store';
 import { computeAgreement as computeAgreementBefore } from '../reference/agreement-before';
 import { answerScores, compareVersions, orderSources } from '../../src/main/core/review/disagreements';
@@ -30,8 +30,9 @@ function rng(seed: number): () => number {
 }
 
 /** The reference: recode the ratings and call the metric functions directly (no shared code with either side). */
-function reference(annotators: string[], units: Map<string, string>[], label: string) {
-  const recode = (v: string) => (v === label ? label : 'other');
+function reference(annotators: string[], units: Map<string, string>[], label: string | null) {
+  // null: no recoding (the overall figures).
+  const recode = (v: string) => (label === null ? v : v === label ? label : 'other');
   const pairable = units.filter((u) => u.size >= 2);
   const complete = pairable.filter((u) => annotators.every((a) => u.has(a)));
   const both = annotators.length === 2 ? pairable.filter((u) => u.has(annotators[0]!) && u.has(annotators[1]!)) : null;
@@ -68,6 +69,20 @@ describe('per-label agreement from one encoding of the units', () => {
       }
       const labels = [...pool, 'never-used'];
       const rated = rateUnits(units, annotators);
+      // Overall (every category at once), and alpha with "no box" as missing data.
+      const overall = overallLabelAgreement(rated);
+      const plain = reference(annotators, units, null);
+      const boxedUnits = units.map((u) => new Map([...u].filter(([, v]) => v !== NO_BOX))).filter((u) => u.size >= 2);
+      const boxed = krippendorffAlpha(boxedUnits.map((u) => annotators.map((a) => u.get(a) ?? null)));
+      for (const [key, got, want] of [
+        ['cohen', overall.cohenKappa, plain.cohenKappa],
+        ['fleiss', overall.fleissKappa, plain.fleissKappa],
+        ['alpha', overall.krippendorffAlpha, plain.krippendorffAlpha],
+        ['alpha boxed', overall.krippendorffAlphaBoxed, boxed],
+      ] as const) {
+        expect(Object.is(got, want), `overall ${key} ${trial}: ${got} vs ${want}`).toBe(true);
+      }
+      expect(overall.units).toBe(units.filter((u) => u.size >= 2).length);
       const fast = perLabelAgreement(rated, labels);
       for (const label of labels) {
         const want = reference(annotators, units, label);

@@ -1,6 +1,6 @@
 import type { Db } from '../db/open';
 import { compareVersions, countDisagreements, orderQueue, orderSources, questionKeys, reviewDocument, type DocumentReview, type VersionComparison } from './disagreements';
-import { cohenKappa, fleissCounts, fleissKappa } from './metrics/kappa';
+import { cohenKappa, cohenKappaFromConfusion, fleissCounts, fleissKappa } from './metrics/kappa';
 import { krippendorffAlpha } from './metrics/krippendorff';
 import { matchBoxes } from './metrics/boxes';
 import { readReviewDocuments, type ReviewDocumentInput } from './store';
@@ -127,10 +127,14 @@ class BoxAcc {
       this.label(lr).reference++;
       this.label(lc).candidate++;
       if (lr === lc) this.label(lr).matched++;
-      // A pair's IoU counts for each label it carries.
-      for (const l of new Set([lr, lc])) {
-        this.label(l).iouSum += m.iou;
-        this.label(l).iouCount++;
+      // A pair's IoU counts for each label it carries (once when both carry the same).
+      const sr = this.label(lr);
+      sr.iouSum += m.iou;
+      sr.iouCount++;
+      if (lc !== lr) {
+        const sc = this.label(lc);
+        sc.iouSum += m.iou;
+        sc.iouCount++;
       }
     }
     for (const b of refUnmatched) this.label(labelOf(b.label)).reference++;
@@ -308,19 +312,18 @@ export function labelAgreement(rated: RatedUnits, recode: (v: string) => string)
   return { units: pairable.length, cohenKappa: cohen, fleissKappa: fleiss, krippendorffAlpha: alpha };
 }
 
-/**
- * Every label's agreement, "that label against the rest", from one encoding of the units:
- * `labelAgreement(rated, (v) => (v === label ? label : 'other'))` for each label, without
- * building per-label rating lists. With two categories left after recoding, each figure reduces
- * to a few counts per unit, accumulated here in the same order and with the same arithmetic as
- * cohenKappa, fleissKappa and krippendorffAlpha, so the results are identical to the last bit
- * (tests/unit/review-agreement-labels.test.ts checks it on random units).
- */
-export function perLabelAgreement(rated: RatedUnits, labels: readonly string[]): Map<string, Omit<LabelAgreement, 'units'>> {
+/** Each rated value as a small integer code; each pairable unit as one code per annotator (-1: not rated). */
+export interface EncodedUnits {
+  codeOf: Map<string, number>;
+  values: string[];
+  codes: Int32Array;
+}
+
+export function encodeUnits(rated: RatedUnits): EncodedUnits {
   const { annotators, pairable } = rated;
   const A = annotators.length;
-  // Each value as a small integer code; each pairable unit as A codes (-1: not rated).
   const codeOf = new Map<string, number>();
+  const values: string[] = [];
   const codes = new Int32Array(pairable.length * A);
   pairable.forEach((u, i) => {
     for (let a = 0; a < A; a++) {
@@ -330,10 +333,163 @@ export function perLabelAgreement(rated: RatedUnits, labels: readonly string[]):
         continue;
       }
       let c = codeOf.get(v);
-      if (c === undefined) codeOf.set(v, (c = codeOf.size));
+      if (c === undefined) {
+        codeOf.set(v, (c = values.length));
+        values.push(v);
+      }
       codes[i * A + a] = c;
     }
   });
+  return { codeOf, values, codes };
+}
+
+const byCodePoint = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/**
+ * `labelAgreement(rated, (v) => v)` from the encoded units, without a rating list per unit:
+ * Cohen from the confusion matrix, Fleiss and Krippendorff accumulated unit by unit in the same
+ * order, over the categories in the same order, as cohenKappa, fleissKappa and
+ * krippendorffAlpha do, so the figures are identical. `krippendorffAlphaBoxed` is alpha with
+ * NO_BOX as missing data.
+ */
+export function overallLabelAgreement(rated: RatedUnits, encoded: EncodedUnits = encodeUnits(rated)): LabelAgreement & { krippendorffAlphaBoxed: number | null } {
+  const { annotators, pairable, complete, both } = rated;
+  const A = annotators.length;
+  const { codes, values, codeOf } = encoded;
+  const K = values.length;
+
+  let cohen: number | null = null;
+  if (both) {
+    // Categories: every value either rater gave on the units both rated, sorted.
+    const seen = new Uint8Array(K);
+    let n = 0;
+    for (let i = 0; i < pairable.length; i++) {
+      const c0 = codes[i * A]!;
+      const c1 = codes[i * A + 1]!;
+      if (c0 === -1 || c1 === -1) continue;
+      seen[c0] = 1;
+      seen[c1] = 1;
+      n++;
+    }
+    const categories = values.map((_, c) => c).filter((c) => seen[c]).sort((x, y) => byCodePoint(values[x]!, values[y]!));
+    const index = new Int32Array(K);
+    categories.forEach((c, i) => (index[c] = i));
+    const confusion = categories.map(() => new Array<number>(categories.length).fill(0));
+    for (let i = 0; i < pairable.length; i++) {
+      const c0 = codes[i * A]!;
+      const c1 = codes[i * A + 1]!;
+      if (c0 === -1 || c1 === -1) continue;
+      confusion[index[c0]!]![index[c1]!]! += 1;
+    }
+    cohen = cohenKappaFromConfusion(confusion, n);
+  }
+
+  let fleiss: number | null = null;
+  if (A >= 2 && complete.length) {
+    const totals = new Float64Array(K);
+    const count = new Int32Array(K);
+    let N = 0;
+    let sumP = 0;
+    for (let i = 0; i < pairable.length; i++) {
+      let m = 0;
+      for (let a = 0; a < A; a++) if (codes[i * A + a] !== -1) m++;
+      if (m !== A) continue;
+      N++;
+      let squares = 0;
+      for (let a = 0; a < A; a++) count[codes[i * A + a]!]! += 1;
+      for (let a = 0; a < A; a++) {
+        const c = codes[i * A + a]!;
+        const v = count[c]!;
+        if (v === 0) continue;
+        squares += v * v;
+        totals[c]! += v;
+        count[c] = 0;
+      }
+      sumP += (squares - A) / (A * (A - 1));
+    }
+    const categories = values.map((_, c) => c).filter((c) => totals[c]! > 0).sort((x, y) => byCodePoint(values[x]!, values[y]!));
+    const pe = categories.reduce((s, c) => s + (totals[c]! / (N * A)) ** 2, 0);
+    fleiss = pe === 1 ? null : (sumP / N - pe) / (1 - pe);
+  }
+
+  return {
+    units: pairable.length,
+    cohenKappa: cohen,
+    fleissKappa: fleiss,
+    krippendorffAlpha: nominalAlpha(encoded, A, pairable.length, -2),
+    krippendorffAlphaBoxed: nominalAlpha(encoded, A, pairable.length, codeOf.get(NO_BOX) ?? -2),
+  };
+}
+
+/**
+ * krippendorffAlpha (nominal) over the encoded units, `missing` (a code) counted as not rated:
+ * coincidences summed unit by unit, rows and cells taken in the order krippendorffAlpha's maps
+ * first see them, so every sum adds the same numbers in the same order.
+ */
+function nominalAlpha(encoded: EncodedUnits, A: number, units: number, missing: number): number | null {
+  const { codes, values } = encoded;
+  const K = values.length;
+  const cell = new Float64Array(K * K);
+  const cellSeen = new Uint8Array(K * K);
+  const rowCells: number[][] = values.map(() => []);
+  const rows: number[] = [];
+  const count = new Int32Array(K);
+  const present: number[] = [];
+  for (let i = 0; i < units; i++) {
+    let m = 0;
+    present.length = 0;
+    for (let a = 0; a < A; a++) {
+      const c = codes[i * A + a]!;
+      if (c === -1 || c === missing) continue;
+      if (count[c] === 0) present.push(c);
+      count[c]! += 1;
+      m++;
+    }
+    if (m >= 2) {
+      for (const c of present) {
+        const nc = count[c]!;
+        if (rowCells[c]!.length === 0) rows.push(c);
+        for (const k of present) {
+          const at = c * K + k;
+          if (!cellSeen[at]) {
+            cellSeen[at] = 1;
+            rowCells[c]!.push(k);
+          }
+          cell[at]! += (c === k ? nc * (nc - 1) : nc * count[k]!) / (m - 1);
+        }
+      }
+    }
+    for (const c of present) count[c] = 0;
+  }
+  const nOf = new Float64Array(K);
+  for (const c of rows) nOf[c] = rowCells[c]!.reduce((s, k) => s + cell[c * K + k]!, 0);
+  const n = rows.reduce((s, c) => s + nOf[c]!, 0);
+  if (n < 2) return null;
+  let observed = 0;
+  let expected = 0;
+  for (const c of rows) {
+    for (const k of rows) {
+      if (c === k) continue;
+      observed += cell[c * K + k]! * 1;
+      expected += nOf[c]! * nOf[k]! * 1;
+    }
+  }
+  if (expected === 0) return null;
+  return 1 - ((n - 1) * observed) / expected;
+}
+
+/**
+ * Every label's agreement, "that label against the rest", from one encoding of the units:
+ * `labelAgreement(rated, (v) => (v === label ? label : 'other'))` for each label, without
+ * building per-label rating lists. With two categories left after recoding, each figure reduces
+ * to a few counts per unit, accumulated here in the same order and with the same arithmetic as
+ * cohenKappa, fleissKappa and krippendorffAlpha, so the results are identical to the last bit
+ * (tests/unit/review-agreement-labels.test.ts checks it on random units).
+ */
+export function perLabelAgreement(rated: RatedUnits, labels: readonly string[], encoded: EncodedUnits = encodeUnits(rated)): Map<string, Omit<LabelAgreement, 'units'>> {
+  const { annotators, pairable } = rated;
+  const A = annotators.length;
+  const { codeOf, codes } = encoded;
   const cohen = rated.both !== null;
   const fleiss = A >= 2 && rated.complete.length > 0;
   const out = new Map<string, Omit<LabelAgreement, 'units'>>();
@@ -521,14 +677,14 @@ export function computeAgreement(
   for (const u of units) for (const l of new Set(u.values())) unitsWithLabel.set(l, (unitsWithLabel.get(l) ?? 0) + 1);
   const labels = [...unitsWithLabel.keys()].filter((l) => l !== NO_BOX).sort();
   const rated = rateUnits(units, annotatorIds);
-  const overallLabels = labelAgreement(rated, (v) => v);
-  const boxed = units.map((u) => new Map([...u].filter(([, v]) => v !== NO_BOX)));
+  const encoded = encodeUnits(rated);
+  const overallLabels = overallLabelAgreement(rated, encoded);
   const overallBoxStats = overallBoxes.stats();
   const boxPerLabel = overallBoxes.perLabel();
   const perLabel: AgreementReport['perLabel'] = {};
   const allLabels = [...new Set([...labels, ...Object.keys(boxPerLabel)])].sort();
   // Per label: that label against everything else ("no box" included), over every unit.
-  const labelFigures = perLabelAgreement(rated, allLabels);
+  const labelFigures = perLabelAgreement(rated, allLabels, encoded);
   for (const l of allLabels) {
     const agreement = { units: unitsWithLabel.get(l) ?? 0, ...labelFigures.get(l)! };
     const b = boxPerLabel[l];
@@ -542,7 +698,7 @@ export function computeAgreement(
     annotators: annotatorIds.map((id) => ({ id, name: annotatorNames.get(id)!, documents: annotatorDocs.get(id)! })),
     documents: counts,
     overall: {
-      labels: { ...overallLabels, krippendorffAlphaBoxed: krippendorffAlpha(boxed.filter((u) => u.size >= 2).map((u) => annotatorIds.map((a) => u.get(a) ?? null))) },
+      labels: overallLabels,
       boxes: { comparisons, matched: overallBoxStats.matched, boxes: overallBoxStats.reference + overallBoxStats.candidate, f1: overallBoxStats.f1, meanIou: overallBoxStats.meanIou },
       answers: overallAnswers.stats(),
     },
