@@ -84,43 +84,48 @@ export function* readReviewDocuments(
     opts.modelName === undefined
       ? db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id IN (SELECT value FROM json_each(?)) ORDER BY document_id, created_at, id')
       : db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id IN (SELECT value FROM json_each(?)) AND model = ? ORDER BY document_id, created_at, id');
-  const group = <R, K>(rows: R[], keyOf: (r: R) => K): Map<K, R[]> => {
-    const out = new Map<K, R[]>();
-    for (const r of rows) {
-      const k = keyOf(r);
-      const list = out.get(k);
-      if (list) list.push(r);
-      else out.set(k, [r]);
-    }
-    return out;
-  };
 
   const size = Math.max(1, opts.batchSize ?? BATCH);
   for (let start = 0; start < documents.length; start += size) {
     const batch = documents.slice(start, start + size);
     const annotationIds = batch.flatMap((d) => (byDocument.get(d.id) ?? []).map((v) => v.id));
-    const boxesOf = group(boxStmt.all(ids(annotationIds)) as [string, string, string, string | null, number, number, number, number, string][], (r) => r[0]);
-    const qaOf = group(qaStmt.all(ids(annotationIds)) as [string, string, string, string, number, string | null][], (r) => r[0]);
-    const evidenceOf = group(evidenceStmt.all(ids(annotationIds)) as [string, string, string][], (r) => r[0]);
-    const predictionsOf = withModel
-      ? group(
-          (opts.modelName === undefined
-            ? predictionStmt.all(projectId, ids(batch.map((d) => d.id)))
-            : predictionStmt.all(projectId, ids(batch.map((d) => d.id)), opts.modelName)) as PredictionRow[],
-          (r) => r.document_id,
-        )
-      : null;
-    const load = (r: VersionRow): ReviewVersion => {
-      const boxes = (boxesOf.get(r.id) ?? []).map(([, id, pageId, label, x, y, w, h, transcription]): ReviewBox => ({ id, pageId, label, x, y, w, h, transcription }));
-      const evidence = new Map<string, string[]>();
-      for (const [, qaId, boxId] of evidenceOf.get(r.id) ?? []) {
-        const list = evidence.get(qaId);
-        if (list) list.push(boxId);
-        else evidence.set(qaId, [boxId]);
+    // Rows come ordered by annotation: each annotation's boxes and questions are one run of rows.
+    const boxesOf = new Map<string, ReviewBox[]>();
+    for (const [annotationId, id, pageId, label, x, y, w, h, transcription] of boxStmt.all(ids(annotationIds)) as [string, string, string, string | null, number, number, number, number, string][]) {
+      const box: ReviewBox = { id, pageId, label, x, y, w, h, transcription };
+      const list = boxesOf.get(annotationId);
+      if (list) list.push(box);
+      else boxesOf.set(annotationId, [box]);
+    }
+    const evidenceOf = new Map<string, Map<string, string[]>>();
+    for (const [annotationId, qaId, boxId] of evidenceStmt.all(ids(annotationIds)) as [string, string, string][]) {
+      let byQa = evidenceOf.get(annotationId);
+      if (!byQa) evidenceOf.set(annotationId, (byQa = new Map()));
+      const list = byQa.get(qaId);
+      if (list) list.push(boxId);
+      else byQa.set(qaId, [boxId]);
+    }
+    const qaOf = new Map<string, ReviewQa[]>();
+    for (const [annotationId, id, question, answer, unanswerable, templateId] of qaStmt.all(ids(annotationIds)) as [string, string, string, string, number, string | null][]) {
+      const qa: ReviewQa = { id, question, answer, unanswerable: unanswerable === 1, templateId, evidenceBoxIds: evidenceOf.get(annotationId)?.get(id) ?? [] };
+      const list = qaOf.get(annotationId);
+      if (list) list.push(qa);
+      else qaOf.set(annotationId, [qa]);
+    }
+    const predictionsOf = new Map<string, PredictionRow[]>();
+    if (withModel) {
+      const rows = (
+        opts.modelName === undefined ? predictionStmt.all(projectId, ids(batch.map((d) => d.id))) : predictionStmt.all(projectId, ids(batch.map((d) => d.id)), opts.modelName)
+      ) as PredictionRow[];
+      for (const r of rows) {
+        const list = predictionsOf.get(r.document_id);
+        if (list) list.push(r);
+        else predictionsOf.set(r.document_id, [r]);
       }
-      const qa = (qaOf.get(r.id) ?? []).map(
-        ([, id, question, answer, unanswerable, templateId]): ReviewQa => ({ id, question, answer, unanswerable: unanswerable === 1, templateId, evidenceBoxIds: evidence.get(id) ?? [] }),
-      );
+    }
+    const load = (r: VersionRow): ReviewVersion => {
+      const boxes = boxesOf.get(r.id) ?? [];
+      const qa = qaOf.get(r.id) ?? [];
       return {
         source: { id: r.annotator_id, kind: r.kind === 'gold' ? 'gold' : 'annotator', name: r.annotator_name },
         annotationId: r.id,
@@ -140,7 +145,7 @@ export function* readReviewDocuments(
         sourceName: doc.name,
         annotators: versions.filter((v) => v.kind === 'annotation').map(load),
         gold: gold ? { ...load(gold), source: { id: `gold:${gold.annotator_id}`, kind: 'gold', name: `gold (${gold.annotator_name})` } } : null,
-        model: predictionsOf ? latestModelVersion(predictionsOf.get(doc.id) ?? []) : null,
+        model: withModel ? latestModelVersion(predictionsOf.get(doc.id) ?? []) : null,
       };
     }
   }
