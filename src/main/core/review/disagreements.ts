@@ -103,10 +103,16 @@ const transcriptionText = (s: string): string => s.normalize('NFC').trim().repla
 export function questionKeys(versions: readonly { qa: readonly ReviewQa[] }[]): (qa: ReviewQa) => string {
   const templateByText = new Map<string, string>();
   for (const v of versions) for (const q of v.qa) if (q.templateId) templateByText.set(normalizeAnswer(q.question), `template:${q.templateId}`);
+  // Every pair of a document's sources asks again for the same questions' keys.
+  const byQuestion = new Map<string, string>();
   return (qa) => {
     if (qa.templateId) return `template:${qa.templateId}`;
-    const text = normalizeAnswer(qa.question);
-    return templateByText.get(text) ?? `question:${text}`;
+    let key = byQuestion.get(qa.question);
+    if (key === undefined) {
+      const text = normalizeAnswer(qa.question);
+      byQuestion.set(qa.question, (key = templateByText.get(text) ?? `question:${text}`));
+    }
+    return key;
   };
 }
 
