@@ -4,8 +4,15 @@
  * document (a third of the documents with a label disagreement). These calls run on the core's
  * thread, so their time is also how long other calls wait behind them.
  *
+ * Queue and agreement share one analysis of the project, cached until the database changes. So
+ * every "cold" figure below follows a real change (an annotator verifying a document again):
+ *   queue       review.queue alone, cold (the first call after seeding)
+ *   agreement   review.agreement alone, cold (after a change)
+ *   page        both at once as the review page asks for them (Promise.all), cold (after a change)
+ *   page warm   the same again with nothing changed in between (the page reloaded)
+ *
  *   npm run bench:review              # 250, 1,000 and 4,000 documents
- *   BENCH_REVIEW_SIZES=10000 npm run bench:review
+ *   BENCH_REVIEW_SIZES=250,1000,4000,10000 npm run bench:review
  *
  * Prints a table and ends with one JSON line.
  */
@@ -29,6 +36,10 @@ interface Row {
   boxesPerAnnotator: number;
   queueMs: number;
   agreementMs: number;
+  pageLoadMs: number;
+  pageLoadWarmMs: number;
+  /** Whole-project analyses the cold page load ran (1: queue and agreement shared one). */
+  pageLoadAnalyses: number;
   documentMs: number;
   open: number;
 }
@@ -41,21 +52,40 @@ async function measure(n: number): Promise<Row> {
     const docs = await addDocuments(core, projectId, { count: n });
     const alice = { id: 'bench-alice', name: 'Alice' };
     const bob = { id: 'bench-bob', name: 'Bob' };
+    const truths = docs.map((d) => truthContent(d.truth, d.pageId));
     for (const [i, d] of docs.entries()) {
-      const truth = truthContent(d.truth, d.pageId);
-      verifyAs(core, projectId, d.documentId, alice, truth);
-      const other = structuredClone(truth);
+      verifyAs(core, projectId, d.documentId, alice, truths[i]!);
+      const other = structuredClone(truths[i]!);
       if (i % 3 === 0) other.boxes[0]!.label = other.boxes[0]!.label === 'total' ? 'date' : 'total';
       verifyAs(core, projectId, d.documentId, bob, other);
     }
+    // A real change between cold measurements: Bob verifies one more document again (a retyped box).
+    let edits = 0;
+    const change = () => {
+      const i = 1 + (edits++ % (docs.length - 1));
+      const other = structuredClone(truths[i]!);
+      other.boxes[0]!.transcription = `retyped ${edits}`;
+      verifyAs(core, projectId, docs[i]!.documentId, bob, other);
+    };
+    const pageLoad = () => Promise.all([core.api['review.queue']({ projectId, state: 'all' }), core.api['review.agreement']({ projectId })]);
+
     const queue = await timed(() => core.api['review.queue']({ projectId, state: 'all' }));
+    change();
     const agreement = await timed(() => core.api['review.agreement']({ projectId }));
+    change();
+    const before = core.review.analyses;
+    const page = await timed(pageLoad);
+    const analyses = core.review.analyses - before;
+    const warm = await timed(pageLoad);
     const document = await timed(() => core.api['review.document']({ projectId, documentId: docs[0]!.documentId }));
     return {
       documents: n,
       boxesPerAnnotator: docs.reduce((s, d) => s + d.truth.boxes.length, 0),
       queueMs: round(queue.ms),
       agreementMs: round(agreement.ms),
+      pageLoadMs: round(page.ms),
+      pageLoadWarmMs: round(warm.ms),
+      pageLoadAnalyses: analyses,
       documentMs: round(document.ms),
       open: queue.value.totals.open,
     };
@@ -69,7 +99,10 @@ const rows: Row[] = [];
 for (const n of sizes) {
   const row = await measure(n);
   rows.push(row);
-  console.log(`${String(row.documents).padStart(6)} documents (${row.boxesPerAnnotator} boxes each annotator): queue ${row.queueMs} ms, agreement ${row.agreementMs} ms, one document ${row.documentMs} ms; ${row.open} open`);
+  console.log(
+    `${String(row.documents).padStart(6)} documents (${row.boxesPerAnnotator} boxes each annotator): queue ${row.queueMs} ms, agreement ${row.agreementMs} ms, ` +
+      `page (queue + agreement) ${row.pageLoadMs} ms in ${row.pageLoadAnalyses} analysis, page again ${row.pageLoadWarmMs} ms, one document ${row.documentMs} ms; ${row.open} open`,
+  );
 }
 console.log(`machine: ${machine()}; load ${loadavg()[0]!.toFixed(2)}`);
 console.log(JSON.stringify({ bench: 'review', machine: machine(), rows }));

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core/createCore';
+import { databaseFile, type Core } from '../../src/main/core/createCore';
+import { ReviewService } from '../../src/main/core/review/service';
+import { readReviewDocuments } from '../../src/main/core/review/store';
 import type { ResolvedBox, ResolvedQa, ReviewDocument } from '../../src/shared/domain/review';
 import { openTestCore, tempDir } from '../helpers/core';
 import { truthContent, verifyAs, type Annotator, type Content } from '../helpers/review';
@@ -208,5 +211,68 @@ describe('agreement figures', () => {
     expect(a.perLabel.length).toBeGreaterThan(1);
     expect(a.perAnnotator.find((x) => x.name === 'Bob')!.vsGold).not.toBeNull();
     expect(a.disagreements.byType.label_mismatch).toBe(1);
+  });
+});
+
+describe('reading the versions', () => {
+  it('reads the same documents whatever the batch, and the same as one document at a time', () => {
+    const whole = [...readReviewDocuments(core.db, projectId, { model: true })];
+    expect(whole.map((d) => d.documentId)).toEqual(docs.map((d) => d.documentId));
+    expect(whole.flatMap((d) => d.annotators).length).toBeGreaterThanOrEqual(5);
+    for (const batchSize of [1, 2]) expect([...readReviewDocuments(core.db, projectId, { model: true, batchSize })]).toEqual(whole);
+    for (const d of whole) expect([...readReviewDocuments(core.db, projectId, { model: true, documentId: d.documentId })]).toEqual([d]);
+    const alices = whole[0]!.annotators.find((v) => v.source.id === alice.id)!;
+    expect(alices.boxes.map((b) => b.id)).toEqual(truth[0]!.boxes.map((b) => b.id));
+    expect(alices.qa.map((q) => q.evidenceBoxIds)).toEqual(truth[0]!.qa.map((q) => q.evidenceBoxIds));
+  });
+});
+
+describe('one analysis per page load', () => {
+  /** A service with nothing cached, over the same database: what the figures must be. */
+  const uncached = () => new ReviewService({ db: core.db, projects: core.projects, clock: { now: () => new Date() }, lead: () => ({ id: 'lead', name: 'Lead' }), onGold: () => {} });
+  const pageLoad = () => Promise.all([core.api['review.queue']({ projectId, state: 'all' }), core.api['review.agreement']({ projectId })]);
+
+  it('answers the queue and the agreement from one pass, and passes again only when the data changed', async () => {
+    const [queue, agreement] = await pageLoad();
+    // Bob verifies document 2 with one box relabelled: the next page load sees it, in one pass.
+    const bobs = structuredClone(truth[2]!);
+    bobs.boxes[0]!.label = bobs.boxes[0]!.label === 'total' ? 'date' : 'total';
+    verifyAs(core, projectId, docs[2]!.documentId, bob, bobs);
+    const runs = core.review.analyses;
+    const [queue2, agreement2] = await pageLoad();
+    expect(core.review.analyses).toBe(runs + 1);
+    expect(queue.items.find((i) => i.documentId === docs[2]!.documentId)!.state).toBe('waiting');
+    expect(queue2.items.find((i) => i.documentId === docs[2]!.documentId)!.state).toBe('open');
+    expect(agreement2.disagreements.byType.label_mismatch).toBe(agreement.disagreements.byType.label_mismatch + 1);
+    expect(agreement2.annotators.find((a) => a.name === 'Bob')!.documents).toBe(3);
+
+    // Unchanged data: served from the cache, and the same as computing everything afresh.
+    expect(await pageLoad()).toEqual([queue2, agreement2]);
+    expect(core.review.analyses).toBe(runs + 1);
+    expect([queue2, agreement2]).toEqual([uncached().queue({ projectId, state: 'all' }), uncached().agreement({ projectId })]);
+    // A different question (with the model) is its own analysis.
+    await core.api['review.queue']({ projectId, state: 'all', includeModel: true });
+    expect(core.review.analyses).toBe(runs + 2);
+
+    // Only the required count changed (a project setting): the states follow it.
+    await core.api['projects.update']({ projectId, requiredAnnotators: 3 });
+    const queue3 = await core.api['review.queue']({ projectId, state: 'all' });
+    expect(queue3.totals.open).toBe(0);
+    expect(queue3).toEqual(uncached().queue({ projectId, state: 'all' }));
+    await core.api['projects.update']({ projectId, requiredAnnotators: 2 });
+  });
+
+  it('sees what another connection commits (the sync worker, another process)', async () => {
+    const [queue] = await pageLoad();
+    expect(queue.items[0]!.sources.map((s) => s.name)).toContain('Bob');
+    const other = new Database(databaseFile(core.dataDir));
+    try {
+      other.prepare('UPDATE annotators SET name = ? WHERE id = ?').run('Robert', bob.id);
+    } finally {
+      other.close();
+    }
+    const [after, agreement] = await pageLoad();
+    expect(after.items[0]!.sources.map((s) => s.name)).toContain('Robert');
+    expect(agreement.annotators.map((a) => a.name)).toEqual(['Alice', 'Robert']);
   });
 });

@@ -86,6 +86,9 @@ export const answerOf = (qa: ReviewQa | null | undefined): string | null => (!qa
 export function answerScores(reference: string | null, candidate: string | null): AnswerScores {
   if (reference === null && candidate === null) return { exactMatch: 1, tokenF1: 1, anls: 1 };
   if (reference === null || candidate === null) return { exactMatch: 0, tokenF1: 0, anls: 0 };
+  // The same text (most answers two annotators give): EM and ANLS are 1; token F1 is 1 unless
+  // normalising leaves no token (SQuAD's F1 is 0 then). Skips normalising and edit distances.
+  if (reference === candidate) return { exactMatch: 1, tokenF1: normalizeAnswer(candidate) === '' ? 0 : 1, anls: 1 };
   return { exactMatch: exactMatch(candidate, reference) ? 1 : 0, tokenF1: tokenF1(candidate, reference), anls: anlsScore(candidate, reference) };
 }
 
@@ -100,10 +103,16 @@ const transcriptionText = (s: string): string => s.normalize('NFC').trim().repla
 export function questionKeys(versions: readonly { qa: readonly ReviewQa[] }[]): (qa: ReviewQa) => string {
   const templateByText = new Map<string, string>();
   for (const v of versions) for (const q of v.qa) if (q.templateId) templateByText.set(normalizeAnswer(q.question), `template:${q.templateId}`);
+  // Every pair of a document's sources asks again for the same questions' keys.
+  const byQuestion = new Map<string, string>();
   return (qa) => {
     if (qa.templateId) return `template:${qa.templateId}`;
-    const text = normalizeAnswer(qa.question);
-    return templateByText.get(text) ?? `question:${text}`;
+    let key = byQuestion.get(qa.question);
+    if (key === undefined) {
+      const text = normalizeAnswer(qa.question);
+      byQuestion.set(qa.question, (key = templateByText.get(text) ?? `question:${text}`));
+    }
+    return key;
   };
 }
 

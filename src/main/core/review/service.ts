@@ -4,7 +4,7 @@ import { cachedStatement } from '../db/statementCache';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { projectAgreement, type ComparisonStats } from './agreement';
+import { computeAgreement, type AgreementReport, type ComparisonStats } from './agreement';
 import { orderSources, reviewDocument, orderQueue, type DocumentReview } from './disagreements';
 import { groupSources } from './groups';
 import { readReviewDocuments, type ReviewDocumentInput } from './store';
@@ -48,6 +48,9 @@ interface LineageRow {
 }
 
 export class ReviewService {
+  private readonly cache = new Map<string, { stamp: string; analysis: ProjectAnalysis }>();
+  private analysisRuns = 0;
+
   constructor(private readonly deps: ReviewServiceDeps) {}
 
   queue(req: { projectId: string; includeModel?: boolean | undefined; state?: ReviewState | 'all' | undefined }): ReviewQueue {
@@ -55,8 +58,8 @@ export class ReviewService {
     const wanted = req.state ?? 'open';
     const totals = { documents: 0, waiting: 0, open: 0, agreed: 0, resolved: 0 };
     const items: ReviewQueueItem[] = [];
-    for (const doc of readReviewDocuments(this.deps.db, project.id, { model: req.includeModel === true })) {
-      const { review, state, gold } = this.assess(doc, project.requiredAnnotators);
+    for (const doc of this.analysis(project, req.includeModel === true).documents) {
+      const state = stateOf(doc, project.requiredAnnotators);
       totals.documents++;
       totals[state]++;
       if (wanted !== 'all' && wanted !== state) continue;
@@ -64,13 +67,13 @@ export class ReviewService {
         documentId: doc.documentId,
         sourceName: doc.sourceName,
         state,
-        sources: review.sources,
-        annotatorCount: doc.annotators.length,
-        score: review.score,
-        counts: review.counts,
-        disagreements: review.disagreements.length,
-        lowConfidence: review.lowConfidence.length,
-        gold,
+        sources: doc.sources,
+        annotatorCount: doc.annotatorCount,
+        score: doc.score,
+        counts: doc.counts,
+        disagreements: doc.disagreements,
+        lowConfidence: doc.lowConfidence,
+        gold: doc.gold,
       });
     }
     return { projectId: project.id, requiredAnnotators: project.requiredAnnotators, settings: DEFAULT_REVIEW_SETTINGS, items: orderQueue(items), totals };
@@ -79,7 +82,8 @@ export class ReviewService {
   document(req: { projectId: string; documentId: string; includeModel?: boolean | undefined }): ReviewDocument {
     const project = this.deps.projects.get(req.projectId);
     const doc = this.read(project.id, req.documentId, req.includeModel === true);
-    const { review, state } = this.assess(doc, project.requiredAnnotators);
+    const review = reviewDocument(doc.documentId, orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators), DEFAULT_REVIEW_SETTINGS);
+    const state = stateOf(this.summarize(doc, review), project.requiredAnnotators);
     const versions = orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators);
     const all = [...review.disagreements, ...review.lowConfidence];
     const { boxGroups, questionGroups } = groupSources(versions, doc.gold, all, DEFAULT_REVIEW_SETTINGS);
@@ -215,35 +219,48 @@ export class ReviewService {
 
   agreement(req: { projectId: string; includeModel?: boolean | undefined }): ReviewAgreement {
     const project = this.deps.projects.get(req.projectId);
-    const r = projectAgreement(this.deps.db, project, { model: req.includeModel === true });
-    const summary = (s: ComparisonStats | null) =>
-      s ? { documents: s.documents, f1: s.boxes.f1, meanIou: s.boxes.meanIou, cohenKappa: s.cohenKappa, exactMatch: s.answers.exactMatch, anls: s.answers.anls } : null;
-    return {
-      annotators: r.annotators,
-      documents: r.documents,
-      overall: {
-        cohenKappa: r.overall.labels.cohenKappa,
-        fleissKappa: r.overall.labels.fleissKappa,
-        krippendorffAlpha: r.overall.labels.krippendorffAlpha,
-        boxF1: r.overall.boxes.f1,
-        meanIou: r.overall.boxes.meanIou,
-        exactMatch: r.overall.answers.exactMatch,
-        tokenF1: r.overall.answers.tokenF1,
-        anls: r.overall.answers.anls,
-      },
-      perLabel: Object.entries(r.perLabel).map(([label, l]) => ({
-        label,
-        units: l.units,
-        cohenKappa: l.cohenKappa,
-        fleissKappa: l.fleissKappa,
-        krippendorffAlpha: l.krippendorffAlpha,
-        f1: l.f1,
-        meanIou: l.meanIou,
-      })),
-      iouHistogram: r.iouHistogram,
-      perAnnotator: r.perAnnotator.map((a) => ({ id: a.id, name: a.name, vsOthers: summary(a.vsOthers), vsGold: summary(a.vsGold) })),
-      disagreements: r.disagreements,
-    };
+    return this.analysis(project, req.includeModel === true).agreement;
+  }
+
+  /** How many times the service analysed a whole project (each document read and compared); a cached answer does not count. */
+  get analyses(): number {
+    return this.analysisRuns;
+  }
+
+  /**
+   * Every document of the project read and compared once, for both the queue and the agreement
+   * figures (the review page asks for both at once), and kept until the database changes.
+   *
+   * The cache is keyed on the connection's `total_changes()` (every row this connection inserted,
+   * updated or deleted, committed or not) and `PRAGMA data_version` (which moves whenever another
+   * connection — the sync worker, another process — commits). Any write anywhere invalidates it:
+   * conservative, but never stale. Only compact per-document summaries and the figures are kept,
+   * not the documents.
+   */
+  private analysis(project: { id: string; name: string }, model: boolean): ProjectAnalysis {
+    const key = `${project.id}\u0000${model ? 'model' : ''}`;
+    const stamp = this.stamp();
+    const hit = this.cache.get(key);
+    if (hit && hit.stamp === stamp) return hit.analysis;
+    this.cache.delete(key);
+    const documents: DocumentSummary[] = [];
+    const report = computeAgreement({ id: project.id, name: project.name }, readReviewDocuments(this.deps.db, project.id, { model }), DEFAULT_REVIEW_SETTINGS, (doc, review) =>
+      documents.push(this.summarize(doc, review)),
+    );
+    const analysis = { documents, agreement: agreementResponse(report) };
+    this.analysisRuns++;
+    // Reading changes nothing; if the stamp moved meanwhile, someone wrote while we read: do not keep it.
+    if (this.stamp() === stamp) {
+      if (this.cache.size >= CACHED_ANALYSES) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, { stamp, analysis });
+    }
+    return analysis;
+  }
+
+  private stamp(): string {
+    const changes = cachedStatement(this.deps.db, 'SELECT total_changes() AS n').get() as { n: number };
+    const version = cachedStatement(this.deps.db, 'PRAGMA data_version').get() as { data_version: number };
+    return `${changes.n}:${version.data_version}`;
   }
 
   private read(projectId: string, documentId: string, model: boolean): ReviewDocumentInput {
@@ -269,10 +286,8 @@ export class ReviewService {
     });
   }
 
-  /** The document's review, where it stands, and its gold (if any). */
-  private assess(doc: ReviewDocumentInput, required: number): { review: DocumentReview; state: ReviewState; gold: GoldInfo | null } {
-    const versions = orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators);
-    const review = reviewDocument(doc.documentId, versions, DEFAULT_REVIEW_SETTINGS);
+  /** What the queue needs of one document's review: where it stands is decided per call (the required count can change). */
+  private summarize(doc: ReviewDocumentInput, review: DocumentReview): DocumentSummary {
     const lineage = this.lineage(doc.gold?.annotationId ?? null);
     const gold: GoldInfo | null = doc.gold
       ? {
@@ -282,8 +297,73 @@ export class ReviewService {
           resolvedAt: lineage?.resolvedAt ?? doc.gold.verifiedAt ?? '',
         }
       : null;
-    return { review, state: stateOf(doc, review, required, doc.gold, lineage), gold };
+    return {
+      documentId: doc.documentId,
+      sourceName: doc.sourceName,
+      sources: review.sources,
+      annotatorCount: doc.annotators.length,
+      score: review.score,
+      counts: review.counts,
+      disagreements: review.disagreements.length,
+      lowConfidence: review.lowConfidence.length,
+      gold,
+      goldCurrent: doc.gold !== null && goldIsCurrent(doc, doc.gold, lineage),
+    };
   }
+}
+
+/** One document of an analysed project, as the queue lists it. */
+interface DocumentSummary {
+  documentId: string;
+  sourceName: string;
+  sources: ReviewQueueItem['sources'];
+  annotatorCount: number;
+  score: number;
+  counts: ReviewQueueItem['counts'];
+  disagreements: number;
+  lowConfidence: number;
+  gold: GoldInfo | null;
+  /** Gold exists and still settles the document (see goldIsCurrent). */
+  goldCurrent: boolean;
+}
+
+interface ProjectAnalysis {
+  documents: DocumentSummary[];
+  agreement: ReviewAgreement;
+}
+
+/** Projects × with/without the model kept at once (each entry is small: summaries and figures). */
+const CACHED_ANALYSES = 8;
+
+function agreementResponse(r: AgreementReport): ReviewAgreement {
+  const summary = (s: ComparisonStats | null) =>
+    s ? { documents: s.documents, f1: s.boxes.f1, meanIou: s.boxes.meanIou, cohenKappa: s.cohenKappa, exactMatch: s.answers.exactMatch, anls: s.answers.anls } : null;
+  return {
+    annotators: r.annotators,
+    documents: r.documents,
+    overall: {
+      cohenKappa: r.overall.labels.cohenKappa,
+      fleissKappa: r.overall.labels.fleissKappa,
+      krippendorffAlpha: r.overall.labels.krippendorffAlpha,
+      boxF1: r.overall.boxes.f1,
+      meanIou: r.overall.boxes.meanIou,
+      exactMatch: r.overall.answers.exactMatch,
+      tokenF1: r.overall.answers.tokenF1,
+      anls: r.overall.answers.anls,
+    },
+    perLabel: Object.entries(r.perLabel).map(([label, l]) => ({
+      label,
+      units: l.units,
+      cohenKappa: l.cohenKappa,
+      fleissKappa: l.fleissKappa,
+      krippendorffAlpha: l.krippendorffAlpha,
+      f1: l.f1,
+      meanIou: l.meanIou,
+    })),
+    iouHistogram: r.iouHistogram,
+    perAnnotator: r.perAnnotator.map((a) => ({ id: a.id, name: a.name, vsOthers: summary(a.vsOthers), vsGold: summary(a.vsGold) })),
+    disagreements: r.disagreements,
+  };
 }
 
 const invalid = (message: string) => new AppError('invalid_request', message);
@@ -293,12 +373,13 @@ const invalid = (message: string) => new AppError('invalid_request', message);
  * annotator's latest (a newer verified version reopens it). Gold pulled without lineage counts
  * when it is newer than every annotator version.
  */
-function stateOf(doc: ReviewDocumentInput, review: DocumentReview, required: number, gold: ReviewVersion | null, lineage: GoldLineage | null): ReviewState {
-  if (gold) {
-    const from = new Set(lineage?.sources.map((s) => s.annotationId) ?? []);
-    const current = doc.annotators.every((v) => (lineage ? from.has(v.annotationId) : (v.verifiedAt ?? '') <= (gold.verifiedAt ?? '')));
-    if (current) return 'resolved';
-  }
-  if (doc.annotators.length < required) return 'waiting';
-  return review.disagreements.length ? 'open' : 'agreed';
+function goldIsCurrent(doc: ReviewDocumentInput, gold: ReviewVersion, lineage: GoldLineage | null): boolean {
+  const from = new Set(lineage?.sources.map((s) => s.annotationId) ?? []);
+  return doc.annotators.every((v) => (lineage ? from.has(v.annotationId) : (v.verifiedAt ?? '') <= (gold.verifiedAt ?? '')));
+}
+
+function stateOf(doc: DocumentSummary, required: number): ReviewState {
+  if (doc.goldCurrent) return 'resolved';
+  if (doc.annotatorCount < required) return 'waiting';
+  return doc.disagreements ? 'open' : 'agreed';
 }

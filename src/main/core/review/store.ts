@@ -35,8 +35,13 @@ interface VersionRow {
  * `model`: read the model's newest predictions too (every model's, newest run per page).
  * `modelName`: read only that model's predictions (implies `model`); evaluation measures one model.
  * `documentId`: read only that document.
+ * `batchSize`: documents read per batch of statements (boxes, questions, evidence, predictions).
  */
-export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: boolean; modelName?: string; documentId?: string } = {}): Generator<ReviewDocumentInput> {
+export function* readReviewDocuments(
+  db: Db,
+  projectId: string,
+  opts: { model?: boolean; modelName?: string; documentId?: string; batchSize?: number } = {},
+): Generator<ReviewDocumentInput> {
   const only = opts.documentId ? ' AND pd.document_id = ?' : '';
   const onlyA = opts.documentId ? ' AND a.document_id = ?' : '';
   const params = opts.documentId ? [projectId, opts.documentId] : [projectId];
@@ -62,55 +67,96 @@ export function* readReviewDocuments(db: Db, projectId: string, opts: { model?: 
     else byDocument.set(r.document_id, [r]);
   }
 
-  const boxStmt = db.prepare('SELECT id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id = ? ORDER BY position, id').raw(true);
-  const qaStmt = db.prepare('SELECT id, question, answer, unanswerable, template_id FROM qa_pairs WHERE annotation_id = ? ORDER BY position, id').raw(true);
-  const evidenceStmt = db.prepare('SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position').raw(true);
-  const load = (r: VersionRow): ReviewVersion => {
-    const boxes = (boxStmt.all(r.id) as [string, string, string | null, number, number, number, number, string][]).map(
-      ([id, pageId, label, x, y, w, h, transcription]): ReviewBox => ({ id, pageId, label, x, y, w, h, transcription }),
-    );
-    const evidence = new Map<string, string[]>();
-    for (const [qaId, boxId] of evidenceStmt.all(r.id) as [string, string][]) {
-      const list = evidence.get(qaId);
-      if (list) list.push(boxId);
-      else evidence.set(qaId, [boxId]);
-    }
-    const qa = (qaStmt.all(r.id) as [string, string, string, number, string | null][]).map(
-      ([id, question, answer, unanswerable, templateId]): ReviewQa => ({ id, question, answer, unanswerable: unanswerable === 1, templateId, evidenceBoxIds: evidence.get(id) ?? [] }),
-    );
-    return {
-      source: { id: r.annotator_id, kind: r.kind === 'gold' ? 'gold' : 'annotator', name: r.annotator_name },
-      annotationId: r.id,
-      version: r.version,
-      verifiedAt: r.verified_at,
-      boxes,
-      qa,
-    };
-  };
-
+  // Boxes, questions, evidence and predictions are read for a batch of documents at a time: a few
+  // statements per batch instead of several per document, while memory stays bounded by the batch.
+  const ids = (list: readonly string[]) => JSON.stringify(list);
+  const boxStmt = db
+    .prepare('SELECT annotation_id, id, page_id, label, x, y, w, h, transcription FROM boxes WHERE annotation_id IN (SELECT value FROM json_each(?)) ORDER BY annotation_id, position, id')
+    .raw(true);
+  const qaStmt = db
+    .prepare('SELECT annotation_id, id, question, answer, unanswerable, template_id FROM qa_pairs WHERE annotation_id IN (SELECT value FROM json_each(?)) ORDER BY annotation_id, position, id')
+    .raw(true);
+  const evidenceStmt = db
+    .prepare('SELECT annotation_id, qa_id, box_id FROM qa_evidence WHERE annotation_id IN (SELECT value FROM json_each(?)) ORDER BY annotation_id, qa_id, position')
+    .raw(true);
+  const withModel = opts.model === true || opts.modelName !== undefined;
   const predictionStmt =
     opts.modelName === undefined
-      ? db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id')
-      : db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? AND model = ? ORDER BY created_at, id');
-  const withModel = opts.model === true || opts.modelName !== undefined;
-  const predictionArgs = (documentId: string): string[] => (opts.modelName === undefined ? [projectId, documentId] : [projectId, documentId, opts.modelName]);
-  for (const doc of documents) {
-    const versions = byDocument.get(doc.id) ?? [];
-    const golds = versions.filter((v) => v.kind === 'gold');
-    // Gold can be resolved by more than one lead: the most recently verified wins.
-    const gold = golds.sort((x, y) => (y.verified_at ?? '').localeCompare(x.verified_at ?? '') || y.version - x.version)[0];
-    yield {
-      documentId: doc.id,
-      sourceName: doc.name,
-      annotators: versions.filter((v) => v.kind === 'annotation').map(load),
-      gold: gold ? { ...load(gold), source: { id: `gold:${gold.annotator_id}`, kind: 'gold', name: `gold (${gold.annotator_name})` } } : null,
-      model: withModel ? latestModelVersion(predictionStmt.all(...predictionArgs(doc.id)) as PredictionRow[]) : null,
+      ? db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id IN (SELECT value FROM json_each(?)) ORDER BY document_id, created_at, id')
+      : db.prepare('SELECT * FROM predictions WHERE project_id = ? AND document_id IN (SELECT value FROM json_each(?)) AND model = ? ORDER BY document_id, created_at, id');
+
+  const size = Math.max(1, opts.batchSize ?? BATCH);
+  for (let start = 0; start < documents.length; start += size) {
+    const batch = documents.slice(start, start + size);
+    const annotationIds = batch.flatMap((d) => (byDocument.get(d.id) ?? []).map((v) => v.id));
+    // Rows come ordered by annotation: each annotation's boxes and questions are one run of rows.
+    const boxesOf = new Map<string, ReviewBox[]>();
+    for (const [annotationId, id, pageId, label, x, y, w, h, transcription] of boxStmt.all(ids(annotationIds)) as [string, string, string, string | null, number, number, number, number, string][]) {
+      const box: ReviewBox = { id, pageId, label, x, y, w, h, transcription };
+      const list = boxesOf.get(annotationId);
+      if (list) list.push(box);
+      else boxesOf.set(annotationId, [box]);
+    }
+    const evidenceOf = new Map<string, Map<string, string[]>>();
+    for (const [annotationId, qaId, boxId] of evidenceStmt.all(ids(annotationIds)) as [string, string, string][]) {
+      let byQa = evidenceOf.get(annotationId);
+      if (!byQa) evidenceOf.set(annotationId, (byQa = new Map()));
+      const list = byQa.get(qaId);
+      if (list) list.push(boxId);
+      else byQa.set(qaId, [boxId]);
+    }
+    const qaOf = new Map<string, ReviewQa[]>();
+    for (const [annotationId, id, question, answer, unanswerable, templateId] of qaStmt.all(ids(annotationIds)) as [string, string, string, string, number, string | null][]) {
+      const qa: ReviewQa = { id, question, answer, unanswerable: unanswerable === 1, templateId, evidenceBoxIds: evidenceOf.get(annotationId)?.get(id) ?? [] };
+      const list = qaOf.get(annotationId);
+      if (list) list.push(qa);
+      else qaOf.set(annotationId, [qa]);
+    }
+    const predictionsOf = new Map<string, PredictionRow[]>();
+    if (withModel) {
+      const rows = (
+        opts.modelName === undefined ? predictionStmt.all(projectId, ids(batch.map((d) => d.id))) : predictionStmt.all(projectId, ids(batch.map((d) => d.id)), opts.modelName)
+      ) as PredictionRow[];
+      for (const r of rows) {
+        const list = predictionsOf.get(r.document_id);
+        if (list) list.push(r);
+        else predictionsOf.set(r.document_id, [r]);
+      }
+    }
+    const load = (r: VersionRow): ReviewVersion => {
+      const boxes = boxesOf.get(r.id) ?? [];
+      const qa = qaOf.get(r.id) ?? [];
+      return {
+        source: { id: r.annotator_id, kind: r.kind === 'gold' ? 'gold' : 'annotator', name: r.annotator_name },
+        annotationId: r.id,
+        version: r.version,
+        verifiedAt: r.verified_at,
+        boxes,
+        qa,
+      };
     };
+    for (const doc of batch) {
+      const versions = byDocument.get(doc.id) ?? [];
+      const golds = versions.filter((v) => v.kind === 'gold');
+      // Gold can be resolved by more than one lead: the most recently verified wins.
+      const gold = golds.sort((x, y) => (y.verified_at ?? '').localeCompare(x.verified_at ?? '') || y.version - x.version)[0];
+      yield {
+        documentId: doc.id,
+        sourceName: doc.name,
+        annotators: versions.filter((v) => v.kind === 'annotation').map(load),
+        gold: gold ? { ...load(gold), source: { id: `gold:${gold.annotator_id}`, kind: 'gold', name: `gold (${gold.annotator_name})` } } : null,
+        model: withModel ? latestModelVersion(predictionsOf.get(doc.id) ?? []) : null,
+      };
+    }
   }
 }
 
+/** Documents read per batch of statements. */
+const BATCH = 200;
+
 interface PredictionRow {
   id: string;
+  document_id: string;
   page_id: string | null;
   model: string;
   kind: 'box' | 'qa';

@@ -35,10 +35,20 @@ export function cohenKappa(y1: readonly string[], y2: readonly string[], opts: C
     confusion[a]![b]! += 1;
     n++;
   }
+  return cohenKappaFromConfusion(confusion, n, opts.weights);
+}
+
+/**
+ * Cohen's kappa from a k×k confusion matrix (rows: the first rater's categories, columns: the
+ * second's, in the categories' order) holding `n` items; what `cohenKappa` computes once it has
+ * counted the items.
+ */
+export function cohenKappaFromConfusion(confusion: readonly (readonly number[])[], n: number, weights?: KappaWeights): number | null {
+  const k = confusion.length;
   if (n === 0) return null;
   const rows = confusion.map((r) => r.reduce((s, v) => s + v, 0));
-  const cols = labels.map((_, j) => confusion.reduce((s, r) => s + r[j]!, 0));
-  const weight = (i: number, j: number): number => (opts.weights === 'linear' ? Math.abs(i - j) : opts.weights === 'quadratic' ? (i - j) ** 2 : i === j ? 0 : 1);
+  const cols = confusion.map((_, j) => confusion.reduce((s, r) => s + r[j]!, 0));
+  const weight = (i: number, j: number): number => (weights === 'linear' ? Math.abs(i - j) : weights === 'quadratic' ? (i - j) ** 2 : i === j ? 0 : 1);
   let observed = 0;
   let expected = 0;
   for (let i = 0; i < k; i++) {
