@@ -7,10 +7,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // syncProcess: the sync engine's utility process (src/main/core/sync/process), started by path at run time.
+      // reviewWorker: the review analyses' worker thread (src/main/core/review/worker), loaded by path.
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
           syncProcess: resolve(import.meta.dirname, 'src/main/core/sync/process/entry.ts'),
+          reviewWorker: resolve(import.meta.dirname, 'src/main/core/review/worker/entry.ts'),
         },
       },
     },

@@ -1,4 +1,4 @@
-// `npm run test:electron`: builds the Electron bundles (main + sync process, preload, renderer) and checks what can be checked
+// `npm run test:electron`: builds the Electron bundles (main + sync process + review worker, preload, renderer) and checks what can be checked
 // anywhere (a sandbox-compatible single-file preload), then runs the _electron Playwright suite
 // where an Electron binary exists and says clearly why it is skipped where it does not.
 import { spawnSync } from 'node:child_process';
@@ -11,8 +11,9 @@ const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inh
 if (!run('npx', ['electron-vite', 'build'])) process.exit(1);
 
 const failures = [];
-// out/main/syncProcess.js: the sync process's entry, started by path (a missing one would only show when sync starts).
-for (const file of ['out/main/index.js', 'out/main/syncProcess.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+// out/main/syncProcess.js and reviewWorker.js: the sync process's and the review worker's entries, started by path
+// (a missing one would only show when sync starts or the Review page opens).
+for (const file of ['out/main/index.js', 'out/main/syncProcess.js', 'out/main/reviewWorker.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
   if (!existsSync(join(root, file))) failures.push(`missing bundle ${file}`);
 }
 const preload = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
@@ -28,7 +29,7 @@ if (failures.length) {
   console.error(`Electron bundle checks failed:\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log('Electron bundles: main, sync process, single-file CJS preload (requires only electron), renderer — ok.');
+console.log('Electron bundles: main, sync process, review worker, single-file CJS preload (requires only electron), renderer — ok.');
 
 if (!electronBinary()) {
   console.log(

@@ -249,7 +249,7 @@ describe('one analysis per page load', () => {
     // Unchanged data: served from the cache, and the same as computing everything afresh.
     expect(await pageLoad()).toEqual([queue2, agreement2]);
     expect(core.review.analyses).toBe(runs + 1);
-    expect([queue2, agreement2]).toEqual([uncached().queue({ projectId, state: 'all' }), uncached().agreement({ projectId })]);
+    expect([queue2, agreement2]).toEqual([await uncached().queue({ projectId, state: 'all' }), await uncached().agreement({ projectId })]);
     // A different question (with the model) is its own analysis.
     await core.api['review.queue']({ projectId, state: 'all', includeModel: true });
     expect(core.review.analyses).toBe(runs + 2);
@@ -258,7 +258,7 @@ describe('one analysis per page load', () => {
     await core.api['projects.update']({ projectId, requiredAnnotators: 3 });
     const queue3 = await core.api['review.queue']({ projectId, state: 'all' });
     expect(queue3.totals.open).toBe(0);
-    expect(queue3).toEqual(uncached().queue({ projectId, state: 'all' }));
+    expect(queue3).toEqual(await uncached().queue({ projectId, state: 'all' }));
     await core.api['projects.update']({ projectId, requiredAnnotators: 2 });
   });
 

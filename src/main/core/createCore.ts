@@ -14,6 +14,7 @@ import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
 import { ReviewService } from './review/service';
+import { ReviewWorkerHost } from './review/worker/host';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
 import type { SyncProcessHost } from './sync/process/host';
@@ -58,6 +59,12 @@ export interface CoreOptions {
   preannotation?: { resumeInterrupted?: boolean; timeScale?: number };
   /** The app runs the weekly evaluation schedules; the CLI turns that off (`schedule: false`). */
   evaluation?: { schedule?: boolean };
+  /**
+   * Whole-project review analyses (queue, agreement) run on a worker thread with its own read-only
+   * connection. `workerFile`: Electron's bundled out/main/reviewWorker.js; by default the TypeScript
+   * entry through tsx. `inProcess`: on the core's own thread instead (benchmarks compare the two).
+   */
+  review?: { workerFile?: string; inProcess?: boolean };
 }
 
 export interface Core {
@@ -169,7 +176,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
   const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
-  const review = new ReviewService({ db, projects, clock, lead: () => annotator(), onGold: () => sync.notifyOutboxChanged() });
+  const reviewWorker = opts.review?.inProcess ? null : new ReviewWorkerHost({ dbFile: db.name, nativeBinding: opts.nativeBinding, workerFile: opts.review?.workerFile });
+  const review = new ReviewService({
+    db,
+    projects,
+    clock,
+    lead: () => annotator(),
+    onGold: () => sync.notifyOutboxChanged(),
+    ...(reviewWorker ? { analyse: (project, model) => reviewWorker.analyse(project, model) } : {}),
+  });
   // Model evaluation against gold/verified versions, logged to W&B; weekly schedules run in the app.
   const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit: (event, payload) => emit(event, payload) });
   if (opts.evaluation?.schedule !== false) evaluation.startScheduler();
@@ -328,6 +343,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       pulls.cancelAll();
       await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle()]);
       await evaluation.close();
+      await reviewWorker?.close();
       await sync.stop();
       await preannotation.close();
       sinks.clear();

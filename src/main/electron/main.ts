@@ -49,6 +49,8 @@ if (!app.requestSingleInstanceLock()) {
         nativeBinding: existsSync(binding) ? binding : undefined,
         // The sync engine's process, bundled beside this file (electron.vite.config.ts).
         sync: { launch: utilitySyncProcess(join(mainDir, 'syncProcess.js')) },
+        // The review analyses' worker thread, bundled beside this file too.
+        review: { workerFile: join(mainDir, 'reviewWorker.js') },
         platform: {
           kind: 'electron',
           pickImportPaths: async () => {

@@ -4,15 +4,12 @@ import { cachedStatement } from '../db/statementCache';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { computeAgreement, type AgreementReport, type ComparisonStats } from './agreement';
-import { orderSources, reviewDocument, orderQueue, type DocumentReview } from './disagreements';
+import { analyseProject, readLineage, summarize, type DocumentSummary, type ProjectAnalysis } from './analysis';
+import { orderSources, reviewDocument, orderQueue } from './disagreements';
 import { groupSources } from './groups';
 import { readReviewDocuments, type ReviewDocumentInput } from './store';
 import {
   DEFAULT_REVIEW_SETTINGS,
-  goldLineageSchema,
-  type GoldInfo,
-  type GoldLineage,
   type ReviewAgreement,
   type ReviewDocument,
   type ReviewQueue,
@@ -20,7 +17,6 @@ import {
   type ReviewResolveRequest,
   type ReviewResolveResult,
   type ReviewState,
-  type ReviewVersion,
 } from './types';
 
 /**
@@ -37,28 +33,28 @@ export interface ReviewServiceDeps {
   lead: () => { id: string; name: string };
   /** Called after a gold version entered the outbox (wakes the sync engine). */
   onGold: () => void;
-}
-
-interface LineageRow {
-  resolved_by: string;
-  resolved_by_name: string | null;
-  resolved_at: string;
-  sources: string;
-  items: string;
+  /**
+   * Where whole-project analyses run (queue, agreement): the app passes the review worker thread
+   * (worker/host.ts) so they do not hold the core's thread; by default in-process, on `db`.
+   */
+  analyse?: (project: { id: string; name: string }, model: boolean) => Promise<ProjectAnalysis>;
 }
 
 export class ReviewService {
   private readonly cache = new Map<string, { stamp: string; analysis: ProjectAnalysis }>();
+  /** Analyses running now, by project, model and stamp: the page's queue and agreement calls share one. */
+  private readonly running = new Map<string, Promise<ProjectAnalysis>>();
   private analysisRuns = 0;
+  private offThread = 0;
 
   constructor(private readonly deps: ReviewServiceDeps) {}
 
-  queue(req: { projectId: string; includeModel?: boolean | undefined; state?: ReviewState | 'all' | undefined }): ReviewQueue {
+  async queue(req: { projectId: string; includeModel?: boolean | undefined; state?: ReviewState | 'all' | undefined }): Promise<ReviewQueue> {
     const project = this.deps.projects.get(req.projectId);
     const wanted = req.state ?? 'open';
     const totals = { documents: 0, waiting: 0, open: 0, agreed: 0, resolved: 0 };
     const items: ReviewQueueItem[] = [];
-    for (const doc of this.analysis(project, req.includeModel === true).documents) {
+    for (const doc of (await this.analysis(project, req.includeModel === true)).documents) {
       const state = stateOf(doc, project.requiredAnnotators);
       totals.documents++;
       totals[state]++;
@@ -83,7 +79,7 @@ export class ReviewService {
     const project = this.deps.projects.get(req.projectId);
     const doc = this.read(project.id, req.documentId, req.includeModel === true);
     const review = reviewDocument(doc.documentId, orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators), DEFAULT_REVIEW_SETTINGS);
-    const state = stateOf(this.summarize(doc, review), project.requiredAnnotators);
+    const state = stateOf(summarize(this.deps.db, doc, review), project.requiredAnnotators);
     const versions = orderSources(doc.model ? [...doc.annotators, doc.model] : doc.annotators);
     const all = [...review.disagreements, ...review.lowConfidence];
     const { boxGroups, questionGroups } = groupSources(versions, doc.gold, all, DEFAULT_REVIEW_SETTINGS);
@@ -94,7 +90,7 @@ export class ReviewService {
       state,
       requiredAnnotators: project.requiredAnnotators,
       versions,
-      gold: doc.gold ? { ...doc.gold, lineage: this.lineage(doc.gold.annotationId) } : null,
+      gold: doc.gold ? { ...doc.gold, lineage: readLineage(this.deps.db, doc.gold.annotationId) } : null,
       disagreements: review.disagreements,
       lowConfidence: review.lowConfidence,
       counts: review.counts,
@@ -217,14 +213,19 @@ export class ReviewService {
     return result;
   }
 
-  agreement(req: { projectId: string; includeModel?: boolean | undefined }): ReviewAgreement {
+  async agreement(req: { projectId: string; includeModel?: boolean | undefined }): Promise<ReviewAgreement> {
     const project = this.deps.projects.get(req.projectId);
-    return this.analysis(project, req.includeModel === true).agreement;
+    return (await this.analysis(project, req.includeModel === true)).agreement;
   }
 
   /** How many times the service analysed a whole project (each document read and compared); a cached answer does not count. */
   get analyses(): number {
     return this.analysisRuns;
+  }
+
+  /** How many of those ran off the core's thread (the review worker). */
+  get offThreadAnalyses(): number {
+    return this.offThread;
   }
 
   /**
@@ -237,24 +238,28 @@ export class ReviewService {
    * conservative, but never stale. Only compact per-document summaries and the figures are kept,
    * not the documents.
    */
-  private analysis(project: { id: string; name: string }, model: boolean): ProjectAnalysis {
+  private async analysis(project: { id: string; name: string }, model: boolean): Promise<ProjectAnalysis> {
     const key = `${project.id}\u0000${model ? 'model' : ''}`;
     const stamp = this.stamp();
     const hit = this.cache.get(key);
     if (hit && hit.stamp === stamp) return hit.analysis;
+    const runKey = `${key}\u0000${stamp}`;
+    const already = this.running.get(runKey);
+    if (already) return already;
     this.cache.delete(key);
-    const documents: DocumentSummary[] = [];
-    const report = computeAgreement({ id: project.id, name: project.name }, readReviewDocuments(this.deps.db, project.id, { model }), DEFAULT_REVIEW_SETTINGS, (doc, review) =>
-      documents.push(this.summarize(doc, review)),
-    );
-    const analysis = { documents, agreement: agreementResponse(report) };
-    this.analysisRuns++;
-    // Reading changes nothing; if the stamp moved meanwhile, someone wrote while we read: do not keep it.
-    if (this.stamp() === stamp) {
-      if (this.cache.size >= CACHED_ANALYSES) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, { stamp, analysis });
-    }
-    return analysis;
+    const run = (async () => {
+      const analysis = this.deps.analyse ? await this.deps.analyse(project, model) : analyseProject(this.deps.db, project, model);
+      this.analysisRuns++;
+      if (this.deps.analyse) this.offThread++;
+      // Reading changes nothing; if the stamp moved meanwhile, someone wrote while it read: do not keep it.
+      if (this.stamp() === stamp) {
+        if (this.cache.size >= CACHED_ANALYSES) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, { stamp, analysis });
+      }
+      return analysis;
+    })().finally(() => this.running.delete(runKey));
+    this.running.set(runKey, run);
+    return run;
   }
 
   private stamp(): string {
@@ -269,114 +274,12 @@ export class ReviewService {
     return doc.value;
   }
 
-  private lineage(annotationId: string | null): GoldLineage | null {
-    if (!annotationId) return null;
-    // Read once per document of the queue: one statement per connection, not one per call.
-    const row = cachedStatement(
-      this.deps.db,
-      'SELECT g.resolved_by, an.name AS resolved_by_name, g.resolved_at, g.sources, g.items FROM gold_lineage g LEFT JOIN annotators an ON an.id = g.resolved_by WHERE g.annotation_id = ?',
-    ).get(annotationId) as LineageRow | undefined;
-    if (!row) return null;
-    return goldLineageSchema.parse({
-      resolvedBy: row.resolved_by,
-      resolvedByName: row.resolved_by_name ?? row.resolved_by,
-      resolvedAt: row.resolved_at,
-      sources: JSON.parse(row.sources),
-      items: JSON.parse(row.items),
-    });
-  }
-
-  /** What the queue needs of one document's review: where it stands is decided per call (the required count can change). */
-  private summarize(doc: ReviewDocumentInput, review: DocumentReview): DocumentSummary {
-    const lineage = this.lineage(doc.gold?.annotationId ?? null);
-    const gold: GoldInfo | null = doc.gold
-      ? {
-          annotationId: doc.gold.annotationId ?? '',
-          version: doc.gold.version ?? 0,
-          resolvedBy: lineage?.resolvedByName ?? doc.gold.source.name,
-          resolvedAt: lineage?.resolvedAt ?? doc.gold.verifiedAt ?? '',
-        }
-      : null;
-    return {
-      documentId: doc.documentId,
-      sourceName: doc.sourceName,
-      sources: review.sources,
-      annotatorCount: doc.annotators.length,
-      score: review.score,
-      counts: review.counts,
-      disagreements: review.disagreements.length,
-      lowConfidence: review.lowConfidence.length,
-      gold,
-      goldCurrent: doc.gold !== null && goldIsCurrent(doc, doc.gold, lineage),
-    };
-  }
-}
-
-/** One document of an analysed project, as the queue lists it. */
-interface DocumentSummary {
-  documentId: string;
-  sourceName: string;
-  sources: ReviewQueueItem['sources'];
-  annotatorCount: number;
-  score: number;
-  counts: ReviewQueueItem['counts'];
-  disagreements: number;
-  lowConfidence: number;
-  gold: GoldInfo | null;
-  /** Gold exists and still settles the document (see goldIsCurrent). */
-  goldCurrent: boolean;
-}
-
-interface ProjectAnalysis {
-  documents: DocumentSummary[];
-  agreement: ReviewAgreement;
 }
 
 /** Projects × with/without the model kept at once (each entry is small: summaries and figures). */
 const CACHED_ANALYSES = 8;
 
-function agreementResponse(r: AgreementReport): ReviewAgreement {
-  const summary = (s: ComparisonStats | null) =>
-    s ? { documents: s.documents, f1: s.boxes.f1, meanIou: s.boxes.meanIou, cohenKappa: s.cohenKappa, exactMatch: s.answers.exactMatch, anls: s.answers.anls } : null;
-  return {
-    annotators: r.annotators,
-    documents: r.documents,
-    overall: {
-      cohenKappa: r.overall.labels.cohenKappa,
-      fleissKappa: r.overall.labels.fleissKappa,
-      krippendorffAlpha: r.overall.labels.krippendorffAlpha,
-      boxF1: r.overall.boxes.f1,
-      meanIou: r.overall.boxes.meanIou,
-      exactMatch: r.overall.answers.exactMatch,
-      tokenF1: r.overall.answers.tokenF1,
-      anls: r.overall.answers.anls,
-    },
-    perLabel: Object.entries(r.perLabel).map(([label, l]) => ({
-      label,
-      units: l.units,
-      cohenKappa: l.cohenKappa,
-      fleissKappa: l.fleissKappa,
-      krippendorffAlpha: l.krippendorffAlpha,
-      f1: l.f1,
-      meanIou: l.meanIou,
-    })),
-    iouHistogram: r.iouHistogram,
-    perAnnotator: r.perAnnotator.map((a) => ({ id: a.id, name: a.name, vsOthers: summary(a.vsOthers), vsGold: summary(a.vsGold) })),
-    disagreements: r.disagreements,
-  };
-}
-
 const invalid = (message: string) => new AppError('invalid_request', message);
-
-/**
- * Gold settles a document while every annotator version it was resolved from is still each
- * annotator's latest (a newer verified version reopens it). Gold pulled without lineage counts
- * when it is newer than every annotator version.
- */
-function goldIsCurrent(doc: ReviewDocumentInput, gold: ReviewVersion, lineage: GoldLineage | null): boolean {
-  const from = new Set(lineage?.sources.map((s) => s.annotationId) ?? []);
-  return doc.annotators.every((v) => (lineage ? from.has(v.annotationId) : (v.verifiedAt ?? '') <= (gold.verifiedAt ?? '')));
-}
 
 function stateOf(doc: DocumentSummary, required: number): ReviewState {
   if (doc.goldCurrent) return 'resolved';

@@ -21,16 +21,17 @@ export interface SyncProcessHandle {
 export type SyncProcessLauncher = () => SyncProcessHandle;
 
 /**
- * The sync process's entry when Folio runs from TypeScript sources: a script that registers tsx
- * and then loads entry.ts (resolved beside this file, so it works from any working directory).
+ * How the sync process starts when Folio runs from TypeScript sources: util/tsxEntry.mjs registers
+ * tsx and loads entry.ts (both resolved beside this file, so it works from any working directory).
  */
-export const SOURCE_ENTRY = fileURLToPath(new URL('./tsxEntry.mjs', import.meta.url));
+const TSX_ENTRY = fileURLToPath(new URL('../../util/tsxEntry.mjs', import.meta.url));
+const SOURCE_ENTRY = new URL('./entry.ts', import.meta.url).href;
 
 export const exitReason = (code: number | null, signal: string | null): string => (signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
 
-/** Start the sync process with Node's child_process.fork (IPC with structured clone). */
-export function forkSyncProcess(entryFile: string = SOURCE_ENTRY): SyncProcessHandle {
-  const child = fork(entryFile, [], {
+/** Start the sync process with Node's child_process.fork (IPC with structured clone); by default from the TypeScript sources. */
+export function forkSyncProcess(entryFile?: string): SyncProcessHandle {
+  const child = fork(entryFile ?? TSX_ENTRY, entryFile ? [] : [SOURCE_ENTRY], {
     // Not the parent's flags (a test runner's or tsx's loaders): the entry brings what it needs.
     execArgv: [],
     serialization: 'advanced',
