@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Box } from '../../src/shared/domain/model';
-import { multiPagePdf } from '../helpers/fixtures';
+import { multiPagePdf, pagePng } from '../helpers/fixtures';
 import { createProject, expect, openFolio, test, type FolioHost } from './fixtures';
 import { callHost, importAndWait } from './rpc';
 
@@ -201,4 +201,34 @@ test('marquee selects, shift-click adds, and every finished edit survives the ho
   expect(boxes).toHaveLength(3);
   expect(boxes.every((b) => b.label === 'total')).toBe(true);
   await expect(page.getByTestId('page-canvas')).toHaveAttribute('data-boxes', '3');
+});
+
+test('a large tiled scan opens at fit zoom without asking for full-resolution tiles; zooming in fetches only the tiles in view', async ({ page, host }) => {
+  const projectId = await createProject(page, host, 'Large scan');
+  const file = join(host.dataDir, 'large-scan.png');
+  await writeFile(file, await pagePng(3, 6_000, 8_000));
+  const job = await importAndWait(host, projectId, [file]);
+  expect(job.failed).toEqual([]);
+  const { items } = await callHost(host, 'documents.list', { projectId });
+  const doc = await callHost(host, 'documents.get', { projectId, documentId: items[0]!.id });
+  const tiles = doc.pages[0]!.tiles!;
+  expect(tiles).not.toBeNull();
+  const requested: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes(`/media/${tiles.path}/`)) requested.push(r.url());
+  });
+  await openDocument(page, host, { projectId, documentId: doc.id, pages: doc.pages });
+  // Past the 150 ms in which the zoom settles.
+  await page.waitForTimeout(600);
+  expect(requested).toEqual([]);
+  // At 100 % the full-resolution tiles in (and one tile around) the view, not the whole page.
+  await page.getByTestId('zoom-100').click();
+  await expect.poll(() => requested.length).toBeGreaterThan(0);
+  await page.waitForTimeout(600);
+  const levels = new Set(requested.map((u) => /\/(\d+)\/\d+_\d+\.\w+$/.exec(u)?.[1]));
+  expect([...levels]).toEqual([String(tiles.maxLevel)]);
+  const area = (await page.getByTestId('page-canvas').boundingBox())!;
+  const inView = (Math.ceil(area.width / tiles.size) + 3) * (Math.ceil(area.height / tiles.size) + 3);
+  expect(new Set(requested).size).toBeLessThanOrEqual(inView);
+  expect(new Set(requested).size).toBeLessThan(Math.ceil(6_000 / tiles.size) * Math.ceil(8_000 / tiles.size));
 });

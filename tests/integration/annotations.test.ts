@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
 import type { Box, QaPair } from '../../src/shared/domain/model';
 import { openTestCore, tempDir } from '../helpers/core';
+import { createApiClient, createDispatcher } from '../../src/shared/contract/rpc';
+import type { RpcResult } from '../../src/shared/contract/errors';
+import { fromBoxColumns } from '../../src/shared/domain/boxColumns';
 import { pagePng } from '../helpers/fixtures';
 
 describe('annotations', () => {
@@ -140,5 +143,25 @@ describe('annotations', () => {
     const v1Box = core.db.prepare('SELECT w FROM boxes WHERE annotation_id = ?').get(verified.annotationId);
     expect(v1Box).toEqual({ w: 100.125 });
     expect(core.db.prepare('SELECT parent_id FROM annotations WHERE version = 2').get()).toEqual({ parent_id: verified.annotationId });
+  });
+
+  it('gives the same state with its boxes as columns, through the contract and JSON', async () => {
+    const client = createApiClient(async (method, request) => JSON.parse(JSON.stringify(await createDispatcher(core.api)(method, request))) as RpcResult<unknown>);
+    const empty = await client['annotations.getColumns']({ projectId, documentId });
+    expect(empty.boxColumns).toMatchObject({ count: 0, id: [] });
+    const boxes = [
+      box('b1'),
+      box('b2', { label: null, locked: true, transcription: '' }),
+      box('b3', { label: 'date', hidden: true, x: 0.1 + 0.2 }),
+      box('b4', { locked: true, hidden: true, w: 0 }),
+    ];
+    await core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: boxes });
+    const { boxColumns, ...rest } = await client['annotations.getColumns']({ projectId, documentId });
+    const { boxes: asObjects, ...restOfGet } = await client['annotations.get']({ projectId, documentId });
+    expect(asObjects).toEqual(boxes);
+    expect(fromBoxColumns(boxColumns)).toEqual(asObjects);
+    expect(boxColumns).toMatchObject({ count: 4, labels: ['total', 'date'], label: [0, -1, 1, 0], flags: [0, 1, 2, 3] });
+    expect(rest).toEqual(restOfGet);
+    await expect(client['annotations.getColumns']({ projectId, documentId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

@@ -216,6 +216,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'documents.list': async (req) => documents.list(req),
     'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
     'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
+    'annotations.getColumns': async ({ projectId, documentId }) => annotations.getColumns(projectId, documentId, annotator()),
     'annotations.save': async (patch) => {
       const before = documents.status(patch.projectId, patch.documentId);
       const result = annotations.save(patch, annotator().id, isoNow(clock));

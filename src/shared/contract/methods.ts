@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { annotationColumnsStateSchema } from '../domain/boxColumns';
 import {
   annotationStateSchema,
   boxSchema,
@@ -142,6 +143,11 @@ export const methods = {
   'annotations.get': {
     request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
     response: annotationStateSchema,
+  },
+  /** The same state with the boxes as columns: what the canvas opens a document with (see boxColumns.ts). */
+  'annotations.getColumns': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
+    response: annotationColumnsStateSchema,
   },
   'annotations.save': {
     request: z

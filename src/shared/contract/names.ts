@@ -13,6 +13,7 @@ export const methodNames = [
   'documents.list',
   'documents.get',
   'annotations.get',
+  'annotations.getColumns',
   'annotations.save',
   'annotations.verify',
   'import.start',

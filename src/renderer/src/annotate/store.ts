@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppApi } from '../../../shared/contract/methods';
-import type { AnnotationState, Box, Prediction, QaPair, VerifyProblem } from '../../../shared/domain/model';
+import { fromBoxColumns, type AnnotationColumnsState } from '../../../shared/domain/boxColumns';
+import type { Box, Prediction, QaPair, VerifyProblem } from '../../../shared/domain/model';
 import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
 import { clampRect } from './geometry';
 
@@ -85,9 +86,11 @@ let clipboard: Box[] = [];
 
 const newId = (): string => crypto.randomUUID();
 
-function toData(state: AnnotationState): AnnotationData {
+/** The store's data from the core's state, whose boxes arrive as columns (see boxColumns.ts). */
+function toData(state: AnnotationColumnsState): AnnotationData {
+  const list = fromBoxColumns(state.boxColumns);
   const boxes: Record<string, Box> = {};
-  for (const b of state.boxes) boxes[b.id] = b;
+  for (const b of list) boxes[b.id] = b;
   return {
     projectId: state.projectId,
     documentId: state.documentId,
@@ -96,7 +99,7 @@ function toData(state: AnnotationState): AnnotationData {
     status: state.status,
     revision: state.revision,
     boxes,
-    order: state.boxes.map((b) => b.id),
+    order: state.boxColumns.id.slice(),
     qa: state.qa,
     predictions: state.predictions,
   };
@@ -296,7 +299,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
 
       async load(projectId, documentId) {
         await flush();
-        const state = await api['annotations.get']({ projectId, documentId });
+        const state = await api['annotations.getColumns']({ projectId, documentId });
         undoStack = [];
         redoStack = [];
         dirtyBoxes.clear();
@@ -500,7 +503,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           return { verified: false, problems: result.problems };
         }
         // Verify may have stored template answers: take the server's view and keep the history.
-        const fresh = await api['annotations.get']({ projectId: s.projectId, documentId: s.documentId });
+        const fresh = await api['annotations.getColumns']({ projectId: s.projectId, documentId: s.documentId });
         set({ ...toData(fresh), problems: [] });
         return { verified: true, problems: [] };
       },

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
 import type { Page } from '../../../shared/domain/model';
 import { mediaUrl } from '../lib/api';
-import { pickTiledLevels } from '../lib/pyramid';
+import { levelScale, pickTiledLevels } from '../lib/pyramid';
 import { TileLayer } from './TileLayer';
 import { toImage, wheelFactor } from '../lib/viewport';
 import { useViewer } from '../stores/viewer';
@@ -61,7 +61,11 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
   const x = useViewer((s) => s.x);
   const y = useViewer((s) => s.y);
   const fittedPageId = useViewer((s) => s.pageId);
-  const [settledScale, setSettledScale] = useState(scale);
+  // The zoom the pyramid level is chosen for: it follows the zoom once it has rested 150 ms. Until
+  // this page has been fitted and settled once, the live zoom is used: a settled zoom left over from
+  // before the fit (1, or the previous document's) picked full-resolution tiles for the whole page
+  // at fit zoom, hundreds of tile requests and decodes on opening a large scan.
+  const [settled, setSettled] = useState<{ pageId: string; scale: number } | null>(null);
   const [loaded, setLoaded] = useState<{ pageId: string; url: string; level: number; img: HTMLImageElement } | null>(null);
   const [failed, setFailed] = useState<{ url: string; message: string } | null>(null);
   const [panning, setPanning] = useState(false);
@@ -81,16 +85,19 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
     return () => observer.disconnect();
   }, []);
 
-  // Choose a pyramid level once the zoom settles, not on every wheel tick.
-  useEffect(() => {
-    const t = setTimeout(() => setSettledScale(scale), 150);
-    return () => clearTimeout(t);
-  }, [scale]);
-
   const ready = view !== null && fittedPageId === page.id;
+
+  // Choose a pyramid level once the zoom settles, not on every wheel tick (only zooms of this page,
+  // fitted: until then `levelScale` takes the live zoom).
+  useEffect(() => {
+    if (!ready) return;
+    const t = setTimeout(() => setSettled({ pageId: page.id, scale }), 150);
+    return () => clearTimeout(t);
+  }, [scale, ready, page.id]);
+
   const shownForPage = loaded && loaded.pageId === page.id ? loaded : null;
   // Huge pages draw an overview level plus the visible tiles; others one whole level.
-  const { base: level, tileLevel } = pickTiledLevels(page, page.width * (shownForPage ? settledScale : scale), dpr);
+  const { base: level, tileLevel } = pickTiledLevels(page, page.width * levelScale(settled, page.id, scale, shownForPage !== null), dpr);
   const url = mediaUrl(level.path);
 
   useEffect(() => {

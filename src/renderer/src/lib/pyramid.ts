@@ -33,6 +33,15 @@ export function pickTiledLevels(
   return { base: overview, tileLevel: Math.max(0, page.tiles.maxLevel - shrink) };
 }
 
+/**
+ * The zoom to pick a pyramid level for: the settled zoom once an image of this page is on screen
+ * (so a wheel gesture does not reload levels tick by tick), the live zoom before that, and never a
+ * settled zoom that belongs to another page or to the moment before the page was fitted.
+ */
+export function levelScale(settled: { pageId: string; scale: number } | null, pageId: string, liveScale: number, imageShown: boolean): number {
+  return imageShown && settled?.pageId === pageId ? settled.scale : liveScale;
+}
+
 export interface TileRef {
   key: string;
   path: string;
