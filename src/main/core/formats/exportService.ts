@@ -19,6 +19,7 @@ import { YoloWriter } from './export/yolo';
 import { ExportReader, parseDateBound, resolveAnnotators, type ExportDocument, type ExportFilters } from './exportReader';
 import { exportImageStem } from './geometry';
 import { RunningJobs } from '../jobs/runningJobs';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 export const EXPORT_JOB_KIND = 'export';
 
@@ -231,7 +232,7 @@ export class ExportService {
         }
         batch.length = 0;
         // A turn of the event loop between batches, so the app stays responsive during a long export.
-        await new Promise<void>((r) => setImmediate(r));
+        await yieldToLoop();
       };
       for (const doc of reader.documents()) {
         signal.throwIfAborted();

@@ -26,6 +26,7 @@ import { ImageMatcher, type MatchedPage } from './import/matcher';
 import type { RawItem, ReadOutput, ReaderOptions } from './import/types';
 import { readVoc, readYolo } from './import/vocYolo';
 import { RunningJobs } from '../jobs/runningJobs';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 export const ANNOTATIONS_IMPORT_JOB_KIND = 'annotations_import';
 
@@ -239,7 +240,7 @@ export class AnnotationsImportService {
         }).immediate();
         job.done += batch.length;
         publish();
-        await new Promise<void>((r) => setImmediate(r));
+        await yieldToLoop();
       }
       job.phase = 'finished';
       job.state = 'completed';

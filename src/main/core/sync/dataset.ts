@@ -6,6 +6,7 @@ import { cachedStatement } from '../db/statementCache';
 import { readOrNull, statOrNull } from './files';
 import type { BatchItem } from './store';
 import { b64md5, pythonJson } from './wandb/manifest';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
  * The dataset layout of one batch (PROTOCOL.md §6): one W&B Table partition
@@ -106,7 +107,6 @@ interface ImageInfo {
   format: string;
 }
 
-const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Hash a page image once (cached by media path, size and mtime): base64 MD5 and hex SHA-256. */
 async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: unknown[][]): Promise<ImageInfo | { missing: string }> {

@@ -396,7 +396,7 @@ export class SyncEngine implements SyncService {
     }
     while (!this.closed) {
       const now = this.now();
-      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff, upTo) ? this.store.createBatch(now, cfg.batchSize, ignoreBackoff, upTo) : null);
+      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff, upTo) ? await this.store.createBatch(now, cfg.batchSize, ignoreBackoff, upTo) : null);
       if (!batch) break;
       const jobId = randomUUID();
       this.current = { jobId, progress: null };

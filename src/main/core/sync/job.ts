@@ -6,6 +6,7 @@ import type { BatchRow, SyncStore } from './store';
 import { artifactVersionUrl, runUrl, WandbClient, type WandbClientOptions } from './wandb/client';
 import { WandbError, type Policies } from './wandb/http';
 import { artifactDigest, b64md5, parseManifest, serializeManifest, type ManifestEntry } from './wandb/manifest';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
  * One dataset-build job: one attempt at one batch, end to end (PROTOCOL.md §5). The order of
@@ -304,6 +305,9 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     let baseEntries = new Map<string, ManifestEntry>();
     if (base) {
       const cached = await deps.manifests.load(key);
+      // Reading and parsing a manifest of ~10,000 entries takes tens of ms: yield around it, so
+      // the sync process keeps answering the app (status, Sync now) while it builds.
+      await yieldToLoop();
       if (cached && cached.artifactId === base.id) {
         baseEntries = parseManifest(cached.body);
       } else {
@@ -337,6 +341,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     }
 
     // 5. New version = previous entries + this batch (+ any of our partitions someone dropped).
+    await yieldToLoop();
     const contents = new Map(baseEntries);
     const toUpload: ArtifactFile[] = [];
     for (const f of built.files.values()) {
@@ -349,8 +354,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
       contents.set(f.path, { digest: f.digest, size: f.size });
       toUpload.push(f);
     }
-    for (const earlier of store.committedEntries(key)) {
-      if (contents.has(partitionPath(earlier.batchId))) continue;
+    for (const earlier of store.committedEntries(key, (batchId) => !contents.has(partitionPath(batchId)))) {
       for (const [path, e] of Object.entries(earlier.entries)) {
         if (!contents.has(path)) {
           contents.set(path, e);
@@ -358,6 +362,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
         }
       }
     }
+    await yieldToLoop();
     const digest = artifactDigest(contents);
     result.newFiles = toUpload.length;
     result.newContentBytes = toUpload.reduce((n, f) => n + f.size, 0);
@@ -437,6 +442,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
 
     // 7. The manifest: reserve → digest → upload URL → PUT (FULL manifests, §3.4 steps 2, 6, 7).
     progress({ phase: 'committing', filesDone, filesTotal: toUpload.length });
+    await yieldToLoop();
     const manifestBytes = serializeManifest(contents);
     result.manifestBytes = manifestBytes.length;
     const withUrl = await client.createArtifactManifest({

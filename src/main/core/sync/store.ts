@@ -4,6 +4,7 @@ import { cachedStatement } from '../db/statementCache';
 import { currentOwner, ownerAlive } from '../jobs/owner';
 import type { ManifestEntry } from './wandb/manifest';
 import { randomClientId, randomRunId } from './wandb/manifest';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
  * The outbox state machine and sync batches, in SQLite. Every transition is a short transaction,
@@ -286,7 +287,7 @@ export class SyncStore {
    * transactions of WRITE_CHUNK rows, each skipping a row that meanwhile left 'pending' or joined
    * another batch. A crash between chunks leaves a smaller batch, which is sent as it is.
    */
-  createBatch(now: string, limit: number, ignoreBackoff: boolean, upTo = Number.MAX_SAFE_INTEGER): BatchRow | null {
+  async createBatch(now: string, limit: number, ignoreBackoff: boolean, upTo = Number.MAX_SAFE_INTEGER): Promise<BatchRow | null> {
     const first = this.q(
       `SELECT o.payload FROM outbox o WHERE o.kind = ? AND o.state = 'pending' AND (? OR o.next_attempt_at <= ?) AND o.rowid <= ?
              AND NOT EXISTS (SELECT 1 FROM sync_batch_items i WHERE i.outbox_id = o.id)
@@ -307,6 +308,8 @@ export class SyncStore {
     );
     let added = 0;
     for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      // Between chunks the sync process answers the app (status, Sync now) and verify takes the lock.
+      if (i > 0) await yieldToLoop();
       this.db.transaction(() => {
         if (i === 0) this.q("INSERT INTO sync_batches (id, project_id, state, created_at, updated_at) VALUES (?, ?, 'open', ?, ?)").run(id, projectId, now, now);
         rows.slice(i, i + WRITE_CHUNK).forEach((r, j) => (added += add.run(id, i + j, r.id).changes));
@@ -508,11 +511,17 @@ export class SyncStore {
   }
 
   /** Entries every batch committed to `target` added (to put back any a concurrent writer dropped). */
-  committedEntries(target: string): { batchId: string; entries: Record<string, ManifestEntry> }[] {
-    return (this.q("SELECT id, added_entries FROM sync_batches WHERE state = 'committed' AND target = ? AND added_entries IS NOT NULL ORDER BY committed_at").all(target) as {
-      id: string;
-      added_entries: string;
-    }[]).map((r) => ({ batchId: r.id, entries: JSON.parse(r.added_entries) as Record<string, ManifestEntry> }));
+  /**
+   * What committed batches of a target added to the dataset, for those `missing` picks (their
+   * partition is no longer in the latest version). Only those batches' entries are read and
+   * parsed: normally none, and every build would otherwise parse every earlier batch's entries.
+   */
+  committedEntries(target: string, missing: (batchId: string) => boolean): { batchId: string; entries: Record<string, ManifestEntry> }[] {
+    const ids = (this.q("SELECT id FROM sync_batches WHERE state = 'committed' AND target = ? AND added_entries IS NOT NULL ORDER BY committed_at").all(target) as { id: string }[])
+      .map((r) => r.id)
+      .filter(missing);
+    const entriesOf = this.q('SELECT added_entries FROM sync_batches WHERE id = ?');
+    return ids.map((batchId) => ({ batchId, entries: JSON.parse((entriesOf.get(batchId) as { added_entries: string }).added_entries) as Record<string, ManifestEntry> }));
   }
 
   deadItems(limit = 100, offset = 0): DeadItem[] {
