@@ -17,6 +17,11 @@ import type { PriorityReport } from './messages';
  *
  * Called by the sync process on itself once Node has started its threads. It can never take the
  * priority back up (an unprivileged process may not), which is what a sync process wants.
+ *
+ * The trade-off, measured (docs/BENCHMARKS.md, sync): on an idle machine SCHED_IDLE keeps verify's
+ * p99 under 5 ms (3.4–4.7 ms) where nice 19 for every thread does not reliably (4.0–5.3 ms). On a
+ * machine saturated by other programs, a SCHED_IDLE process that holds SQLite's write lock barely
+ * runs, and a save waited 575 ms for it once; its write transactions are short for that reason.
  */
 export function lowerToBackground(pid: number): PriorityReport {
   if (process.platform !== 'linux') {
