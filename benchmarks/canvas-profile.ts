@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { methods } from '../src/shared/contract/methods';
-import { createCore } from '../src/main/core/createCore';
-import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
+import { firstFrameScript, openBenchCore } from './lib';
 
 const root = join(import.meta.dirname, '..');
 const lineItems = Number(process.argv[2] ?? 2500);
@@ -24,14 +23,7 @@ const { projectId, documentId, boxes } = JSON.parse(readFileSync(join(dataDir, '
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function nodeSide() {
-  const core = await createCore({
-    dataDir,
-    settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
-    secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
-    platform: { kind: 'web' },
-    env: {},
-    sync: { autoStart: false },
-  });
+  const core = await openBenchCore(dataDir);
   try {
     for (const method of ['annotations.get', 'annotations.getColumns'] as const) {
     const t = { get: [] as number[], validate: [] as number[], stringify: [] as number[], parse: [] as number[], bytes: 0 };
@@ -89,17 +81,7 @@ async function browserSide() {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
     const startWall = ((await cdp.send('Runtime.evaluate', { expression: 'performance.timeOrigin + performance.now()', returnByValue: true })) as { result: { value: number } }).result.value;
-    const firstFrameMs = (await page.evaluate(`new Promise((resolve) => {
-      const started = performance.now();
-      location.hash = '#/projects/${projectId}/documents/${documentId}';
-      const check = () => {
-        const el = document.querySelector('[data-testid="page-canvas"]');
-        if (el && el.dataset.imageState === 'loaded' && el.dataset.boxes === '${boxes}') {
-          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
-        } else requestAnimationFrame(check);
-      };
-      check();
-    })`)) as number;
+    const firstFrameMs = (await page.evaluate(firstFrameScript(projectId, documentId, boxes))) as number;
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number } };
     writeFileSync(join(root, '.bench', `canvas-open-${lineItems}.cpuprofile`), JSON.stringify(profile));
     await cdp.send('Tracing.end');

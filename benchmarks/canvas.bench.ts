@@ -13,10 +13,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createApiClient, createDispatcher } from '../src/shared/contract/rpc';
-import { createCore } from '../src/main/core/createCore';
-import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
 import { generateTruth, renderPage, SYNTH_LABELS, truthBoxes } from '../src/main/core/synth';
-import { machine, round } from './lib';
+import { firstFrameScript, machine, openBenchCore, round } from './lib';
 
 const WIDTH = 10_000;
 const HEIGHT = 14_000;
@@ -38,14 +36,7 @@ async function prepare(dataDir: string, lineItems: number): Promise<{ projectId:
     process.stderr.write(`  rendering a ${WIDTH} × ${HEIGHT} scan with ${truth.boxes.length} fields…\n`);
     writeFileSync(file, await renderPage(truth));
   }
-  const core = await createCore({
-    dataDir,
-    settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
-    secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
-    platform: { kind: 'web' },
-    env: {},
-    sync: { autoStart: false },
-  });
+  const core = await openBenchCore(dataDir);
   try {
     const api = createApiClient(createDispatcher(core.api));
     await api['settings.update']({ annotatorName: 'Bench' });
@@ -115,18 +106,7 @@ async function measure(lineItems: number) {
     await page.getByTestId('document-card').first().waitFor();
 
     // Opening the document: from the navigation to the first frame with the page and every box drawn.
-    // (In-page scripts are strings: tsx would otherwise inject its __name helper into them.)
-    const firstFrameMs = (await page.evaluate(`new Promise((resolve) => {
-      const started = performance.now();
-      location.hash = '#/projects/${projectId}/documents/${documentId}';
-      const check = () => {
-        const el = document.querySelector('[data-testid="page-canvas"]');
-        if (el && el.dataset.imageState === 'loaded' && el.dataset.boxes === '${boxes}') {
-          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
-        } else requestAnimationFrame(check);
-      };
-      check();
-    })`)) as number;
+    const firstFrameMs = (await page.evaluate(firstFrameScript(projectId, documentId, boxes))) as number;
 
     // Scripted pan and zoom with real input, frame intervals from rAF timestamps.
     await page.evaluate(`(() => {

@@ -1,5 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createCore, type Core } from '../src/main/core/createCore';
+import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
 
 /** Event-loop stalls while `fn` runs (1 ms resolution): the longest and the 99th percentile, in ms. */
 export async function measureEventLoop<T>(fn: () => Promise<T>): Promise<{ result: T; maxStallMs: number; p99DelayMs: number }> {
@@ -19,3 +22,34 @@ export function machine(): string {
 }
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * An in-page script (a string: tsx would otherwise inject its __name helper into a function) that
+ * opens a document and resolves with the ms until the first frame showing its page image and every
+ * one of its `boxes` boxes.
+ */
+export function firstFrameScript(projectId: string, documentId: string, boxes: number): string {
+  return `new Promise((resolve) => {
+      const started = performance.now();
+      location.hash = '#/projects/${projectId}/documents/${documentId}';
+      const check = () => {
+        const el = document.querySelector('[data-testid="page-canvas"]');
+        if (el && el.dataset.imageState === 'loaded' && el.dataset.boxes === '${boxes}') {
+          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
+        } else requestAnimationFrame(check);
+      };
+      check();
+    })`;
+}
+
+/** A core on a benchmark's kept data folder (settings and keys in files beside it; sync not started). */
+export function openBenchCore(dataDir: string): Promise<Core> {
+  return createCore({
+    dataDir,
+    settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
+    secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
+    platform: { kind: 'web' },
+    env: {},
+    sync: { autoStart: false },
+  });
+}

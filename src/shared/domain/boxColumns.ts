@@ -34,8 +34,24 @@ export interface BoxColumns {
   originPredictionId: (string | null)[];
 }
 
-export function toBoxColumns(boxes: readonly Box[]): BoxColumns {
-  const n = boxes.length;
+/** One box, field by field, in the order of the database's raw rows (flags as booleans or 0/1). */
+export type BoxFields = readonly [
+  id: string,
+  pageId: string,
+  label: string | null,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  transcription: string,
+  locked: boolean | number,
+  hidden: boolean | number,
+  originPredictionId: string | null,
+];
+
+/** Columns from boxes given field by field: the database's raw rows as they are, with no object per box. */
+export function boxColumnsFrom(rows: readonly BoxFields[]): BoxColumns {
+  const n = rows.length;
   const c: BoxColumns = {
     count: n,
     id: new Array<string>(n),
@@ -54,32 +70,27 @@ export function toBoxColumns(boxes: readonly Box[]): BoxColumns {
   const pageIndex = new Map<string, number>();
   const labelIndex = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const b = boxes[i]!;
-    c.id[i] = b.id;
-    let p = pageIndex.get(b.pageId);
-    if (p === undefined) {
-      pageIndex.set(b.pageId, (p = c.pageIds.length));
-      c.pageIds.push(b.pageId);
-    }
+    const [id, pageId, label, x, y, w, h, transcription, locked, hidden, originPredictionId] = rows[i]!;
+    c.id[i] = id;
+    let p = pageIndex.get(pageId);
+    if (p === undefined) pageIndex.set(pageId, (p = c.pageIds.push(pageId) - 1));
     c.page[i] = p;
-    if (b.label === null) c.label[i] = -1;
-    else {
-      let l = labelIndex.get(b.label);
-      if (l === undefined) {
-        labelIndex.set(b.label, (l = c.labels.length));
-        c.labels.push(b.label);
-      }
-      c.label[i] = l;
-    }
-    c.x[i] = b.x;
-    c.y[i] = b.y;
-    c.w[i] = b.w;
-    c.h[i] = b.h;
-    c.transcription[i] = b.transcription;
-    c.flags[i] = (b.locked ? BOX_LOCKED : 0) | (b.hidden ? BOX_HIDDEN : 0);
-    c.originPredictionId[i] = b.originPredictionId;
+    let l = label === null ? -1 : labelIndex.get(label);
+    if (l === undefined) labelIndex.set(label!, (l = c.labels.push(label!) - 1));
+    c.label[i] = l;
+    c.x[i] = x;
+    c.y[i] = y;
+    c.w[i] = w;
+    c.h[i] = h;
+    c.transcription[i] = transcription;
+    c.flags[i] = (locked ? BOX_LOCKED : 0) | (hidden ? BOX_HIDDEN : 0);
+    c.originPredictionId[i] = originPredictionId;
   }
   return c;
+}
+
+export function toBoxColumns(boxes: readonly Box[]): BoxColumns {
+  return boxColumnsFrom(boxes.map((b): BoxFields => [b.id, b.pageId, b.label, b.x, b.y, b.w, b.h, b.transcription, b.locked, b.hidden, b.originPredictionId]));
 }
 
 /** The boxes back as objects, in the same order (the input must have passed `boxColumnsSchema`). */

@@ -1,6 +1,6 @@
 import { AppError } from '../../../../shared/contract/errors';
 import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
-import { BOX_HIDDEN, BOX_LOCKED, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
+import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
 
@@ -107,43 +107,7 @@ export class AnnotationsRepo {
   }
 
   private boxColumns(annotationId: string): BoxColumns {
-    const rows = this.boxRows(annotationId);
-    const n = rows.length;
-    const c: BoxColumns = {
-      count: n,
-      id: new Array<string>(n),
-      pageIds: [],
-      page: new Array<number>(n),
-      labels: [],
-      label: new Array<number>(n),
-      x: new Array<number>(n),
-      y: new Array<number>(n),
-      w: new Array<number>(n),
-      h: new Array<number>(n),
-      transcription: new Array<string>(n),
-      flags: new Array<number>(n),
-      originPredictionId: new Array<string | null>(n),
-    };
-    const pages = new Map<string, number>();
-    const labels = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const [id, pageId, label, x, y, w, h, transcription, locked, hidden, originPredictionId] = rows[i]!;
-      c.id[i] = id;
-      let p = pages.get(pageId);
-      if (p === undefined) pages.set(pageId, (p = c.pageIds.push(pageId) - 1));
-      c.page[i] = p;
-      let l = label === null ? -1 : labels.get(label);
-      if (l === undefined) labels.set(label!, (l = c.labels.push(label!) - 1));
-      c.label[i] = l;
-      c.x[i] = x;
-      c.y[i] = y;
-      c.w[i] = w;
-      c.h[i] = h;
-      c.transcription[i] = transcription;
-      c.flags[i] = (locked === 1 ? BOX_LOCKED : 0) | (hidden === 1 ? BOX_HIDDEN : 0);
-      c.originPredictionId[i] = originPredictionId;
-    }
-    return c;
+    return boxColumnsFrom(this.boxRows(annotationId));
   }
 
   private qaPairs(annotationId: string): QaPair[] {
