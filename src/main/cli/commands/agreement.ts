@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { AppError } from '../../../shared/contract/errors';
 import type { Core } from '../../core/createCore';
 import { num, table, wholeNumber } from '../output';
 import { disagreementTypes, projectAgreement, type AgreementReport, type ComparisonStats, type ReviewSettings } from '../../core/review';
+import { projectNamed } from '../projects';
 
 /**
  * `folio agreement --project <name> [--json]`: how far the project's annotators agree (labels,
@@ -118,11 +118,7 @@ export function registerAgreementCommand(program: Command, deps: AgreementComman
       }) => {
         const core = await deps.openCore();
         try {
-          const project = core.projects.findByName(opts.project);
-          if (!project) {
-            const names = core.projects.list().map((p) => `"${p.name}"`);
-            throw new AppError('not_found', `No project called "${opts.project}"${names.length ? `; projects: ${names.join(', ')}` : ''}`);
-          }
+          const project = projectNamed(core, opts.project);
           const settings: ReviewSettings = {
             matchIou: opts.iou,
             geometryIou: opts.geometryIou,

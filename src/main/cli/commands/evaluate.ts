@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { AppError } from '../../../shared/contract/errors';
 import { evaluationAgainstValues, type EvaluationAgainst, type EvaluationJobDetail } from '../../../shared/domain/evaluation';
 import type { Core } from '../../core/createCore';
 import { num, oneOf, table, wholeNumber } from '../output';
+import { projectNamed } from '../projects';
 
 /**
  * `folio evaluate --project <name> --model <name> [--model-version v] [--against …] [--json]`:
@@ -94,11 +94,7 @@ export function registerEvaluateCommand(program: Command, deps: EvaluateCommandD
     .action(async (opts: { project: string; model: string; modelVersion?: string; against: EvaluationAgainst; limit: number; json?: boolean }) => {
       const core = await deps.openCore();
       try {
-        const project = core.projects.findByName(opts.project);
-        if (!project) {
-          const names = core.projects.list().map((p) => `"${p.name}"`);
-          throw new AppError('not_found', `No project called "${opts.project}"${names.length ? `; projects: ${names.join(', ')}` : ''}`);
-        }
+        const project = projectNamed(core, opts.project);
         if (!opts.json) console.error(`Evaluating "${opts.model}" in "${project.name}" against ${opts.against}…`);
         const job = await core.evaluation.run({ projectId: project.id, model: opts.model, against: opts.against, ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}) });
         if (opts.json) console.log(JSON.stringify(job));

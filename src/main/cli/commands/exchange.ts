@@ -1,9 +1,9 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { AppError } from '../../../shared/contract/errors';
 import type { ExchangeConflict, ExchangeError } from '../../../shared/domain/exchange';
 import type { Core } from '../../core/createCore';
 import { exportBundle, importBundle, type BundleProgress } from '../../core/exchange';
+import { projectNamed } from '../projects';
 
 /**
  * Bringing annotators' work together from a terminal: `pull` (from the W&B dataset),
@@ -16,17 +16,8 @@ export interface ExchangeCommandDeps {
   progressStream?: NodeJS.WriteStream;
 }
 
-function findProject(core: Core, name: string) {
-  const project = core.projects.findByName(name);
-  if (!project) {
-    const names = core.projects.list().map((p) => `"${p.name}"`);
-    throw new AppError(
-      'not_found',
-      `No project called "${name}"${names.length ? `; projects: ${names.join(', ')}` : ''}. Create it with the annotators' project name, or import a bundle of it, then pull.`,
-    );
-  }
-  return project;
-}
+/** What to do when the project is missing here (a lead pulls into a project of the annotators' name). */
+const NO_PROJECT_HINT = "Create it with the annotators' project name, or import a bundle of it, then pull";
 
 /** One bar whose total may change with the phase (bundles hash, then write). */
 function progressBar(json: boolean, stream: NodeJS.WriteStream, format: string) {
@@ -60,7 +51,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCommand
       const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
       const core = await deps.openCore();
       try {
-        const project = findProject(core, opts.project);
+        const project = projectNamed(core, opts.project, NO_PROJECT_HINT);
         const bar = progressBar(json, deps.progressStream ?? process.stderr, 'Pulling {bar} {value}/{total} partitions | {imported} imported, {conflicts} conflicts');
         const job = await core.pulls.run(project.id, (j) => bar.update(j.partitionsDone, j.partitions, { imported: j.imported, conflicts: j.conflictCount }));
         bar.stop();
@@ -89,7 +80,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCommand
       const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
       const core = await deps.openCore();
       try {
-        const project = findProject(core, opts.project);
+        const project = projectNamed(core, opts.project, NO_PROJECT_HINT);
         const bar = progressBar(json, deps.progressStream ?? process.stderr, '{phase} {bar} {value}/{total} page images');
         const summary = await exportBundle(core.bundleDeps, { projectId: project.id, path: opts.out }, (p: BundleProgress) => bar.update(p.done, p.total, { phase: p.phase === 'reading' ? 'Hashing' : 'Writing' }));
         bar.stop();

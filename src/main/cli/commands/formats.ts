@@ -1,9 +1,9 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { oneOf } from '../output';
-import { AppError } from '../../../shared/contract/errors';
 import { exportFormats, importFormats, type AnnotationsImportJob, type ExportFormat, type ExportJob, type ImportFormat } from '../../../shared/domain/formats';
 import type { Core } from '../../core/createCore';
+import { projectNamed } from '../projects';
 
 /**
  * `folio export` and `folio import-annotations`: the formats core from a terminal. A progress bar
@@ -13,15 +13,6 @@ import type { Core } from '../../core/createCore';
 export interface FormatsCommandDeps {
   openCore: () => Promise<Core>;
   progressStream?: NodeJS.WriteStream;
-}
-
-function findProject(core: Core, name: string) {
-  const project = core.projects.findByName(name);
-  if (!project) {
-    const names = core.projects.list().map((p) => `"${p.name}"`);
-    throw new AppError('not_found', `No project called "${name}"${names.length ? `; projects: ${names.join(', ')}` : ''}`);
-  }
-  return project;
 }
 
 function bar(json: boolean, stream: NodeJS.WriteStream, format: string): SingleBar | null {
@@ -47,7 +38,7 @@ export function registerFormatsCommands(program: Command, deps: FormatsCommandDe
         const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
         const core = await deps.openCore();
         try {
-          const project = findProject(core, opts.project);
+          const project = projectNamed(core, opts.project);
           const progress = bar(json, deps.progressStream ?? process.stderr, 'Exporting {bar} {value}/{total} documents | {eta_formatted} left | {rate} docs/s');
           const started = Date.now();
           let barStarted = false;
@@ -108,7 +99,7 @@ export function registerFormatsCommands(program: Command, deps: FormatsCommandDe
         const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
         const core = await deps.openCore();
         try {
-          const project = findProject(core, opts.project);
+          const project = projectNamed(core, opts.project);
           const progress = bar(json, deps.progressStream ?? process.stderr, '{phase} {bar} {percentage}% | {items} items | {problems} problems');
           let barStarted = false;
           let lastPhase = '';
