@@ -13,6 +13,7 @@ import type {
 import type { Db } from '../db/open';
 import { JobsRepo } from '../db/repos/jobs';
 import { artifactVersionUrl } from '../sync/wandb/client';
+import type { JobRow as BaseJobRow } from '../db/repos/jobs';
 
 /**
  * Evaluation's rows in SQLite: jobs (the shared `jobs` table, kind 'evaluation'), the models a
@@ -43,18 +44,8 @@ export interface JobResult {
   wandb: EvaluationWandb | null;
 }
 
-interface JobRow {
-  id: string;
-  project_id: string;
-  state: EvaluationJob['state'];
-  params: string;
-  progress: string;
-  result: string | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+/** A row of the shared jobs table (db/repos/jobs.ts) as evaluation jobs have it: always in a project. */
+type JobRow = Omit<BaseJobRow, 'project_id' | 'state'> & { project_id: string; state: EvaluationJob['state'] };
 
 const parse = <T>(text: string | null, fallback: T): T => {
   if (!text) return fallback;

@@ -5,6 +5,7 @@ import { currentOwner, ownerAlive } from '../jobs/owner';
 import type { ManifestEntry } from './wandb/manifest';
 import { randomClientId, randomRunId } from './wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
+import type { JobRow } from '../db/repos/jobs';
 
 /**
  * The outbox state machine and sync batches, in SQLite. Every transition is a short transaction,
@@ -72,18 +73,8 @@ export interface DeadItem {
   updatedAt: string;
 }
 
-export interface JobRowView {
-  id: string;
-  project_id: string | null;
-  state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  params: string;
-  progress: string;
-  result: string | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+/** The columns of a sync job that its view is built from (a row of db/repos/jobs.ts's table). */
+export type JobRowView = Pick<JobRow, 'id' | 'project_id' | 'state' | 'params' | 'progress' | 'result' | 'error' | 'created_at' | 'started_at' | 'finished_at'>;
 
 /** Exponential backoff for an item after `attempts` failed attempts: 30 s, 1 min, 2 min … capped at 6 h, +0–25 % jitter. */
 export function itemBackoffMs(attempts: number, random = Math.random): number {
