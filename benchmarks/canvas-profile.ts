@@ -7,13 +7,12 @@
  *     and the first-interactive-frame figure measured as the benchmark does
  * Not a benchmark (no JSON line): a tool for reading where the time goes.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { methods } from '../src/shared/contract/methods';
-import { firstFrameScript, openBenchCore } from './lib';
+import { firstFrameScript, openBenchCore, startBrowserHost } from './lib';
 
 const root = join(import.meta.dirname, '..');
 const lineItems = Number(process.argv[2] ?? 2500);
@@ -53,16 +52,8 @@ async function nodeSide() {
 }
 
 async function browserSide() {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], { cwd: root, env: { ...process.env, FOLIO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += String(d);
-      const m = /Folio is running at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`host exited (${code})`)));
-  });
+  const host = await startBrowserHost(dataDir);
+  const url = host.url;
   const browser = await chromium.launch({ executablePath: process.env.FOLIO_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
@@ -124,7 +115,7 @@ async function browserSide() {
     for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${v.toFixed(1).padStart(7)} ms  ${k}`);
   } finally {
     await browser.close();
-    child.kill('SIGTERM');
+    host.stop();
   }
 }
 

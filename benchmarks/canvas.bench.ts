@@ -8,13 +8,12 @@
  *   - input latency of typing into a transcription in the regions panel (keydown → next frame)
  * Ends with one JSON line.   FOLIO_CHROMIUM=/path npm run bench:canvas
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createApiClient, createDispatcher } from '../src/shared/contract/rpc';
 import { generateTruth, renderPage, SYNTH_LABELS, truthBoxes } from '../src/main/core/synth';
-import { firstFrameScript, machine, openBenchCore, round } from './lib';
+import { firstFrameScript, machine, openBenchCore, round, startBrowserHost } from './lib';
 
 const WIDTH = 10_000;
 const HEIGHT = 14_000;
@@ -56,20 +55,6 @@ async function prepare(dataDir: string, lineItems: number): Promise<{ projectId:
   }
 }
 
-async function startHost(dataDir: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], { cwd: root, env: { ...process.env, FOLIO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += String(d);
-      const m = /Folio is running at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`host exited (${code}) before starting`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
 async function heapMB(cdp: Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>): Promise<number> {
   const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
   return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 2 ** 20;
@@ -88,7 +73,7 @@ async function preparedDataDir(lineItems: number): Promise<{ dataDir: string; pr
 
 async function measure(lineItems: number) {
   const { dataDir, projectId, documentId, boxes } = await preparedDataDir(lineItems);
-  const host = await startHost(dataDir);
+  const host = await startBrowserHost(dataDir);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -52,4 +53,21 @@ export function openBenchCore(dataDir: string): Promise<Core> {
     env: {},
     sync: { autoStart: false },
   });
+}
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** The browser host (`src/main/host/start.ts` through tsx) on a free port, on `dataDir`: its address, and stop. */
+export async function startBrowserHost(dataDir: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], { cwd: ROOT, env: { ...process.env, FOLIO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      const m = /Folio is running at (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`host exited (${code}) before starting`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
 }
