@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../../shared/contract/errors';
 import type { ProjectAnalysis } from '../analysis';
 import type { FromReviewWorker, ReviewWorkerData, ToReviewWorker } from './messages';
+import { sourceEntry } from '../../util/sourceEntry';
 
-const TSX_ENTRY = fileURLToPath(new URL('../../util/tsxEntry.mjs', import.meta.url));
-const SOURCE_ENTRY = new URL('./entry.ts', import.meta.url).href;
+/** The worker's entry when Folio runs from its TypeScript sources (through util/tsxEntry.mjs). */
+const SOURCE = sourceEntry(new URL('./entry.ts', import.meta.url));
 
 /**
  * Project analyses on the review worker thread (entry.ts), started on first use. A worker that
@@ -39,7 +39,7 @@ export class ReviewWorkerHost {
 
   private spawn(): Worker {
     const data: ReviewWorkerData = { dbFile: this.opts.dbFile, nativeBinding: this.opts.nativeBinding ?? null };
-    const w = this.opts.workerFile ? new Worker(this.opts.workerFile, { workerData: data }) : new Worker(TSX_ENTRY, { workerData: data, argv: [SOURCE_ENTRY] });
+    const w = this.opts.workerFile ? new Worker(this.opts.workerFile, { workerData: data }) : new Worker(SOURCE.script, { workerData: data, argv: SOURCE.args });
     w.on('message', (m: FromReviewWorker) => {
       const call = this.waiting.get(m.id);
       if (!call) return;

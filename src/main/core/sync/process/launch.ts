@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { FromSyncProcess, ToSyncProcess } from './messages';
+import { sourceEntry } from '../../util/sourceEntry';
 
 /**
  * A running sync process as the host sees it, whatever started it: Node's child_process.fork here
@@ -20,18 +20,14 @@ export interface SyncProcessHandle {
 
 export type SyncProcessLauncher = () => SyncProcessHandle;
 
-/**
- * How the sync process starts when Folio runs from TypeScript sources: util/tsxEntry.mjs registers
- * tsx and loads entry.ts (both resolved beside this file, so it works from any working directory).
- */
-const TSX_ENTRY = fileURLToPath(new URL('../../util/tsxEntry.mjs', import.meta.url));
-const SOURCE_ENTRY = new URL('./entry.ts', import.meta.url).href;
+/** The sync process's entry when Folio runs from its TypeScript sources (through util/tsxEntry.mjs). */
+const SOURCE = sourceEntry(new URL('./entry.ts', import.meta.url));
 
 export const exitReason = (code: number | null, signal: string | null): string => (signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
 
 /** Start the sync process with Node's child_process.fork (IPC with structured clone); by default from the TypeScript sources. */
 export function forkSyncProcess(entryFile?: string): SyncProcessHandle {
-  const child = fork(entryFile ?? TSX_ENTRY, entryFile ? [] : [SOURCE_ENTRY], {
+  const child = fork(entryFile ?? SOURCE.script, entryFile ? [] : SOURCE.args, {
     // Not the parent's flags (a test runner's or tsx's loaders): the entry brings what it needs.
     execArgv: [],
     serialization: 'advanced',
