@@ -82,7 +82,7 @@ export async function verifyTwoPageDoc(core: Core, projectId: string, doc: Await
   const state = await core.api['annotations.get']({ projectId, documentId: doc.documentId });
   await core.api['annotations.save']({ projectId, documentId: doc.documentId, baseRevision: state.revision, upsertBoxes: boxes, upsertQa: qa });
   const result = await core.api['annotations.verify']({ projectId, documentId: doc.documentId });
-  if (result.result !== 'verified') throw new Error(`verify refused: ${JSON.stringify(result.problems)}`);
+  if (result.result !== 'verified') throw new Error(`verify did not verify: ${JSON.stringify(result)}`);
   return {
     documentId: doc.documentId,
     pages: doc.truths.map((t, i) => ({ pageId: doc.pageIds[i]!, width: t.width, height: t.height })),

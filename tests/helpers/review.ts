@@ -55,7 +55,7 @@ export function verifyAs(core: Core, projectId: string, documentId: string, anno
     now,
   );
   const result = core.annotations.verify(projectId, documentId, annotator, now);
-  if (result.result !== 'verified') throw new Error(`verify refused for ${annotator.name}: ${JSON.stringify(result.problems)}`);
+  if (result.result !== 'verified') throw new Error(`verify did not verify for ${annotator.name}: ${JSON.stringify(result)}`);
   return { annotationId: result.annotationId, version: result.version };
 }
 

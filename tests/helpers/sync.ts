@@ -81,7 +81,7 @@ export async function verifyDocument(core: Core, projectId: string, doc: SeededD
   const { boxes, qa } = truthContent(doc.truth, doc.pageId);
   await core.api['annotations.save']({ projectId, documentId: doc.documentId, baseRevision: state.revision, upsertBoxes: boxes, upsertQa: qa });
   const result = await core.api['annotations.verify']({ projectId, documentId: doc.documentId });
-  if (result.result !== 'verified') throw new Error(`verify refused: ${JSON.stringify(result.problems)}`);
+  if (result.result !== 'verified') throw new Error(`verify did not verify: ${JSON.stringify(result)}`);
   return { annotationId: result.annotationId, version: result.version };
 }
 

@@ -85,13 +85,13 @@ describe('annotations', () => {
 
   it('rejects labels outside the label set, foreign pages and dangling evidence, saving nothing of the patch', async () => {
     await expect(core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1', { label: 'vendor' })] })).rejects.toThrow(
-      'upsertBoxes[0].label: "vendor" is not in this project\'s label set',
+      'upsertBoxes[0].label: the box "$12.00" on page 1 has the label "vendor", which is not in this project\'s label set',
     );
     await expect(core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1', { pageId: 'elsewhere-p1' })] })).rejects.toThrow(
       /not a page of this document/,
     );
     const qa: QaPair = { id: 'q1', question: 'Q?', answer: 'A', unanswerable: false, source: 'annotator', templateId: null, originPredictionId: null, evidenceBoxIds: ['ghost'] };
-    await expect(core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1')], upsertQa: [qa] })).rejects.toThrow(/box ghost does not exist/);
+    await expect(core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1')], upsertQa: [qa] })).rejects.toThrow(/is box ghost, which does not exist/);
     expect(await get()).toMatchObject({ annotationId: null, boxes: [] });
   });
 
@@ -163,5 +163,75 @@ describe('annotations', () => {
     expect(boxColumns).toMatchObject({ count: 4, labels: ['total', 'date'], label: [0, -1, 1, 0], flags: [0, 1, 2, 3] });
     expect(rest).toEqual(restOfGet);
     await expect(client['annotations.getColumns']({ projectId, documentId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('asks once about a document with no boxes or undecided predictions, and verifies when told it was meant', async () => {
+    await core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertQa: [{ ...(await get()).qa[0]!, unanswerable: true }] });
+    const asked = await core.api['annotations.verify']({ projectId, documentId });
+    expect(asked).toEqual({ result: 'confirm', warnings: [{ kind: 'no_boxes', count: 0, message: 'This document has no boxes' }] });
+    expect((await get()).status).toBe('draft');
+    expect(core.db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    const done = await core.api['annotations.verify']({ projectId, documentId, acknowledge: ['no_boxes'] });
+    expect(done).toMatchObject({ result: 'verified', version: 1 });
+
+    // Undecided predictions are counted; acknowledging another warning does not cover them.
+    const insert = core.db.prepare(
+      "INSERT INTO predictions (id, project_id, document_id, page_id, model, kind, label, x, y, w, h, transcription, confidence, status, created_at) VALUES (?, ?, ?, ?, 'm', 'box', 'total', 1, 1, 5, 5, 'x', 0.5, 'pending', '2026-01-01')",
+    );
+    insert.run('p1', projectId, documentId, pageId);
+    insert.run('p2', projectId, documentId, pageId);
+    const state = await get();
+    await core.api['annotations.save']({ projectId, documentId, baseRevision: state.revision, upsertBoxes: [box('b1')] });
+    const second = await core.api['annotations.verify']({ projectId, documentId, acknowledge: ['no_boxes'] });
+    expect(second).toEqual({ result: 'confirm', warnings: [{ kind: 'undecided_predictions', count: 2, message: '2 model predictions are neither accepted nor rejected' }] });
+    expect(await core.api['annotations.verify']({ projectId, documentId, acknowledge: ['undecided_predictions'] })).toMatchObject({ result: 'verified', version: 2 });
+  });
+
+  it('refuses a box whose label the project does not have, naming the box; verify names labels removed since', async () => {
+    await expect(core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1'), box('b2', { label: 'amount', transcription: 'Widget' })] })).rejects.toMatchObject({
+      code: 'invalid_request',
+      retryable: false,
+      details: { boxId: 'b2', field: 'label', label: 'amount' },
+      message: expect.stringContaining('the box "Widget" on page 1 has the label "amount", which is not in this project\'s label set') as string,
+    });
+    expect((await get()).boxes).toEqual([]);
+    await core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1', { label: 'date' }), box('b2')] });
+    await core.api['projects.update']({ projectId, labels: [{ name: 'total', color: '#ff0000', hotkey: '1' }] });
+    const refused = await core.api['annotations.verify']({ projectId, documentId });
+    expect(refused.result).toBe('refused');
+    expect(refused.result === 'refused' && refused.problems.filter((p) => p.kind !== 'unanswered_question')).toEqual([
+      { kind: 'unknown_label', boxId: 'b1', message: 'Box 1 ("$12.00") has the label "date", which is no longer in this project\'s label set' },
+    ]);
+  });
+
+  it('reverts a draft that is exactly its verified version, and keeps one that differs', async () => {
+    const q0 = (await get()).qa[0]!;
+    await core.api['annotations.save']({ projectId, documentId, baseRevision: 0, upsertBoxes: [box('b1'), box('b2')], upsertQa: [{ ...q0, answer: '$12.00', evidenceBoxIds: ['b1'] }] });
+    const verified = await core.api['annotations.verify']({ projectId, documentId });
+    expect(verified.result).toBe('verified');
+    const v1 = await get();
+    // Edit: a box added, a template answer typed and cleared, then all undone (the box deleted).
+    const q1 = v1.qa[1]!;
+    let saved = await core.api['annotations.save']({ projectId, documentId, baseRevision: v1.revision, upsertBoxes: [box('b3')], upsertQa: [{ ...q1, answer: 'A' }] });
+    expect(saved).toMatchObject({ version: 2 });
+    saved = await core.api['annotations.save']({ projectId, documentId, baseRevision: saved.revision, deleteBoxIds: ['b3'], upsertQa: [{ ...q1, answer: '' }] });
+    // Deleted and re-added (undo of a delete) lands at another position: still the same content.
+    saved = await core.api['annotations.save']({ projectId, documentId, baseRevision: saved.revision, deleteBoxIds: ['b2'] });
+    saved = await core.api['annotations.save']({ projectId, documentId, baseRevision: saved.revision, upsertBoxes: [box('b2')] });
+    const reverted = await core.api['annotations.revertToVerified']({ projectId, documentId, baseRevision: saved.revision });
+    expect(reverted).toEqual({ annotationId: v1.annotationId, version: 1, status: 'verified', revision: v1.revision, documentStatus: 'verified' });
+    const after = await get();
+    expect(after).toMatchObject({ status: 'verified', version: 1, annotationId: v1.annotationId });
+    expect(after.boxes.map((b) => b.id)).toEqual(['b1', 'b2']);
+    expect((await core.api['documents.list']({ projectId })).items[0]!.status).toBe('verified');
+    expect(core.db.prepare("SELECT COUNT(*) AS n FROM annotations WHERE status = 'draft'").get()).toEqual({ n: 0 });
+    expect(core.db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 1 });
+
+    // A draft that differs (one transcription) is kept, and says why.
+    saved = await core.api['annotations.save']({ projectId, documentId, baseRevision: after.revision, upsertBoxes: [box('b2', { transcription: '$13.00' })] });
+    await expect(core.api['annotations.revertToVerified']({ projectId, documentId, baseRevision: saved.revision })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('differs') as string });
+    expect(await get()).toMatchObject({ status: 'draft', version: 2 });
+    // A stale revision is refused without looking further.
+    await expect(core.api['annotations.revertToVerified']({ projectId, documentId, baseRevision: saved.revision - 1 })).rejects.toMatchObject({ code: 'conflict' });
   });
 });

@@ -224,13 +224,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (result.documentStatus !== before) emit('documents.changed', { projectId: patch.projectId });
       return result;
     },
-    'annotations.verify': async ({ projectId, documentId }) => {
-      const result = annotations.verify(projectId, documentId, annotator(), isoNow(clock));
+    'annotations.verify': async ({ projectId, documentId, acknowledge }) => {
+      const result = annotations.verify(projectId, documentId, annotator(), isoNow(clock), acknowledge);
       if (result.result === 'verified') {
         emit('documents.changed', { projectId });
         emit('projects.changed', { projectId });
         sync.notifyOutboxChanged();
       }
+      return result;
+    },
+    'annotations.revertToVerified': async ({ projectId, documentId, baseRevision }) => {
+      const result = annotations.revertToVerified(projectId, documentId, annotator().id, baseRevision, isoNow(clock));
+      emit('documents.changed', { projectId });
       return result;
     },
     'import.start': async ({ projectId, paths }) => ({ jobId: importer.start(projectId, paths) }),

@@ -11,6 +11,7 @@ import {
   labelHotkey,
   qaPairSchema,
   verifyResultSchema,
+  verifyWarningKindSchema,
   projectSchema,
   projectSummarySchema,
   secretNameSchema,
@@ -171,8 +172,26 @@ export const methods = {
     }),
   },
   'annotations.verify': {
-    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
+    request: z
+      .object({
+        projectId: z.string().min(1),
+        documentId: z.string().min(1),
+        /** Warnings the person has seen and confirmed (see verifyWarningSchema). */
+        acknowledge: z.array(verifyWarningKindSchema).max(10).optional(),
+      })
+      .strict(),
     response: verifyResultSchema,
+  },
+  /** Drop a draft that is exactly the verified version it was started from (an edit undone). */
+  'annotations.revertToVerified': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1), baseRevision: z.number().int().nonnegative() }).strict(),
+    response: z.object({
+      annotationId: z.string(),
+      version: z.number().int().positive(),
+      status: z.literal('verified'),
+      revision: z.number().int().nonnegative(),
+      documentStatus: documentStatusSchema,
+    }),
   },
   'import.start': {
     request: z.object({ projectId: z.string().min(1), paths: z.array(z.string().min(1)).min(1, 'choose at least one file or folder').max(10_000) }).strict(),

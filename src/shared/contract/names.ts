@@ -16,6 +16,7 @@ export const methodNames = [
   'annotations.getColumns',
   'annotations.save',
   'annotations.verify',
+  'annotations.revertToVerified',
   'import.start',
   'import.get',
   'import.cancel',

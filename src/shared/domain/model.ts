@@ -239,12 +239,26 @@ export type AnnotationState = z.infer<typeof annotationStateSchema>;
 
 export const verifyProblemSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('unlabelled_box'), boxId: z.string(), message: z.string() }),
+  /** A label the project's label set no longer has (it was renamed or removed since). */
+  z.object({ kind: z.literal('unknown_label'), boxId: z.string(), message: z.string() }),
   z.object({ kind: z.literal('unanswered_question'), qaId: z.string(), message: z.string() }),
 ]);
 export type VerifyProblem = z.infer<typeof verifyProblemSchema>;
 
+/**
+ * What verify asks about before recording a version: nothing is wrong, but a person usually did
+ * not mean it (a page with no boxes, model predictions neither accepted nor rejected). Verify
+ * records the version only when the request acknowledges every warning it would give.
+ */
+export const verifyWarningKinds = ['no_boxes', 'undecided_predictions'] as const;
+export const verifyWarningKindSchema = z.enum(verifyWarningKinds);
+export type VerifyWarningKind = z.infer<typeof verifyWarningKindSchema>;
+export const verifyWarningSchema = z.object({ kind: verifyWarningKindSchema, count: z.number().int().nonnegative(), message: z.string() });
+export type VerifyWarning = z.infer<typeof verifyWarningSchema>;
+
 export const verifyResultSchema = z.discriminatedUnion('result', [
   z.object({ result: z.literal('verified'), annotationId: z.string(), version: z.number().int().positive(), verifiedAt: z.string() }),
   z.object({ result: z.literal('refused'), problems: z.array(verifyProblemSchema).min(1) }),
+  z.object({ result: z.literal('confirm'), warnings: z.array(verifyWarningSchema).min(1) }),
 ]);
 export type VerifyResult = z.infer<typeof verifyResultSchema>;

@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
+import { verifyWarningKinds } from '../../../shared/domain/model';
 import {
   annotationsImportRequestSchema,
   type AnnotationsImportJob,
@@ -335,8 +336,10 @@ export class AnnotationsImportService {
           };
         }
         annotations.save({ projectId, documentId: group.documentId, baseRevision: 0, upsertBoxes: boxes, upsertQa: pairs }, who.id, now);
-        const verified = annotations.verify(projectId, group.documentId, who, now);
+        // The file is the annotator's finished work: nothing to ask a person about.
+        const verified = annotations.verify(projectId, group.documentId, who, now, verifyWarningKinds);
         if (verified.result === 'refused') throw new Refused(`verifying it was refused: ${verified.problems.map((p) => p.message).join('; ')}`);
+        if (verified.result !== 'verified') throw new Error(`verify asked to confirm: ${verified.warnings.map((w) => w.message).join('; ')}`);
         return { kind: 'imported' as const, predictions: 0 as const };
       })();
     } catch (err) {

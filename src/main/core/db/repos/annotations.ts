@@ -1,5 +1,5 @@
 import { AppError } from '../../../../shared/contract/errors';
-import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
+import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult, VerifyWarning, VerifyWarningKind } from '../../../../shared/domain/model';
 import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
@@ -263,8 +263,8 @@ export class AnnotationsRepo {
     return this.db.transaction((): SaveResult => {
       this.assertDocument(patch.projectId, patch.documentId);
       const draft = this.draftFor(patch.projectId, patch.documentId, annotatorId, patch.baseRevision, now);
-      const pages = new Set((this.stmt('SELECT id FROM pages WHERE document_id = ?').all(patch.documentId) as { id: string }[]).map((r) => r.id));
-      const labels = new Set((this.stmt('SELECT name FROM labels WHERE project_id = ?').all(patch.projectId) as { name: string }[]).map((r) => r.name));
+      const pages = new Map((this.stmt('SELECT id, page_number FROM pages WHERE document_id = ?').all(patch.documentId) as { id: string; page_number: number }[]).map((r) => [r.id, r.page_number]));
+      const labels = this.labelNames(patch.projectId);
 
       const deleteBox = this.stmt('DELETE FROM boxes WHERE annotation_id = ? AND id = ?');
       for (const id of patch.deleteBoxIds ?? []) deleteBox.run(draft.id, id);
@@ -277,9 +277,18 @@ export class AnnotationsRepo {
            origin_prediction_id = excluded.origin_prediction_id`,
       );
       for (const [i, box] of (patch.upsertBoxes ?? []).entries()) {
-        if (!pages.has(box.pageId)) throw new AppError('invalid_request', `upsertBoxes[${i}].pageId: page ${box.pageId} is not a page of this document`);
+        // Refusals name the box (its id in details, for the client to point at) and what to fix.
+        if (!pages.has(box.pageId)) {
+          throw new AppError('invalid_request', `upsertBoxes[${i}].pageId: ${describeBox(box, null)} is on page ${box.pageId}, which is not a page of this document`, {
+            details: { boxId: box.id, field: 'pageId' },
+          });
+        }
         if (box.label !== null && !labels.has(box.label)) {
-          throw new AppError('invalid_request', `upsertBoxes[${i}].label: "${box.label}" is not in this project's label set`);
+          throw new AppError(
+            'invalid_request',
+            `upsertBoxes[${i}].label: ${describeBox(box, pages.get(box.pageId) ?? null)} has the label "${box.label}", which is not in this project's label set (renamed or removed?): choose another label for it`,
+            { details: { boxId: box.id, field: 'label', label: box.label } },
+          );
         }
         upsertBox.run({
           annotationId: draft.id,
@@ -325,7 +334,11 @@ export class AnnotationsRepo {
         });
         clearEvidence.run(draft.id, qa.id);
         qa.evidenceBoxIds.forEach((boxId, position) => {
-          if (!boxExists.get(draft.id, boxId)) throw new AppError('invalid_request', `upsertQa[${i}].evidenceBoxIds: box ${boxId} does not exist in this annotation`);
+          if (!boxExists.get(draft.id, boxId)) {
+            throw new AppError('invalid_request', `upsertQa[${i}].evidenceBoxIds: the evidence of "${qa.question.slice(0, 60)}" is box ${boxId}, which does not exist in this annotation: unlink it`, {
+              details: { qaId: qa.id, boxId, field: 'evidenceBoxIds' },
+            });
+          }
           addEvidence.run(draft.id, qa.id, boxId, position);
         });
       }
@@ -340,12 +353,22 @@ export class AnnotationsRepo {
     }).immediate();
   }
 
-  /** What stops a draft from being verified: unlabelled boxes, questions with neither answer nor "unanswerable". */
+  private labelNames(projectId: string): Set<string> {
+    return new Set((this.stmt('SELECT name FROM labels WHERE project_id = ?').all(projectId) as { name: string }[]).map((r) => r.name));
+  }
+
+  /**
+   * What stops a draft from being verified: unlabelled boxes, labels the project no longer has,
+   * questions with neither answer nor "unanswerable".
+   */
   problems(state: AnnotationState): VerifyProblem[] {
     const optional = new Set(this.templates(state.projectId).filter((t) => !t.required).map((t) => templateQaId(t.id)));
+    const labels = this.labelNames(state.projectId);
     const problems: VerifyProblem[] = [];
     state.boxes.forEach((b, i) => {
-      if (!b.label) problems.push({ kind: 'unlabelled_box', boxId: b.id, message: `Box ${i + 1}${b.transcription ? ` ("${b.transcription.slice(0, 40)}")` : ''} has no label` });
+      const which = `Box ${i + 1}${b.transcription ? ` ("${b.transcription.slice(0, 40)}")` : ''}`;
+      if (!b.label) problems.push({ kind: 'unlabelled_box', boxId: b.id, message: `${which} has no label` });
+      else if (!labels.has(b.label)) problems.push({ kind: 'unknown_label', boxId: b.id, message: `${which} has the label "${b.label}", which is no longer in this project's label set` });
     });
     for (const q of state.qa) {
       if (!q.unanswerable && q.answer.trim() === '' && !optional.has(q.id)) {
@@ -355,12 +378,27 @@ export class AnnotationsRepo {
     return problems;
   }
 
+  /** What verify asks about once before recording: usually a slip, sometimes meant. */
+  warnings(state: AnnotationState): VerifyWarning[] {
+    const warnings: VerifyWarning[] = [];
+    if (state.boxes.length === 0) warnings.push({ kind: 'no_boxes', count: 0, message: 'This document has no boxes' });
+    const undecided = state.predictions.filter((p) => p.status === 'pending').length;
+    if (undecided) {
+      warnings.push({
+        kind: 'undecided_predictions',
+        count: undecided,
+        message: `${undecided} model prediction${undecided === 1 ? ' is' : 's are'} neither accepted nor rejected`,
+      });
+    }
+    return warnings;
+  }
+
   /**
    * Freeze the current draft as an immutable verified version and put it in the outbox — one
    * transaction on the synchronous=FULL connection, so once this returns the version survives a
    * crash and will be synced.
    */
-  verify(projectId: string, documentId: string, annotator: { id: string; name: string }, now: string): VerifyResult {
+  verify(projectId: string, documentId: string, annotator: { id: string; name: string }, now: string, acknowledged: readonly VerifyWarningKind[] = []): VerifyResult {
     return this.db.transaction((): VerifyResult => {
       const state = this.get(projectId, documentId, annotator);
       if (state.status === 'verified' && state.annotationId) {
@@ -368,6 +406,8 @@ export class AnnotationsRepo {
       }
       const problems = this.problems(state);
       if (problems.length) return { result: 'refused', problems };
+      const warnings = this.warnings(state).filter((w) => !acknowledged.includes(w.kind));
+      if (warnings.length) return { result: 'confirm', warnings };
       // The version holds every template question that was answered or marked unanswerable.
       const unsavedTemplates = state.qa.filter((q) => q.source === 'template' && (q.unanswerable || q.answer.trim() !== ''));
       const saved = this.save({ projectId, documentId, baseRevision: state.revision, upsertQa: unsavedTemplates }, annotator.id, now);
@@ -383,4 +423,59 @@ export class AnnotationsRepo {
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
     }).immediate();
   }
+
+  /**
+   * Drop a draft whose content is exactly the verified version it was started from (an edit of a
+   * verified document undone), so the document is that verified version again and no new version
+   * is made. Refused, with nothing changed, when the draft differs in anything.
+   */
+  revertToVerified(projectId: string, documentId: string, annotatorId: string, baseRevision: number, now: string): RevertedResult {
+    return this.db.transaction((): RevertedResult => {
+      this.assertDocument(projectId, documentId);
+      const draft = this.current(projectId, documentId, annotatorId);
+      if (!draft || draft.status !== 'draft' || draft.revision !== baseRevision) {
+        throw new AppError('conflict', 'This document changed since: its draft was not reverted. Reload it to see the newest work.', { details: { revision: draft?.revision ?? 0 } });
+      }
+      const parent = this.stmt("SELECT id, version, status, revision, updated_at, verified_at FROM annotations WHERE id = (SELECT parent_id FROM annotations WHERE id = ?)").get(draft.id) as
+        | AnnotationRow
+        | undefined;
+      if (!parent || parent.status !== 'verified') throw new AppError('conflict', 'This draft was not started from a verified version: there is nothing to revert to.');
+      if (!this.sameContent(draft.id, parent.id)) throw new AppError('conflict', 'The draft differs from the verified version: it was kept.');
+      this.stmt('DELETE FROM annotations WHERE id = ?').run(draft.id);
+      this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
+      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.revert', 'annotation', ?, ?)")
+        .run(now, annotatorId, parent.id, JSON.stringify({ projectId, documentId, droppedDraftVersion: draft.version }));
+      return { annotationId: parent.id, version: parent.version, status: 'verified', revision: parent.revision, documentStatus: 'verified' };
+    }).immediate();
+  }
+
+  /**
+   * Whether two versions hold the same boxes, questions and evidence (drawing order aside). An
+   * empty template question counts as absent: drafts store one once it has been typed in.
+   */
+  private sameContent(a: string, b: string): boolean {
+    const boxCols = 'id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id';
+    const qaCols = 'id, question, answer, unanswerable, source, template_id, origin_prediction_id';
+    const realQa = `NOT (source = 'template' AND answer = '' AND unanswerable = 0 AND NOT EXISTS (SELECT 1 FROM qa_evidence e WHERE e.annotation_id = qa_pairs.annotation_id AND e.qa_id = qa_pairs.id))`;
+    const differs = (table: string, cols: string, where = '') =>
+      this.stmt(
+        `SELECT 1 FROM (SELECT ${cols} FROM ${table} WHERE annotation_id = @a ${where} EXCEPT SELECT ${cols} FROM ${table} WHERE annotation_id = @b ${where})
+         UNION ALL SELECT 1 FROM (SELECT ${cols} FROM ${table} WHERE annotation_id = @b ${where} EXCEPT SELECT ${cols} FROM ${table} WHERE annotation_id = @a ${where}) LIMIT 1`,
+      ).get({ a, b }) !== undefined;
+    return !differs('boxes', boxCols) && !differs('qa_pairs', qaCols, `AND ${realQa}`) && !differs('qa_evidence', 'qa_id, box_id, position');
+  }
+}
+
+export interface RevertedResult {
+  annotationId: string;
+  version: number;
+  status: 'verified';
+  revision: number;
+  documentStatus: DocumentStatus;
+}
+
+/** A box as a person finds it: its text, else its label, with its page. */
+function describeBox(box: Box, pageNumber: number | null): string {
+  const what = box.transcription.trim() ? `the box "${box.transcription.trim().slice(0, 40)}"` : box.label ? `a box labelled "${box.label}"` : 'an unlabelled box';
+  return pageNumber === null ? what : `${what} on page ${pageNumber}`;
 }
