@@ -149,12 +149,85 @@ describe('annotation store', () => {
     expect(refused.problems.map((p) => p.kind)).toEqual(['unlabelled_box', 'unanswered_question']);
     s().updateBoxes([{ id: 'b1', patch: { label: 'total' } }]);
     s().updateQa(s().qa[0]!.id, { unanswerable: true });
-    expect(await s().verify()).toEqual({ verified: true, problems: [] });
+    expect(await s().verify()).toEqual({ verified: true, problems: [], warnings: [] });
     expect(s().status).toBe('verified');
-    // The next edit starts version 2.
+    // Verified work is read-only: an edit changes nothing until Edit.
+    s().updateBoxes([{ id: 'b1', patch: { x: 1 } }]);
+    expect(s().boxes.b1!.x).toBe(10.5);
+    expect(s().readOnlyNudge).toBe(1);
+    // After Edit, the next edit starts version 2.
+    s().unlockEdit();
     s().updateBoxes([{ id: 'b1', patch: { x: 1 } }]);
     await s().flush();
     expect(await saved()).toMatchObject({ version: 2, status: 'draft' });
+  });
+
+  it('asks before verifying a page with no boxes, and verifies with the warning acknowledged', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().updateQa(s().qa[0]!.id, { unanswerable: true });
+    const asked = await s().verify();
+    expect(asked).toEqual({ verified: false, problems: [], warnings: [{ kind: 'no_boxes', count: 0, message: 'This document has no boxes' }] });
+    expect(s().status).toBe('draft');
+    expect(await s().verify(['no_boxes'])).toMatchObject({ verified: true });
+  });
+
+  it('undoing an edit of a verified document back to its content makes it that version again', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1')]);
+    s().updateQa(s().qa[0]!.id, { answer: '$1' });
+    expect(await s().verify()).toMatchObject({ verified: true });
+    s().unlockEdit();
+    s().addBoxes([box('b2')]);
+    s().updateBoxes([{ id: 'b1', patch: { transcription: 'typo' } }], { coalesceKey: 'transcription:b1' });
+    await s().flush();
+    expect(await saved()).toMatchObject({ version: 2, status: 'draft' });
+    s().undo();
+    await s().flush();
+    expect(s().status).toBe('draft'); // one edit still there
+    s().undo();
+    await s().flush();
+    expect(s()).toMatchObject({ status: 'verified', version: 1 });
+    expect(await saved()).toMatchObject({ status: 'verified', version: 1 });
+    expect((await saved()).boxes.map((b) => b.id)).toEqual(['b1']);
+    // Redo makes the edit again: a new draft version 2, saved.
+    s().redo();
+    await s().flush();
+    expect(await saved()).toMatchObject({ status: 'draft', version: 2 });
+    expect((await saved()).boxes.map((b) => b.id)).toEqual(['b1', 'b2']);
+  });
+
+  it('never gives a box a label outside the project set, and does not retry a save the core refuses', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().setLabelSet(['total', 'date']);
+    s().addBoxes([box('b1', { label: 'vendor' }), box('b2')]);
+    expect(s().boxes.b1!.label).toBeNull();
+    s().updateBoxes([{ id: 'b2', patch: { label: 'vendor' } }]);
+    expect(s().boxes.b2!.label).toBe('total');
+    await s().flush();
+    // The project loses "total" elsewhere: the next save of b2 is refused, once, and shown.
+    await core.api['projects.update']({ projectId, labels: [{ name: 'date', color: '#00ff00' }] });
+    let calls = 0;
+    const real = api();
+    const counting = { ...real, 'annotations.save': (req: Parameters<typeof real['annotations.save']>[0]) => (calls++, real['annotations.save'](req)) };
+    const second = createAnnotationStore(counting);
+    await second.getState().load(projectId, documentId);
+    second.getState().updateBoxes([{ id: 'b2', patch: { x: 1 } }]);
+    await second.getState().flush();
+    expect(second.getState().saveState).toBe('refused');
+    expect(second.getState().saveRefusal).toMatchObject({ boxId: 'b2', qaId: null, message: expect.stringContaining('"total", which is not in this project') as string });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(calls).toBe(1);
+    // The fix is the next edit: it sends everything still unsaved.
+    second.getState().updateBoxes([{ id: 'b2', patch: { label: 'date' } }]);
+    await second.getState().flush();
+    expect(second.getState().saveState).toBe('saved');
+    expect((await saved()).boxes.find((b) => b.id === 'b2')).toMatchObject({ x: 1, label: 'date' });
   });
 
   it('keeps unsaved edits when a save fails and sends them when the host is back', async () => {

@@ -1,22 +1,39 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppApi } from '../../../shared/contract/methods';
 import { fromBoxColumns, type AnnotationColumnsState } from '../../../shared/domain/boxColumns';
-import type { Box, Prediction, QaPair, VerifyProblem } from '../../../shared/domain/model';
+import type { Box, Prediction, QaPair, VerifyProblem, VerifyWarning, VerifyWarningKind } from '../../../shared/domain/model';
 import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
+import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
 
 /**
  * The annotation being edited: boxes, QA pairs and prediction decisions for one document, with
- * undo/redo and autosave. Every edit goes through `commit(change)`; autosave sends what changed
- * within AUTOSAVE_DELAY_MS of the first unsaved edit (and at most MAX_UNSAVED_MS after it), one
- * request at a time, so drawing never waits for the disk.
+ * undo/redo and autosave. Every edit goes through `commit(change)`, which also owns the bench's
+ * rules: nothing changes a verified document until the person says Edit, and no box gets a label
+ * outside the project's set. Autosave sends what changed within AUTOSAVE_DELAY_MS of the first
+ * unsaved edit (and at most MAX_UNSAVED_MS after it), one request at a time, so drawing never
+ * waits for the disk. A save the core refuses (bad data, not a fault) is shown and kept locally,
+ * and sent again only after the next edit; faults are retried with backoff.
  */
 
 export const AUTOSAVE_DELAY_MS = 150;
 export const MAX_UNSAVED_MS = 400;
 const COALESCE_WINDOW_MS = 2_000;
 
-export type SaveState = 'saved' | 'pending' | 'saving' | 'error' | 'conflict';
+export type SaveState = 'saved' | 'pending' | 'saving' | 'error' | 'conflict' | 'refused';
+
+/** A save the core refused, with the box or question it is about when it says. */
+export interface SaveRefusal {
+  message: string;
+  boxId: string | null;
+  qaId: string | null;
+}
+
+/** Errors that say the data is wrong: sending the same edits again cannot help. */
+const REFUSALS = new Set(['invalid_request', 'not_found', 'forbidden', 'too_large']);
+
+/** A verified document is read-only until the person asks to edit it. */
+export const isReadOnly = (s: { status: 'draft' | 'verified'; editUnlocked: boolean; loaded: boolean }): boolean => s.loaded && s.status === 'verified' && !s.editUnlocked;
 
 interface HistoryEntry {
   change: Change;
@@ -45,6 +62,13 @@ export interface AnnotationStore extends AnnotationData {
   problems: VerifyProblem[];
   saveState: SaveState;
   saveError: string | null;
+  saveRefusal: SaveRefusal | null;
+  /** Edit was asked for on this verified document (see isReadOnly). */
+  editUnlocked: boolean;
+  /** Counts edits refused because the document is read-only, so the view can point at Edit. */
+  readOnlyNudge: number;
+  /** The project's label names; a box never gets a label outside them (null: not known yet). */
+  labelSet: ReadonlySet<string> | null;
   canUndo: boolean;
   canRedo: boolean;
 
@@ -54,6 +78,12 @@ export interface AnnotationStore extends AnnotationData {
   redo(): void;
   /** Send unsaved edits now (before verify, leaving the document, closing). */
   flush(): Promise<void>;
+
+  setLabelSet(names: readonly string[] | null): void;
+  /** Make a verified document editable (its next edit starts a new draft version). */
+  unlockEdit(): void;
+  /** Say that an edit was refused because the document is read-only. */
+  nudgeReadOnly(): void;
 
   select(ids: string[], mode?: 'replace' | 'add' | 'toggle'): void;
   setActiveQa(id: string | null): void;
@@ -69,11 +99,16 @@ export interface AnnotationStore extends AnnotationData {
   updateQa(id: string, patch: Partial<Omit<QaPair, 'id'>>, opts?: { coalesceKey?: string }): void;
   deleteQa(id: string): void;
   toggleEvidence(qaId: string, boxId: string): void;
+  /** Link boxes as evidence (one undo step); returns how many were added. */
+  linkEvidence(qaId: string, boxIds: string[]): number;
+  /** Answer a question with the text of its evidence boxes (in evidence order). */
+  answerFromEvidence(qaId: string): boolean;
 
-  acceptPredictions(ids: string[]): void;
+  /** Accept predictions; `edits` overrides a box prediction's label or text as it is accepted. */
+  acceptPredictions(ids: string[], edits?: Record<string, { label?: string | null; transcription?: string }>): void;
   rejectPredictions(ids: string[]): void;
 
-  verify(): Promise<{ verified: boolean; problems: VerifyProblem[] }>;
+  verify(acknowledge?: VerifyWarningKind[]): Promise<{ verified: boolean; problems: VerifyProblem[]; warnings: VerifyWarning[] }>;
 }
 
 export interface PageSize {
@@ -115,6 +150,11 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
   let firstUnsavedAt: number | null = null;
   let inFlight: Promise<void> | null = null;
   let retryDelay = 500;
+  /**
+   * Undo-stack depth at which the content is the verified version (-1: none reachable). Undoing or
+   * redoing back to it reverts the draft that editing started, instead of leaving a new version.
+   */
+  let verifiedMark = -1;
 
   const store = createStore<AnnotationStore>()((set, get) => {
     /** Apply one side of a change to the data (no history, no dirty marks). */
@@ -213,24 +253,36 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       };
       set({ saveState: 'saving' });
       inFlight = api['annotations.save'](request).then(
-        (result) => {
+        async (result) => {
           retryDelay = 500;
+          const dirty = dirtyBoxes.size > 0 || dirtyQa.size > 0 || dirtyPredictions.size > 0;
           set({
             revision: result.revision,
             version: result.version,
             annotationId: result.annotationId,
             status: 'draft',
-            saveState: dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size ? 'pending' : 'saved',
+            saveState: dirty ? 'pending' : 'saving',
             saveError: null,
+            saveRefusal: null,
           });
+          if (!dirty && undoStack.length === verifiedMark) await revertToVerified();
+          if (get().saveState === 'saving') set({ saveState: 'saved' });
         },
-        (err: { code?: string; message?: string; retryable?: boolean }) => {
+        (err: { code?: string; message?: string; retryable?: boolean; details?: Record<string, unknown> }) => {
           // Nothing is lost: the ids go back into the dirty sets and are sent again.
           for (const id of boxIds) dirtyBoxes.add(id);
           for (const id of qaIds) dirtyQa.add(id);
           for (const id of predictionIds) dirtyPredictions.add(id);
           if (err.code === 'conflict') {
             set({ saveState: 'conflict', saveError: err.message ?? 'This document was changed elsewhere.' });
+            return;
+          }
+          if (err.code && REFUSALS.has(err.code) && err.retryable !== true) {
+            // Kept locally and not retried: the same request would be refused again. The next
+            // edit (the fix, usually) sends everything still unsaved.
+            const refusal = refusalOf(err, request);
+            set({ saveState: 'refused', saveError: refusal.message, saveRefusal: refusal });
+            firstUnsavedAt = null;
             return;
           }
           set({ saveState: 'error', saveError: err.message ?? String(err) });
@@ -250,15 +302,51 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       }
     };
 
+    /** Back at the verified content after an edit: drop the draft (the core checks it is identical). */
+    const revertToVerified = async () => {
+      const s = get();
+      if (s.status !== 'draft') return;
+      try {
+        const result = await api['annotations.revertToVerified']({ projectId: s.projectId, documentId: s.documentId, baseRevision: s.revision });
+        if (get().documentId !== s.documentId) return;
+        set({ status: 'verified', version: result.version, annotationId: result.annotationId, revision: result.revision });
+      } catch {
+        // The draft differs after all (or changed elsewhere): it stays a draft, nothing is lost.
+        verifiedMark = -1;
+      }
+    };
+
     const historyFlags = () => ({ canUndo: undoStack.length > 0, canRedo: redoStack.length > 0 });
 
+    /**
+     * A box may keep a label it already has (the label set may have changed since), but never get
+     * one outside the project's set: a new box gets none, a relabel to an unknown name is ignored.
+     */
+    const withKnownLabels = (change: Change): Change => {
+      const known = get().labelSet;
+      if (!known) return change;
+      const boxes = change.boxes.map((c) => {
+        if (!c.after || c.after.label === null || known.has(c.after.label) || c.before?.label === c.after.label) return c;
+        return { ...c, after: { ...c.after, label: c.before?.label ?? null } };
+      });
+      return { ...change, boxes };
+    };
+
     const commit = (raw: Change, opts: { coalesceKey?: string } = {}) => {
-      const change = prune(raw);
+      if (isReadOnly(get())) {
+        get().nudgeReadOnly();
+        return;
+      }
+      const change = prune(withKnownLabels(raw));
       if (isEmpty(change)) return;
       apply({ boxes: change.boxes, qa: change.qa, predictions: change.predictions });
       const last = undoStack.at(-1);
       const now = Date.now();
-      if (opts.coalesceKey && last && last.coalesceKey === opts.coalesceKey && now - last.at < COALESCE_WINDOW_MS) {
+      // The redo steps that led back to the verified content are gone with this edit.
+      if (verifiedMark > undoStack.length) verifiedMark = -1;
+      // Never merge across the verified content, or undo could not stop there.
+      const mergeable = undoStack.length !== verifiedMark;
+      if (mergeable && opts.coalesceKey && last && last.coalesceKey === opts.coalesceKey && now - last.at < COALESCE_WINDOW_MS) {
         // Typing into one field is one undo step: keep the first "before", take the newest "after".
         const merged: Change = {
           boxes: mergeEntries(last.change.boxes, change.boxes),
@@ -268,7 +356,11 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         undoStack[undoStack.length - 1] = { change: merged, coalesceKey: opts.coalesceKey, at: now };
       } else {
         undoStack.push({ change, coalesceKey: opts.coalesceKey ?? null, at: now });
-        if (undoStack.length > 500) undoStack = undoStack.slice(-500);
+        if (undoStack.length > 500) {
+          const dropped = undoStack.length - 500;
+          undoStack = undoStack.slice(-500);
+          verifiedMark = verifiedMark >= dropped ? verifiedMark - dropped : -1;
+        }
       }
       redoStack = [];
       set(historyFlags());
@@ -294,6 +386,10 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       problems: [],
       saveState: 'saved',
       saveError: null,
+      saveRefusal: null,
+      editUnlocked: false,
+      readOnlyNudge: 0,
+      labelSet: null,
       canUndo: false,
       canRedo: false,
 
@@ -306,6 +402,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         dirtyQa.clear();
         dirtyPredictions.clear();
         firstUnsavedAt = null;
+        verifiedMark = state.status === 'verified' ? 0 : -1;
         set({
           ...toData(state),
           loaded: true,
@@ -314,6 +411,8 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           problems: [],
           saveState: 'saved',
           saveError: null,
+          saveRefusal: null,
+          editUnlocked: false,
           canUndo: false,
           canRedo: false,
         });
@@ -322,6 +421,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       commit,
 
       undo() {
+        if (isReadOnly(get())) return get().nudgeReadOnly();
         const entry = undoStack.pop();
         if (!entry) return;
         const back = invert(entry.change);
@@ -332,6 +432,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       },
 
       redo() {
+        if (isReadOnly(get())) return get().nudgeReadOnly();
         const entry = redoStack.pop();
         if (!entry) return;
         apply(entry.change);
@@ -341,6 +442,18 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       },
 
       flush,
+
+      setLabelSet(names) {
+        set({ labelSet: names ? new Set(names) : null });
+      },
+
+      unlockEdit() {
+        set({ editUnlocked: true });
+      },
+
+      nudgeReadOnly() {
+        set({ readOnlyNudge: get().readOnlyNudge + 1 });
+      },
 
       select(ids, mode = 'replace') {
         const current = get().selection;
@@ -448,10 +561,26 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         const q = get().qa.find((x) => x.id === qaId);
         if (!q || !get().boxes[boxId]) return;
         const evidenceBoxIds = q.evidenceBoxIds.includes(boxId) ? q.evidenceBoxIds.filter((id) => id !== boxId) : [...q.evidenceBoxIds, boxId];
-        commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: { ...q, evidenceBoxIds } }] });
+        commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: withEvidence(get().boxes, q, evidenceBoxIds) }] });
       },
 
-      acceptPredictions(ids) {
+      linkEvidence(qaId, boxIds) {
+        const q = get().qa.find((x) => x.id === qaId);
+        if (!q) return 0;
+        const adding = boxIds.filter((id) => get().boxes[id] && !q.evidenceBoxIds.includes(id));
+        if (adding.length) commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: withEvidence(get().boxes, q, [...q.evidenceBoxIds, ...adding]) }] });
+        return adding.length;
+      },
+
+      answerFromEvidence(qaId) {
+        const q = get().qa.find((x) => x.id === qaId);
+        const text = q ? evidenceText(get().boxes, q.evidenceBoxIds) : '';
+        if (!q || !text || (q.answer === text && !q.unanswerable)) return false;
+        commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: { ...q, answer: text, unanswerable: false } }] });
+        return true;
+      },
+
+      acceptPredictions(ids, edits = {}) {
         const { predictions, boxes, order, qa } = get();
         const wanted = new Set(ids);
         const byId = new Map(predictions.map((p) => [p.id, p]));
@@ -466,7 +595,20 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         for (const id of wanted) {
           const p = byId.get(id);
           if (!p || p.status !== 'pending' || p.kind !== 'box' || p.pageId === null || p.x === null || p.y === null || p.w === null || p.h === null) continue;
-          const box: Box = { id: newId(), pageId: p.pageId, label: p.label, x: p.x, y: p.y, w: p.w, h: p.h, transcription: p.transcription ?? '', locked: false, hidden: false, originPredictionId: p.id };
+          const edit = edits[p.id];
+          const box: Box = {
+            id: newId(),
+            pageId: p.pageId,
+            label: edit?.label !== undefined ? edit.label : p.label,
+            x: p.x,
+            y: p.y,
+            w: p.w,
+            h: p.h,
+            transcription: edit?.transcription ?? p.transcription ?? '',
+            locked: false,
+            hidden: false,
+            originPredictionId: p.id,
+          };
           change.boxes.push(boxChange(null, box));
           change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
           boxFor.set(p.id, box.id);
@@ -491,25 +633,52 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         commit({ ...emptyChange(), predictions: predictions.filter((p) => wanted.has(p.id) && p.status === 'pending').map((p) => ({ id: p.id, before: p.status, after: 'rejected' as const })) });
       },
 
-      async verify() {
+      async verify(acknowledge = []) {
         await flush();
-        if (get().saveState === 'conflict' || get().saveState === 'error') {
+        if (get().saveState === 'conflict' || get().saveState === 'error' || get().saveState === 'refused') {
           throw new Error(get().saveError ?? 'Unsaved changes: verify after they are saved.');
         }
         const s = get();
-        const result = await api['annotations.verify']({ projectId: s.projectId, documentId: s.documentId });
+        const result = await api['annotations.verify']({ projectId: s.projectId, documentId: s.documentId, ...(acknowledge.length ? { acknowledge } : {}) });
         if (result.result === 'refused') {
           set({ problems: result.problems });
-          return { verified: false, problems: result.problems };
+          return { verified: false, problems: result.problems, warnings: [] };
         }
+        if (result.result === 'confirm') return { verified: false, problems: [], warnings: result.warnings };
         // Verify may have stored template answers: take the server's view and keep the history.
         const fresh = await api['annotations.getColumns']({ projectId: s.projectId, documentId: s.documentId });
-        set({ ...toData(fresh), problems: [] });
-        return { verified: true, problems: [] };
+        verifiedMark = undoStack.length;
+        set({ ...toData(fresh), problems: [], editUnlocked: false });
+        return { verified: true, problems: [], warnings: [] };
       },
     };
   });
   return store;
+}
+
+/**
+ * A question's evidence changed: an empty answer is filled with the evidence's text, so linking the
+ * box that holds the answer is answering. An answer already given is left alone (the
+ * answer-from-evidence key replaces it on request).
+ */
+function withEvidence(boxes: Record<string, Box>, q: QaPair, evidenceBoxIds: string[]): QaPair {
+  const text = !q.unanswerable && q.answer.trim() === '' ? evidenceText(boxes, evidenceBoxIds) : '';
+  return { ...q, evidenceBoxIds, ...(text ? { answer: text } : {}) };
+}
+
+/** Which box or question a refused save is about: the core says so, or the request path does. */
+function refusalOf(err: { message?: string; details?: Record<string, unknown> }, request: { upsertBoxes: Box[]; upsertQa: QaPair[] }): SaveRefusal {
+  const message = (err.message ?? 'The change was refused.').replace(/^annotations\.save: /, '');
+  const detail = (key: string) => (typeof err.details?.[key] === 'string' ? (err.details[key] as string) : null);
+  let boxId = detail('boxId');
+  let qaId = detail('qaId');
+  const path = /^(upsertBoxes|upsertQa)\[(\d+)\]/.exec(message);
+  if (path && !boxId && !qaId) {
+    if (path[1] === 'upsertBoxes') boxId = request.upsertBoxes[Number(path[2])]?.id ?? null;
+    else qaId = request.upsertQa[Number(path[2])]?.id ?? null;
+  }
+  // The request path means nothing to a person once the box is named.
+  return { message: message.replace(/^(upsertBoxes|upsertQa)\[\d+\]\.[\w.]+: /, ''), boxId, qaId };
 }
 
 function mergeEntries<T extends { id: string; before: unknown; after: unknown }>(older: T[], newer: T[]): T[] {
