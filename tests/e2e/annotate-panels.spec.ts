@@ -328,12 +328,12 @@ test('shortcuts are rebound in settings, a conflict is shown and refused, and th
   await expect(actionRow('document.next').getByTestId('keymap-row-conflict')).toContainText('Next question');
   await expect(settings.getByTestId('keymap-save')).toBeDisabled();
 
-  // Escape cancels a capture; N resolves the conflict; Shift+P is added to "previous question".
+  // Escape cancels a capture; G resolves the conflict; Shift+P is added to "previous question".
   await actionRow('qa.next').getByTestId('keymap-combo').first().click();
   await page.keyboard.press('Escape');
   await expect(actionRow('qa.next').getByTestId('keymap-combo')).toHaveText(['J']);
   await actionRow('qa.next').getByTestId('keymap-combo').first().click();
-  await page.keyboard.press('n');
+  await page.keyboard.press('g');
   await expect(settings.getByTestId('keymap-conflicts')).toHaveCount(0);
   await actionRow('qa.previous').getByTestId('keymap-add').click();
   await page.keyboard.press('Shift+P');
@@ -343,19 +343,19 @@ test('shortcuts are rebound in settings, a conflict is shown and refused, and th
   await expect(actionRow('view.toggleLabels').getByTestId('keymap-combo')).toHaveCount(0);
   await settings.getByTestId('keymap-save').click();
   await expect(page.getByTestId('toast-success')).toContainText('Shortcuts saved');
-  expect((await callHost(host, 'settings.get', {})).ui.keymap).toEqual({ 'qa.next': ['n'], 'qa.previous': ['[', 'shift+p'], 'view.toggleLabels': [] });
+  expect((await callHost(host, 'settings.get', {})).ui.keymap).toEqual({ 'qa.next': ['g'], 'qa.previous': ['[', 'shift+p'], 'view.toggleLabels': [] });
 
   await page.reload();
-  await expect(actionRow('qa.next').getByTestId('keymap-combo')).toHaveText(['N']);
+  await expect(actionRow('qa.next').getByTestId('keymap-combo')).toHaveText(['G']);
   await expect(actionRow('qa.previous').getByTestId('keymap-combo')).toHaveText(['[', 'Shift+P']);
 
-  // The document view follows the new map: help shows it, N and Shift+P move between questions, ] does nothing now.
+  // The document view follows the new map: help shows it, G and Shift+P move between questions, ] does nothing now.
   await openDocument(page, host, s);
   await page.keyboard.press('?');
-  await expect(page.locator('[data-testid="help-row"][data-action="qa.next"] [data-testid="help-combo"]')).toHaveText(['N']);
+  await expect(page.locator('[data-testid="help-row"][data-action="qa.next"] [data-testid="help-combo"]')).toHaveText(['G']);
   await page.keyboard.press('Escape');
   const cards = page.getByTestId('qa-card');
-  await page.keyboard.press('n');
+  await page.keyboard.press('g');
   await expect(cards.nth(1)).toHaveAttribute('data-active', 'true');
   await page.keyboard.press(']');
   await expect(cards.nth(1)).toHaveAttribute('data-active', 'true');

@@ -2,7 +2,8 @@ import type { Label, Page } from '../../../shared/domain/model';
 import { useApp } from '../stores/app';
 import { useViewer } from '../stores/viewer';
 import { clampRect } from './geometry';
-import { acceptAboveThreshold, applyLabel, linkSelectedEvidence } from './panels';
+import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
+import { isReadOnly } from './store';
 import { useAnnotationUi } from './uiStore';
 import { annotationStore } from './useAnnotation';
 
@@ -16,6 +17,7 @@ export interface ActionContext {
   labels: Label[];
   nextDocument(): void;
   previousDocument(): void;
+  backToList(): void;
   verify(): void;
   nextQuestion(): void;
   previousQuestion(): void;
@@ -24,9 +26,32 @@ export interface ActionContext {
 
 const ZOOM_STEP = 1.25;
 
-/** Selected boxes on this page that may change (locked ones stay put). */
+/**
+ * Actions that change the annotation: on a read-only (verified) document they only point at Edit.
+ * (Arrow keys are not here: with nothing movable they pan.)
+ */
+const EDITING = new Set([
+  'tool.draw',
+  'edit.undo',
+  'edit.redo',
+  'edit.delete',
+  'edit.duplicate',
+  'edit.paste',
+  'box.toggleLock',
+  'box.toggleHidden',
+  'label.picker',
+  'qa.linkEvidence',
+  'qa.answerFromEvidence',
+  'prediction.accept',
+  'prediction.reject',
+  'prediction.acceptAbove',
+  'prediction.rejectRest',
+]);
+
+/** Selected boxes on this page that may change (locked ones stay put; none while read-only). */
 function movable(page: Page) {
   const s = annotationStore.getState();
+  if (isReadOnly(s)) return [];
   return [...s.selection].flatMap((id) => {
     const b = s.boxes[id];
     return b && b.pageId === page.id && !b.locked ? [b] : [];
@@ -60,6 +85,10 @@ export function runAction(id: string, ctx: ActionContext): boolean {
   const viewer = useViewer.getState();
   const { page } = ctx;
   const PAN = 80;
+  if (isReadOnly(store) && (EDITING.has(id) || id.startsWith('label.slot') || id.startsWith('box.narrower') || id.startsWith('box.wider') || id.startsWith('box.shorter') || id.startsWith('box.taller'))) {
+    store.nudgeReadOnly();
+    return true;
+  }
   switch (id) {
     case 'tool.select':
       ui.set({ tool: 'select' });
@@ -98,11 +127,11 @@ export function runAction(id: string, ctx: ActionContext): boolean {
       store.select(store.order.filter((bid) => store.boxes[bid]?.pageId === page.id && !store.boxes[bid]?.hidden));
       return true;
     case 'edit.deselect':
+      // Esc steps out of one mode at a time and never leaves the document (U does).
       if (ui.linkingEvidence) ui.set({ linkingEvidence: false });
       else if (ui.selectedPredictionId) ui.set({ selectedPredictionId: null });
       else if (store.selection.size) store.select([]);
       else if (ui.tool === 'draw') ui.set({ tool: 'select' });
-      else return false;
       return true;
     case 'edit.delete':
       if (!store.selection.size) return false;
@@ -147,6 +176,12 @@ export function runAction(id: string, ctx: ActionContext): boolean {
     case 'box.taller10':
       return resize(page, 0, 10);
     case 'box.transcribe': {
+      const prediction = ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined;
+      if (prediction && !isReadOnly(store)) {
+        // Correct a prediction's text before accepting it.
+        editPredictionText(prediction);
+        return true;
+      }
       const first = [...store.selection][0];
       if (!first) return false;
       ui.requestFocus('transcription', first);
@@ -180,24 +215,38 @@ export function runAction(id: string, ctx: ActionContext): boolean {
       return true;
     case 'qa.linkEvidence':
       return linkSelectedEvidence() > 0;
+    case 'qa.answerFromEvidence':
+      answerFromEvidence();
+      return true;
     case 'prediction.accept':
       if (!ui.selectedPredictionId) return false;
-      store.acceptPredictions([ui.selectedPredictionId]);
-      ui.set({ selectedPredictionId: null });
+      decidePrediction(ui.selectedPredictionId, true);
       return true;
     case 'prediction.reject':
       if (!ui.selectedPredictionId) return false;
-      store.rejectPredictions([ui.selectedPredictionId]);
-      ui.set({ selectedPredictionId: null });
+      decidePrediction(ui.selectedPredictionId, false);
       return true;
+    case 'prediction.next':
+      return stepPrediction(1);
+    case 'prediction.previous':
+      return stepPrediction(-1);
     case 'prediction.acceptAbove':
       acceptAboveThreshold();
+      return true;
+    case 'prediction.rejectRest':
+      rejectRest();
       return true;
     case 'document.next':
       ctx.nextDocument();
       return true;
     case 'document.previous':
       ctx.previousDocument();
+      return true;
+    case 'document.back':
+      ctx.backToList();
+      return true;
+    case 'document.edit':
+      store.unlockEdit();
       return true;
     case 'document.verify':
       ctx.verify();

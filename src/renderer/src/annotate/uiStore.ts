@@ -9,7 +9,7 @@ export type Tool = 'select' | 'draw';
 export type PanelTab = 'regions' | 'questions';
 
 export interface FocusRequest {
-  kind: 'box' | 'qa' | 'transcription';
+  kind: 'box' | 'qa' | 'transcription' | 'prediction';
   id: string;
   /** Changes on every request so the same target can be focused twice. */
   nonce: number;
@@ -19,6 +19,10 @@ interface AnnotationUiState {
   tool: Tool;
   /** Label given to newly drawn boxes; null draws unlabelled boxes. */
   activeLabel: string | null;
+  /** The project `activeLabel` belongs to: another project's document never inherits it. */
+  labelProjectId: string | null;
+  /** Text typed into a selected box prediction before it is accepted, by prediction id. */
+  predictionText: Record<string, string>;
   /** The box under the pointer on the canvas or in a list (evidence links are highlighted for it). */
   hoverBoxId: string | null;
   /** Boxes to emphasise (e.g. the evidence of the question under the pointer). */
@@ -36,8 +40,11 @@ interface AnnotationUiState {
   focus: FocusRequest | null;
   set(patch: Partial<Omit<AnnotationUiState, 'set' | 'requestFocus' | 'reset'>>): void;
   requestFocus(kind: FocusRequest['kind'], id: string): void;
-  /** A new document: forget per-document state, keep tool and label. */
-  reset(): void;
+  /**
+   * A document opens: in Select, with per-document state forgotten; the label for new boxes is
+   * kept only within the same project.
+   */
+  reset(projectId: string): void;
 }
 
 export const LOW_CONFIDENCE = 0.8;
@@ -45,6 +52,8 @@ export const LOW_CONFIDENCE = 0.8;
 export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   tool: 'select',
   activeLabel: null,
+  labelProjectId: null,
+  predictionText: {},
   hoverBoxId: null,
   highlightBoxIds: [],
   linkingEvidence: false,
@@ -58,5 +67,17 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   focus: null,
   set: (patch) => set(patch),
   requestFocus: (kind, id) => set({ focus: { kind, id, nonce: Date.now() + Math.random() } }),
-  reset: () => set({ hoverBoxId: null, highlightBoxIds: [], linkingEvidence: false, selectedPredictionId: null, focus: null, labelPickerOpen: false }),
+  reset: (projectId) =>
+    set((s) => ({
+      tool: 'select',
+      activeLabel: s.labelProjectId === projectId ? s.activeLabel : null,
+      labelProjectId: projectId,
+      predictionText: {},
+      hoverBoxId: null,
+      highlightBoxIds: [],
+      linkingEvidence: false,
+      selectedPredictionId: null,
+      focus: null,
+      labelPickerOpen: false,
+    })),
 }));

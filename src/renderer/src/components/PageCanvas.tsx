@@ -35,9 +35,26 @@ async function loadImage(url: string): Promise<HTMLImageElement> {
   return img;
 }
 
+/** Input types that take typed text; a checkbox, radio or button never swallows shortcuts. */
+const TEXT_INPUTS = new Set(['text', 'search', 'email', 'url', 'tel', 'password', 'number', 'date', 'datetime-local', 'month', 'time', 'week']);
+
+/**
+ * Whether a key belongs to the focused element rather than to the view's shortcuts: text fields,
+ * a select (its arrows and letters pick options) and anything in a dialog. Only these take keys;
+ * other controls leave single-key shortcuts to the view (see isActivation for Enter and Space).
+ */
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('[role="dialog"]') !== null;
+  if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
+  if (target instanceof HTMLInputElement) return TEXT_INPUTS.has(target.type);
+  return target.closest('[role="dialog"], [role="alertdialog"]') !== null;
+}
+
+/** Enter or Space on a focused button, link or checkbox: that control's own action, not a shortcut. */
+export function isActivation(e: Pick<KeyboardEvent, 'key' | 'target'>): boolean {
+  if (e.key !== 'Enter' && e.key !== ' ') return false;
+  const t = e.target;
+  return t instanceof HTMLElement && t.closest('button, a[href], input, summary, [role="button"], [role="tab"], [role="radio"], [role="option"]') !== null;
 }
 
 interface PageCanvasProps {
@@ -143,7 +160,7 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
   // Space held: drag pans even when a tool owns the primary button.
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && !isTypingTarget(e.target)) {
+      if (e.code === 'Space' && !isTypingTarget(e.target) && !isActivation(e)) {
         e.preventDefault();
         setSpaceDown(true);
       }
@@ -165,6 +182,9 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
   const last = useRef<{ x: number; y: number; id: number } | null>(null);
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    // The page takes the keyboard when it is clicked (a panel control loses it), unless a layer
+    // kept the focus on purpose (by preventing the default).
+    if (!e.defaultPrevented) container.current?.focus({ preventScroll: true });
     const pan = e.button === 1 || (e.button === 0 && (spaceDown || panWithPrimaryButton));
     if (!pan) return;
     e.preventDefault();
@@ -204,6 +224,7 @@ export function PageCanvas({ page, children, panWithPrimaryButton = true }: Page
     <div
       ref={container}
       className="page-canvas"
+      tabIndex={-1}
       style={{ cursor }}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}

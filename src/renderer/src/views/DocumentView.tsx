@@ -3,14 +3,15 @@ import type { DocumentSummary } from '../../../shared/domain/model';
 import { runAction, type ActionContext } from '../annotate/actions';
 import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
-import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, runVerify, VerifyControls } from '../annotate/panels';
+import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, ReadOnlyNote, runVerify, SaveRefusedBanner, VerifyControls } from '../annotate/panels';
 import { useAnnotationUi } from '../annotate/uiStore';
+import { isReadOnly } from '../annotate/store';
 import { annotationStore, useAnnotation } from '../annotate/useAnnotation';
 import '../annotate/annotate.css';
 import { useApp } from '../stores/app';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
-import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
+import { isActivation, isTypingTarget, PageCanvas } from '../components/PageCanvas';
 import { LoadingPanel } from '../components/Spinner';
 import { StatusChip } from '../components/StatusChip';
 import { mediaUrl } from '../lib/api';
@@ -77,7 +78,7 @@ function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
       <button type="button" className={`btn btn-sm${tool === 'select' ? ' btn-active' : ' btn-ghost'}`} onClick={() => ui().set({ tool: 'select' })} title={`Select${keys('tool.select')}`} aria-pressed={tool === 'select'} data-testid="tool-select">
         Select
       </button>
-      <button type="button" className={`btn btn-sm${tool === 'draw' ? ' btn-active' : ' btn-ghost'}`} onClick={() => ui().set({ tool: 'draw' })} title={`Draw rectangle${keys('tool.draw')}`} aria-pressed={tool === 'draw'} data-testid="tool-draw">
+      <button type="button" className={`btn btn-sm${tool === 'draw' ? ' btn-active' : ' btn-ghost'}`} onClick={() => (isReadOnly(annotationStore.getState()) ? annotationStore.getState().nudgeReadOnly() : ui().set({ tool: 'draw' }))} title={`Draw rectangle${keys('tool.draw')}`} aria-pressed={tool === 'draw'} data-testid="tool-draw">
         Draw
       </button>
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => ui().set({ labelPickerOpen: true })} title={`Label for new boxes${keys('label.picker')}`} data-testid="active-label">
@@ -92,6 +93,43 @@ function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
       </button>
     </div>
   );
+}
+
+/**
+ * A click on a panel control (a checkbox, a button, a chosen option) gives the keyboard back to
+ * the page at once, so single-key shortcuts work again without clicking the page. Text fields keep
+ * it; controls reached with Tab keep it too (Enter and Space still work them).
+ */
+function useReturnKeysToPage() {
+  useEffect(() => {
+    let pointer = false;
+    const onPointer = () => (pointer = true);
+    const onKey = () => (pointer = false);
+    const inView = (el: Element | null): el is HTMLElement =>
+      el instanceof HTMLElement && el !== document.body && el.closest('[data-testid="document-view"]') !== null && el.closest('[role="dialog"], [role="alertdialog"]') === null;
+    const focusPage = () => document.querySelector<HTMLElement>('[data-testid="page-canvas"]')?.focus({ preventScroll: true });
+    const onClick = (e: MouseEvent) => {
+      if (e.detail === 0) return; // Enter or Space on a control reached with the keyboard
+      // After the click's own work (a label passes it to its checkbox; a handler may focus a field).
+      setTimeout(() => {
+        const el = document.activeElement;
+        if (inView(el) && !isTypingTarget(el)) focusPage();
+      });
+    };
+    const onChange = (e: Event) => {
+      if (pointer && e.target instanceof HTMLSelectElement && e.target === document.activeElement && inView(e.target)) focusPage();
+    };
+    window.addEventListener('pointerdown', onPointer, true);
+    window.addEventListener('keydown', onKey, true);
+    window.addEventListener('click', onClick);
+    window.addEventListener('change', onChange);
+    return () => {
+      window.removeEventListener('pointerdown', onPointer, true);
+      window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('click', onClick);
+      window.removeEventListener('change', onChange);
+    };
+  }, []);
 }
 
 function goToNeighbour(projectId: string, neighbours: Neighbours, doc: DocumentSummary, index: number) {
@@ -110,7 +148,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
   useEffect(() => {
     void open(projectId, documentId);
     if (!useProjects.getState().byId[projectId]?.project) void loadProject(projectId);
-    useAnnotationUi.getState().reset();
+    useAnnotationUi.getState().reset(projectId);
     void annotationStore.getState().load(projectId, documentId);
     // Leaving the document sends what autosave has not sent yet.
     return () => void annotationStore.getState().flush();
@@ -119,6 +157,11 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
   // The header follows the annotation as it is edited and verified, not the list it came from.
   const liveStatus = useAnnotation((s) => (s.loaded && s.documentId === documentId ? (s.status === 'verified' ? 'verified' : s.annotationId ? 'in_progress' : null) : null));
   const labels = useMemo(() => projectEntry?.project?.labels ?? [], [projectEntry?.project?.labels]);
+  // The annotation store applies only this project's labels (null until the project is loaded).
+  const projectLoaded = projectEntry?.project?.id === projectId;
+  useEffect(() => {
+    annotationStore.getState().setLabelSet(projectLoaded ? labels.map((l) => l.name) : null);
+  }, [labels, projectLoaded]);
   const keymapOverrides = useApp((s) => s.settings?.ui.keymap);
   const keymap = useMemo(() => resolveKeymap(keymapOverrides ?? {}), [keymapOverrides]);
 
@@ -142,16 +185,17 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     if (neighbours?.next) goToNeighbour(projectId, neighbours, neighbours.next, neighbours.index + 1);
   };
 
-  // Keyboard: every shortcut goes through the keymap (rebindable in Settings); a few view keys
-  // that are not actions (pages, back to the list) are handled here.
+  // Keyboard: every shortcut goes through the keymap (rebindable in Settings); the page keys,
+  // which are not actions, are handled here. Only text fields (and dialogs) keep keys to themselves.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTypingTarget(e.target) || !page) return;
+      if (isTypingTarget(e.target) || isActivation(e) || !page) return;
       const ctx: ActionContext = {
         page,
         labels,
         nextDocument: next,
         previousDocument: previous,
+        backToList: () => navigate(paths.project(projectId)),
         verify: () => void runVerify(),
         nextQuestion,
         previousQuestion,
@@ -163,7 +207,6 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
         handled = true;
         if (e.key === 'PageDown') goToPage(pageIndex + 2);
         else if (e.key === 'PageUp') goToPage(pageIndex);
-        else if (e.key === 'Escape') navigate(paths.project(projectId));
         else handled = false;
       }
       if (handled) e.preventDefault();
@@ -171,6 +214,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
+  useReturnKeysToPage();
 
   if (error) {
     return (
@@ -190,7 +234,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
   return (
     <div className="doc-view" data-testid="document-view">
       <header className="doc-toolbar">
-        <a className="btn btn-ghost btn-sm" href={paths.project(projectId)} title="Back to the documents (Esc)" data-testid="back-to-list">
+        <a className="btn btn-ghost btn-sm" href={paths.project(projectId)} title={`Back to the documents${keymap['document.back']?.[0] ? ` (${displayCombo(keymap['document.back'][0])})` : ''}`} data-testid="back-to-list">
           <IconArrowLeft /> {projectEntry?.project?.name ?? 'Documents'}
         </a>
         <span className="divider-v" />
@@ -214,6 +258,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           {doc ? <StatusChip status={liveStatus ?? doc.status} /> : null}
         </div>
         <div className="toolbar-spacer" />
+        <ReadOnlyNote />
         <ToolControls keymap={keymap} />
         <VerifyControls projectId={projectId} documentId={documentId} />
         {doc && pageCount > 1 ? (
@@ -259,6 +304,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           </nav>
         ) : null}
         <div className="canvas-panel">
+          <SaveRefusedBanner />
           {page ? (
             <PageCanvas key={documentId} page={page} panWithPrimaryButton={false}>
               {annotationLoaded ? <AnnotationLayers page={page} labels={labels} /> : null}
@@ -285,7 +331,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           </span>
           <span>{formatBytes(doc.byteSize)}</span>
           <span className="toolbar-spacer" />
-          <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · ? all shortcuts</span>
+          <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · U back to the list · ? all shortcuts</span>
         </footer>
       ) : null}
     </div>

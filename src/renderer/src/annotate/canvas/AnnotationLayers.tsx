@@ -7,6 +7,8 @@ import { useViewer } from '../../stores/viewer';
 import { recordPerf } from '../../lib/perf';
 import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect as R } from '../geometry';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
+import { questionBeingAnswered } from '../panels/qaActions';
+import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { drawAnnotations } from './draw';
 import { pageBoxes as pageBoxesOf } from './pageBoxes';
@@ -43,7 +45,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   const predictions = useAnnotation((s) => s.predictions);
   const selection = useAnnotation((s) => s.selection);
   const problems = useAnnotation((s) => s.problems);
-  const status = useAnnotation((s) => s.status);
+  const readOnly = useAnnotation(isReadOnly);
   const tool = useAnnotationUi((s) => s.tool);
   const hoverId = useAnnotationUi((s) => s.hoverBoxId);
   const highlightIds = useAnnotationUi((s) => s.highlightBoxIds);
@@ -96,7 +98,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   }, [pageBoxes.length, pagePredictions.length]);
 
   const selected = useMemo(() => pageBoxes.filter((b) => selection.has(b.id) && !b.hidden), [pageBoxes, selection]);
-  const editable = status === 'draft' || status === 'verified';
+  const editable = !readOnly;
   const selectionLayer = useRef<Konva.Layer>(null);
   const transformer = useRef<Konva.Transformer>(null);
   const draft = useRef<Konva.Rect>(null);
@@ -162,7 +164,18 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       const ui = useAnnotationUi.getState();
       const store = annotationStore.getState();
       const p = imagePoint();
-      if (ui.tool === 'draw') {
+      // A box clicked while an answer is being typed is linked as its evidence; the caret stays.
+      const answering = questionBeingAnswered();
+      if (answering) {
+        const hit = hitBox(p);
+        if (hit) {
+          e.evt.preventDefault();
+          store.setActiveQa(answering);
+          store.toggleEvidence(answering, hit.id);
+          return;
+        }
+      }
+      if (ui.tool === 'draw' && !isReadOnly(store)) {
         gesture.current = { kind: 'draw', start: { x: Math.min(Math.max(p.x, 0), page.width), y: Math.min(Math.max(p.y, 0), page.height) } };
         return;
       }
@@ -190,7 +203,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       if (!store.selection.has(hit.id)) store.select([hit.id]);
       const ids = store.selection.has(hit.id) ? [...annotationStore.getState().selection] : [hit.id];
       const origins = new Map<string, Box>();
-      for (const id of ids) {
+      for (const id of isReadOnly(store) ? [] : ids) {
         const b = annotationStore.getState().boxes[id];
         if (b && !b.locked && b.pageId === page.id) origins.set(id, b);
       }

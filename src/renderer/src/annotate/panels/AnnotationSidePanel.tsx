@@ -68,6 +68,7 @@ export function AnnotationSidePanel({ projectId, documentId, page, pages }: Anno
   // A focus request goes to the tab that holds its target; that tab acts on it once mounted.
   useEffect(() => {
     if (!focus || isFocusRequestHandled(focus.nonce)) return;
+    if (focus.kind === 'prediction') return; // the predictions list sits above the tabs
     const want: PanelTab = focus.kind === 'qa' ? 'questions' : 'regions';
     const ui = useAnnotationUi.getState();
     if (ui.panelTab !== want) ui.set({ panelTab: want });

@@ -4,17 +4,27 @@ import { Modal } from '../../components/Modal';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconSearch } from '../../components/Icons';
+import { decidePrediction } from './predictionActions';
 import { useCurrentLabels } from './shared';
 
 /**
- * Apply a label (null: none) to the selected boxes and make it the label of new boxes. Locked
- * boxes keep theirs, as with the label hotkeys (their own row in the regions list still relabels them).
+ * Apply a label (null: none) of the open project's set: a selected prediction is accepted with it;
+ * otherwise the selected boxes get it, and it becomes the label of new boxes. Locked boxes keep
+ * theirs, as with the label hotkeys (their own row in the regions list still relabels them). A
+ * name outside the project's set is never applied.
  */
 export function applyLabel(label: string | null): void {
   const store = annotationStore.getState();
+  const ui = useAnnotationUi.getState();
+  ui.set({ labelPickerOpen: false });
+  if (label !== null && !store.labelSet?.has(label)) return;
+  if (ui.selectedPredictionId) {
+    decidePrediction(ui.selectedPredictionId, true, { label });
+    return;
+  }
   const ids = [...store.selection].filter((id) => store.boxes[id] && !store.boxes[id].locked && store.boxes[id].label !== label);
   if (ids.length) store.updateBoxes(ids.map((id) => ({ id, patch: { label } })));
-  useAnnotationUi.getState().set({ activeLabel: label, labelPickerOpen: false });
+  ui.set({ activeLabel: label, labelProjectId: store.projectId });
 }
 
 type Option = { kind: 'label'; label: Label } | { kind: 'none' };
@@ -73,7 +83,8 @@ function LabelPickerDialog() {
     }
   };
 
-  const target = selected ? `${selected} selected box${selected === 1 ? '' : 'es'}` : 'new boxes';
+  const predictionSelected = useAnnotationUi((s) => s.selectedPredictionId !== null);
+  const target = predictionSelected ? 'the selected prediction (it is accepted with the label)' : selected ? `${selected} selected box${selected === 1 ? '' : 'es'}` : 'new boxes';
   return (
     <Modal title="Choose a label" onClose={close} testId="label-picker">
       <div className="label-picker">

@@ -1,52 +1,62 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Label, Page, Prediction } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
-import { toastError, toastSuccess } from '../../stores/toasts';
+import { toastError } from '../../stores/toasts';
 import { displayCombo } from '../keymap';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
-import { annotationStore, useAnnotation } from '../useAnnotation';
+import { isReadOnly } from '../store';
+import { useAnnotation } from '../useAnnotation';
 import { IconAlert, IconCheck, IconChevronRight, IconSparkles, IconX } from '../../components/Icons';
-import { usePanels } from './panelsStore';
-import { formatConfidence, labelColor, showPage, useKeymap, useLabels } from './shared';
+import { takeFocusRequest, usePanels } from './panelsStore';
+import { acceptAboveThreshold, decidePrediction, DEFAULT_ACCEPT_THRESHOLD, rejectRest, selectPrediction } from './predictionActions';
+import { cssEscape, formatConfidence, labelColor, useKeymap, useLabels, whenElement } from './shared';
 import { VirtualList, type VirtualListHandle } from './VirtualList';
 
-export const DEFAULT_ACCEPT_THRESHOLD = 0.8;
 const PREDICTION_ROW_HEIGHT = 40;
 /** The list grows to this many rows, then scrolls. */
 const MAX_LIST_ROWS = 5;
 
-const edit = () => annotationStore.getState();
-
-export function acceptThreshold(): number {
-  return useApp.getState().settings?.ui.acceptThreshold ?? DEFAULT_ACCEPT_THRESHOLD;
+/**
+ * The selected box prediction's text, correctable before it is accepted (Enter accepts, Esc gives
+ * the keys back to the page). Nothing is saved until it is accepted.
+ */
+function PredictionTextInput({ p, typed, readOnly }: { p: Prediction; typed: string; readOnly: boolean }) {
+  return (
+    <input
+      className="input prediction-text-input"
+      value={typed}
+      readOnly={readOnly}
+      onChange={(e) => {
+        const ui = useAnnotationUi.getState();
+        ui.set({ predictionText: { ...ui.predictionText, [p.id]: e.target.value } });
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          e.currentTarget.blur();
+          decidePrediction(p.id, true);
+        } else if (e.key === 'Escape') {
+          e.preventDefault();
+          e.currentTarget.blur();
+        }
+      }}
+      aria-label="Text of the prediction (Enter accepts it)"
+      spellCheck={false}
+      data-testid="prediction-text"
+    />
+  );
 }
 
-/** Accept every pending prediction at or above the threshold in settings. Returns how many. */
-export function acceptAboveThreshold(): number {
-  const threshold = acceptThreshold();
-  const ids = edit()
-    .predictions.filter((p) => p.status === 'pending' && p.confidence >= threshold)
-    .map((p) => p.id);
-  if (ids.length) {
-    edit().acceptPredictions(ids);
-    toastSuccess(`Accepted ${ids.length} prediction${ids.length === 1 ? '' : 's'}`, `Confidence ${formatConfidence(threshold)} or more. Undo brings them back.`);
-  }
-  return ids.length;
-}
-
-function decide(p: Prediction, accept: boolean) {
-  if (accept) edit().acceptPredictions([p.id]);
-  else edit().rejectPredictions([p.id]);
+/** Start correcting a box prediction's text (Enter on the selected prediction, or a double-click). */
+export function editPredictionText(p: Prediction): void {
   const ui = useAnnotationUi.getState();
-  if (ui.selectedPredictionId === p.id) ui.set({ selectedPredictionId: null });
+  if (p.kind !== 'box') return;
+  ui.set({ selectedPredictionId: p.id, predictionText: { ...ui.predictionText, [p.id]: ui.predictionText[p.id] ?? p.transcription ?? '' } });
+  ui.requestFocus('prediction', p.id);
 }
 
-function select(p: Prediction) {
-  useAnnotationUi.getState().set({ selectedPredictionId: p.id });
-  showPage(p.pageId);
-}
-
-const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNumber }: { p: Prediction; selected: boolean; labels: Label[]; pageNumber: number | null }) {
+const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNumber, readOnly }: { p: Prediction; selected: boolean; labels: Label[]; pageNumber: number | null; readOnly: boolean }) {
+  const typed = useAnnotationUi((s) => s.predictionText[p.id]);
   const low = p.confidence < LOW_CONFIDENCE;
   const color = labelColor(labels, p.label);
   const title = p.kind === 'box' ? (p.label ?? 'Box without label') : (p.question ?? 'Question');
@@ -58,7 +68,7 @@ const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNum
       data-prediction-id={p.id}
       data-low={low ? 'true' : undefined}
       onMouseDown={(e) => {
-        if (!(e.target instanceof HTMLElement && e.target.closest('button'))) select(p);
+        if (!(e.target instanceof HTMLElement && e.target.closest('button, input'))) selectPrediction(p);
       }}
     >
       <span className="prediction-kind" style={color ? { background: color } : undefined} title={p.kind === 'box' ? 'Box' : 'Question and answer'}>
@@ -66,19 +76,23 @@ const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNum
       </span>
       <div className="prediction-text min-w-0">
         <div className="truncate">{title}</div>
-        <div className="truncate muted small">
-          {pageNumber !== null ? `p.${pageNumber} · ` : ''}
-          {detail || '—'}
-        </div>
+        {typed !== undefined ? (
+          <PredictionTextInput p={p} typed={typed} readOnly={readOnly} />
+        ) : (
+          <div className="truncate muted small" onDoubleClick={() => !readOnly && editPredictionText(p)} title={p.kind === 'box' ? 'Double-click (or Enter) to correct the text before accepting' : undefined}>
+            {pageNumber !== null ? `p.${pageNumber} · ` : ''}
+            {detail || '—'}
+          </div>
+        )}
       </div>
       <span className={`confidence${low ? ' low' : ''}`} title={low ? 'Under 0.8: check it closely' : 'Model confidence'} data-testid="prediction-confidence">
         {low ? <IconAlert size={11} /> : null}
         {formatConfidence(p.confidence)}
       </span>
-      <button type="button" className="icon-btn icon-btn-xs accept" onClick={() => decide(p, true)} title="Accept" aria-label="Accept" data-testid="prediction-accept">
+      <button type="button" className="icon-btn icon-btn-xs accept" onClick={() => decidePrediction(p.id, true)} disabled={readOnly} title="Accept" aria-label="Accept" data-testid="prediction-accept">
         <IconCheck />
       </button>
-      <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => decide(p, false)} title="Reject" aria-label="Reject" data-testid="prediction-reject">
+      <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => decidePrediction(p.id, false)} disabled={readOnly} title="Reject" aria-label="Reject" data-testid="prediction-reject">
         <IconX />
       </button>
     </div>
@@ -125,6 +139,7 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
   const lowOnly = useAnnotationUi((s) => s.lowConfidenceOnly);
   const selectedId = useAnnotationUi((s) => s.selectedPredictionId);
   const open = usePanels((s) => s.predictionsOpen);
+  const readOnly = useAnnotation(isReadOnly);
   const keymap = useKeymap();
 
   const { pending, low, above } = useMemo(() => {
@@ -136,6 +151,17 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
 
   // A prediction picked on the canvas scrolls into view here, so its accept and reject are at hand.
   const list = useRef<VirtualListHandle>(null);
+  const focus = useAnnotationUi((s) => s.focus);
+  useEffect(() => {
+    if (!focus || focus.kind !== 'prediction' || !takeFocusRequest(focus.nonce)) return;
+    if (!open) usePanels.getState().set({ predictionsOpen: true });
+    const index = shown.findIndex((p) => p.id === focus.id);
+    if (index >= 0 && !list.current?.isFullyVisible(index)) list.current?.scrollToIndex(index, 'center');
+    whenElement<HTMLInputElement>(`[data-testid="prediction-row"][data-prediction-id="${cssEscape(focus.id)}"] [data-testid="prediction-text"]`, (el) => {
+      el.focus();
+      el.select();
+    });
+  }, [focus, shown, open]);
   useEffect(() => {
     if (!selectedId) return;
     const index = shown.findIndex((p) => p.id === selectedId);
@@ -145,7 +171,9 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
   if (predictions.length === 0) return null;
   const decided = predictions.length - pending.length;
   const acceptKey = keymap['prediction.acceptAbove']?.[0];
+  const rejectRestKey = keymap['prediction.rejectRest']?.[0];
   const lowKey = keymap['view.lowConfidence']?.[0];
+  const key = (id: string) => (keymap[id]?.[0] ? displayCombo(keymap[id][0]) : null);
 
   return (
     <section className={`predictions-section${open ? ' open' : ''}`} data-testid="predictions-section" aria-label="Model predictions">
@@ -169,7 +197,7 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
             <button
               type="button"
               className="btn btn-sm"
-              disabled={above === 0}
+              disabled={above === 0 || readOnly}
               onClick={() => acceptAboveThreshold()}
               title={`Accept every pending prediction with confidence ≥ ${formatConfidence(threshold)}${acceptKey ? ` (${displayCombo(acceptKey)})` : ''}`}
               data-testid="predictions-accept-above"
@@ -177,6 +205,16 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
               <IconCheck /> Accept {above} ≥
             </button>
             <ThresholdInput value={threshold} />
+            <button
+              type="button"
+              className="btn btn-sm btn-danger-ghost"
+              disabled={pending.length === 0 || readOnly}
+              onClick={() => rejectRest()}
+              title={`Reject every prediction not accepted yet${rejectRestKey ? ` (${displayCombo(rejectRestKey)})` : ''}`}
+              data-testid="predictions-reject-rest"
+            >
+              <IconX /> Reject rest
+            </button>
             <span className="grow" />
             <label className="checkbox small" title={lowKey ? `Shortcut: ${displayCombo(lowKey)}` : undefined}>
               <input type="checkbox" checked={lowOnly} onChange={(e) => useAnnotationUi.getState().set({ lowConfidenceOnly: e.target.checked })} data-testid="predictions-low-only" />
@@ -193,11 +231,16 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
               style={{ height: Math.min(MAX_LIST_ROWS * PREDICTION_ROW_HEIGHT, shown.length * PREDICTION_ROW_HEIGHT) + 2 }}
               testId="predictions-list"
               ariaLabel="Pending predictions"
-              renderRow={(p) => <PredictionRow p={p} selected={p.id === selectedId} labels={labels} pageNumber={pageNumbers && p.pageId ? (pageNumbers.get(p.pageId) ?? null) : null} />}
+              renderRow={(p) => <PredictionRow p={p} selected={p.id === selectedId} labels={labels} readOnly={readOnly} pageNumber={pageNumbers && p.pageId ? (pageNumbers.get(p.pageId) ?? null) : null} />}
             />
           ) : (
             <div className="panel-empty muted small">{pending.length ? 'No pending prediction under 0.8.' : 'Every prediction has been accepted or rejected.'}</div>
           )}
+          {shown.length ? (
+            <div className="muted small predictions-hint" data-testid="predictions-hint">
+              Selected: {key('prediction.accept')} accept · {key('prediction.reject')} reject · 1–9 accept as that label · Enter edit its text · {key('prediction.next')} next
+            </div>
+          ) : null}
         </div>
       ) : null}
     </section>

@@ -1,7 +1,10 @@
 import { memo, useEffect, useMemo, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { Box, Label, Page, Prediction, QaPair, QuestionTemplate } from '../../../../shared/domain/model';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
+import { evidenceText } from '../evidence';
+import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
+import { decidePrediction } from './predictionActions';
 import { IconAlert, IconCheck, IconLink, IconPlus, IconSparkles, IconTrash, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest } from './panelsStore';
 import { confirmAnswer, linkSelectedEvidence, setLinking } from './qaActions';
@@ -65,10 +68,13 @@ interface CardProps {
   pageNumbers: Map<string, number> | null;
   selectionSize: number;
   linkKey: string;
+  fromEvidenceKey: string;
+  readOnly: boolean;
   onHover(id: string | null): void;
 }
 
-const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes, labels, pageNumbers, selectionSize, linkKey, onHover }: CardProps) {
+const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes, labels, pageNumbers, selectionSize, linkKey, fromEvidenceKey, readOnly, onHover }: CardProps) {
+  const fromEvidence = q.evidenceBoxIds.length ? evidenceText(boxes, q.evidenceBoxIds) : '';
   const onAnswerKey = (e: ReactKeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
@@ -116,6 +122,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
           <input
             className="input qa-question-input"
             value={q.question}
+            readOnly={readOnly}
             onChange={(e) => edit().updateQa(q.id, { question: e.target.value }, { coalesceKey: `question:${q.id}` })}
             aria-label="Question"
             placeholder="Question"
@@ -124,7 +131,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
         )}
         {sourceBadge}
         {q.source !== 'template' ? (
-          <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => edit().deleteQa(q.id)} title="Delete this question" aria-label="Delete question" data-testid="qa-delete">
+          <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => edit().deleteQa(q.id)} disabled={readOnly} title="Delete this question" aria-label="Delete question" data-testid="qa-delete">
             <IconTrash />
           </button>
         ) : null}
@@ -134,9 +141,10 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
         rows={2}
         value={q.answer}
         disabled={q.unanswerable}
+        readOnly={readOnly}
         onChange={(e) => edit().updateQa(q.id, { answer: e.target.value }, { coalesceKey: `answer:${q.id}` })}
         onKeyDown={onAnswerKey}
-        placeholder={q.unanswerable ? 'Marked unanswerable' : 'Answer — Enter: next question · Shift+Enter: new line'}
+        placeholder={q.unanswerable ? 'Marked unanswerable' : readOnly ? '' : 'Answer — or click the box that holds it · Enter: next question'}
         aria-label={`Answer to: ${q.question}`}
         spellCheck={false}
         data-testid="qa-answer"
@@ -146,16 +154,29 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
           <input
             type="checkbox"
             checked={q.unanswerable}
+            disabled={readOnly}
             onChange={(e) => edit().updateQa(q.id, e.target.checked ? { unanswerable: true, answer: '' } : { unanswerable: false })}
             data-testid="qa-unanswerable"
           />
           Unanswerable
         </label>
         <span className="grow" />
+        {fromEvidence && fromEvidence !== q.answer && !readOnly ? (
+          <button
+            type="button"
+            className="btn btn-sm btn-ghost"
+            onClick={() => edit().answerFromEvidence(q.id)}
+            title={`Answer with the evidence boxes' text: “${fromEvidence}” (${fromEvidenceKey})`}
+            data-testid="qa-from-evidence"
+          >
+            Use evidence text
+          </button>
+        ) : null}
         <button
           type="button"
           className={`btn btn-sm${linking ? ' btn-toggle-on' : ' btn-ghost'}`}
           aria-pressed={linking}
+          disabled={readOnly}
           onClick={() => setLinking(linking ? null : q.id)}
           title="While on, clicking boxes on the page links or unlinks them"
           data-testid="qa-link-toggle"
@@ -165,7 +186,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
         <button
           type="button"
           className="btn btn-sm btn-ghost"
-          disabled={selectionSize === 0}
+          disabled={selectionSize === 0 || readOnly}
           onClick={() => {
             activate();
             linkSelectedEvidence(q.id);
@@ -178,7 +199,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
       </div>
       {linking ? <div className="qa-linking-hint small">Click boxes on the page to link or unlink them. Press the button again when done.</div> : null}
       {q.evidenceBoxIds.length ? (
-        <div className="qa-evidence" aria-label="Evidence boxes">
+        <div className={`qa-evidence${readOnly ? ' read-only' : ''}`} aria-label="Evidence boxes">
           {q.evidenceBoxIds.map((boxId) => {
             const box = boxes[boxId];
             return (
@@ -198,7 +219,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
   );
 });
 
-function ProposedQa({ p }: { p: Prediction }) {
+function ProposedQa({ p, readOnly }: { p: Prediction; readOnly: boolean }) {
   const low = p.confidence < LOW_CONFIDENCE;
   return (
     <div className={`qa-card proposed${low ? ' low' : ''}`} data-testid="qa-proposed" data-prediction-id={p.id}>
@@ -218,10 +239,10 @@ function ProposedQa({ p }: { p: Prediction }) {
           {p.evidence.length ? `${p.evidence.length} evidence box${p.evidence.length === 1 ? '' : 'es'}` : 'No evidence'} · {p.model}
         </span>
         <span className="grow" />
-        <button type="button" className="btn btn-sm" onClick={() => edit().acceptPredictions([p.id])} data-testid="qa-proposed-accept">
+        <button type="button" className="btn btn-sm" onClick={() => decidePrediction(p.id, true)} disabled={readOnly} data-testid="qa-proposed-accept">
           <IconCheck /> Accept
         </button>
-        <button type="button" className="btn btn-sm btn-danger-ghost" onClick={() => edit().rejectPredictions([p.id])} data-testid="qa-proposed-reject">
+        <button type="button" className="btn btn-sm btn-danger-ghost" onClick={() => decidePrediction(p.id, false)} disabled={readOnly} data-testid="qa-proposed-reject">
           <IconX /> Reject
         </button>
       </div>
@@ -261,6 +282,7 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
   const selectionSize = useAnnotation((s) => s.selection.size);
   const predictions = useAnnotation((s) => s.predictions);
   const linkingEvidence = useAnnotationUi((s) => s.linkingEvidence);
+  const readOnly = useAnnotation(isReadOnly);
   const focus = useAnnotationUi((s) => s.focus);
   const project = useProjects((s) => s.byId[projectId]?.project);
   const labels = project?.labels;
@@ -273,6 +295,7 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
   const proposed = useMemo(() => predictions.filter((p) => p.kind === 'qa' && p.status === 'pending'), [predictions]);
   const answered = qa.filter(isAnswered).length;
   const linkKey = keymap['qa.linkEvidence']?.[0];
+  const fromEvidenceKey = keymap['qa.answerFromEvidence']?.[0];
 
   // The canvas emphasises the evidence of the question under the pointer.
   useEffect(() => {
@@ -321,6 +344,8 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
             pageNumbers={pageNumbers}
             selectionSize={selectionSize}
             linkKey={linkKey ? displayCombo(linkKey) : 'no shortcut'}
+            fromEvidenceKey={fromEvidenceKey ? displayCombo(fromEvidenceKey) : 'no shortcut'}
+            readOnly={readOnly}
             onHover={setHoverQa}
           />
         ))}
@@ -330,11 +355,11 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
               <IconSparkles /> Proposed by the model ({proposed.length})
             </h4>
             {proposed.map((p) => (
-              <ProposedQa key={p.id} p={p} />
+              <ProposedQa key={p.id} p={p} readOnly={readOnly} />
             ))}
           </section>
         ) : null}
-        <AddQuestion />
+        {readOnly ? null : <AddQuestion />}
       </div>
     </div>
   );

@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import type { Box, Label, Page } from '../../../../shared/domain/model';
 import { useAnnotationUi } from '../uiStore';
+import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconEye, IconEyeOff, IconLock, IconSearch, IconSparkles, IconTrash, IconUnlock, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest, usePanels } from './panelsStore';
@@ -38,7 +39,7 @@ window.addEventListener(
   { capture: true },
 );
 
-function TranscriptionInput({ box, onStep }: { box: Box; onStep(boxId: string, delta: number): void }) {
+function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId: string, delta: number): void; readOnly: boolean }) {
   const [draft, setDraft] = useState<string | null>(null);
   const pending = useRef<{ value: string; timer: ReturnType<typeof setTimeout> } | null>(null);
   const commitRef = useRef<() => void>(() => undefined);
@@ -85,7 +86,8 @@ function TranscriptionInput({ box, onStep }: { box: Box; onStep(boxId: string, d
       }}
       onBlur={commit}
       onKeyDown={onKeyDown}
-      placeholder="Transcription"
+      placeholder={readOnly ? '' : 'Transcription'}
+      readOnly={readOnly}
       spellCheck={false}
       aria-label="Transcription"
       data-testid="region-transcription"
@@ -116,10 +118,12 @@ interface RowProps {
   pageNumber: number | null;
   /** Enter / Shift+Enter in a transcription: go to the next / previous region's transcription. */
   onStep(boxId: string, delta: number): void;
+  /** A verified document not unlocked for editing. */
+  readOnly: boolean;
 }
 
 /** One region. Memoised on the box object: editing one box re-renders one row, not 10,000. */
-const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep }: RowProps) {
+const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep, readOnly }: RowProps) {
   const color = labelColor(labels, box.label);
   const unknownLabel = box.label !== null && color === null;
   return (
@@ -145,6 +149,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           className="select-sm region-label"
           value={box.label ?? ''}
           onChange={(e) => edit().updateBoxes([{ id: box.id, patch: { label: e.target.value || null } }])}
+          disabled={readOnly}
           aria-label="Label"
           data-testid="region-label"
         >
@@ -168,6 +173,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           type="button"
           className={`icon-btn icon-btn-xs${box.locked ? ' active' : ''}`}
           onClick={() => edit().updateBoxes([{ id: box.id, patch: { locked: !box.locked } }])}
+          disabled={readOnly}
           title={box.locked ? 'Unlock (the box can be moved and deleted again)' : 'Lock (no moving, resizing or deleting)'}
           aria-label={box.locked ? 'Unlock' : 'Lock'}
           aria-pressed={box.locked}
@@ -179,6 +185,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           type="button"
           className={`icon-btn icon-btn-xs${box.hidden ? ' active' : ''}`}
           onClick={() => edit().updateBoxes([{ id: box.id, patch: { hidden: !box.hidden } }])}
+          disabled={readOnly}
           title={box.hidden ? 'Show on the canvas' : 'Hide on the canvas'}
           aria-label={box.hidden ? 'Show' : 'Hide'}
           aria-pressed={box.hidden}
@@ -190,7 +197,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           type="button"
           className="icon-btn icon-btn-xs danger"
           onClick={() => edit().deleteBoxes([box.id])}
-          disabled={box.locked}
+          disabled={box.locked || readOnly}
           title={box.locked ? 'Locked boxes cannot be deleted' : 'Delete'}
           aria-label="Delete"
           data-testid="region-delete"
@@ -198,7 +205,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           <IconTrash />
         </button>
       </div>
-      <TranscriptionInput box={box} onStep={onStep} />
+      <TranscriptionInput box={box} onStep={onStep} readOnly={readOnly} />
     </div>
   );
 });
@@ -214,6 +221,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
   const boxes = useAnnotation((s) => s.boxes);
   const order = useAnnotation((s) => s.order);
   const selection = useAnnotation((s) => s.selection);
+  const readOnly = useAnnotation(isReadOnly);
   const labels = useLabels(projectId);
   const filter = useAnnotationUi((s) => s.regionFilter);
   const focus = useAnnotationUi((s) => s.focus);
@@ -312,7 +320,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
 
   const renderRow = (id: string) => {
     const box = boxes[id]!;
-    return <RegionRow box={box} selected={selection.has(id)} labels={labels} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
+    return <RegionRow box={box} selected={selection.has(id)} labels={labels} readOnly={readOnly} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
   };
 
   const setFilter = (patch: Partial<typeof filter>) => useAnnotationUi.getState().set({ regionFilter: { ...filter, ...patch } });

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
-import type { Box, QaPair, VerifyProblem } from '../../../../shared/domain/model';
+import type { Box, QaPair, VerifyProblem, VerifyWarningKind } from '../../../../shared/domain/model';
 import { Spinner } from '../../components/Spinner';
 import { toastError, toastSuccess } from '../../stores/toasts';
 import { displayCombo } from '../keymap';
-import type { SaveState } from '../store';
+import { isReadOnly, type SaveState } from '../store';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconAlert, IconCheck, IconX } from '../../components/Icons';
@@ -15,7 +15,7 @@ import { showPage, useKeymap } from './shared';
 export function focusProblem(problem: VerifyProblem | undefined): void {
   if (!problem) return;
   const ui = useAnnotationUi.getState();
-  if (problem.kind === 'unlabelled_box') {
+  if (problem.kind !== 'unanswered_question') {
     const box = annotationStore.getState().boxes[problem.boxId];
     if (!box) return;
     showPage(box.pageId);
@@ -29,19 +29,24 @@ export function focusProblem(problem: VerifyProblem | undefined): void {
 
 /**
  * Verify the open document (Ctrl+Enter): save what is pending, then ask the core to record an
- * immutable verified version. A refusal lists what is missing and focuses the first item.
+ * immutable verified version. A refusal lists what is missing and focuses the first item; things
+ * a person rarely means (no boxes, undecided predictions) are listed once to confirm.
  */
-export async function runVerify(): Promise<boolean> {
+export async function runVerify(acknowledge: VerifyWarningKind[] = []): Promise<boolean> {
   const panels = usePanels.getState();
   if (panels.verifying || !annotationStore.getState().loaded) return false;
-  panels.set({ verifying: true });
+  panels.set({ verifying: true, verifyWarnings: [] });
   commitDrafts();
   try {
-    const result = await annotationStore.getState().verify();
+    const result = await annotationStore.getState().verify(acknowledge);
     if (result.verified) {
       usePanels.getState().set({ verifyProblems: [], problemsOpen: false });
-      toastSuccess(`Verified — version ${annotationStore.getState().version}`, 'This version is saved for good and will be synced. Further edits start a new draft.');
+      toastSuccess(`Verified — version ${annotationStore.getState().version}`, 'This version is saved for good and will be synced. Press Shift+E to change it later.');
       return true;
+    }
+    if (result.warnings.length) {
+      usePanels.getState().set({ verifyWarnings: result.warnings, problemsOpen: false });
+      return false;
     }
     usePanels.getState().set({ verifyProblems: result.problems, problemsOpen: true });
     focusProblem(result.problems[0]);
@@ -54,10 +59,10 @@ export async function runVerify(): Promise<boolean> {
   }
 }
 
-function isResolved(problem: VerifyProblem, boxes: Record<string, Box>, qa: QaPair[]): boolean {
-  if (problem.kind === 'unlabelled_box') {
+function isResolved(problem: VerifyProblem, boxes: Record<string, Box>, qa: QaPair[], labels: ReadonlySet<string> | null): boolean {
+  if (problem.kind !== 'unanswered_question') {
     const box = boxes[problem.boxId];
-    return !box || box.label !== null;
+    return !box || (box.label !== null && (problem.kind === 'unlabelled_box' || labels?.has(box.label) === true));
   }
   const q = qa.find((x) => x.id === problem.qaId);
   return !q || q.unanswerable || q.answer.trim() !== '';
@@ -69,6 +74,7 @@ const saveLabels: Record<SaveState, string> = {
   saving: 'Saving…',
   error: 'Not saved — retrying',
   conflict: 'Changed elsewhere',
+  refused: 'Not saved',
 };
 
 function SaveIndicator({ projectId, documentId }: { projectId: string; documentId: string }) {
@@ -101,9 +107,10 @@ function ProblemsPopover() {
   const verifying = usePanels((s) => s.verifying);
   const boxes = useAnnotation((s) => s.boxes);
   const qa = useAnnotation((s) => s.qa);
+  const labelSet = useAnnotation((s) => s.labelSet);
   const panel = useRef<HTMLDivElement>(null);
   const close = () => usePanels.getState().set({ problemsOpen: false });
-  const left = problems.filter((p) => !isResolved(p, boxes, qa)).length;
+  const left = problems.filter((p) => !isResolved(p, boxes, qa, labelSet)).length;
 
   useEffect(() => {
     const el = panel.current;
@@ -129,8 +136,8 @@ function ProblemsPopover() {
       </header>
       <ul className="verify-problem-list">
         {problems.map((p) => {
-          const resolved = isResolved(p, boxes, qa);
-          const key = p.kind === 'unlabelled_box' ? `b:${p.boxId}` : `q:${p.qaId}`;
+          const resolved = isResolved(p, boxes, qa, labelSet);
+          const key = p.kind === 'unanswered_question' ? `q:${p.qaId}` : `b:${p.boxId}`;
           return (
             <li key={key}>
               <button
@@ -142,7 +149,7 @@ function ProblemsPopover() {
                 data-resolved={resolved ? 'true' : undefined}
               >
                 <span className="verify-problem-icon" aria-hidden="true">
-                  {resolved ? <IconCheck /> : p.kind === 'unlabelled_box' ? '▭' : '?'}
+                  {resolved ? <IconCheck /> : p.kind === 'unanswered_question' ? '?' : '▭'}
                 </span>
                 <span className="min-w-0">{p.message}</span>
               </button>
@@ -160,6 +167,106 @@ function ProblemsPopover() {
   );
 }
 
+/** Things verify asks about once: confirm (Enter on the focused button) or go back (Esc). */
+function VerifyConfirm() {
+  const warnings = usePanels((s) => s.verifyWarnings);
+  const verifying = usePanels((s) => s.verifying);
+  const panel = useRef<HTMLDivElement>(null);
+  const close = () => usePanels.getState().set({ verifyWarnings: [] });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        e.preventDefault();
+        usePanels.getState().set({ verifyWarnings: [] });
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
+
+  const confirm = () => void runVerify(warnings.map((w): VerifyWarningKind => w.kind));
+  return (
+    <div ref={panel} className="verify-problems" role="alertdialog" aria-label="Verify anyway?" data-testid="verify-confirm">
+      <header className="verify-problems-header">
+        <IconAlert />
+        <strong className="grow">Verify anyway?</strong>
+      </header>
+      <ul className="verify-problem-list">
+        {warnings.map((w) => (
+          <li key={w.kind} className="verify-problem" data-testid="verify-warning" data-kind={w.kind}>
+            <span className="verify-problem-icon" aria-hidden="true">
+              !
+            </span>
+            <span className="min-w-0">{w.message}</span>
+          </li>
+        ))}
+      </ul>
+      <footer className="verify-problems-footer">
+        <span className="muted small grow">Enter: verify · Esc: go back</span>
+        <button type="button" className="btn btn-sm" onClick={close} data-testid="verify-confirm-cancel">
+          Go back
+        </button>
+        {/* Focused, so Enter verifies: the one keystroke the confirmation costs. */}
+        <button type="button" className="btn btn-sm btn-primary" onClick={confirm} disabled={verifying} autoFocus data-testid="verify-confirm-ok">
+          Verify anyway
+        </button>
+      </footer>
+    </div>
+  );
+}
+
+/**
+ * A save the core refused, shown over the page until an edit fixes it: what was refused, on which
+ * box or question, and a way to get there. The edits stay in the window (nothing is dropped).
+ */
+export function SaveRefusedBanner() {
+  const refusal = useAnnotation((s) => (s.saveState === 'refused' ? s.saveRefusal : null));
+  const boxes = useAnnotation((s) => s.boxes);
+  if (!refusal) return null;
+  const box = refusal.boxId ? boxes[refusal.boxId] : undefined;
+  const show = () => {
+    if (box) {
+      showPage(box.pageId);
+      annotationStore.getState().select([box.id]);
+    } else if (refusal.qaId) {
+      annotationStore.getState().setActiveQa(refusal.qaId);
+      useAnnotationUi.getState().requestFocus('qa', refusal.qaId);
+    }
+  };
+  return (
+    <div className="save-refused" role="alert" data-testid="save-refused">
+      <IconAlert />
+      <span className="grow min-w-0">
+        <strong>Not saved:</strong> {refusal.message} Your edits are kept in this window and are saved once this is fixed.
+      </span>
+      {box || refusal.qaId ? (
+        <button type="button" className="btn btn-sm" onClick={show} data-testid="save-refused-show">
+          {box ? 'Select the box' : 'Show the question'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** Says a verified document is read-only, with the way to edit it (the button or its key). */
+export function ReadOnlyNote() {
+  const readOnly = useAnnotation(isReadOnly);
+  const nudge = useAnnotation((s) => s.readOnlyNudge);
+  const editKey = useKeymap()['document.edit']?.[0];
+  if (!readOnly) return null;
+  return (
+    // Re-keyed on each refused edit, so its attention animation plays again.
+    <span key={nudge} className={`read-only-note${nudge ? ' nudged' : ''}`} data-testid="read-only-note" title="This version is verified. Edit to change it: the change becomes a new draft version.">
+      Read-only
+      <button type="button" className="btn btn-sm" onClick={() => annotationStore.getState().unlockEdit()} data-testid="edit-document">
+        Edit{editKey ? ` (${displayCombo(editKey)})` : ''}
+      </button>
+    </span>
+  );
+}
+
 /** The toolbar's verification group: save state, version status, the Verify button and what a refusal lists. */
 export function VerifyControls({ projectId, documentId }: { projectId: string; documentId: string }) {
   const loaded = useAnnotation((s) => s.loaded && s.documentId === documentId);
@@ -168,11 +275,12 @@ export function VerifyControls({ projectId, documentId }: { projectId: string; d
   const saveState = useAnnotation((s) => s.saveState);
   const verifying = usePanels((s) => s.verifying);
   const problemsOpen = usePanels((s) => s.problemsOpen && s.verifyProblems.length > 0);
+  const confirming = usePanels((s) => s.verifyWarnings.length > 0);
   const keymap = useKeymap();
   const verifyKey = keymap['document.verify']?.[0];
 
-  // Problems belong to one document.
-  useEffect(() => () => usePanels.getState().set({ verifyProblems: [], problemsOpen: false }), [documentId]);
+  // Problems and warnings belong to one document.
+  useEffect(() => () => usePanels.getState().set({ verifyProblems: [], problemsOpen: false, verifyWarnings: [] }), [documentId]);
 
   const verified = status === 'verified';
   const upToDate = verified && saveState === 'saved';
@@ -191,13 +299,14 @@ export function VerifyControls({ projectId, documentId }: { projectId: string; d
           className={`btn btn-sm ${upToDate ? '' : 'btn-primary'}`}
           onClick={() => void runVerify()}
           disabled={!loaded || verifying || upToDate}
-          title={upToDate ? 'This version is verified; any edit starts a new draft' : `Verify: check the document and record a verified version${verifyKey ? ` (${displayCombo(verifyKey)})` : ''}`}
+          title={upToDate ? 'This version is verified; Edit (Shift+E) to change it in a new draft' : `Verify: check the document and record a verified version${verifyKey ? ` (${displayCombo(verifyKey)})` : ''}`}
           data-testid="verify-button"
         >
           {verifying ? <Spinner size={12} /> : <IconCheck />}
           {upToDate ? 'Verified' : 'Verify'}
         </button>
         {problemsOpen ? <ProblemsPopover /> : null}
+        {confirming ? <VerifyConfirm /> : null}
       </div>
     </div>
   );

@@ -3,9 +3,10 @@
  * keyboard entry points from its key dispatch.
  */
 export { AnnotationSidePanel } from './AnnotationSidePanel';
-export { VerifyControls, runVerify, focusProblem } from './VerifyControls';
+export { VerifyControls, runVerify, focusProblem, ReadOnlyNote, SaveRefusedBanner } from './VerifyControls';
 export { HelpOverlay } from './HelpOverlay';
 export { LabelPicker, applyLabel } from './LabelPicker';
-export { nextQuestion, previousQuestion, focusAnswer, linkSelectedEvidence, setLinking } from './qaActions';
-export { acceptAboveThreshold } from './PredictionsSection';
+export { nextQuestion, previousQuestion, focusAnswer, linkSelectedEvidence, setLinking, answerFromEvidence, questionBeingAnswered } from './qaActions';
+export { acceptAboveThreshold, decidePrediction, rejectRest, stepPrediction } from './predictionActions';
+export { editPredictionText } from './PredictionsSection';
 export { commitDrafts } from './RegionsPanel';

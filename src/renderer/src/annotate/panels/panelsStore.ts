@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { VerifyProblem } from '../../../../shared/domain/model';
+import type { VerifyProblem, VerifyWarning } from '../../../../shared/domain/model';
 
 /**
  * View state private to the side panels and the verify controls (the shared canvas/panel state
@@ -12,6 +12,8 @@ interface PanelsState {
   verifying: boolean;
   /** The problems of the last refused verify, kept while they are being fixed. */
   verifyProblems: VerifyProblem[];
+  /** What the last verify asked to confirm (shown until confirmed or dismissed). */
+  verifyWarnings: VerifyWarning[];
   problemsOpen: boolean;
   /** Typed text not yet handed to the store (see RegionsPanel's TranscriptionInput). */
   draftPending: boolean;
@@ -23,6 +25,7 @@ export const usePanels = create<PanelsState>((set) => ({
   predictionsOpen: true,
   verifying: false,
   verifyProblems: [],
+  verifyWarnings: [],
   problemsOpen: false,
   draftPending: false,
   set: (patch) => set(patch),

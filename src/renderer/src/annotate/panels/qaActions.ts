@@ -4,7 +4,7 @@ import { cssEscape, whenElement } from './shared';
 
 /**
  * Question/answer keyboard flow, callable from the document view's key dispatch
- * (qa.next, qa.previous, qa.answer, qa.linkEvidence) and from the panel itself.
+ * (qa.next, qa.previous, qa.answer, qa.linkEvidence, qa.answerFromEvidence) and from the panel itself.
  */
 
 const qaSelector = (id: string) => `[data-testid="qa-card"][data-qa-id="${cssEscape(id)}"]`;
@@ -53,11 +53,7 @@ export function confirmAnswer(): void {
 export function linkSelectedEvidence(qaId?: string): number {
   const store = annotationStore.getState();
   const id = qaId ?? store.activeQaId;
-  const q = store.qa.find((x) => x.id === id);
-  if (!q) return 0;
-  const adding = [...store.selection].filter((boxId) => store.boxes[boxId] && !q.evidenceBoxIds.includes(boxId));
-  if (adding.length) store.updateQa(q.id, { evidenceBoxIds: [...q.evidenceBoxIds, ...adding] });
-  return adding.length;
+  return id ? store.linkEvidence(id, [...store.selection]) : 0;
 }
 
 /** Turn "click boxes to link them" on for a question, or off. */
@@ -69,4 +65,20 @@ export function setLinking(qaId: string | null): void {
   }
   annotationStore.getState().setActiveQa(qaId);
   ui.set({ linkingEvidence: true });
+}
+
+/** The current question's answer becomes its evidence boxes' text. Returns whether it changed. */
+export function answerFromEvidence(): boolean {
+  const { activeQaId } = annotationStore.getState();
+  return activeQaId ? annotationStore.getState().answerFromEvidence(activeQaId) : false;
+}
+
+/**
+ * The question whose answer has the keyboard focus, if any: a box clicked on the page while an
+ * answer is being typed is linked to it as evidence.
+ */
+export function questionBeingAnswered(): string | null {
+  const el = document.activeElement;
+  if (!(el instanceof HTMLTextAreaElement) || el.dataset.testid !== 'qa-answer') return null;
+  return el.closest<HTMLElement>('[data-testid="qa-card"]')?.dataset.qaId ?? null;
 }
