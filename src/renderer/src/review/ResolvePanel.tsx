@@ -252,6 +252,7 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
         className={`review-item${isCurrent(item) ? ' current' : ''}${agreed ? ' agreed' : ''}`}
         data-testid="review-item-row"
         data-kind={item.kind}
+        data-item-id={item.id}
         data-agreed={agreed}
         data-current={isCurrent(item)}
         data-choice={choiceKey(choice)}
