@@ -109,18 +109,25 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current.getByTestId('review-disagreement')).toContainText('label');
     const suggested = (await current.getAttribute('data-choice')) ?? '';
+    const sourceIds = await page.getByTestId('review-source').evaluateAll((els) => els.map((el) => el.getAttribute('data-source-id')));
+    // Taking a source stays on the item.
     await page.keyboard.press('2');
-    await expect(current).toHaveAttribute('data-kind', 'qa');
-    // Wrong source: Ctrl+Z takes it back and returns to the box; then Alice's.
+    await expect(current).toHaveAttribute('data-kind', 'box');
+    await expect(current).toHaveAttribute('data-choice', sourceIds[1]!);
+    // Wrong source: Ctrl+Z takes it back; then Alice's.
     await page.keyboard.press('Control+z');
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current).toHaveAttribute('data-choice', suggested);
     await page.keyboard.press('1');
-    // Taken: on to the next disagreement, the answer.
+    // J: on to the next disagreement, the answer.
+    await page.keyboard.press('j');
     await expect(current).toHaveAttribute('data-kind', 'qa');
     await page.keyboard.press('2');
-    await expect(page.locator('[data-testid="review-item-row"][data-kind="qa"][data-agreed="false"]')).toHaveAttribute('data-choice', /.+/);
+    await expect(current).toHaveAttribute('data-choice', sourceIds[1]!);
+    // Ctrl+Enter shows what gold will hold; Enter confirms.
     await page.keyboard.press('Control+Enter');
+    await expect(page.getByTestId('gold-summary')).toBeVisible();
+    await page.keyboard.press('Enter');
 
     // Saved: the next open document opens by itself.
     await expect(page.getByTestId('review-document-title')).toHaveText('invoice-2.png');
@@ -132,6 +139,8 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(current.getByTestId('review-option').first()).toHaveAttribute('aria-pressed', 'true');
     await expect(page.getByTestId('review-box-editor')).toHaveCount(0);
     await page.keyboard.press('Control+Enter');
+    await expect(page.getByTestId('gold-summary-all-looked')).toBeVisible();
+    await page.keyboard.press('Enter');
     await expect(page.getByTestId('review-queue')).toBeVisible();
     await expect(page.getByTestId('review-queue-empty')).toBeVisible();
     await page.getByTestId('review-filter-resolved').click();
