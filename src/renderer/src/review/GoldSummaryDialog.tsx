@@ -20,7 +20,8 @@ interface Props {
   summary: GoldSummary;
   /** The save button's words ("Save as gold", "Save gold v2"). */
   label: string;
-  saving: boolean;
+  /** While gold is written and the next document found: what is happening (the dialog is locked). */
+  busy: string | null;
   pageNumberOf(pageId: string): number;
   onConfirm(): void;
   onJump(item: ItemRef): void;
@@ -29,7 +30,7 @@ interface Props {
 
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
-export function GoldSummaryDialog({ doc, sources, choices, summary, label, saving, pageNumberOf, onConfirm, onJump, onClose }: Props) {
+export function GoldSummaryDialog({ doc, sources, choices, summary, label, busy, pageNumberOf, onConfirm, onJump, onClose }: Props) {
   const confirm = useRef<HTMLButtonElement>(null);
   const onConfirmRef = useRef(onConfirm);
   useEffect(() => {
@@ -58,17 +59,17 @@ export function GoldSummaryDialog({ doc, sources, choices, summary, label, savin
     <Modal
       title={`What gold will hold — ${doc.sourceName}`}
       onClose={onClose}
-      locked={saving}
+      locked={busy !== null}
       wide
       testId="gold-summary"
       footer={
         <>
           <span className="muted small grow">Enter saves · Esc goes back</span>
-          <button type="button" className="btn btn-ghost" onClick={onClose} disabled={saving} data-testid="gold-summary-back">
+          <button type="button" className="btn btn-ghost" onClick={onClose} disabled={busy !== null} data-testid="gold-summary-back">
             Back
           </button>
-          <button type="button" ref={confirm} className="btn btn-primary" onClick={onConfirm} disabled={saving} data-testid="gold-summary-confirm">
-            {saving ? 'Saving…' : label}
+          <button type="button" ref={confirm} className="btn btn-primary" onClick={onConfirm} disabled={busy !== null} data-testid="gold-summary-confirm">
+            {busy ?? label}
           </button>
         </>
       }
@@ -130,7 +131,7 @@ export function GoldSummaryDialog({ doc, sources, choices, summary, label, savin
         </section>
       ) : (
         <p className="gold-summary-ok" data-testid="gold-summary-all-looked">
-          <IconCheck /> {summary.toSettle ? `You looked at every one of the ${count(summary.toSettle, 'item', 'items')} to settle.` : 'The annotators agree on every item.'}
+          <IconCheck /> {summary.toSettle === 0 ? 'The annotators agree on every item.' : summary.toSettle === 1 ? 'You looked at the one item to settle.' : `You looked at every one of the ${summary.toSettle} items to settle.`}
         </p>
       )}
     </Modal>

@@ -26,7 +26,7 @@ import './review.css';
  */
 
 const HELP =
-  '1–9 take (stays on the item) · 0 drop · E edit · J/K next/previous to settle · ↑/↓ every item · Shift+1–9 show/hide · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+Enter review and save gold · Esc back';
+  '1–9 take (stays on the item) · 0 drop · E edit · J/K next/prev to settle · ↑/↓ all · Shift+1–9 show/hide · Ctrl+(Shift+)Z undo/redo · Ctrl+Enter check & save gold · Esc back';
 
 export function ReviewDocumentView({ projectId, documentId }: { projectId: string; documentId: string }) {
   const doc = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
@@ -79,19 +79,32 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     setConfirming(true);
   };
 
+  // The summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile.
+  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
   const save = async () => {
-    if (useReviewDoc.getState().saving) return;
-    const result = await useReviewDoc.getState().resolve(projectId);
-    setConfirming(false);
-    if (!result) return;
-    toastSuccess(`Gold version ${result.version} saved`, `${result.boxes} box(es), ${result.qa} answer(s); it syncs with the next build.`);
-    // On to the next open document, as a lead works down the queue.
+    if (finishing) return;
+    setFinishing('saving');
     try {
-      const queue = await api()['review.queue']({ projectId, state: 'open', includeModel: useReviewDoc.getState().includeModel });
-      const next = queue.items.find((i) => i.documentId !== documentId);
-      navigate(next ? paths.reviewDocument(projectId, next.documentId) : paths.review(projectId));
-    } catch {
-      navigate(paths.review(projectId));
+      const result = await useReviewDoc.getState().resolve(projectId);
+      if (!result) {
+        setConfirming(false);
+        return;
+      }
+      setFinishing('opening next');
+      toastSuccess(`Gold version ${result.version} saved`, `${result.boxes} box(es), ${result.qa} answer(s); it syncs with the next build.`);
+      // On to the next open document, as a lead works down the queue.
+      let next = paths.review(projectId);
+      try {
+        const queue = await api()['review.queue']({ projectId, state: 'open', includeModel: useReviewDoc.getState().includeModel });
+        const other = queue.items.find((i) => i.documentId !== documentId);
+        if (other) next = paths.reviewDocument(projectId, other.documentId);
+      } catch {
+        // The queue it is.
+      }
+      setConfirming(false);
+      navigate(next);
+    } finally {
+      setFinishing(null);
     }
   };
 
@@ -243,7 +256,7 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
           choices={choices}
           summary={goldSummary(doc, buildResolution(projectId, doc, choices), new Set(Object.keys(looked)))}
           label={saveLabel}
-          saving={saving}
+          busy={finishing === 'opening next' ? 'Saved — opening the next document…' : saving || finishing ? 'Saving…' : null}
           pageNumberOf={pageNumberOf}
           onConfirm={() => void save()}
           onJump={(item) => {
