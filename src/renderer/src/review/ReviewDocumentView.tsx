@@ -42,6 +42,8 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
   const looked = useReviewDoc((s) => s.looked);
   /** The summary before saving is open. */
   const [confirming, setConfirming] = useState(false);
+  /** After its confirmation the summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile. */
+  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
 
   useEffect(() => {
     void useReviewDoc.getState().open(projectId, documentId, { includeModel: rememberedIncludeModel() });
@@ -79,8 +81,6 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     setConfirming(true);
   };
 
-  // The summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile.
-  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
   const save = async () => {
     if (finishing) return;
     setFinishing('saving');
