@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generatePage, SYNTH_LABELS, type SynthDocument } from '../../src/main/core/synth';
-import { truthContent, type Content } from '../helpers/review';
+import { SYNTH_LABELS } from '../../src/main/core/synth';
 import { createProject, expect, launchHost, type FolioHost } from './fixtures';
-import { callHost, importAndWait } from './rpc';
+import { callHost } from './rpc';
+import { content, importInvoices, verify, type ReviewDoc } from './reviewSetup';
 import { configureWandb, onlyManualSync, sim } from './wandbSim';
 
 /**
@@ -13,26 +12,6 @@ import { configureWandb, onlyManualSync, sim } from './wandbSim';
  * imports Bob's bundle, sees the disagreements by type in the review queue, resolves both
  * documents with the keyboard, and the gold versions sync to the dataset.
  */
-
-interface Doc {
-  id: string;
-  pageId: string;
-  truth: SynthDocument;
-}
-
-/** What an annotator verifies: the page's ground truth, changed by `edit`. */
-function content(doc: Doc, edit: (c: Content) => void = () => undefined): Content {
-  const c = truthContent(doc.truth, doc.pageId);
-  edit(c);
-  return c;
-}
-
-async function verify(host: FolioHost, projectId: string, documentId: string, c: Content): Promise<void> {
-  const state = await callHost(host, 'annotations.get', { projectId, documentId });
-  await callHost(host, 'annotations.save', { projectId, documentId, baseRevision: state.revision, upsertBoxes: c.boxes, upsertQa: c.qa });
-  const result = await callHost(host, 'annotations.verify', { projectId, documentId });
-  expect(result.result).toBe('verified');
-}
 
 async function syncNow(host: FolioHost): Promise<void> {
   await callHost(host, 'sync.now', {});
@@ -51,22 +30,7 @@ sim('two annotators disagree on separate installations; their work reaches the l
       requiredAnnotators: 2,
       labels: SYNTH_LABELS.map((l) => ({ name: l.name, color: l.color, hotkey: l.hotkey as '1' | null })),
     });
-    const files: string[] = [];
-    const truths = new Map<string, SynthDocument>();
-    for (let i = 0; i < 2; i++) {
-      const { png, truth } = await generatePage(5150, i, { kind: 'invoice', width: 900, height: 1200 });
-      const file = join(lead.dataDir, `invoice-${i + 1}.png`);
-      await writeFile(file, png);
-      files.push(file);
-      truths.set(`invoice-${i + 1}.png`, truth);
-    }
-    expect((await importAndWait(lead, projectId, files)).failed).toEqual([]);
-    const listed = (await callHost(lead, 'documents.list', { projectId })).items;
-    const docs: Doc[] = [];
-    for (const item of listed.sort((a, b) => a.sourceName.localeCompare(b.sourceName))) {
-      const d = await callHost(lead, 'documents.get', { projectId, documentId: item.id });
-      docs.push({ id: d.id, pageId: d.pages[0]!.id, truth: truths.get(d.sourceName)! });
-    }
+    const docs = await importInvoices(lead, projectId, 2);
     const handout = join(lead.dataDir, 'handout.folio.tar.gz');
     await callHost(lead, 'bundle.export', { projectId, path: handout });
 
@@ -79,7 +43,7 @@ sim('two annotators disagree on separate installations; their work reaches the l
       const imported = await callHost(annotator, 'bundle.import', { path: handout });
       expect(imported).toMatchObject({ projectId, projectCreated: true, documentsCreated: 2 });
     }
-    const [doc1, doc2] = docs as [Doc, Doc];
+    const [doc1, doc2] = docs as [ReviewDoc, ReviewDoc];
     // Invoice 1: Bob labels the vendor box differently and answers the first question differently.
     const vendor = doc1.truth.boxes.find((b) => b.label === 'vendor')!;
     const firstQuestion = doc1.truth.qa[0]!;
@@ -145,18 +109,25 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current.getByTestId('review-disagreement')).toContainText('label');
     const suggested = (await current.getAttribute('data-choice')) ?? '';
+    const sourceIds = await page.getByTestId('review-source').evaluateAll((els) => els.map((el) => el.getAttribute('data-source-id')));
+    // Taking a source stays on the item.
     await page.keyboard.press('2');
-    await expect(current).toHaveAttribute('data-kind', 'qa');
-    // Wrong source: Ctrl+Z takes it back and returns to the box; then Alice's.
+    await expect(current).toHaveAttribute('data-kind', 'box');
+    await expect(current).toHaveAttribute('data-choice', sourceIds[1]!);
+    // Wrong source: Ctrl+Z takes it back; then Alice's.
     await page.keyboard.press('Control+z');
     await expect(current).toHaveAttribute('data-kind', 'box');
     await expect(current).toHaveAttribute('data-choice', suggested);
     await page.keyboard.press('1');
-    // Taken: on to the next disagreement, the answer.
+    // J: on to the next disagreement, the answer.
+    await page.keyboard.press('j');
     await expect(current).toHaveAttribute('data-kind', 'qa');
     await page.keyboard.press('2');
-    await expect(page.locator('[data-testid="review-item-row"][data-kind="qa"][data-agreed="false"]')).toHaveAttribute('data-choice', /.+/);
+    await expect(current).toHaveAttribute('data-choice', sourceIds[1]!);
+    // Ctrl+Enter shows what gold will hold; Enter confirms.
     await page.keyboard.press('Control+Enter');
+    await expect(page.getByTestId('gold-summary')).toBeVisible();
+    await page.keyboard.press('Enter');
 
     // Saved: the next open document opens by itself.
     await expect(page.getByTestId('review-document-title')).toHaveText('invoice-2.png');
@@ -168,6 +139,8 @@ sim('two annotators disagree on separate installations; their work reaches the l
     await expect(current.getByTestId('review-option').first()).toHaveAttribute('aria-pressed', 'true');
     await expect(page.getByTestId('review-box-editor')).toHaveCount(0);
     await page.keyboard.press('Control+Enter');
+    await expect(page.getByTestId('gold-summary-all-looked')).toBeVisible();
+    await page.keyboard.press('Enter');
     await expect(page.getByTestId('review-queue')).toBeVisible();
     await expect(page.getByTestId('review-queue-empty')).toBeVisible();
     await page.getByTestId('review-filter-resolved').click();

@@ -89,3 +89,19 @@ export function insertGold(core: Core, projectId: string, documentId: string, re
     return id;
   })();
 }
+
+/**
+ * How the second annotator of an invoice (seed 5150, index 0 of the generator) differs from its
+ * truth in review tests and screenshots: the vendor box labelled "customer", an address box that
+ * no answer points at left out, the due date read otherwise and the PO-number question left out.
+ * Returns the id of the box left out.
+ */
+export function disagreeOnInvoice(truth: SynthDocument, c: Content): string {
+  const evidence = new Set(truth.qa.flatMap((q) => q.evidenceBoxIds));
+  const skipped = truth.boxes.find((b) => b.label === 'address' && !evidence.has(b.id))!;
+  c.boxes = c.boxes.filter((b) => b.id !== skipped.id);
+  c.boxes.find((b) => b.label === 'vendor')!.label = 'customer';
+  c.qa.find((q) => q.question === 'What is the due date?')!.answer = 'August 16, 2020';
+  c.qa = c.qa.filter((q) => q.question !== 'What is the PO number?');
+  return skipped.id;
+}

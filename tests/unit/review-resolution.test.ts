@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildResolution, initialChoices, resolutionProblems, type Choices } from '../../src/renderer/src/review/resolution';
+import { buildResolution, goldSummary, initialChoices, itemKey, itemsOf, needsAttention, resolutionProblems, takeAnswer, takeBox, type Choices } from '../../src/renderer/src/review/resolution';
 import type { ReviewBox, ReviewDocument, ReviewQa } from '../../src/shared/domain/review';
 
 /**
  * How the lead's choices become the gold request: each region keeps the chosen source's box, an
  * answer's evidence follows the regions it points at (to whichever box the lead kept there, or
- * out when the region was dropped), box ids stay unique, and problems are named before saving.
+ * out when the region was dropped), box ids stay unique, problems are named before saving, a
+ * source with nothing for an item cannot be taken for it, and the summary shown before saving
+ * says exactly what gold will hold.
  */
 
 const box = (id: string, x: number, label = 'total', transcription = 'x'): ReviewBox => ({ id, pageId: 'p1', label, x, y: 10, w: 50, h: 20, transcription });
@@ -87,5 +89,66 @@ describe('resolutionProblems', () => {
       '"What is the total?" has no answer and is not marked unanswerable',
     ]);
     expect(resolutionProblems(doc, initialChoices(doc), new Set(['total', 'stamp']))).toEqual([]);
+  });
+});
+
+describe('taking a source', () => {
+  const [total, stamp] = doc.boxGroups as [ReviewDocument['boxGroups'][number], ReviewDocument['boxGroups'][number]];
+  const alice = doc.versions[0]!.source;
+  const bob = doc.versions[1]!.source;
+
+  it("takes a source's box or answer where it has one", () => {
+    expect(takeBox(total, bob)).toEqual({ choice: { kind: 'source', sourceId: 'b' } });
+    expect(takeAnswer(doc.questionGroups[0]!, alice)).toEqual({ choice: { kind: 'source', sourceId: 'a' } });
+  });
+
+  it('refuses a source with no box or answer there, saying what to do, instead of dropping the item', () => {
+    expect(takeBox(stamp, alice)).toEqual({ refusal: 'Alice has no box for this item — press 0 to drop it or pick another source' });
+    const unanswered = { ...doc.questionGroups[0]!, answers: { a: doc.questionGroups[0]!.answers.a! } };
+    expect(takeAnswer(unanswered, bob)).toEqual({ refusal: 'Bob has no answer to this question — press 0 to drop it or pick another source' });
+  });
+});
+
+describe('items', () => {
+  it('walks regions in order, then questions; the ones to settle are those not agreed', () => {
+    expect(itemsOf(doc)).toEqual([
+      { kind: 'box', id: 'g-total' },
+      { kind: 'box', id: 'g-stamp' },
+      { kind: 'qa', id: 'question:what is the total' },
+    ]);
+    expect(itemsOf(doc).filter((i) => needsAttention(doc, i)).map(itemKey)).toEqual(['box:g-stamp', 'qa:question:what is the total']);
+  });
+});
+
+describe('goldSummary', () => {
+  const summaryOf = (choices: Choices, looked: string[]) => goldSummary(doc, buildResolution('proj', doc, choices), new Set(looked));
+
+  it('counts what is kept from each source, and lists the items to settle never looked at', () => {
+    const s = summaryOf(initialChoices(doc), []);
+    expect(s.kept.map((k) => [k.source.name, k.boxes, k.answers])).toEqual([
+      ['Alice', 1, 1],
+      ['Bob', 1, 0],
+    ]);
+    expect(s.edited).toEqual({ boxes: 0, answers: 0 });
+    expect(s.dropped).toEqual({ boxes: 0, answers: 0 });
+    // The agreed total box is not "to settle"; the stamp and the answer are.
+    expect(s.toSettle).toBe(2);
+    expect(s.unlooked).toEqual([
+      { kind: 'box', id: 'g-stamp' },
+      { kind: 'qa', id: 'question:what is the total' },
+    ]);
+    expect(summaryOf(initialChoices(doc), ['box:g-stamp']).unlooked).toEqual([{ kind: 'qa', id: 'question:what is the total' }]);
+  });
+
+  it('counts edits and drops as they will be written (a source with no box there writes nothing)', () => {
+    const choices: Choices = {
+      boxes: { 'g-total': { kind: 'edit', base: 'a', label: 'total', transcription: '12.00', x: 1, y: 1, w: 5, h: 5 }, 'g-stamp': { kind: 'source', sourceId: 'a' } },
+      qa: { 'question:what is the total': { kind: 'drop' } },
+    };
+    const s = summaryOf(choices, ['box:g-stamp', 'qa:question:what is the total']);
+    expect(s.kept).toEqual([]);
+    expect(s.edited).toEqual({ boxes: 1, answers: 0 });
+    expect(s.dropped).toEqual({ boxes: 1, answers: 1 });
+    expect(s.unlooked).toEqual([]);
   });
 });

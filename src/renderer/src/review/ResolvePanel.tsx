@@ -2,17 +2,23 @@ import { useEffect, useRef } from 'react';
 import type { Label } from '../../../shared/domain/model';
 import type { ReviewBoxGroup, ReviewDocument, ReviewQuestionGroup, ReviewSource } from '../../../shared/domain/review';
 import { IconAlert, IconCheck } from '../components/Icons';
-import { chosenAnswer, chosenBox, type BoxChoice, type QaChoice } from './resolution';
+import { chosenAnswer, chosenBox, itemKey, type BoxChoice, type Choices, type ItemRef, type QaChoice } from './resolution';
 import { sourceColour } from './ReviewLayers';
-import { useReviewDoc, type ItemRef } from './reviewStore';
+import { useReviewDoc } from './reviewStore';
 
 /**
  * The resolving side panel: the sources with their number keys and visibility, then every item
  * (regions, then questions) with whether the annotators agree, and for the current item each
- * source's version to take, "drop" and "edit".
+ * source's version to take, "drop" and "edit". Picking one never moves to another item (J/K do);
+ * a source with nothing there is refused with a note beside the item.
  */
 
 const quote = (s: string, max = 48): string => `“${s.length > max ? `${s.slice(0, max - 1)}…` : s}”`;
+
+/** The buttons' titles say what their keys do: taking stays on the item, J moves on. */
+const takeTitle = (name: string, n: number): string => `Take ${name}'s version (${n}) — stays on this item; J: next to settle`;
+const DROP_TITLE = 'Leave it out of gold (0) — stays on this item; J: next to settle';
+const EDIT_TITLE = 'Write your own version (E, or Enter)';
 
 const choiceKey = (c: BoxChoice | QaChoice | undefined): string => (!c ? 'none' : c.kind === 'source' ? c.sourceId : c.kind);
 
@@ -48,9 +54,21 @@ export function SourcesLegend({ sources, doc }: { sources: ReviewSource[]; doc: 
   );
 }
 
-function Option({ n, label, detail, active, onPick, testId }: { n: string; label: string; detail: string; active: boolean; onPick: () => void; testId: string }) {
+interface OptionProps {
+  n: string;
+  label: string;
+  detail: string;
+  active: boolean;
+  /** This source has nothing here: picking it is refused with a note. */
+  missing?: boolean;
+  title: string;
+  onPick: () => void;
+  testId: string;
+}
+
+function Option({ n, label, detail, active, missing = false, title, onPick, testId }: OptionProps) {
   return (
-    <button type="button" className={`review-option${active ? ' active' : ''}`} aria-pressed={active} onClick={onPick} data-testid={testId}>
+    <button type="button" className={`review-option${active ? ' active' : ''}${missing ? ' missing' : ''}`} aria-pressed={active} title={title} onClick={onPick} data-testid={testId}>
       <kbd>{n}</kbd>
       <span className="review-option-source">{label}</span>
       <span className="review-option-detail truncate">{detail}</span>
@@ -59,6 +77,7 @@ function Option({ n, label, detail, active, onPick, testId }: { n: string; label
 }
 
 function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources: ReviewSource[]; labels: Label[] }) {
+  const item: ItemRef = { kind: 'box', id: group.id };
   const choice = useReviewDoc((s) => s.choices.boxes[group.id]);
   const editing = useReviewDoc((s) => s.editing);
   const store = useReviewDoc.getState;
@@ -73,13 +92,15 @@ function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources
             n={String(i + 1)}
             label={s.name}
             detail={b ? `${b.label ?? '(no label)'}${b.transcription ? ` ${quote(b.transcription)}` : ''}` : 'no box here'}
-            active={b ? choice?.kind === 'source' && choice.sourceId === s.id : choice?.kind === 'drop'}
-            onPick={() => store().chooseBox(group.id, b ? { kind: 'source', sourceId: s.id } : { kind: 'drop' })}
+            active={choice?.kind === 'source' && choice.sourceId === s.id}
+            missing={!b}
+            title={b ? takeTitle(s.name, i + 1) : `${s.name} has no box here`}
+            onPick={() => store().take(item, s.id)}
             testId="review-option"
           />
         );
       })}
-      <Option n="0" label="Drop" detail="no box in gold" active={choice?.kind === 'drop'} onPick={() => store().chooseBox(group.id, { kind: 'drop' })} testId="review-option-drop" />
+      <Option n="0" label="Drop" detail="no box in gold" active={choice?.kind === 'drop'} title={DROP_TITLE} onPick={() => store().drop(item)} testId="review-option-drop" />
       {choice?.kind === 'edit' && editing ? (
         <BoxEditor group={group} choice={choice} labels={labels} />
       ) : (
@@ -88,6 +109,7 @@ function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources
           label="Edit"
           detail={choice?.kind === 'edit' ? `${picked?.label ?? ''} ${quote(picked?.transcription ?? '')}` : 'your own label, text or geometry'}
           active={choice?.kind === 'edit'}
+          title={EDIT_TITLE}
           onPick={() => startEditing()}
           testId="review-option-edit"
         />
@@ -138,6 +160,7 @@ function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: E
 }
 
 function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: ReviewSource[] }) {
+  const item: ItemRef = { kind: 'qa', id: group.key };
   const choice = useReviewDoc((s) => s.choices.qa[group.key]);
   const editing = useReviewDoc((s) => s.editing);
   const store = useReviewDoc.getState;
@@ -151,13 +174,15 @@ function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: Re
             n={String(i + 1)}
             label={s.name}
             detail={answerText(q)}
-            active={q ? choice?.kind === 'source' && choice.sourceId === s.id : choice?.kind === 'drop'}
-            onPick={() => store().chooseQa(group.key, q ? { kind: 'source', sourceId: s.id } : { kind: 'drop' })}
+            active={choice?.kind === 'source' && choice.sourceId === s.id}
+            missing={!q}
+            title={q ? takeTitle(s.name, i + 1) : `${s.name} has no answer here`}
+            onPick={() => store().take(item, s.id)}
             testId="review-option"
           />
         );
       })}
-      <Option n="0" label="Drop" detail="leave the question out of gold" active={choice?.kind === 'drop'} onPick={() => store().chooseQa(group.key, { kind: 'drop' })} testId="review-option-drop" />
+      <Option n="0" label="Drop" detail="leave the question out of gold" active={choice?.kind === 'drop'} title={DROP_TITLE} onPick={() => store().drop(item)} testId="review-option-drop" />
       {choice?.kind === 'edit' && editing ? (
         <AnswerEditor group={group} choice={choice} />
       ) : (
@@ -166,6 +191,7 @@ function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: Re
           label="Edit"
           detail={choice?.kind === 'edit' ? answerText(choice) : 'type the right answer'}
           active={choice?.kind === 'edit'}
+          title={EDIT_TITLE}
           onPick={() => startEditing()}
           testId="review-option-edit"
         />
@@ -223,7 +249,17 @@ export function startEditing(): void {
   store.setEditing(true);
 }
 
-function choiceLabel(choice: BoxChoice | QaChoice | undefined, sources: ReviewSource[]): string {
+/** How an item is named in the list and in the summary before saving. */
+export function itemTitle(doc: ReviewDocument, item: ItemRef, choices: Choices, pageNumberOf: (pageId: string) => number): string {
+  if (item.kind === 'qa') return `Q: ${doc.questionGroups.find((g) => g.key === item.id)?.question ?? ''}`;
+  const g = doc.boxGroups.find((x) => x.id === item.id);
+  if (!g) return 'region';
+  const multiPage = new Set(doc.boxGroups.map((x) => x.pageId)).size > 1;
+  return `${multiPage ? `p${pageNumberOf(g.pageId)} · ` : ''}${boxSummary(g, choices.boxes[g.id])}`;
+}
+
+/** What an item will be in gold: the source it is taken from, "edited" or "dropped". */
+export function choiceLabel(choice: BoxChoice | QaChoice | undefined, sources: ReviewSource[]): string {
   if (!choice || choice.kind === 'drop') return 'dropped';
   if (choice.kind === 'edit') return 'edited';
   return sources.find((s) => s.id === choice.sourceId)?.name ?? '';
@@ -233,9 +269,9 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
   const current = useReviewDoc((s) => s.current);
   const choices = useReviewDoc((s) => s.choices);
   const showAgreed = useReviewDoc((s) => s.showAgreed);
+  const refusal = useReviewDoc((s) => s.refusal);
   const list = useRef<HTMLOListElement>(null);
   const messages = new Map([...doc.disagreements, ...doc.lowConfidence].map((d) => [d.id, d]));
-  const multiPage = new Set(doc.boxGroups.map((g) => g.pageId)).size > 1;
   const isCurrent = (item: ItemRef) => current?.kind === item.kind && current.id === item.id;
 
   // Keep the current item in view as the keyboard walks the list.
@@ -243,8 +279,9 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
     list.current?.querySelector('[data-current="true"]')?.scrollIntoView({ block: 'nearest' });
   }, [current]);
 
-  const row = (item: ItemRef, agreed: boolean, title: string, ids: string[], choice: BoxChoice | QaChoice | undefined, body: React.ReactNode) => {
+  const row = (item: ItemRef, agreed: boolean, ids: string[], choice: BoxChoice | QaChoice | undefined, body: React.ReactNode) => {
     if (agreed && !showAgreed && !isCurrent(item)) return null;
+    const title = itemTitle(doc, item, choices, pageNumberOf);
     const types = [...new Set(ids.map((id) => messages.get(id)?.type.replace(/_/g, ' ')).filter(Boolean))].join(', ');
     return (
       <li
@@ -252,6 +289,7 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
         className={`review-item${isCurrent(item) ? ' current' : ''}${agreed ? ' agreed' : ''}`}
         data-testid="review-item-row"
         data-kind={item.kind}
+        data-item-id={item.id}
         data-agreed={agreed}
         data-current={isCurrent(item)}
         data-choice={choiceKey(choice)}
@@ -271,6 +309,11 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
                 {d.message}
               </p>
             ))}
+            {refusal?.item === itemKey(item) ? (
+              <p className="review-refusal small" role="alert" data-testid="review-refusal">
+                <IconAlert /> {refusal.message}
+              </p>
+            ) : null}
             {body}
           </div>
         ) : null}
@@ -287,18 +330,9 @@ export function ItemList({ doc, sources, labels, pageNumberOf }: { doc: ReviewDo
       </label>
       <ol className="review-items" ref={list} data-testid="review-items">
         {doc.boxGroups.map((g) =>
-          row(
-            { kind: 'box', id: g.id },
-            g.agreed,
-            `${multiPage ? `p${pageNumberOf(g.pageId)} · ` : ''}${boxSummary(g, choices.boxes[g.id])}`,
-            g.disagreementIds,
-            choices.boxes[g.id],
-            <BoxOptions group={g} sources={sources} labels={labels} />,
-          ),
+          row({ kind: 'box', id: g.id }, g.agreed, g.disagreementIds, choices.boxes[g.id], <BoxOptions group={g} sources={sources} labels={labels} />),
         )}
-        {doc.questionGroups.map((g) =>
-          row({ kind: 'qa', id: g.key }, g.agreed, `Q: ${g.question}`, g.disagreementIds, choices.qa[g.key], <QaOptions group={g} sources={sources} />),
-        )}
+        {doc.questionGroups.map((g) => row({ kind: 'qa', id: g.key }, g.agreed, g.disagreementIds, choices.qa[g.key], <QaOptions group={g} sources={sources} />))}
       </ol>
     </>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { IconArrowLeft } from '../components/Icons';
 import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
@@ -8,22 +8,25 @@ import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { toastSuccess } from '../stores/toasts';
 import { useViewer } from '../stores/viewer';
-import { choosableSources, resolutionProblems } from './resolution';
+import { buildResolution, choosableSources, goldSummary, itemsOf, needsAttention, resolutionProblems } from './resolution';
 import { GoldLineagePanel } from './GoldLineagePanel';
+import { GoldSummaryDialog } from './GoldSummaryDialog';
 import { ItemList, SourcesLegend, startEditing } from './ResolvePanel';
 import { ReviewLayers } from './ReviewLayers';
 import { rememberedIncludeModel, stateLabels, typeLabels } from './ReviewQueueView';
-import { itemsOf, needsAttention, useReviewDoc } from './reviewStore';
+import { useReviewDoc } from './reviewStore';
 import './review.css';
 
 /**
  * Resolving one document: the page with every source's boxes overlaid, and the items to settle.
- * Keyboard first — 1–9 take that source's version of the current item, 0 drops it, E edits it,
- * J/K walk the disagreements (↑/↓ every item), Ctrl+Enter saves the gold version and opens the
- * next open document.
+ * Keyboard first — 1–9 take that source's version of the current item and stay on it (a source
+ * with nothing there is refused with a note), 0 drops it, E edits it, J/K walk the items to settle
+ * (↑/↓ every item), Ctrl+Enter shows what gold will hold and, once confirmed, writes it and opens
+ * the next open document.
  */
 
-const HELP = '1–9 take · 0 drop · E edit · J/K next/previous disagreement · ↑/↓ every item · Shift+1–9 show/hide · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+Enter save gold · Esc back';
+const HELP =
+  '1–9 take (stays on the item) · 0 drop · E edit · J/K next/prev to settle · ↑/↓ all · Shift+1–9 show/hide · Ctrl+(Shift+)Z undo/redo · Ctrl+Enter check & save gold · Esc back';
 
 export function ReviewDocumentView({ projectId, documentId }: { projectId: string; documentId: string }) {
   const doc = useReviewDoc((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
@@ -36,6 +39,11 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
   const project = useProjects((s) => s.byId[projectId]?.project ?? null);
   const loadProject = useProjects((s) => s.load);
   const pageId = useReviewDoc((s) => s.pageId);
+  const looked = useReviewDoc((s) => s.looked);
+  /** The summary before saving is open. */
+  const [confirming, setConfirming] = useState(false);
+  /** After its confirmation the summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile. */
+  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
 
   useEffect(() => {
     void useReviewDoc.getState().open(projectId, documentId, { includeModel: rememberedIncludeModel() });
@@ -66,18 +74,37 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     if (left < 0 || top < 0 || right > v.view.width || bottom > v.view.height) v.panBy(v.view.width / 2 - (left + right) / 2, v.view.height / 2 - (top + bottom) / 2);
   }, [current, doc]);
 
+  // Saving shows what gold will hold first; only its confirmation writes.
+  const askToSave = () => {
+    if (problems.length || saving) return;
+    useReviewDoc.getState().setEditing(false);
+    setConfirming(true);
+  };
+
   const save = async () => {
-    if (problems.length) return;
-    const result = await useReviewDoc.getState().resolve(projectId);
-    if (!result) return;
-    toastSuccess(`Gold version ${result.version} saved`, `${result.boxes} box(es), ${result.qa} answer(s); it syncs with the next build.`);
-    // On to the next open document, as a lead works down the queue.
+    if (finishing) return;
+    setFinishing('saving');
     try {
-      const queue = await api()['review.queue']({ projectId, state: 'open', includeModel: useReviewDoc.getState().includeModel });
-      const next = queue.items.find((i) => i.documentId !== documentId);
-      navigate(next ? paths.reviewDocument(projectId, next.documentId) : paths.review(projectId));
-    } catch {
-      navigate(paths.review(projectId));
+      const result = await useReviewDoc.getState().resolve(projectId);
+      if (!result) {
+        setConfirming(false);
+        return;
+      }
+      setFinishing('opening next');
+      toastSuccess(`Gold version ${result.version} saved`, `${result.boxes} box(es), ${result.qa} answer(s); it syncs with the next build.`);
+      // On to the next open document, as a lead works down the queue.
+      let next = paths.review(projectId);
+      try {
+        const queue = await api()['review.queue']({ projectId, state: 'open', includeModel: useReviewDoc.getState().includeModel });
+        const other = queue.items.find((i) => i.documentId !== documentId);
+        if (other) next = paths.reviewDocument(projectId, other.documentId);
+      } catch {
+        // The queue it is.
+      }
+      setConfirming(false);
+      navigate(next);
+    } finally {
+      setFinishing(null);
     }
   };
 
@@ -93,27 +120,19 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
         }
       }
     };
+    // Taking never moves on: the lead moves with J/K (the hint bar says so).
     const take = (n: number | 'drop') => {
-      if (!doc || !current) return;
+      if (!current) return;
       const store = useReviewDoc.getState();
-      const source = n === 'drop' ? null : sources[n - 1];
-      if (n !== 'drop' && !source) return;
-      if (current.kind === 'box') {
-        const g = doc.boxGroups.find((x) => x.id === current.id);
-        if (!g) return;
-        store.chooseBox(g.id, source && g.boxes[source.id] ? { kind: 'source', sourceId: source.id } : { kind: 'drop' });
-      } else {
-        const g = doc.questionGroups.find((x) => x.key === current.id);
-        if (!g) return;
-        store.chooseQa(g.key, source && g.answers[source.id] ? { kind: 'source', sourceId: source.id } : { kind: 'drop' });
-      }
-      // Settled: on to the next disagreement.
-      if (needsAttention(doc, current)) move(1, true);
+      if (n === 'drop') store.drop(current);
+      else if (sources[n - 1]) store.take(current, sources[n - 1]!.id);
     };
     const onKey = (e: KeyboardEvent) => {
+      // The summary before saving has its own keys.
+      if (confirming) return;
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
-        void save();
+        askToSave();
         return;
       }
       // Undo and redo of the lead's choices (in a text field, the field's own undo).
@@ -164,6 +183,7 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
   const attention = items.filter((i) => needsAttention(doc, i)).length;
   const counts = Object.entries(doc.counts.byType).filter(([, n]) => n > 0);
   const pageNumberOf = (pageId: string) => detail.pages.find((p) => p.id === pageId)?.pageNumber ?? 1;
+  const saveLabel = doc.gold ? `Save gold v${(doc.gold.version ?? 0) + 1}` : 'Save as gold';
 
   return (
     <div className="doc-view review-view" data-testid="review-document" data-state={doc.state}>
@@ -197,8 +217,8 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
             of {detail.pages.length}
           </label>
         ) : null}
-        <button type="button" className="btn btn-primary btn-sm" onClick={() => void save()} disabled={saving || problems.length > 0} title="Save the resolution as the gold version (Ctrl+Enter)" data-testid="review-save">
-          {saving ? 'Saving…' : doc.gold ? `Save gold v${(doc.gold.version ?? 0) + 1}` : 'Save as gold'}
+        <button type="button" className="btn btn-primary btn-sm" onClick={askToSave} disabled={saving || problems.length > 0} title="See what gold will hold, then save it (Ctrl+Enter)" data-testid="review-save">
+          {saving ? 'Saving…' : saveLabel}
         </button>
       </header>
       <div className="doc-body">
@@ -229,6 +249,23 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
       <footer className="statusbar muted small">
         <span>{HELP}</span>
       </footer>
+      {confirming ? (
+        <GoldSummaryDialog
+          doc={doc}
+          sources={sources}
+          choices={choices}
+          summary={goldSummary(doc, buildResolution(projectId, doc, choices), new Set(Object.keys(looked)))}
+          label={saveLabel}
+          busy={finishing === 'opening next' ? 'Saved — opening the next document…' : saving || finishing ? 'Saving…' : null}
+          pageNumberOf={pageNumberOf}
+          onConfirm={() => void save()}
+          onJump={(item) => {
+            setConfirming(false);
+            useReviewDoc.getState().select(item);
+          }}
+          onClose={() => setConfirming(false)}
+        />
+      ) : null}
     </div>
   );
 }

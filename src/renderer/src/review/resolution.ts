@@ -1,11 +1,29 @@
-import type { ResolvedBox, ResolvedQa, ReviewBox, ReviewDocument, ReviewQa, ReviewResolveRequest, ReviewSource } from '../../../shared/domain/review';
+import type { ResolvedBox, ResolvedQa, ReviewBox, ReviewBoxGroup, ReviewDocument, ReviewQa, ReviewQuestionGroup, ReviewResolveRequest, ReviewSource } from '../../../shared/domain/review';
 
 /**
  * The lead's resolution of one document, item by item, and how it becomes the gold version sent
  * to `review.resolve`. Pure (no React, no store), so the rules are unit-tested on their own:
- * which box each group keeps, how an answer's evidence follows the boxes it points at, and how
- * box ids stay unique when boxes come from different sources.
+ * which box each group keeps, which source can be taken for an item, how an answer's evidence
+ * follows the boxes it points at, how box ids stay unique when boxes come from different sources,
+ * and what the lead is shown before gold is written.
  */
+
+/** One item to resolve: a region (a group of boxes) or a question. */
+export type ItemRef = { kind: 'box'; id: string } | { kind: 'qa'; id: string };
+
+/** A key that names an item across both kinds (for sets of items). */
+export const itemKey = (item: ItemRef): string => `${item.kind}:${item.id}`;
+
+/** Items in walking order: regions by page in reading order, then the questions. */
+export function itemsOf(doc: ReviewDocument): ItemRef[] {
+  return [...doc.boxGroups.map((g): ItemRef => ({ kind: 'box', id: g.id })), ...doc.questionGroups.map((g): ItemRef => ({ kind: 'qa', id: g.key }))];
+}
+
+/** An item the annotators do not agree on: one the lead has to settle. */
+export function needsAttention(doc: ReviewDocument, item: ItemRef): boolean {
+  if (item.kind === 'box') return !(doc.boxGroups.find((g) => g.id === item.id)?.agreed ?? true);
+  return !(doc.questionGroups.find((g) => g.key === item.id)?.agreed ?? true);
+}
 
 export type BoxChoice =
   | { kind: 'source'; sourceId: string }
@@ -23,6 +41,23 @@ export interface Choices {
 /** Sources the lead can take from, numbered 1…9 in this order: annotators, the model, then earlier gold. */
 export function choosableSources(doc: ReviewDocument): ReviewSource[] {
   return [...doc.versions.map((v) => v.source), ...(doc.gold ? [doc.gold.source] : [])];
+}
+
+/**
+ * Taking `source`'s version of an item: the choice, or — when that source has no box or answer
+ * there — a refusal saying so. Taking nothing is never turned into a drop: dropping is its own,
+ * deliberate choice (0).
+ */
+export type Taken<C> = { choice: C; refusal?: undefined } | { choice?: undefined; refusal: string };
+
+const refusal = (source: ReviewSource, what: string): string => `${source.name} has no ${what} — press 0 to drop it or pick another source`;
+
+export function takeBox(group: ReviewBoxGroup, source: ReviewSource): Taken<BoxChoice> {
+  return group.boxes[source.id] ? { choice: { kind: 'source', sourceId: source.id } } : { refusal: refusal(source, 'box for this item') };
+}
+
+export function takeAnswer(group: ReviewQuestionGroup, source: ReviewSource): Taken<QaChoice> {
+  return group.answers[source.id] ? { choice: { kind: 'source', sourceId: source.id } } : { refusal: refusal(source, 'answer to this question') };
 }
 
 /** Every group starts at its suggestion: what the lead would most likely keep. */
@@ -109,4 +144,36 @@ export function buildResolution(projectId: string, doc: ReviewDocument, choices:
   }
   const basedOn = [...doc.versions, ...(doc.gold ? [doc.gold] : [])].map((v) => ({ sourceId: v.source.id, annotationId: v.annotationId, version: v.version }));
   return { projectId, documentId: doc.documentId, basedOn, boxes, qa };
+}
+
+/** What a gold version will hold, shown to the lead before it is written. */
+export interface GoldSummary {
+  /** Per source that anything is kept from, in number order. */
+  kept: { source: ReviewSource; boxes: number; answers: number }[];
+  edited: { boxes: number; answers: number };
+  dropped: { boxes: number; answers: number };
+  /** Items to settle the lead never looked at (never current, never chosen): still on the suggestion. */
+  unlooked: ItemRef[];
+  /** How many items there were to settle. */
+  toSettle: number;
+}
+
+/**
+ * The summary of `request` (what `buildResolution` made of the lead's choices, so the figures are
+ * exactly what will be written) and of which items to settle the lead has looked at.
+ */
+export function goldSummary(doc: ReviewDocument, request: ReviewResolveRequest, looked: ReadonlySet<string>): GoldSummary {
+  const kept = choosableSources(doc).map((source) => ({
+    source,
+    boxes: request.boxes.filter((b) => b.from === source.id).length,
+    answers: request.qa.filter((q) => q.from === source.id).length,
+  }));
+  const toSettle = itemsOf(doc).filter((i) => needsAttention(doc, i));
+  return {
+    kept: kept.filter((k) => k.boxes + k.answers > 0),
+    edited: { boxes: request.boxes.filter((b) => b.from === null).length, answers: request.qa.filter((q) => q.from === null).length },
+    dropped: { boxes: doc.boxGroups.length - request.boxes.length, answers: doc.questionGroups.length - request.qa.length },
+    unlooked: toSettle.filter((i) => !looked.has(itemKey(i))),
+    toSettle: toSettle.length,
+  };
 }

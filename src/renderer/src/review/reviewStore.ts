@@ -3,14 +3,13 @@ import type { DocumentDetail } from '../../../shared/domain/model';
 import type { ReviewAgreement, ReviewDocument, ReviewQueue, ReviewResolveResult, ReviewState } from '../../../shared/domain/review';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
-import { buildResolution, initialChoices, type BoxChoice, type Choices, type QaChoice } from './resolution';
+import { buildResolution, choosableSources, initialChoices, itemKey, itemsOf, needsAttention, takeAnswer, takeBox, type BoxChoice, type Choices, type ItemRef, type QaChoice } from './resolution';
 
 /**
  * The document the lead is resolving: every source's version grouped item by item, the lead's
- * choice per item, which item is current and which sources are shown on the page.
+ * choice per item, which item is current, which items the lead has looked at and which sources
+ * are shown on the page. Taking a source never moves to another item: J/K do.
  */
-
-export type ItemRef = { kind: 'box'; id: string } | { kind: 'qa'; id: string };
 
 interface ReviewDocState {
   key: string | null;
@@ -28,6 +27,10 @@ interface ReviewDocState {
   showAgreed: boolean;
   /** Editing the current item in the side panel. */
   editing: boolean;
+  /** Items the lead has looked at (been on, or chosen for), by `itemKey`: the rest are listed before saving. */
+  looked: Record<string, true>;
+  /** Why the last pick on an item was refused (that source has nothing there), shown beside it. */
+  refusal: { item: string; message: string } | null;
   saving: boolean;
   saveError: string | null;
   /** Earlier choices, newest last (Ctrl+Z), and undone ones (Ctrl+Shift+Z). */
@@ -38,6 +41,10 @@ interface ReviewDocState {
   showPage(pageId: string): void;
   chooseBox(groupId: string, choice: BoxChoice): void;
   chooseQa(key: string, choice: QaChoice): void;
+  /** Take a source's version of an item (1–9, or a click), or refuse with a note when it has none there. */
+  take(item: ItemRef, sourceId: string): void;
+  /** Leave an item out of gold (0). */
+  drop(item: ItemRef): void;
   toggleSource(sourceId: string): void;
   setEditing(editing: boolean): void;
   undo(): void;
@@ -65,16 +72,6 @@ function pushStep(stack: Step[], step: Step): Step[] {
   return [...stack.slice(-(MAX_UNDO - 1)), step];
 }
 
-/** Items in walking order: regions by page in reading order, then the questions. */
-export function itemsOf(doc: ReviewDocument): ItemRef[] {
-  return [...doc.boxGroups.map((g): ItemRef => ({ kind: 'box', id: g.id })), ...doc.questionGroups.map((g): ItemRef => ({ kind: 'qa', id: g.key }))];
-}
-
-export function needsAttention(doc: ReviewDocument, item: ItemRef): boolean {
-  if (item.kind === 'box') return !(doc.boxGroups.find((g) => g.id === item.id)?.agreed ?? true);
-  return !(doc.questionGroups.find((g) => g.key === item.id)?.agreed ?? true);
-}
-
 const pageOf = (doc: ReviewDocument, item: ItemRef | null): string | null =>
   item?.kind === 'box' ? (doc.boxGroups.find((g) => g.id === item.id)?.pageId ?? null) : null;
 
@@ -90,6 +87,8 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
   hidden: {},
   showAgreed: false,
   editing: false,
+  looked: {},
+  refusal: null,
   saving: false,
   saveError: null,
   undoStack: [],
@@ -97,7 +96,7 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
   async open(projectId, documentId, opts) {
     const includeModel = opts?.includeModel ?? get().includeModel;
     const key = `${projectId}/${documentId}`;
-    set({ key, doc: null, detail: null, error: null, includeModel, choices: emptyChoices, current: null, pageId: null, editing: false, saveError: null, undoStack: [], redoStack: [] });
+    set({ key, doc: null, detail: null, error: null, includeModel, choices: emptyChoices, current: null, pageId: null, editing: false, looked: {}, refusal: null, saveError: null, undoStack: [], redoStack: [] });
     try {
       const [doc, detail] = await Promise.all([
         api()['review.document']({ projectId, documentId, includeModel }),
@@ -105,14 +104,20 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
       ]);
       if (get().key !== key) return;
       const first = itemsOf(doc).find((i) => needsAttention(doc, i)) ?? itemsOf(doc)[0] ?? null;
-      set({ doc, detail, choices: initialChoices(doc), current: first, pageId: pageOf(doc, first) ?? detail.pages[0]?.id ?? null });
+      set({ doc, detail, choices: initialChoices(doc), current: first, looked: first ? { [itemKey(first)]: true } : {}, pageId: pageOf(doc, first) ?? detail.pages[0]?.id ?? null });
     } catch (err) {
       if (get().key === key) set({ error: errorMessage(err) });
     }
   },
   select(item) {
-    const doc = get().doc;
-    set({ current: item, editing: false, pageId: (doc && pageOf(doc, item)) ?? get().pageId });
+    const s = get();
+    set({
+      current: item,
+      editing: false,
+      pageId: (s.doc && pageOf(s.doc, item)) ?? s.pageId,
+      looked: item ? { ...s.looked, [itemKey(item)]: true } : s.looked,
+      refusal: item && s.refusal?.item === itemKey(item) ? s.refusal : null,
+    });
   },
   showPage(pageId) {
     set({ pageId });
@@ -122,6 +127,8 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
       choices: { ...s.choices, boxes: { ...s.choices.boxes, [groupId]: choice } },
       undoStack: pushStep(s.undoStack, { choices: s.choices, current: { kind: 'box', id: groupId }, tag: `box:${groupId}:${choice.kind}` }),
       redoStack: [],
+      looked: { ...s.looked, [itemKey({ kind: 'box', id: groupId })]: true },
+      refusal: null,
       saveError: null,
     }));
   },
@@ -130,8 +137,31 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
       choices: { ...s.choices, qa: { ...s.choices.qa, [key]: choice } },
       undoStack: pushStep(s.undoStack, { choices: s.choices, current: { kind: 'qa', id: key }, tag: `qa:${key}:${choice.kind}` }),
       redoStack: [],
+      looked: { ...s.looked, [itemKey({ kind: 'qa', id: key })]: true },
+      refusal: null,
       saveError: null,
     }));
+  },
+  take(item, sourceId) {
+    const doc = get().doc;
+    const source = doc && choosableSources(doc).find((x) => x.id === sourceId);
+    if (!doc || !source) return;
+    const refuse = (message: string) => set({ refusal: { item: itemKey(item), message } });
+    if (item.kind === 'box') {
+      const group = doc.boxGroups.find((g) => g.id === item.id);
+      const taken = group && takeBox(group, source);
+      if (taken?.refusal !== undefined) refuse(taken.refusal);
+      else if (taken) get().chooseBox(item.id, taken.choice);
+    } else {
+      const group = doc.questionGroups.find((g) => g.key === item.id);
+      const taken = group && takeAnswer(group, source);
+      if (taken?.refusal !== undefined) refuse(taken.refusal);
+      else if (taken) get().chooseQa(item.id, taken.choice);
+    }
+  },
+  drop(item) {
+    if (item.kind === 'box') get().chooseBox(item.id, { kind: 'drop' });
+    else get().chooseQa(item.id, { kind: 'drop' });
   },
   undo() {
     const s = get();
@@ -143,6 +173,7 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
       undoStack: s.undoStack.slice(0, -1),
       redoStack: [...s.redoStack, { choices: s.choices, current: step.current, tag: step.tag }],
       editing: false,
+      refusal: null,
       saveError: null,
     });
     if (step.current) get().select(step.current);
@@ -156,6 +187,7 @@ export const useReviewDoc = create<ReviewDocState>((set, get) => ({
       redoStack: s.redoStack.slice(0, -1),
       undoStack: [...s.undoStack, { choices: s.choices, current: step.current, tag: step.tag }],
       editing: false,
+      refusal: null,
       saveError: null,
     });
     if (step.current) get().select(step.current);
