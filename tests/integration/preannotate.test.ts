@@ -468,7 +468,7 @@ describe('pre-annotation: estimates, settings and bad input', () => {
 
   it('accepts projects with many labels and questions (the schema stays within the API’s rules)', async () => {
     const extraLabels = Array.from({ length: 100 }, (_, i) => ({ name: `extra_field_${i}`, color: '#123456', hotkey: null }));
-    const extraQuestions = Array.from({ length: 60 }, (_, i) => ({ text: `Extra question ${i} about "{item}"?` }));
+    const extraQuestions = Array.from({ length: 60 }, (_, i) => ({ text: `Extra question ${i} about "{line_item_description}"?` }));
     const projectId = await projectWith(small.truths, {
       labels: [...labelsAndQuestions.labels, ...extraLabels],
       questions: [...labelsAndQuestions.questions, ...extraQuestions],

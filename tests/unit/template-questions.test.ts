@@ -89,10 +89,10 @@ describe('placeholders', () => {
     const labels = ['total', 'line_item_description'];
     expect(placeholderProblem('What is the total?', labels)).toBeNull();
     expect(placeholderProblem('What is the amount for "{line_item_description}"?', labels)).toBeNull();
-    expect(placeholderProblem('What is the amount for "{item}"?', labels)).toMatch(/\{item\} is not a label of this project.*e\.g\. \{line_item_description\}/);
+    expect(placeholderProblem('What is the amount for "{item}"?', labels)).toMatch(/^\{item\} is not a label of this project; .*e\.g\. \{line_item_description\}$/);
     expect(placeholderProblem('What is the amount for "{item}"?', [])).toBe('{item} names a label, but this project has no labels yet');
-    expect(placeholderProblem('{total} or {line_item_description}?', labels)).toMatch(/names 2 placeholders/);
-    expect(placeholderProblem('What is {}?', labels)).toMatch(/empty \{\} placeholder/);
+    expect(placeholderProblem('{total} or {line_item_description}?', labels)).toMatch(/^it names 2 placeholders \(\{total\}, \{line_item_description\}\)/);
+    expect(placeholderProblem('What is {}?', labels)).toMatch(/^the \{\} placeholder is empty/);
     expect(placeholderProblem('What is {total?', labels)).toMatch(/does not enclose a label name/);
   });
 

@@ -51,17 +51,17 @@ export function placeholdersOf(text: string): string[] {
   return names;
 }
 
-/** Why a template's text cannot be asked with these labels; null when it can. */
+/** Why a template's text cannot be asked with these labels (a clause to follow "question N: "); null when it can. */
 export function placeholderProblem(text: string, labels: readonly string[]): string | null {
   const names = placeholdersOf(text);
   const outside = text.replace(PLACEHOLDER, '');
-  if (outside.includes('{') || outside.includes('}')) return 'has a "{" or "}" that does not enclose a label name: write a placeholder as {label_name}';
-  if (names.includes('')) return 'has an empty {} placeholder: put a label name inside the braces, e.g. {line_item_description}';
-  if (names.length > 1) return `names ${names.length} placeholders (${names.map((n) => `{${n}}`).join(', ')}); a question can be asked about one label`;
+  if (outside.includes('{') || outside.includes('}')) return 'a "{" or "}" does not enclose a label name; write a placeholder as {label_name}';
+  if (names.includes('')) return 'the {} placeholder is empty; put a label name inside the braces, e.g. {line_item_description}';
+  if (names.length > 1) return `it names ${names.length} placeholders (${names.map((n) => `{${n}}`).join(', ')}); a question can be asked about one label`;
   const name = names[0];
   if (name !== undefined && !labels.some((l) => l.toLowerCase() === name.toLowerCase())) {
     return labels.length
-      ? `{${name}} is not a label of this project: a placeholder names the label whose boxes the question is asked about (one question per box), e.g. {${labels.find((l) => /description|item/i.test(l)) ?? labels[0]}}`
+      ? `{${name}} is not a label of this project; a placeholder names the label whose boxes the question is asked about (once per box), e.g. {${labels.find((l) => /description|item/i.test(l)) ?? labels[0]}}`
       : `{${name}} names a label, but this project has no labels yet`;
   }
   return null;

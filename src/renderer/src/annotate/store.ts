@@ -540,12 +540,13 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           return p && p.status === 'pending' && p.kind === 'qa' ? [p] : [];
         });
         const added = change.boxes.flatMap((c) => (c.after ? [c.after] : []));
-        const asked = qaPredictions.length ? (askedWith(get(), [...boxesInOrder({ boxes, order }), ...added]) ?? []) : [];
-        const arranged = arrangeQa(asked, qa).qa;
+        // Without the templates yet (no context), the questions in the list are all there is to match.
+        const asked = qaPredictions.length ? askedWith(get(), [...boxesInOrder({ boxes, order }), ...added]) : null;
+        const arranged = asked ? arrangeQa(asked, qa).qa : qa;
         const taken = new Set<string>();
         for (const p of qaPredictions) {
           const question = p.question ?? '';
-          const template = matchTemplateQuestion(question, asked, taken);
+          const template = asked && matchTemplateQuestion(question, asked, taken);
           const key = questionKey(question);
           const existing = template ? arranged.find((q) => q.id === template.qaId) : arranged.find((q) => !taken.has(q.id) && questionKey(q.question) === key);
           const evidenceBoxIds = p.evidence.flatMap((ev) => (boxFor.has(ev) ? [boxFor.get(ev)!] : []));

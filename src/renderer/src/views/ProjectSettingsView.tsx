@@ -102,8 +102,9 @@ function validate(d: Draft, initial: Draft): Problems {
     if (!problem) continue;
     const was = initial.questions.find((x) => x.key === q.key);
     const untouchedOld = was && was.text.trim() === q.text.trim() && placeholderProblem(was.text.trim(), initialLabels) !== null;
-    if (untouchedOld) p.questionWarnings[q.key] = `Never asked: this question ${problem}.`;
-    else p.questions[q.key] = `This question ${problem}.`;
+    const sentence = `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`;
+    if (untouchedOld) p.questionWarnings[q.key] = `Never asked: ${problem}.`;
+    else p.questions[q.key] = sentence;
   }
   p.count = (p.name ? 1 : 0) + (p.requiredAnnotators ? 1 : 0) + Object.keys(p.labels).length + Object.keys(p.questions).length;
   return p;

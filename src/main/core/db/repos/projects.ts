@@ -219,7 +219,9 @@ export class ProjectsRepo {
       const field = `questions[${i}].text`;
       throw new AppError(
         'invalid_request',
-        was && was.text === t.text ? `labels: question ${i + 1} ("${t.text}") names a label this change removes or renames: it ${t.problem}` : `${field}: "${t.text}" ${t.problem}`,
+        was && was.text === t.text
+          ? `labels: question ${i + 1} ("${t.text}") names a label this change removes or renames: ${t.problem}`
+          : `${field}: ${t.problem} (question "${t.text}")`,
         { details: { field } },
       );
     });
