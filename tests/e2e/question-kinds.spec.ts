@@ -28,24 +28,18 @@ test('the demo: an invoice is asked only invoice questions, the type changes the
   await page.getByTestId('open-demo').click();
   await expect(page.getByTestId('document-list')).toBeVisible({ timeout: 200_000 });
 
-  // Every demo document has its type from the generator; the list filters by it.
-  const filter = page.getByTestId('filter-doc-type');
-  await expect(filter.locator('option[value="none"]')).toHaveText('Not set (0)');
-  await filter.selectOption('invoice');
+  // Open an invoice (the generator names its files after what they are).
   const cards = page.getByTestId('document-card');
-  await expect(cards.first()).toBeVisible();
-  const invoices = await cards.count();
-  expect(invoices).toBeGreaterThan(0);
-  await expect(cards.getByTestId('document-type')).toHaveText(Array.from({ length: invoices }, () => 'Invoice · '));
-  await cards.first().click();
+  await cards.filter({ has: page.getByTestId('document-name').getByText(/^invoice-/) }).first().click();
 
   // Only invoice questions (and those for every document), never a literal placeholder.
   await expect(page.getByTestId('annotation-side-panel')).toBeVisible();
   await page.getByTestId('panel-tab-questions').click();
+  await expect(page.getByTestId('qa-card').first()).toBeVisible();
+  expect((await questionTexts(page)).join('\n')).not.toContain('{');
+  await expect.poll(() => questionTexts(page)).toEqual(plainQuestions('invoice'));
   const type = page.getByTestId('doc-type-select');
   await expect(type).toHaveValue('invoice');
-  await expect.poll(() => questionTexts(page)).toEqual(plainQuestions('invoice'));
-  expect((await questionTexts(page)).join('\n')).not.toContain('{');
   expect(plainQuestions('invoice')).not.toContain('What is the receipt number?');
   for (const q of plainQuestions('invoice')) {
     await expect(qaCard(page, q).locator('.qa-source')).toHaveText(requiredQuestions('invoice').includes(q) ? 'Required' : 'Optional');
@@ -68,10 +62,17 @@ test('the demo: an invoice is asked only invoice questions, the type changes the
   await page.getByTestId('verify-button').click();
   await expect(page.getByTestId('annotation-status')).toHaveAttribute('data-status', 'verified');
 
-  // The type is the document's: the list shows it after a reload.
+  // Every demo document has its type from the generator, and this one is now a receipt: the list shows and filters by it.
   await page.getByTestId('back-to-list').click();
+  const filter = page.getByTestId('filter-doc-type');
+  await expect(filter.locator('option[value="none"]')).toHaveText('Not set (0)');
+  await filter.selectOption('invoice');
+  await expect(cards.first()).toBeVisible();
+  const invoices = await cards.count();
+  await expect(cards.getByTestId('document-name')).toHaveText(Array.from({ length: invoices }, () => /^invoice-/));
+  await expect(cards.getByTestId('document-type')).toHaveText(Array.from({ length: invoices }, () => 'Invoice · '));
   await filter.selectOption('receipt');
-  await expect(page.getByTestId('document-card').getByTestId('document-type').first()).toHaveText('Receipt · ');
+  await expect(cards.filter({ has: page.getByTestId('document-name').getByText(/^invoice-/) }).getByTestId('document-type')).toHaveText('Receipt · ');
 });
 
 const AMOUNT = 'What is the amount for "{line_item_description}"?';
