@@ -307,7 +307,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
             const warning = problems.questionWarnings[q.key];
             const item = !problem && !warning ? placeholdersOf(q.text)[0] : undefined;
             return (
-              <li key={q.key} className={`editor-row${problem ? ' invalid' : ''}`} data-testid="question-row">
+              <li key={q.key} className={`editor-row question-editor-row${problem ? ' invalid' : ''}`} data-testid="question-row">
                 <div className="editor-row-main">
                   <span className="muted small question-index">{i + 1}.</span>
                   <input
