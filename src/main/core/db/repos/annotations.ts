@@ -1,9 +1,10 @@
 import { AppError } from '../../../../shared/contract/errors';
-import type { AnnotationState, Box, DocType, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
+import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult } from '../../../../shared/domain/model';
 import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
 import { arrangeQa, expandTemplates, itemLabels, type ItemBox, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { docTypeOf } from './documents';
 import { templateColumns, toTemplate, type TemplateRow } from './projects';
 
 type BoxRow = [string, string, string | null, number, number, number, number, string, number, number, string | null];
@@ -173,7 +174,7 @@ export class AnnotationsRepo {
    */
   private asked(projectId: string, documentId: string, annotationId: string | null, boxes?: readonly ItemBox[]): TemplateQuestion[] {
     const templates = (this.stmt(`SELECT ${templateColumns} FROM question_templates WHERE project_id = ? ORDER BY position`).all(projectId) as TemplateRow[]).map(toTemplate);
-    const docType = (this.stmt('SELECT doc_type FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId) as { doc_type: DocType | null } | undefined)?.doc_type ?? null;
+    const docType = docTypeOf(this.db, projectId, documentId);
     let items: readonly ItemBox[] = boxes ?? [];
     if (!boxes && annotationId) {
       const wanted = itemLabels(templates, docType);

@@ -12,6 +12,7 @@ import {
   type TilePyramid,
 } from '../../../../shared/domain/model';
 import type { Db } from '../open';
+import { cachedStatement } from '../statementCache';
 
 interface SummaryRow {
   id: string;
@@ -74,6 +75,11 @@ export type DocTypeSource = 'annotator' | 'import' | 'model';
 /** The list's type filter: a type, or `none` for documents whose type is not known yet. */
 export type DocTypeFilter = DocType | 'none';
 
+/** A document's type in a project (null: not known, or not in the project). */
+export function docTypeOf(db: Db, projectId: string, documentId: string): DocType | null {
+  return (cachedStatement(db, 'SELECT doc_type FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId) as { doc_type: DocType | null } | undefined)?.doc_type ?? null;
+}
+
 /**
  * Set a document's type in a project, by the rules of who may: the annotator always (clearing it
  * lets the others fill it in again), an import unless the annotator chose, pre-annotation only
@@ -83,13 +89,12 @@ export type DocTypeFilter = DocType | 'none';
 export function setDocType(db: Db, projectId: string, documentId: string, docType: DocType | null, source: DocTypeSource): boolean {
   const allowed = source === 'annotator' ? '1' : source === 'import' ? "doc_type_source IS NOT 'annotator'" : "doc_type_source IS NULL OR doc_type_source = 'model'";
   return (
-    db
-      .prepare(
-        `UPDATE project_documents SET doc_type = @docType, doc_type_source = @source
-         WHERE project_id = @projectId AND document_id = @documentId AND (${allowed})
-           AND (doc_type IS NOT @docType OR doc_type_source IS NOT @source)`,
-      )
-      .run({ projectId, documentId, docType, source: docType === null ? null : source }).changes === 1
+    cachedStatement(
+      db,
+      `UPDATE project_documents SET doc_type = @docType, doc_type_source = @source
+       WHERE project_id = @projectId AND document_id = @documentId AND (${allowed})
+         AND (doc_type IS NOT @docType OR doc_type_source IS NOT @source)`,
+    ).run({ projectId, documentId, docType, source: docType === null ? null : source }).changes === 1
   );
 }
 
@@ -194,7 +199,7 @@ export class DocumentsRepo {
 
   /** The document's type in a project (null: not known). */
   docType(projectId: string, documentId: string): DocType | null {
-    return (this.db.prepare('SELECT doc_type FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId) as { doc_type: DocType | null } | undefined)?.doc_type ?? null;
+    return docTypeOf(this.db, projectId, documentId);
   }
 
   private summary(projectId: string, documentId: string): DocumentSummary {
