@@ -555,15 +555,18 @@ describe('the weekly schedule', () => {
  */
 async function verifyTruth(projectId: string, truth: SynthDocument): Promise<string> {
   const documentId = docIds.get(truth.id)!;
-  const state = await core.api['annotations.get']({ projectId, documentId });
   const content = truthContent(truth, pageId(documentId, 1));
+  // The boxes first: line-item templates are asked once per description box.
+  const first = await core.api['annotations.get']({ projectId, documentId });
+  await core.api['annotations.save']({ projectId, documentId, baseRevision: first.revision, upsertBoxes: content.boxes });
+  const state = await core.api['annotations.get']({ projectId, documentId });
   const templates = state.qa.filter((q) => q.templateId !== null);
   const qa = content.qa.map((q) => {
     const t = templates.find((x) => x.question === q.question);
     return t ? { ...q, id: t.id, templateId: t.templateId, source: 'template' as const } : q;
   });
   for (const t of templates) if (!qa.some((q) => q.id === t.id)) qa.push({ ...t, answer: '', unanswerable: true });
-  await core.api['annotations.save']({ projectId, documentId, baseRevision: state.revision, upsertBoxes: content.boxes, upsertQa: qa });
+  await core.api['annotations.save']({ projectId, documentId, baseRevision: state.revision, upsertQa: qa });
   // The annotator did the page from scratch: the model's predictions stay undecided, on purpose.
   const result = await core.api['annotations.verify']({ projectId, documentId, acknowledge: ['undecided_predictions'] });
   expect(result.result).toBe('verified');

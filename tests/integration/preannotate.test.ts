@@ -5,7 +5,8 @@ import type { Core } from '../../src/main/core/createCore';
 import { loadModelCatalog, preannotationRunSchema, costEstimateSchema, type PreannotationRun, type PreannotationService } from '../../src/main/core/preannotate';
 import { downsizedTier, imageTokens, resizedSize } from '../../src/main/core/preannotate/imageSizing';
 import { RunStore } from '../../src/main/core/preannotate/store';
-import { SYNTH_LABELS, SYNTH_QUESTIONS, type SynthDocument } from '../../src/main/core/synth';
+import { buildOutputSchema, buildSystemPrompt } from '../../src/main/core/preannotate/prompt';
+import { SYNTH_LABELS, SYNTH_QUESTIONS, SYNTH_TEMPLATES, type SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { openTestCore, tempDir } from '../helpers/core';
 import { documentIdBySource, predictionRows, serviceFor, synthProject, useSimulator, writePages } from '../helpers/preannotate';
@@ -468,7 +469,7 @@ describe('pre-annotation: estimates, settings and bad input', () => {
 
   it('accepts projects with many labels and questions (the schema stays within the API’s rules)', async () => {
     const extraLabels = Array.from({ length: 100 }, (_, i) => ({ name: `extra_field_${i}`, color: '#123456', hotkey: null }));
-    const extraQuestions = Array.from({ length: 60 }, (_, i) => ({ text: `Extra question ${i} about "{item}"?` }));
+    const extraQuestions = Array.from({ length: 60 }, (_, i) => ({ text: `Extra question ${i} about "{line_item_description}"?` }));
     const projectId = await projectWith(small.truths, {
       labels: [...labelsAndQuestions.labels, ...extraLabels],
       questions: [...labelsAndQuestions.questions, ...extraQuestions],
@@ -476,6 +477,29 @@ describe('pre-annotation: estimates, settings and bad input', () => {
     const result = await run(projectId);
     expect(result).toMatchObject({ state: 'completed', pages: { done: 3, failed: 0 } });
     expect(result.predictions.boxes).toBe(small.truths.reduce((a, t) => a + t.boxes.length, 0));
+  });
+});
+
+describe('pre-annotation: document types', () => {
+  it('asks Claude what each document is and stores it where nobody said, never over the annotator', async () => {
+    const questions = SYNTH_TEMPLATES.map((t) => ({ text: t.text, required: t.required, kinds: t.kinds }));
+    // What Claude is asked: the type among the output, and which questions fit which type.
+    expect(buildOutputSchema({ labels: [], questions })).toMatchObject({ required: ['document_type', 'boxes', 'qa'], properties: { document_type: { enum: ['invoice', 'receipt', 'form', 'other'] } } });
+    const system = buildSystemPrompt({ labels: SYNTH_LABELS, questions });
+    expect(system).toContain('- What is the invoice number? (invoices only)');
+    expect(system).toContain('- What is the date of the document? (receipts, forms only)');
+    expect(system).toContain('- What is the total amount?\n');
+    expect(system).toContain('document_type says what the document is');
+
+    const projectId = await projectWith(small.truths, { questions });
+    const [invoice, receipt, form] = small.truths.map((t) => docIds.get(t.id)!);
+    await core.api['documents.setType']({ projectId, documentId: form!, docType: 'invoice' }); // the annotator's word
+    const result = await run(projectId, { scope: 'all' });
+    expect(result).toMatchObject({ state: 'completed', pages: { done: 3, failed: 0 } });
+    const types = Object.fromEntries((await core.api['documents.list']({ projectId })).items.map((d) => [d.id, d.docType]));
+    expect(types).toEqual({ [invoice!]: 'invoice', [receipt!]: 'receipt', [form!]: 'invoice' });
+    const sources = core.db.prepare('SELECT document_id, doc_type_source FROM project_documents WHERE project_id = ?').all(projectId) as { document_id: string; doc_type_source: string }[];
+    expect(Object.fromEntries(sources.map((r) => [r.document_id, r.doc_type_source]))).toEqual({ [invoice!]: 'model', [receipt!]: 'model', [form!]: 'annotator' });
   });
 });
 

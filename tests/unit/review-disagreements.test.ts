@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareVersions, modelVersion, orderQueue, reviewDocument } from '../../src/main/core/review/disagreements';
 import { DEFAULT_REVIEW_SETTINGS, type ReviewBox, type ReviewQa, type ReviewVersion } from '../../src/main/core/review/types';
 import type { Prediction } from '../../src/shared/domain/model';
+import { templateQaId } from '../../src/shared/domain/templateQuestions';
 
 const box = (id: string, label: string | null, x: number, y: number, w = 100, h = 100, transcription = '', pageId = 'p1'): ReviewBox => ({ id, pageId, label, x, y, w, h, transcription });
 const qa = (id: string, question: string, answer: string, evidenceBoxIds: string[] = [], extra: Partial<ReviewQa> = {}): ReviewQa => ({
@@ -119,6 +120,19 @@ describe('compareVersions', () => {
     const c = compareVersions('d', a, b);
     expect(c.questions.map((q) => q.key)).toEqual(['template:t1', 'question:who signed form']);
     expect(c.disagreements.map((d) => [d.type, d.questionKey])).toEqual([['answer_mismatch', 'template:t1']]);
+  });
+
+  it('pairs line-item questions of one template by the item they name, whatever each annotator\'s boxes are called', () => {
+    const item = (box: string, text: string, answer: string) => qa(templateQaId('amt', box), `What is the amount for "${text}"?`, answer, [], { templateId: 'amt' });
+    // Drawn in another order, with other box ids: still the same two questions.
+    const a = version('a', 'A', [], [item('a1', 'Widget', '$5'), item('a2', 'Gadget', '$7')]);
+    const b = version('b', 'B', [], [item('b9', 'Gadget', '$7'), item('b8', 'Widget', '$6')]);
+    const c = compareVersions('d', a, b);
+    expect(c.questions.map((q) => [q.key, q.a?.answer, q.b?.answer])).toEqual([
+      ['template:amt:what is amount for widget', '$5', '$6'],
+      ['template:amt:what is amount for gadget', '$7', '$7'],
+    ]);
+    expect(c.disagreements.map((d) => [d.type, d.questionKey])).toEqual([['answer_mismatch', 'template:amt:what is amount for widget']]);
   });
 });
 

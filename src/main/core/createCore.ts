@@ -188,7 +188,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Model evaluation against gold/verified versions, logged to W&B; weekly schedules run in the app.
   const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit: (event, payload) => emit(event, payload) });
   if (opts.evaluation?.schedule !== false) evaluation.startScheduler();
-  const annotationsImport = new AnnotationsImportService({ db, projects, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
+  const annotationsImport = new AnnotationsImportService({ db, projects, documents, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
   const pulls = new PullService({ db, projects, documents, media, jobs, settings, clock, emit });
   const bundleDeps: BundleDeps = { db, projects, documents, media, clock, folioVersion: FOLIO_VERSION };
 
@@ -212,9 +212,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit('projects.changed', { projectId: project.id });
       return project;
     },
-    'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, importer, clock }),
+    'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, documents, importer, clock }),
     'documents.list': async (req) => documents.list(req),
     'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
+    'documents.setType': async ({ projectId, documentId, docType }) => {
+      const summary = documents.setType(projectId, documentId, docType, isoNow(clock));
+      emit('documents.changed', { projectId });
+      return summary;
+    },
     'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
     'annotations.getColumns': async ({ projectId, documentId }) => annotations.getColumns(projectId, documentId, annotator()),
     'annotations.save': async (patch) => {

@@ -3,6 +3,8 @@ import { annotationColumnsStateSchema } from '../domain/boxColumns';
 import {
   annotationStateSchema,
   boxSchema,
+  docTypes,
+  docTypeSchema,
   documentDetailSchema,
   documentStatusSchema,
   documentSummarySchema,
@@ -81,8 +83,17 @@ const questionInput = z
     id: z.string().optional(),
     text: z.string().trim().min(1, 'a question needs text').max(500),
     required: z.boolean().optional(),
+    /** The document types it is asked on; empty or omitted: every document. */
+    kinds: z
+      .array(docTypeSchema)
+      .max(docTypes.length)
+      .refine((k) => new Set(k).size === k.length, 'lists a document type twice')
+      .optional(),
   })
   .strict();
+
+/** The document list's type filter: one type, or `none` for documents whose type is not known yet. */
+export const docTypeFilterSchema = z.enum([...docTypes, 'none'], { error: 'must be "invoice", "receipt", "form" or "none" (type not set)' });
 
 const projectName = z.string().trim().min(1, 'a project needs a name').max(120);
 
@@ -99,6 +110,8 @@ export const documentListSchema = z.object({
   items: z.array(documentSummarySchema),
   total: z.number().int().nonnegative(),
   counts: z.record(documentStatusSchema, z.number().int().nonnegative()),
+  /** Documents of the whole project per type (`none`: not known yet), whatever the filters. */
+  typeCounts: z.record(docTypeFilterSchema, z.number().int().nonnegative()),
 });
 export type DocumentList = z.infer<typeof documentListSchema>;
 
@@ -130,6 +143,7 @@ export const methods = {
       .object({
         projectId: z.string().min(1),
         status: documentStatusSchema.optional(),
+        docType: docTypeFilterSchema.optional(),
         search: z.string().max(200).optional(),
         offset: z.number().int().nonnegative().optional(),
         limit: z.number().int().positive().max(1000).optional(),
@@ -140,6 +154,11 @@ export const methods = {
   'documents.get': {
     request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),
     response: documentDetailSchema,
+  },
+  /** The annotator says what the document is (null: not known); its template questions follow. */
+  'documents.setType': {
+    request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1), docType: docTypeSchema.nullable() }).strict(),
+    response: documentSummarySchema,
   },
   'annotations.get': {
     request: z.object({ projectId: z.string().min(1), documentId: z.string().min(1) }).strict(),

@@ -12,6 +12,7 @@ export const methodNames = [
   'projects.openDemo',
   'documents.list',
   'documents.get',
+  'documents.setType',
   'annotations.get',
   'annotations.getColumns',
   'annotations.save',

@@ -15,10 +15,20 @@ export const labelSchema = z.object({
 });
 export type Label = z.infer<typeof labelSchema>;
 
+/**
+ * What a document is, for its questions: set by the annotator, by pre-annotation or by an import
+ * that knows (the demo). null: not known yet. (A document's `kind` is its file format.)
+ */
+export const docTypes = ['invoice', 'receipt', 'form'] as const;
+export const docTypeSchema = z.enum(docTypes, { error: 'must be "invoice", "receipt" or "form"' });
+export type DocType = z.infer<typeof docTypeSchema>;
+
 export const questionTemplateSchema = z.object({
   id: z.string(),
   text: z.string(),
   required: z.boolean(),
+  /** The document types the question is asked on; empty: every document (any type, or none yet). */
+  kinds: z.array(docTypeSchema),
 });
 export type QuestionTemplate = z.infer<typeof questionTemplateSchema>;
 
@@ -90,6 +100,7 @@ export const documentSummarySchema = z.object({
   id: z.string(),
   sourceName: z.string(),
   kind: documentKindSchema,
+  docType: docTypeSchema.nullable(),
   pageCount: z.number().int().positive(),
   status: documentStatusSchema,
   thumbnail: mediaPathSchema,

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Project } from '../../../shared/domain/model';
+import type { DocumentsRepo } from '../db/repos/documents';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { ImportService } from '../import/importer';
 import { type Clock, isoNow } from '../util/clock';
@@ -11,12 +12,13 @@ export const DEMO_DOCUMENTS = 12;
 
 /**
  * The project a newcomer opens on first start: synthetic invoices, receipts and forms from the
- * deterministic generator, imported through the same pipeline as real files.
+ * deterministic generator, imported through the same pipeline as real files. The generator knows
+ * what each page is, so every document starts with its type and is asked only its questions.
  */
-export async function openDemoProject(deps: { dataDir: string; projects: ProjectsRepo; importer: ImportService; clock: Clock }): Promise<Project> {
+export async function openDemoProject(deps: { dataDir: string; projects: ProjectsRepo; documents: DocumentsRepo; importer: ImportService; clock: Clock }): Promise<Project> {
   const existing = deps.projects.findDemo();
   // The generator loads a canvas library and fonts: only when the demo is asked for.
-  const { SYNTH_LABELS, SYNTH_QUESTIONS, writeSynthDataset } = await import('../synth');
+  const { SYNTH_LABELS, SYNTH_TEMPLATES, writeSynthDataset } = await import('../synth');
   if (existing && existing.documentCount > 0) return deps.projects.get(existing.id);
 
   const project =
@@ -26,7 +28,7 @@ export async function openDemoProject(deps: { dataDir: string; projects: Project
           {
             name: deps.projects.findByName(DEMO_PROJECT_NAME) ? `${DEMO_PROJECT_NAME} (${isoNow(deps.clock).slice(0, 10)})` : DEMO_PROJECT_NAME,
             labels: SYNTH_LABELS.map((l) => ({ name: l.name, color: l.color, hotkey: (l.hotkey as '1' | null) ?? null })),
-            questions: SYNTH_QUESTIONS.map((text) => ({ text, required: true })),
+            questions: SYNTH_TEMPLATES.map((t) => ({ text: t.text, required: t.required, kinds: t.kinds })),
             isDemo: true,
           },
           isoNow(deps.clock),
@@ -34,7 +36,13 @@ export async function openDemoProject(deps: { dataDir: string; projects: Project
 
   const sourceDir = join(deps.dataDir, 'demo-source');
   await mkdir(sourceDir, { recursive: true });
-  const { files } = await writeSynthDataset(sourceDir, { seed: DEMO_SEED, count: DEMO_DOCUMENTS });
+  const { files, truths } = await writeSynthDataset(sourceDir, { seed: DEMO_SEED, count: DEMO_DOCUMENTS });
   await deps.importer.run(project.id, files);
+  const kindOf = new Map(truths.map((t) => [t.id, t.kind]));
+  const types = [...deps.documents.idsBySourceName(project.id)].flatMap(([name, ids]) => {
+    const kind = kindOf.get(basename(name).replace(/\.[a-z]+$/i, ''));
+    return kind ? ids.map((documentId) => ({ documentId, docType: kind })) : [];
+  });
+  deps.documents.setTypesFromImport(project.id, types);
   return deps.projects.get(project.id);
 }

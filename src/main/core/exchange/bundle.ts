@@ -8,7 +8,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { AppError } from '../../../shared/contract/errors';
 import type { BundleExportSummary, BundleImportSummary, ExchangeConflict } from '../../../shared/domain/exchange';
-import type { PyramidLevel } from '../../../shared/domain/model';
+import type { DocType, PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import type { DocumentsRepo } from '../db/repos/documents';
 import type { ProjectsRepo } from '../db/repos/projects';
@@ -83,10 +83,10 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
 
   const documentRows = db
     .prepare(
-      `SELECT d.id, d.kind, d.source_name, d.byte_size FROM project_documents pd JOIN documents d ON d.id = pd.document_id
+      `SELECT d.id, d.kind, pd.doc_type, d.source_name, d.byte_size FROM project_documents pd JOIN documents d ON d.id = pd.document_id
        WHERE pd.project_id = ? ORDER BY pd.position, d.id`,
     )
-    .all(project.id) as { id: string; kind: 'image' | 'pdf' | 'tiff'; source_name: string; byte_size: number }[];
+    .all(project.id) as { id: string; kind: 'image' | 'pdf' | 'tiff'; doc_type: DocType | null; source_name: string; byte_size: number }[];
   const pagesQ = db.prepare('SELECT page_number, width, height, levels FROM pages WHERE document_id = ? ORDER BY page_number');
   const files: BundleManifest['files'] = {};
   const sources = new Map<string, string>(); // bundle path → absolute file
@@ -107,7 +107,7 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
       pages.push({ pageNumber: p.page_number, width: p.width, height: p.height, file });
       onProgress?.({ phase: 'reading', done: ++hashed, total: totalPages });
     }
-    documents.push({ id: d.id, kind: d.kind, sourceName: d.source_name, byteSize: d.byte_size, pages });
+    documents.push({ id: d.id, kind: d.kind, docType: d.doc_type, sourceName: d.source_name, byteSize: d.byte_size, pages });
   }
 
   const versionRows = db
@@ -145,7 +145,7 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
       name: project.name,
       requiredAnnotators: required,
       labels: project.labels.map((l) => ({ name: l.name, color: l.color, hotkey: l.hotkey ?? null })),
-      questions: project.questions.map((q) => ({ id: q.id, text: q.text, required: q.required })),
+      questions: project.questions.map((q) => ({ id: q.id, text: q.text, required: q.required, kinds: q.kinds })),
     },
     annotators: annotatorIds.map((id) => ({ id, name: (nameQ.get(id) as { name: string } | undefined)?.name ?? id })),
     documents,
@@ -352,8 +352,8 @@ function createProject(db: Db, p: BundleManifest['project'], now: string): void 
     db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at, required_annotators) VALUES (?, ?, 0, ?, ?, ?)').run(p.id, p.name.trim(), now, now, p.requiredAnnotators);
     const label = db.prepare('INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)');
     p.labels.forEach((l, i) => label.run(newId(), p.id, l.name.trim(), l.color.toLowerCase(), l.hotkey, i));
-    const question = db.prepare('INSERT INTO question_templates (id, project_id, text, required, position) VALUES (?, ?, ?, ?, ?)');
-    p.questions.forEach((q, i) => question.run(q.id, p.id, q.text.trim(), q.required ? 1 : 0, i));
+    const question = db.prepare('INSERT INTO question_templates (id, project_id, text, required, kinds, position) VALUES (?, ?, ?, ?, ?, ?)');
+    p.questions.forEach((q, i) => question.run(q.id, p.id, q.text.trim(), q.required ? 1 : 0, JSON.stringify([...new Set(q.kinds ?? [])]), i));
     db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'project.create', 'project', ?, ?)").run(now, p.id, JSON.stringify({ name: p.name, from: 'bundle' }));
   }).immediate();
 }
@@ -412,6 +412,8 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
         now,
       );
       if (created) documentsCreated++;
+      // The bundle's word on what a document is counts as an import's: an annotator's choice here stays.
+      if (d.docType) documents.setTypesFromImport(project.id, [{ documentId: d.id, docType: d.docType }]);
       onProgress?.({ phase: 'writing', done: ++done, total });
     }
     const names = new Map(m.annotators.map((a) => [a.id, a.name]));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docTypes, docTypeSchema } from '../../../shared/domain/model';
 
 /**
  * A Folio bundle: one gzipped tar that carries a project's work between machines without W&B.
@@ -79,7 +80,17 @@ export const bundleManifestSchema = z
             })
             .strict(),
         ),
-        questions: z.array(z.object({ id, text: z.string().trim().min(1).max(500), required: z.boolean() }).strict()),
+        questions: z.array(
+          z
+            .object({
+              id,
+              text: z.string().trim().min(1).max(500),
+              required: z.boolean(),
+              /** The document types it is asked on; empty or absent (bundles before types): every document. */
+              kinds: z.array(docTypeSchema).max(docTypes.length).optional(),
+            })
+            .strict(),
+        ),
       })
       .strict(),
     annotators: z.array(z.object({ id, name: z.string() }).strict()),
@@ -88,6 +99,8 @@ export const bundleManifestSchema = z
         .object({
           id: z.string().regex(/^[0-9A-Za-z_-]+$/, 'must be letters, digits, _ or -').max(200),
           kind: z.enum(['image', 'pdf', 'tiff']),
+          /** What the document is in the project (absent in bundles before types; null: not known). */
+          docType: docTypeSchema.nullable().optional(),
           sourceName: z.string(),
           byteSize: z.number().int().nonnegative(),
           pages: z

@@ -16,6 +16,7 @@ import type { Db } from '../db/open';
 import type { AnnotationsRepo } from '../db/repos/annotations';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
+import type { DocumentsRepo } from '../db/repos/documents';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { addItem, buildQa, contentDigest, pageScale, type Attribution, type Group, type ProjectRules } from './import/build';
@@ -39,6 +40,7 @@ const WRITE_BATCH = 50;
 export interface AnnotationsImportDeps {
   db: Db;
   projects: ProjectsRepo;
+  documents: Pick<DocumentsRepo, 'docType'>;
   annotations: AnnotationsRepo;
   jobs: JobsRepo;
   clock: Clock;
@@ -175,7 +177,8 @@ export class AnnotationsImportService {
       const project = this.deps.projects.get(req.projectId);
       const rules: ProjectRules = {
         labels: new Set(project.labels.map((l) => l.name)),
-        templates: new Map(project.questions.map((q) => [q.text.trim(), q.id])),
+        templates: project.questions,
+        docTypeOf: (documentId) => this.deps.documents.docType(req.projectId, documentId),
         as: req.as,
       };
       const matcher = new ImageMatcher(this.deps.db, req.projectId, plan.imagesDir);

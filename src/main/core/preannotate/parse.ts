@@ -5,6 +5,8 @@
  * dropped and counted, as are labels outside the project's set and evidence that points nowhere.
  */
 
+import { docTypes, type DocType } from '../../../shared/domain/model';
+
 export type OutputProblem = 'malformed' | 'truncated' | 'refusal';
 
 export class ModelOutputError extends Error {
@@ -53,6 +55,8 @@ export interface DropCounts {
 }
 
 export interface ParsedPage {
+  /** What Claude says the document is; null for "other", or when it did not say. */
+  docType: DocType | null;
   boxes: MappedBox[];
   qa: MappedQa[];
   dropped: DropCounts;
@@ -161,5 +165,6 @@ export function parseModelOutput(message: MessageLike, ctx: MappingContext): Par
       confidence: confidenceOf(raw.confidence),
     });
   }
-  return { boxes, qa, dropped };
+  const docType = (docTypes as readonly unknown[]).includes(json.document_type) ? (json.document_type as DocType) : null;
+  return { docType, boxes, qa, dropped };
 }

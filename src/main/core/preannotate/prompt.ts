@@ -11,8 +11,12 @@
 
 export interface PromptProject {
   labels: { name: string }[];
-  questions: { text: string }[];
+  /** `kinds`: the document types a template is asked on (empty or absent: every document). */
+  questions: { text: string; kinds?: readonly string[] | undefined }[];
 }
+
+/** What Claude may say a page is: one of Folio's document types, or none of them. */
+export const MODEL_DOCUMENT_TYPES = ['invoice', 'receipt', 'form', 'other'] as const;
 
 export interface ModelBox {
   label: string;
@@ -29,6 +33,7 @@ export interface ModelQa {
   confidence: number;
 }
 export interface ModelOutput {
+  document_type: (typeof MODEL_DOCUMENT_TYPES)[number];
   boxes: ModelBox[];
   qa?: ModelQa[];
 }
@@ -49,8 +54,11 @@ export function buildOutputSchema(project: PromptProject): JsonSchema {
       confidence: { type: 'number', description: 'How sure you are that the box, its label and its text are right, from 0 to 1' },
     },
   };
-  const properties: Record<string, JsonSchema> = { boxes: { type: 'array', items: box } };
-  const required = ['boxes'];
+  const properties: Record<string, JsonSchema> = {
+    document_type: { type: 'string', enum: [...MODEL_DOCUMENT_TYPES], description: 'What the document is; other when it is none of these' },
+    boxes: { type: 'array', items: box },
+  };
+  const required = ['document_type', 'boxes'];
   if (templates.length) {
     properties.qa = {
       type: 'array',
@@ -73,9 +81,26 @@ export function buildOutputSchema(project: PromptProject): JsonSchema {
   return { type: 'object', additionalProperties: false, required, properties };
 }
 
+/**
+ * Each question text once, with the document types it is asked on (empty: every document). A
+ * text two templates share is asked on the types of both, and on every one if either is.
+ */
+export function questionKinds(questions: PromptProject['questions']): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const q of questions) {
+    const had = out.get(q.text);
+    out.set(q.text, (had && had.length === 0) || !q.kinds?.length ? [] : [...new Set([...(had ?? []), ...q.kinds])]);
+  }
+  return out;
+}
+
+function templateLines(questions: PromptProject['questions']): string {
+  return [...questionKinds(questions)].map(([text, k]) => `- ${text}${k.length ? ` (${k.map((t) => `${t}s`).join(', ')} only)` : ''}`).join('\n');
+}
+
 export function buildSystemPrompt(project: PromptProject): string {
   const labels = project.labels.map((l) => `- ${l.name}`).join('\n');
-  const templates = [...new Set(project.questions.map((q) => q.text))].map((t) => `- ${t}`).join('\n');
+  const templates = templateLines(project.questions);
   return [
     'You pre-annotate scanned business documents (invoices, receipts, purchase orders, forms, statements) for a team of human annotators.',
     'Your output is a first draft that the annotators correct, so completeness and exact geometry matter more than prose. You never explain; you only return the JSON object the response format describes.',
@@ -86,6 +111,9 @@ export function buildSystemPrompt(project: PromptProject): string {
     '- Draw each box tightly around the ink of one field value: not around its printed caption ("Invoice No.", "Total"), not around neighbouring fields, not around whole table rows.',
     '- Multi-line values (an address, a long description) get one box per line.',
     '- Never use normalised coordinates (0-1 or 0-1000) and never pad the image.',
+    '',
+    'Document type',
+    '- document_type says what the document is: invoice (a bill asking for payment), receipt (proof of a payment made), form (a filled-in form or application), or other.',
     '',
     'Boxes',
     labels
@@ -98,7 +126,8 @@ export function buildSystemPrompt(project: PromptProject): string {
     templates ? 'Questions' : '',
     templates
       ? [
-          '- Answer each of these question templates for the page. Replace a {placeholder} such as {item} with a concrete value from the page (for example a line-item description) and put the filled question in question; you may answer a template with a placeholder several times.',
+          '- Answer each of these question templates that fits the document type for the page; a template marked "(invoices only)" or similar is not asked of other documents.',
+          '- A {placeholder} names one of the labels above: ask the template once for every box with that label, with the placeholder replaced by that box\'s text exactly as in its box, and put the filled question in question. With no such box, leave the template out.',
           templates,
           '- answer is copied from the page exactly as printed. When the answer spans several boxes, join their texts with one space in reading order.',
           '- evidence lists the indexes (counting from 0) of the boxes in boxes whose text makes up the answer. Every answer needs at least one evidence box, so add a box for it when you answer.',

@@ -14,7 +14,7 @@ export interface PromptParts {
 }
 
 export function promptParts(prompt: RunPrompt): PromptParts {
-  const project = { labels: prompt.labels.map((name) => ({ name })), questions: prompt.questions.map((text) => ({ text })) };
+  const project = { labels: prompt.labels.map((name) => ({ name })), questions: prompt.questions.map((text) => ({ text, kinds: prompt.questionKinds?.[text] })) };
   const system = buildSystemPrompt(project);
   const schema = buildOutputSchema(project);
   return {

@@ -12,11 +12,11 @@ import type { CostEstimateData, PreannotationRun } from '../../../shared/domain/
 import { addUsage, estimateCost, type CostEstimate, type TokenUsage } from './cost';
 import { type ExecutionEnd, OnlineExecutor } from './executor';
 import { imageTokens, resizedSize } from './imageSizing';
-import { buildUserText, estimateTextTokens } from './prompt';
+import { buildUserText, estimateTextTokens, questionKinds } from './prompt';
 import { promptParts } from './request';
 import { AdaptiveScheduler, FixedScheduler, type Scheduler } from './scheduler';
 import { histogram, summarize } from './stats';
-import { type RunOptions, type RunRow, RunStore } from './store';
+import { type RunOptions, type RunPrompt, type RunRow, RunStore } from './store';
 import { poolTime, type PoolTime } from './timing';
 
 /** What the service needs from the rest of the core. */
@@ -25,7 +25,7 @@ export interface PreannotationDeps {
   db: Db;
   dataDir: string;
   media: { absolute(mediaPath: string): string };
-  projects: { get(projectId: string): { labels: { name: string }[]; questions: { text: string }[] } };
+  projects: { get(projectId: string): { labels: { name: string }[]; questions: { text: string; kinds: string[] }[] } };
   settings: {
     anthropic(): { apiKey: string | null; baseUrl: string | null };
     /** Saved defaults for model, effort and max tokens, when settings has them. */
@@ -113,9 +113,10 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
     return deps.clientFactory ? deps.clientFactory({ apiKey, baseURL }) : new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: 120_000 });
   };
 
-  const promptOf = (projectId: string) => {
+  const promptOf = (projectId: string): RunPrompt => {
     const p = deps.projects.get(projectId);
-    return { labels: p.labels.map((l) => l.name), questions: [...new Set(p.questions.map((q) => q.text))] };
+    const kinds = questionKinds(p.questions);
+    return { labels: p.labels.map((l) => l.name), questions: [...kinds.keys()], questionKinds: Object.fromEntries(kinds) };
   };
 
   // ----- throttled events -----

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
+import { setDocType } from '../db/repos/documents';
 import { currentOwner, ownerAlive } from '../jobs/owner';
 import { newId } from '../util/ids';
 import type { AttemptOutcome } from './classify';
@@ -26,6 +27,8 @@ export interface RunOptions {
 export interface RunPrompt {
   labels: string[];
   questions: string[];
+  /** Question text → the document types it is asked on (empty: every document). Absent in runs from before types. */
+  questionKinds?: Record<string, string[]>;
 }
 
 export interface RunRow {
@@ -424,7 +427,7 @@ export class RunStore {
   ingest(args: {
     taskId: string;
     run: RunRow;
-    work: { documentId: string; pageId: string };
+    work: { documentId: string; pageId: string; pageNumber: number };
     parsed: ParsedPage;
     attempt: AttemptRecord;
     billed: { tokens: TokenUsage; costUsd: number };
@@ -465,6 +468,8 @@ export class RunStore {
         insert.run(predictionId(taskId, 'q', i), run.projectId, work.documentId, work.pageId, run.model, 'qa', null, null, null, null, null, null, q.question, q.answer, evidence, q.confidence, now, run.id);
       });
       this.q("UPDATE project_documents SET status = 'pre_annotated' WHERE project_id = ? AND document_id = ? AND status = 'new'").run(run.projectId, work.documentId);
+      // A document is what its first page says it is, unless an annotator or an import said so.
+      if (work.pageNumber === 1 && parsed.docType) setDocType(this.db, run.projectId, work.documentId, parsed.docType, 'model');
       return true;
     })();
   }

@@ -1,4 +1,5 @@
 import type { Prediction } from '../../../shared/domain/model';
+import { isItemQaId } from '../../../shared/domain/templateQuestions';
 import { matchBoxes } from './metrics/boxes';
 import { anlsScore, exactMatch, normalizeAnswer, normalizedEditDistance, tokenF1 } from './metrics/text';
 import {
@@ -101,12 +102,15 @@ const transcriptionText = (s: string): string => s.normalize('NFC').trim().repla
  * whose text is a template's pair with that template.
  */
 export function questionKeys(versions: readonly { qa: readonly ReviewQa[] }[]): (qa: ReviewQa) => string {
+  // A line-item template asks one question per item (and each annotator has their own boxes):
+  // those pair by the item they name, i.e. their text.
+  const templateKey = (q: ReviewQa, templateId: string) => (isItemQaId(q.id, templateId) ? `template:${templateId}:${normalizeAnswer(q.question)}` : `template:${templateId}`);
   const templateByText = new Map<string, string>();
-  for (const v of versions) for (const q of v.qa) if (q.templateId) templateByText.set(normalizeAnswer(q.question), `template:${q.templateId}`);
+  for (const v of versions) for (const q of v.qa) if (q.templateId) templateByText.set(normalizeAnswer(q.question), templateKey(q, q.templateId));
   // Every pair of a document's sources asks again for the same questions' keys.
   const byQuestion = new Map<string, string>();
   return (qa) => {
-    if (qa.templateId) return `template:${qa.templateId}`;
+    if (qa.templateId) return templateKey(qa, qa.templateId);
     let key = byQuestion.get(qa.question);
     if (key === undefined) {
       const text = normalizeAnswer(qa.question);

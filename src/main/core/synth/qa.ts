@@ -21,40 +21,56 @@ export interface Facts {
 type TemplateFact = FactKey | 'item_amount' | 'item_quantity';
 
 interface Template {
+  /** A `{line_item_description}` placeholder is filled with each line item's description. */
   question: string;
   fact: TemplateFact;
   kinds: SynthKind[];
+  /** Whether the demo project makes annotators answer it (or mark it unanswerable) before verifying. */
+  required: boolean;
 }
 
 const ALL: SynthKind[] = ['invoice', 'receipt', 'form'];
 const SALES: SynthKind[] = ['invoice', 'receipt'];
 
 const TEMPLATES: Template[] = [
-  { question: 'What is the invoice number?', fact: 'invoice_number', kinds: ['invoice'] },
-  { question: 'What is the invoice date?', fact: 'date', kinds: ['invoice'] },
-  { question: 'What is the date of the document?', fact: 'date', kinds: ['receipt', 'form'] },
-  { question: 'What is the due date?', fact: 'due_date', kinds: SALES },
-  { question: 'What is the total amount?', fact: 'total', kinds: ALL },
-  { question: 'What is the subtotal?', fact: 'subtotal', kinds: SALES },
-  { question: 'What is the tax amount?', fact: 'tax', kinds: SALES },
-  { question: 'Who is the vendor?', fact: 'vendor', kinds: SALES },
-  { question: 'Who is the customer?', fact: 'customer', kinds: SALES },
-  { question: "What is the vendor's address?", fact: 'vendor_address', kinds: SALES },
-  { question: "What is the vendor's phone number?", fact: 'vendor_phone', kinds: SALES },
-  { question: 'What is the PO number?', fact: 'po_number', kinds: ['invoice', 'form'] },
-  { question: 'What are the payment terms?', fact: 'payment_terms', kinds: ['invoice'] },
-  { question: 'What is the receipt number?', fact: 'receipt_number', kinds: ['receipt'] },
-  { question: 'What is the payment method?', fact: 'payment_method', kinds: ['receipt'] },
-  { question: "What is the applicant's name?", fact: 'person_name', kinds: ['form'] },
-  { question: 'Which organisation issued the form?', fact: 'company_name', kinds: ['form'] },
-  { question: 'What is the email address?', fact: 'email', kinds: ['invoice', 'form'] },
-  { question: "What is the applicant's phone number?", fact: 'phone', kinds: ['form'] },
-  { question: 'What is the amount for "{item}"?', fact: 'item_amount', kinds: ALL },
-  { question: 'What is the quantity of "{item}"?', fact: 'item_quantity', kinds: ALL },
+  { question: 'What is the invoice number?', fact: 'invoice_number', kinds: ['invoice'], required: true },
+  { question: 'What is the invoice date?', fact: 'date', kinds: ['invoice'], required: true },
+  { question: 'What is the date of the document?', fact: 'date', kinds: ['receipt', 'form'], required: true },
+  { question: 'What is the due date?', fact: 'due_date', kinds: SALES, required: false },
+  { question: 'What is the total amount?', fact: 'total', kinds: ALL, required: true },
+  { question: 'What is the subtotal?', fact: 'subtotal', kinds: SALES, required: false },
+  { question: 'What is the tax amount?', fact: 'tax', kinds: SALES, required: false },
+  { question: 'Who is the vendor?', fact: 'vendor', kinds: SALES, required: true },
+  { question: 'Who is the customer?', fact: 'customer', kinds: SALES, required: false },
+  { question: "What is the vendor's address?", fact: 'vendor_address', kinds: SALES, required: false },
+  { question: "What is the vendor's phone number?", fact: 'vendor_phone', kinds: SALES, required: false },
+  { question: 'What is the PO number?', fact: 'po_number', kinds: ['invoice', 'form'], required: false },
+  { question: 'What are the payment terms?', fact: 'payment_terms', kinds: ['invoice'], required: false },
+  { question: 'What is the receipt number?', fact: 'receipt_number', kinds: ['receipt'], required: false },
+  { question: 'What is the payment method?', fact: 'payment_method', kinds: ['receipt'], required: false },
+  { question: "What is the applicant's name?", fact: 'person_name', kinds: ['form'], required: true },
+  { question: 'Which organisation issued the form?', fact: 'company_name', kinds: ['form'], required: false },
+  { question: 'What is the email address?', fact: 'email', kinds: ['invoice', 'form'], required: false },
+  { question: "What is the applicant's phone number?", fact: 'phone', kinds: ['form'], required: false },
+  { question: 'What is the amount for "{line_item_description}"?', fact: 'item_amount', kinds: ALL, required: false },
+  { question: 'What is the quantity of "{line_item_description}"?', fact: 'item_quantity', kinds: ALL, required: false },
 ];
 
-/** Question templates the generator can answer ("{item}" is replaced by a line-item description). */
+const ITEM = '{line_item_description}';
+
+/** Question templates the generator can answer (a placeholder stands for a line-item description). */
 export const SYNTH_QUESTIONS: string[] = [...new Set(TEMPLATES.map((t) => t.question))];
+
+/**
+ * The same templates as a project holds them: the document types each is asked on (every type:
+ * an empty list) and whether it is required. Few are: the total, the document's number and date,
+ * who issued it; line-item questions are optional.
+ */
+export const SYNTH_TEMPLATES: { text: string; kinds: SynthKind[]; required: boolean }[] = SYNTH_QUESTIONS.map((text) => {
+  const all = TEMPLATES.filter((t) => t.question === text);
+  const kinds = [...new Set(all.flatMap((t) => t.kinds))];
+  return { text, kinds: kinds.length === ALL.length ? [] : ALL.filter((k) => kinds.includes(k)), required: all.some((t) => t.required) };
+});
 
 /** Multi-box answers are the evidence texts joined by one space, in evidence order. */
 export const joinEvidence = (texts: string[]): string => texts.join(' ');
@@ -78,7 +94,7 @@ export function buildQa(r: Rng, kind: SynthKind, facts: Facts, boxes: SynthBox[]
       const usable = facts.items.filter((i) => present([pick(i)]));
       if (usable.length === 0) continue;
       const item = r.pick(usable);
-      answerable.push({ question: t.question.replace('{item}', item.description), ids: [pick(item) as string] });
+      answerable.push({ question: t.question.replace(ITEM, item.description), ids: [pick(item) as string] });
     } else {
       const ids = facts.single[t.fact];
       if (present(ids)) answerable.push({ question: t.question, ids });

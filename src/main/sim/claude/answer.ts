@@ -34,6 +34,8 @@ export interface AnswerBox {
 }
 
 export interface NaturalAnswer {
+  /** What the document is: the generator's own kind (the truth never doubts it). */
+  documentType: SynthDocument['kind'];
   boxes: AnswerBox[];
   qa: { template: string; question: string; answerable: boolean; answer: string; evidence: number[]; confidence: number }[];
 }
@@ -143,5 +145,5 @@ export function naturalAnswer(
       confidence: typoHere || evidence.length < q.evidenceBoxIds.length ? 0.55 : 0.9,
     });
   }
-  return { boxes, qa };
+  return { documentType: doc.kind, boxes, qa };
 }

@@ -348,7 +348,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
           { label: boxes[0]?.label ?? 'x', text: 'outside', bbox: [image.seen.width + 50, 10, image.seen.width + 90, 40], confidence: 0.4 },
         ];
       }
-      const raw = { boxes, qa: natural.qa };
+      const raw = { document_type: natural.documentType, boxes, qa: natural.qa };
       value = v.schema ? (fault?.kind === 'off_schema_labels' ? raw : fitToSchema(raw, v.schema)) : raw;
     } else {
       value = v.schema ? fitToSchema({}, v.schema) : { boxes: [], qa: [] };

@@ -1,7 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppApi } from '../../../shared/contract/methods';
 import { fromBoxColumns, type AnnotationColumnsState } from '../../../shared/domain/boxColumns';
-import type { Box, Prediction, QaPair, VerifyProblem, VerifyWarning, VerifyWarningKind } from '../../../shared/domain/model';
+import type { Box, DocType, Prediction, QaPair, QuestionTemplate, VerifyProblem, VerifyWarning, VerifyWarningKind } from '../../../shared/domain/model';
+import { arrangeQa, expandTemplates, itemLabels, matchTemplateQuestion, questionKey, type ArrangedQa, type TemplateQuestion } from '../../../shared/domain/templateQuestions';
 import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
 import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
@@ -55,8 +56,18 @@ export interface AnnotationData {
   predictions: Prediction[];
 }
 
+/** What decides a document's template questions: the project's templates and the document's type. */
+export interface QuestionContext {
+  documentId: string;
+  templates: readonly QuestionTemplate[];
+  docType: DocType | null;
+}
+
 export interface AnnotationStore extends AnnotationData {
   loaded: boolean;
+  questionContext: QuestionContext | null;
+  /** Of the template questions in `qa`: which are required, which are answers kept from questions no longer asked. */
+  questionInfo: Pick<ArrangedQa, 'required' | 'kept'>;
   selection: ReadonlySet<string>;
   activeQaId: string | null;
   problems: VerifyProblem[];
@@ -84,6 +95,8 @@ export interface AnnotationStore extends AnnotationData {
   unlockEdit(): void;
   /** Say that an edit was refused because the document is read-only. */
   nudgeReadOnly(): void;
+  /** The templates or the document's type changed: the template questions follow (answers are kept). */
+  setQuestionContext(context: QuestionContext): void;
 
   select(ids: string[], mode?: 'replace' | 'add' | 'toggle'): void;
   setActiveQa(id: string | null): void;
@@ -157,6 +170,42 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
   let verifiedMark = -1;
 
   const store = createStore<AnnotationStore>()((set, get) => {
+    /** The template questions this document is asked with these boxes (null: no context for it yet). */
+    const askedWith = (s: AnnotationStore, boxes: Iterable<Box>): TemplateQuestion[] | null => {
+      const c = s.questionContext;
+      return c && c.documentId === s.documentId && s.loaded ? expandTemplates(c.templates, c.docType, boxes) : null;
+    };
+    const boxesInOrder = function* (s: Pick<AnnotationData, 'boxes' | 'order'>): Generator<Box> {
+      for (const id of s.order) yield s.boxes[id]!;
+    };
+
+    /**
+     * Put the QA pairs in the shape the templates say (see templateQuestions.ts): questions asked
+     * now get a pair, pairs of questions no longer asked go unless they hold an answer. Derived,
+     * so it is neither an undo step nor an edit to save.
+     */
+    const reconcile = () => {
+      const s = get();
+      const asked = askedWith(s, boxesInOrder(s));
+      if (!asked) return;
+      const arranged = arrangeQa(asked, s.qa);
+      const same = arranged.qa.length === s.qa.length && arranged.qa.every((q, i) => q === s.qa[i]);
+      const info = s.questionInfo;
+      const sameInfo = sameSet(info.required, arranged.required) && sameSet(info.kept, arranged.kept);
+      if (same && sameInfo) return;
+      set({ ...(same ? {} : { qa: arranged.qa }), ...(sameInfo ? {} : { questionInfo: { required: arranged.required, kept: arranged.kept } }) });
+    };
+
+    /** Whether a change can alter which template questions are asked or kept. */
+    const touchesQuestions = (change: Change): boolean => {
+      if (change.qa.length) return true;
+      const c = get().questionContext;
+      if (!c || !change.boxes.length) return false;
+      const labels = itemLabels(c.templates, c.docType);
+      const isItem = (b: Box | null) => !!b?.label && labels.has(b.label.toLowerCase());
+      return labels.size > 0 && change.boxes.some((b) => isItem(b.before) || isItem(b.after));
+    };
+
     /** Apply one side of a change to the data (no history, no dirty marks). */
     const apply = (change: Change) => {
       const s = get();
@@ -198,6 +247,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       const selection = s.selection.size ? new Set([...s.selection].filter((id) => id in boxes)) : s.selection;
       // Problems refer to boxes and questions: once anything changes they are re-checked on verify.
       set({ boxes, order, qa, predictions, selection, problems: s.problems.length ? [] : s.problems });
+      if (touchesQuestions(change)) reconcile();
     };
 
     const markDirty = (change: Change) => {
@@ -381,6 +431,8 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       qa: [],
       predictions: [],
       loaded: false,
+      questionContext: null,
+      questionInfo: { required: new Set(), kept: new Set() },
       selection: new Set(),
       activeQaId: null,
       problems: [],
@@ -416,6 +468,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           canUndo: false,
           canRedo: false,
         });
+        reconcile();
       },
 
       commit,
@@ -472,6 +525,13 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
 
       setActiveQa(id) {
         set({ activeQaId: id });
+      },
+
+      setQuestionContext(context) {
+        const c = get().questionContext;
+        if (c && c.documentId === context.documentId && c.templates === context.templates && c.docType === context.docType) return;
+        set({ questionContext: context });
+        reconcile();
       },
 
       addBoxes(boxes) {
@@ -553,8 +613,9 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
 
       deleteQa(id) {
         const before = get().qa.find((q) => q.id === id);
-        // Template questions stay: they are part of what verify asks for.
-        if (before && before.source !== 'template') commit({ ...emptyChange(), qa: [{ id, before, after: null }] });
+        // Template questions asked of this document stay (verify asks for them); an answer kept from
+        // a question no longer asked can go, by the annotator's hand only.
+        if (before && (before.source !== 'template' || get().questionInfo.kept.has(id))) commit({ ...emptyChange(), qa: [{ id, before, after: null }] });
       },
 
       toggleEvidence(qaId, boxId) {
@@ -613,15 +674,29 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
           boxFor.set(p.id, box.id);
         }
-        for (const id of wanted) {
+        // A QA prediction answers the question that reads the same: a template question asked now
+        // (line-item ones with the boxes accepted here too), else one already in the list.
+        const qaPredictions = [...wanted].flatMap((id) => {
           const p = byId.get(id);
-          if (!p || p.status !== 'pending' || p.kind !== 'qa') continue;
-          const existing = qa.find((q) => q.question.trim().toLowerCase() === (p.question ?? '').trim().toLowerCase());
+          return p && p.status === 'pending' && p.kind === 'qa' ? [p] : [];
+        });
+        const added = change.boxes.flatMap((c) => (c.after ? [c.after] : []));
+        // Without the templates yet (no context), the questions in the list are all there is to match.
+        const asked = qaPredictions.length ? askedWith(get(), [...boxesInOrder({ boxes, order }), ...added]) : null;
+        const arranged = asked ? arrangeQa(asked, qa).qa : qa;
+        const taken = new Set<string>();
+        for (const p of qaPredictions) {
+          const question = p.question ?? '';
+          const template = asked && matchTemplateQuestion(question, asked, taken);
+          const key = questionKey(question);
+          const existing = template ? arranged.find((q) => q.id === template.qaId) : arranged.find((q) => !taken.has(q.id) && questionKey(q.question) === key);
           const evidenceBoxIds = p.evidence.flatMap((ev) => (boxFor.has(ev) ? [boxFor.get(ev)!] : []));
           const after: QaPair = existing
             ? { ...existing, answer: p.answer ?? '', unanswerable: p.answer === null, originPredictionId: p.id, evidenceBoxIds }
-            : { id: newId(), question: p.question ?? '', answer: p.answer ?? '', unanswerable: p.answer === null, source: 'model', templateId: null, originPredictionId: p.id, evidenceBoxIds };
-          change.qa.push({ id: after.id, before: existing ?? null, after });
+            : { id: newId(), question, answer: p.answer ?? '', unanswerable: p.answer === null, source: 'model', templateId: null, originPredictionId: p.id, evidenceBoxIds };
+          taken.add(after.id);
+          // A template question not saved yet has no "before": undo takes the answer away again.
+          change.qa.push({ id: after.id, before: qa.find((q) => q.id === after.id) ?? null, after });
           change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
         }
         commit(change);
@@ -649,6 +724,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         const fresh = await api['annotations.getColumns']({ projectId: s.projectId, documentId: s.documentId });
         verifiedMark = undoStack.length;
         set({ ...toData(fresh), problems: [], editUnlocked: false });
+        reconcile();
         return { verified: true, problems: [], warnings: [] };
       },
     };
@@ -680,6 +756,8 @@ function refusalOf(err: { message?: string; details?: Record<string, unknown> },
   // The request path means nothing to a person once the box is named.
   return { message: message.replace(/^(upsertBoxes|upsertQa)\[\d+\]\.[\w.]+: /, ''), boxId, qaId };
 }
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
 
 function mergeEntries<T extends { id: string; before: unknown; after: unknown }>(older: T[], newer: T[]): T[] {
   const merged = new Map(older.map((e) => [e.id, e]));

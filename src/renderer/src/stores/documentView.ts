@@ -1,7 +1,8 @@
 import { create } from 'zustand';
-import type { DocumentDetail, DocumentStatus, DocumentSummary } from '../../../shared/domain/model';
+import type { DocType, DocumentDetail, DocumentStatus, DocumentSummary } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
+import { toastError } from './toasts';
 
 /**
  * Where a document sits in the list it was opened from, so previous/next walk that list (same
@@ -11,6 +12,8 @@ export interface ListContext {
   projectId: string;
   documentId: string;
   status: DocumentStatus | null;
+  /** The list's type filter (absent in contexts saved before there was one). */
+  docType?: DocType | 'none' | null;
   search: string;
   index: number;
 }
@@ -42,6 +45,7 @@ export interface Neighbours {
   previous: DocumentSummary | null;
   next: DocumentSummary | null;
   status: DocumentStatus | null;
+  docType: DocType | 'none' | null;
   search: string;
 }
 
@@ -52,11 +56,14 @@ interface DocumentViewState {
   error: string | null;
   neighbours: Neighbours | null;
   open(projectId: string, documentId: string): Promise<void>;
+  /** Say what the open document is (null: not known); shown at once, put back if the core refuses. */
+  setType(projectId: string, documentId: string, docType: DocType | null): Promise<void>;
 }
 
-const listArgs = (context: { projectId: string; status: DocumentStatus | null; search: string }) => ({
+const listArgs = (context: { projectId: string; status: DocumentStatus | null; docType?: DocType | 'none' | null; search: string }) => ({
   projectId: context.projectId,
   ...(context.status ? { status: context.status } : {}),
+  ...(context.docType ? { docType: context.docType } : {}),
   ...(context.search.trim() ? { search: context.search.trim() } : {}),
 });
 
@@ -73,6 +80,7 @@ async function findNeighbours(projectId: string, documentId: string): Promise<Ne
         previous: page.items[at - 1] ?? null,
         next: page.items[at + 1] ?? null,
         status: context.status,
+        docType: context.docType ?? null,
         search: context.search,
       };
     }
@@ -94,6 +102,7 @@ async function findNeighbours(projectId: string, documentId: string): Promise<Ne
         previous: at > 0 ? (page.items[at - 1] ?? null) : previousChunkLast,
         next,
         status: null,
+        docType: null,
         search: '',
       };
     }
@@ -131,6 +140,21 @@ export const useDocumentView = create<DocumentViewState>((set, get) => ({
       set({ neighbours });
     } catch {
       // previous/next stay disabled; the document itself is shown
+    }
+  },
+  async setType(projectId, documentId, docType) {
+    const key = `${projectId}/${documentId}`;
+    const withType = (t: DocType | null) => {
+      const doc = get().doc;
+      if (get().key === key && doc) set({ doc: { ...doc, docType: t } });
+    };
+    const before = get().key === key ? (get().doc?.docType ?? null) : null;
+    withType(docType);
+    try {
+      withType((await api()['documents.setType']({ projectId, documentId, docType })).docType);
+    } catch (err) {
+      withType(before);
+      toastError('The document type was not saved', err);
     }
   },
 }));

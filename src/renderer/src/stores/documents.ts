@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { DocumentList } from '../../../shared/contract';
-import type { DocumentStatus } from '../../../shared/domain/model';
+import { docTypes, type DocType, type DocumentStatus } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
 
@@ -9,9 +9,13 @@ export const PAGE_SIZE = 60;
 export interface DocumentQuery {
   projectId: string;
   status: DocumentStatus | null;
+  /** A document type, `none` (type not set) or null (every document). */
+  docType: DocType | 'none' | null;
   search: string;
   offset: number;
 }
+
+export const isDocTypeFilter = (v: unknown): v is DocType | 'none' => v === 'none' || (docTypes as readonly unknown[]).includes(v);
 
 interface DocumentsState {
   query: DocumentQuery | null;
@@ -46,6 +50,7 @@ function restorePlace(projectId: string): DocumentQuery {
       return {
         projectId,
         status: saved.status ?? null,
+        docType: isDocTypeFilter(saved.docType) ? saved.docType : null,
         search: typeof saved.search === 'string' ? saved.search : '',
         offset: Number.isInteger(saved.offset) && saved.offset >= 0 ? saved.offset : 0,
       };
@@ -53,7 +58,7 @@ function restorePlace(projectId: string): DocumentQuery {
   } catch {
     // ignore a damaged entry
   }
-  return { projectId, status: null, search: '', offset: 0 };
+  return { projectId, status: null, docType: null, search: '', offset: 0 };
 }
 
 /** Where the list for `projectId` will open: the place in memory, else the one saved for reloads. */
@@ -78,7 +83,7 @@ export const useDocuments = create<DocumentsState>((set, get) => ({
   async setQuery(patch) {
     const q = get().query;
     if (!q) return;
-    const resetsOffset = 'status' in patch || 'search' in patch;
+    const resetsOffset = 'status' in patch || 'docType' in patch || 'search' in patch;
     set({ query: { ...q, ...patch, offset: patch.offset ?? (resetsOffset ? 0 : q.offset) } });
     await get().reload();
   },
@@ -92,6 +97,7 @@ export const useDocuments = create<DocumentsState>((set, get) => ({
       const result = await api()['documents.list']({
         projectId: q.projectId,
         ...(q.status ? { status: q.status } : {}),
+        ...(q.docType ? { docType: q.docType } : {}),
         ...(q.search.trim() ? { search: q.search.trim() } : {}),
         offset: q.offset,
         limit: PAGE_SIZE,

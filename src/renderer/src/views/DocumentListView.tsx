@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { documentStatuses, type DocumentStatus, type DocumentSummary } from '../../../shared/domain/model';
+import { docTypes, documentStatuses, type DocumentStatus, type DocumentSummary } from '../../../shared/domain/model';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { IconGrid, IconList, IconSearch, IconSettings, IconSparkles, IconUpload } from '../components/Icons';
 import { ImportDialog } from '../components/ImportDialog';
@@ -9,11 +9,12 @@ import { PreannotateDialog } from '../components/preannotate/PreannotateDialog';
 import { ProgressBar } from '../components/ProgressBar';
 import { LoadingPanel, Spinner } from '../components/Spinner';
 import { StatusChip, statusLabels } from '../components/StatusChip';
+import { docTypeLabel, docTypeLabels } from '../components/DocType';
 import { mediaUrl } from '../lib/api';
 import { formatCount, formatDateTime, formatShortDateTime, plural } from '../lib/format';
 import { useApp } from '../stores/app';
 import { rememberContext } from '../stores/documentView';
-import { PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
+import { isDocTypeFilter, PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
 import { isFinished, useImports } from '../stores/imports';
 import { currentRun, isUnfinished, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
@@ -48,6 +49,7 @@ function openContext(query: DocumentQuery, doc: DocumentSummary, indexOnPage: nu
     projectId: query.projectId,
     documentId: doc.id,
     status: query.status,
+    docType: query.docType,
     search: query.search,
     index: query.offset + indexOnPage,
   });
@@ -150,6 +152,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
   const current = query?.projectId === projectId ? query : null;
   const shown = resultFor?.projectId === projectId ? result : null;
   const counts = shown?.counts;
+  const typeCounts = shown?.typeCounts;
   const allCount = counts ? Object.values(counts).reduce((a, b) => a + (b ?? 0), 0) : null;
   const offset = resultFor?.offset ?? 0;
   const total = shown?.total ?? 0;
@@ -242,6 +245,25 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             </button>
           ))}
         </div>
+        <label className="type-filter small">
+          <span className="muted">Type</span>
+          <select
+            className="select-sm"
+            value={current?.docType ?? ''}
+            onChange={(e) => void setQuery({ docType: isDocTypeFilter(e.target.value) ? e.target.value : null })}
+            aria-label="Filter by document type"
+            data-testid="filter-doc-type"
+          >
+            <option value="">All types</option>
+            {docTypes.map((t) => (
+              <option key={t} value={t}>
+                {docTypeLabels[t]}
+                {typeCounts ? ` (${formatCount(typeCounts[t] ?? 0)})` : ''}
+              </option>
+            ))}
+            <option value="none">Not set{typeCounts ? ` (${formatCount(typeCounts.none ?? 0)})` : ''}</option>
+          </select>
+        </label>
         <div className="toolbar-spacer" />
         <label className="search">
           <IconSearch />
@@ -271,7 +293,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
           error ? null : <LoadingPanel label="Loading documents…" />
         ) : total === 0 ? (
           <div className="empty" data-testid="documents-empty">
-            {current?.status || current?.search ? (
+            {current?.status || current?.docType || current?.search ? (
               <>
                 <h2>No matching documents</h2>
                 <p className="muted">Nothing matches this filter{current.search ? ` and “${current.search}”` : ''}.</p>
@@ -280,7 +302,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                   className="btn"
                   onClick={() => {
                     setSearch('');
-                    void setQuery({ status: null, search: '' });
+                    void setQuery({ status: null, docType: null, search: '' });
                   }}
                 >
                   Clear filters
@@ -314,8 +336,14 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                   </div>
                   <div className="row between">
                     <StatusChip status={doc.status} />
-                    <span className="muted small" data-testid="document-pages">
-                      {plural(doc.pageCount, 'page')}
+                    <span className="muted small">
+                      {doc.docType ? (
+                        <span className="doc-type-tag" data-testid="document-type">
+                          {docTypeLabels[doc.docType]}
+                          {' · '}
+                        </span>
+                      ) : null}
+                      <span data-testid="document-pages">{plural(doc.pageCount, 'page')}</span>
                     </span>
                   </div>
                 </div>
@@ -328,6 +356,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
               <tr>
                 <th className="col-thumb" aria-label="Preview" />
                 <th>File</th>
+                <th>Type</th>
                 <th>Kind</th>
                 <th className="num">Pages</th>
                 <th>Size</th>
@@ -345,6 +374,9 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                     <a href={paths.document(projectId, doc.id)} onClick={() => current && openContext(current, doc, i)} title={doc.sourceName} data-testid="document-name">
                       {doc.sourceName}
                     </a>
+                  </td>
+                  <td className={doc.docType ? undefined : 'muted'} data-testid="document-type">
+                    {docTypeLabel(doc.docType, '—')}
                   </td>
                   <td>{kindLabels[doc.kind]}</td>
                   <td className="num" data-testid="document-pages">

@@ -133,7 +133,7 @@ function useReturnKeysToPage() {
 }
 
 function goToNeighbour(projectId: string, neighbours: Neighbours, doc: DocumentSummary, index: number) {
-  rememberContext({ projectId, documentId: doc.id, status: neighbours.status, search: neighbours.search, index });
+  rememberContext({ projectId, documentId: doc.id, status: neighbours.status, docType: neighbours.docType, search: neighbours.search, index });
   navigate(paths.document(projectId, doc.id));
 }
 
@@ -153,6 +153,12 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     // Leaving the document sends what autosave has not sent yet.
     return () => void annotationStore.getState().flush();
   }, [projectId, documentId, open, loadProject]);
+  // The template questions follow the project's templates and what the document is.
+  const templates = projectEntry?.project?.questions;
+  const docType = doc?.docType;
+  useEffect(() => {
+    if (templates && docType !== undefined) annotationStore.getState().setQuestionContext({ documentId, templates, docType });
+  }, [documentId, templates, docType]);
   const annotationLoaded = useAnnotation((s) => s.loaded && s.documentId === documentId);
   // The header follows the annotation as it is edited and verified, not the list it came from.
   const liveStatus = useAnnotation((s) => (s.loaded && s.documentId === documentId ? (s.status === 'verified' ? 'verified' : s.annotationId ? 'in_progress' : null) : null));

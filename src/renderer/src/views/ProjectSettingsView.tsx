@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { Project } from '../../../shared/domain/model';
+import { docTypes, type DocType, type Project } from '../../../shared/domain/model';
+import { placeholderProblem, placeholdersOf } from '../../../shared/domain/templateQuestions';
+import { docTypeLabels } from '../components/DocType';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { IconChevronDown, IconChevronUp, IconPlus, IconTrash } from '../components/Icons';
 import { LoadingPanel } from '../components/Spinner';
@@ -26,6 +28,8 @@ interface QuestionDraft {
   id?: string;
   text: string;
   required: boolean;
+  /** The document types it is asked on; none ticked: every document. */
+  kinds: DocType[];
 }
 
 interface Draft {
@@ -43,7 +47,7 @@ function draftFrom(project: Project): Draft {
     name: project.name,
     requiredAnnotators: String(project.requiredAnnotators),
     labels: project.labels.map((l) => ({ key: newKey(), id: l.id, name: l.name, color: l.color, hotkey: l.hotkey ?? '' })),
-    questions: project.questions.map((q) => ({ key: newKey(), id: q.id, text: q.text, required: q.required })),
+    questions: project.questions.map((q) => ({ key: newKey(), id: q.id, text: q.text, required: q.required, kinds: docTypes.filter((t) => q.kinds.includes(t)) })),
   };
 }
 
@@ -52,7 +56,7 @@ function comparable(d: Draft): string {
     name: d.name,
     requiredAnnotators: d.requiredAnnotators,
     labels: d.labels.map(({ id, name, color, hotkey }) => ({ id, name, color: color.toLowerCase(), hotkey })),
-    questions: d.questions.map(({ id, text, required }) => ({ id, text, required })),
+    questions: d.questions.map(({ id, text, required, kinds }) => ({ id, text, required, kinds })),
   });
 }
 
@@ -61,12 +65,18 @@ interface Problems {
   requiredAnnotators?: string;
   labels: Record<string, string>;
   questions: Record<string, string>;
+  /** Templates saved before placeholders had to name a label: never asked, kept until edited. */
+  questionWarnings: Record<string, string>;
   count: number;
 }
 
-/** What the person can fix before the core sees it; the core checks again and its word is final. */
-function validate(d: Draft): Problems {
-  const p: Problems = { labels: {}, questions: {}, count: 0 };
+/**
+ * What the person can fix before the core sees it; the core checks again and its word is final.
+ * A placeholder must name a label (as the core insists for a question written or edited now, or
+ * one whose label this change would take away); an old question that never did is only flagged.
+ */
+function validate(d: Draft, initial: Draft): Problems {
+  const p: Problems = { labels: {}, questions: {}, questionWarnings: {}, count: 0 };
   if (!d.name.trim()) p.name = 'A project needs a name.';
   const n = Number(d.requiredAnnotators);
   if (!Number.isInteger(n) || n < 1 || n > 20) p.requiredAnnotators = 'Between 1 and 20 annotators per document.';
@@ -81,8 +91,20 @@ function validate(d: Draft): Problems {
     if (name) names.set(name.toLowerCase(), name);
     if (l.hotkey && !hotkeys.has(l.hotkey)) hotkeys.set(l.hotkey, name || 'another label');
   }
+  const labelNames = d.labels.map((l) => l.name.trim()).filter(Boolean);
+  const initialLabels = initial.labels.map((l) => l.name.trim());
   for (const q of d.questions) {
-    if (!q.text.trim()) p.questions[q.key] = 'A question needs text.';
+    if (!q.text.trim()) {
+      p.questions[q.key] = 'A question needs text.';
+      continue;
+    }
+    const problem = placeholderProblem(q.text.trim(), labelNames);
+    if (!problem) continue;
+    const was = initial.questions.find((x) => x.key === q.key);
+    const untouchedOld = was && was.text.trim() === q.text.trim() && placeholderProblem(was.text.trim(), initialLabels) !== null;
+    const sentence = `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`;
+    if (untouchedOld) p.questionWarnings[q.key] = `Never asked: ${problem}.`;
+    else p.questions[q.key] = sentence;
   }
   p.count = (p.name ? 1 : 0) + (p.requiredAnnotators ? 1 : 0) + Object.keys(p.labels).length + Object.keys(p.questions).length;
   return p;
@@ -103,7 +125,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
   const [showProblems, setShowProblems] = useState(false);
   const [saving, setSaving] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
-  const problems = validate(draft);
+  const problems = validate(draft, initial);
   const dirty = comparable(draft) !== comparable(initial);
   // Problems show as soon as a field is left wrong (hotkey clashes at once), all of them on Save.
   const visible = (msg: string | undefined, touched: boolean) => (showProblems || touched ? msg : undefined);
@@ -120,7 +142,8 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
       const color = PALETTE[d.labels.length % PALETTE.length] ?? '#2563eb';
       return { ...d, labels: [...d.labels, { key: newKey(), name: '', color, hotkey }] };
     });
-  const addQuestion = () => setDraft((d) => ({ ...d, questions: [...d.questions, { key: newKey(), text: '', required: false }] }));
+  const addQuestion = () => setDraft((d) => ({ ...d, questions: [...d.questions, { key: newKey(), text: '', required: false, kinds: [] }] }));
+  const toggleKind = (q: QuestionDraft, t: DocType) => setQuestion(q.key, { kinds: docTypes.filter((k) => (k === t ? !q.kinds.includes(t) : q.kinds.includes(k))) });
 
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -139,7 +162,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
           color: l.color.toLowerCase(),
           hotkey: l.hotkey === '' ? null : l.hotkey,
         })),
-        questions: draft.questions.map((q) => ({ ...(q.id ? { id: q.id } : {}), text: q.text.trim(), required: q.required })),
+        questions: draft.questions.map((q) => ({ ...(q.id ? { id: q.id } : {}), text: q.text.trim(), required: q.required, kinds: q.kinds })),
       });
       toastSuccess('Project settings saved');
       onSaved(saved);
@@ -268,7 +291,10 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
         <div className="card-header">
           <div>
             <h2>Questions</h2>
-            <p className="muted small">Questions asked about every document; answers link to evidence boxes.</p>
+            <p className="muted small">
+              Questions asked about the documents; answers link to evidence boxes. Tick the types a question is asked on (none: every document, also before its type is set).
+              A label in braces, such as <code>{'{line_item_description}'}</code>, asks the question once per box with that label, with the box’s text in its place.
+            </p>
           </div>
           <button type="button" className="btn btn-sm" onClick={addQuestion} data-testid="add-question">
             <IconPlus /> Add question
@@ -278,8 +304,10 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
         <ol className="editor-list" data-testid="question-list">
           {draft.questions.map((q, i) => {
             const problem = visible(problems.questions[q.key], q.text !== '');
+            const warning = problems.questionWarnings[q.key];
+            const item = !problem && !warning ? placeholdersOf(q.text)[0] : undefined;
             return (
-              <li key={q.key} className={`editor-row${problem ? ' invalid' : ''}`} data-testid="question-row">
+              <li key={q.key} className={`editor-row question-editor-row${problem ? ' invalid' : ''}`} data-testid="question-row">
                 <div className="editor-row-main">
                   <span className="muted small question-index">{i + 1}.</span>
                   <input
@@ -291,7 +319,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
                     aria-label={`Question ${i + 1}`}
                     data-testid="question-text"
                   />
-                  <label className="checkbox">
+                  <label className="checkbox" title="Verify needs an answer or “unanswerable” wherever the question is asked">
                     <input type="checkbox" checked={q.required} onChange={(e) => setQuestion(q.key, { required: e.target.checked })} data-testid="question-required" />
                     Required
                   </label>
@@ -321,6 +349,24 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved(project:
                     </button>
                   </div>
                 </div>
+                <fieldset className="question-kinds" data-testid="question-kinds">
+                  <legend className="muted small">Asked on</legend>
+                  {docTypes.map((t) => (
+                    <label key={t} className="checkbox small">
+                      <input type="checkbox" checked={q.kinds.includes(t)} onChange={() => toggleKind(q, t)} aria-label={`Question ${i + 1}: asked on ${docTypeLabels[t].toLowerCase()}s`} data-testid={`question-kind-${t}`} />
+                      {docTypeLabels[t]}s
+                    </label>
+                  ))}
+                  <span className="muted small" data-testid="question-kinds-summary">
+                    {q.kinds.length === 0 ? 'every document' : q.kinds.length === docTypes.length ? 'invoices, receipts and forms (not before a type is set)' : `only ${q.kinds.map((t) => `${docTypeLabels[t].toLowerCase()}s`).join(' and ')}`}
+                    {item ? ` · once per “${item}” box` : ''}
+                  </span>
+                </fieldset>
+                {warning ? (
+                  <p className="muted small question-warning" data-testid="question-warning">
+                    {warning}
+                  </p>
+                ) : null}
                 <InlineError message={problem} testId="question-error" />
               </li>
             );

@@ -1,8 +1,11 @@
 import { AppError } from '../../../../shared/contract/errors';
 import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult, VerifyWarning, VerifyWarningKind } from '../../../../shared/domain/model';
 import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
+import { arrangeQa, expandTemplates, itemLabels, type ItemBox, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { docTypeOf } from './documents';
+import { templateColumns, toTemplate, type TemplateRow } from './projects';
 
 type BoxRow = [string, string, string | null, number, number, number, number, string, number, number, string | null];
 import { cachedStatement } from '../statementCache';
@@ -45,9 +48,6 @@ interface QaRow {
   template_id: string | null;
   origin_prediction_id: string | null;
 }
-
-/** A template question's pair has a fixed id, so it is the same pair before and after its first save. */
-export const templateQaId = (templateId: string): string => `tpl:${templateId}`;
 
 /**
  * One annotator's versions of one document. Drafts change in place (autosave); verifying freezes
@@ -167,32 +167,31 @@ export class AnnotationsRepo {
     }));
   }
 
-  private templates(projectId: string): { id: string; text: string; required: boolean }[] {
-    return (this.stmt('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
-      id: string;
-      text: string;
-      required: number;
-    }[]).map((t) => ({ id: t.id, text: t.text, required: t.required === 1 }));
+  /**
+   * The template questions this document is asked: those for its type, line-item templates once
+   * per box of their label (see templateQuestions.ts). `boxes`: the annotation's, in order; read
+   * from the database (only the boxes of the labels placeholders name) when not given.
+   */
+  private asked(projectId: string, documentId: string, annotationId: string | null, boxes?: readonly ItemBox[]): TemplateQuestion[] {
+    const templates = (this.stmt(`SELECT ${templateColumns} FROM question_templates WHERE project_id = ? ORDER BY position`).all(projectId) as TemplateRow[]).map(toTemplate);
+    const docType = docTypeOf(this.db, projectId, documentId);
+    let items: readonly ItemBox[] = boxes ?? [];
+    if (!boxes && annotationId) {
+      const wanted = itemLabels(templates, docType);
+      const labels = wanted.size ? (this.stmt('SELECT name FROM labels WHERE project_id = ?').all(projectId) as { name: string }[]).map((l) => l.name).filter((n) => wanted.has(n.toLowerCase())) : [];
+      if (labels.length) {
+        items = this.db
+          .prepare(`SELECT id, label, transcription FROM boxes WHERE annotation_id = ? AND label IN (${labels.map(() => '?').join(', ')}) ORDER BY position`)
+          .all(annotationId, ...labels) as ItemBox[];
+      }
+    }
+    return expandTemplates(templates, docType, items);
   }
 
-  /** QA pairs as the annotator sees them: template questions first (empty until answered), then the rest. */
-  private withTemplateQuestions(projectId: string, saved: QaPair[]): QaPair[] {
-    const byId = new Map(saved.map((q) => [q.id, q]));
-    const fromTemplates = this.templates(projectId).map(
-      (t): QaPair =>
-        byId.get(templateQaId(t.id)) ?? {
-          id: templateQaId(t.id),
-          question: t.text,
-          answer: '',
-          unanswerable: false,
-          source: 'template',
-          templateId: t.id,
-          originPredictionId: null,
-          evidenceBoxIds: [],
-        },
-    );
-    const templateIds = new Set(fromTemplates.map((q) => q.id));
-    return [...fromTemplates, ...saved.filter((q) => !templateIds.has(q.id))];
+  /** Template pairs verify does not insist on: optional ones, and answers kept from questions no longer asked. */
+  private optionalTemplateQa(state: AnnotationState): Set<string> {
+    const required = new Set(this.asked(state.projectId, state.documentId, state.annotationId, state.boxes).filter((q) => q.required).map((q) => q.qaId));
+    return new Set(state.qa.filter((q) => q.source === 'template' && !required.has(q.id)).map((q) => q.id));
   }
 
   get(projectId: string, documentId: string, annotator: { id: string; name: string }): AnnotationState {
@@ -220,7 +219,7 @@ export class AnnotationsRepo {
         version: row?.version ?? 0,
         status: row?.status ?? 'draft',
         revision: row?.revision ?? 0,
-        qa: this.withTemplateQuestions(projectId, row ? this.qaPairs(row.id) : []),
+        qa: arrangeQa(this.asked(projectId, documentId, row?.id ?? null), row ? this.qaPairs(row.id) : []).qa,
         predictions: this.predictions(projectId, documentId),
         updatedAt: row?.updated_at ?? null,
         verifiedAt: row?.verified_at ?? null,
@@ -362,7 +361,7 @@ export class AnnotationsRepo {
    * questions with neither answer nor "unanswerable".
    */
   problems(state: AnnotationState): VerifyProblem[] {
-    const optional = new Set(this.templates(state.projectId).filter((t) => !t.required).map((t) => templateQaId(t.id)));
+    const optional = this.optionalTemplateQa(state);
     const labels = this.labelNames(state.projectId);
     const problems: VerifyProblem[] = [];
     state.boxes.forEach((b, i) => {

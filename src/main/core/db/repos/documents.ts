@@ -1,6 +1,8 @@
 import { AppError } from '../../../../shared/contract/errors';
 import {
+  docTypes,
   documentStatuses,
+  type DocType,
   type DocumentDetail,
   type DocumentKind,
   type DocumentStatus,
@@ -10,11 +12,13 @@ import {
   type TilePyramid,
 } from '../../../../shared/domain/model';
 import type { Db } from '../open';
+import { cachedStatement } from '../statementCache';
 
 interface SummaryRow {
   id: string;
   source_name: string;
   kind: DocumentKind;
+  doc_type: DocType | null;
   page_count: number;
   status: DocumentStatus;
   added_at: string;
@@ -44,7 +48,7 @@ export interface NewDocument {
 }
 
 const summaryColumns = `
-  d.id, d.source_name, d.kind, d.page_count, d.byte_size, pd.status, pd.added_at,
+  d.id, d.source_name, d.kind, pd.doc_type, d.page_count, d.byte_size, pd.status, pd.added_at,
   p.thumbnail, p.width, p.height`;
 const summaryFrom = `
   FROM project_documents pd
@@ -55,6 +59,7 @@ const toSummary = (r: SummaryRow): DocumentSummary => ({
   id: r.id,
   sourceName: r.source_name,
   kind: r.kind,
+  docType: r.doc_type,
   pageCount: r.page_count,
   status: r.status,
   thumbnail: r.thumbnail,
@@ -65,19 +70,60 @@ const toSummary = (r: SummaryRow): DocumentSummary => ({
 
 export const pageId = (documentId: string, pageNumber: number): string => `${documentId}-p${pageNumber}`;
 
+/** Who said what a document is; a source never overrides one ranked above it. */
+export type DocTypeSource = 'annotator' | 'import' | 'model';
+/** The list's type filter: a type, or `none` for documents whose type is not known yet. */
+export type DocTypeFilter = DocType | 'none';
+
+/** A document's type in a project (null: not known, or not in the project). */
+export function docTypeOf(db: Db, projectId: string, documentId: string): DocType | null {
+  return (cachedStatement(db, 'SELECT doc_type FROM project_documents WHERE project_id = ? AND document_id = ?').get(projectId, documentId) as { doc_type: DocType | null } | undefined)?.doc_type ?? null;
+}
+
+/**
+ * Set a document's type in a project, by the rules of who may: the annotator always (clearing it
+ * lets the others fill it in again), an import unless the annotator chose, pre-annotation only
+ * where nobody but pre-annotation did. Returns whether anything changed. A plain function of the
+ * connection, so pre-annotation's ingest calls it inside its own transaction.
+ */
+export function setDocType(db: Db, projectId: string, documentId: string, docType: DocType | null, source: DocTypeSource): boolean {
+  const allowed = source === 'annotator' ? '1' : source === 'import' ? "doc_type_source IS NOT 'annotator'" : "doc_type_source IS NULL OR doc_type_source = 'model'";
+  return (
+    cachedStatement(
+      db,
+      `UPDATE project_documents SET doc_type = @docType, doc_type_source = @source
+       WHERE project_id = @projectId AND document_id = @documentId AND (${allowed})
+         AND (doc_type IS NOT @docType OR doc_type_source IS NOT @source)`,
+    ).run({ projectId, documentId, docType, source: docType === null ? null : source }).changes === 1
+  );
+}
+
 export class DocumentsRepo {
   constructor(private readonly db: Db) {}
 
-  list(query: { projectId: string; status?: DocumentStatus | undefined; search?: string | undefined; offset?: number | undefined; limit?: number | undefined }): {
+  list(query: {
+    projectId: string;
+    status?: DocumentStatus | undefined;
+    docType?: DocTypeFilter | undefined;
+    search?: string | undefined;
+    offset?: number | undefined;
+    limit?: number | undefined;
+  }): {
     items: DocumentSummary[];
     total: number;
     counts: Record<DocumentStatus, number>;
+    typeCounts: Record<DocTypeFilter, number>;
   } {
     const where = ['pd.project_id = @projectId'];
     const params: Record<string, unknown> = { projectId: query.projectId, offset: query.offset ?? 0, limit: query.limit ?? 100 };
     if (query.status) {
       where.push('pd.status = @status');
       params.status = query.status;
+    }
+    if (query.docType === 'none') where.push('pd.doc_type IS NULL');
+    else if (query.docType) {
+      where.push('pd.doc_type = @docType');
+      params.docType = query.docType;
     }
     const search = query.search?.trim();
     if (search) {
@@ -95,14 +141,17 @@ export class DocumentsRepo {
       .all(query.projectId) as { status: DocumentStatus; n: number }[]) {
       counts[row.status] = row.n;
     }
-    return { items, total, counts };
+    const typeCounts = Object.fromEntries([...docTypes, 'none'].map((t) => [t, 0])) as Record<DocTypeFilter, number>;
+    for (const row of this.db
+      .prepare('SELECT doc_type, COUNT(*) AS n FROM project_documents WHERE project_id = ? GROUP BY doc_type')
+      .all(query.projectId) as { doc_type: DocType | null; n: number }[]) {
+      typeCounts[row.doc_type ?? 'none'] = row.n;
+    }
+    return { items, total, counts, typeCounts };
   }
 
   get(projectId: string, documentId: string): DocumentDetail {
-    const row = this.db.prepare(`SELECT ${summaryColumns} ${summaryFrom} WHERE pd.project_id = ? AND d.id = ?`).get(projectId, documentId) as
-      | SummaryRow
-      | undefined;
-    if (!row) throw new AppError('not_found', `Document ${documentId} is not in this project`);
+    const row = this.summaryRow(projectId, documentId);
     const pages = (
       this.db.prepare('SELECT id, page_number, width, height, thumbnail, levels, tiles FROM pages WHERE document_id = ? ORDER BY page_number').all(documentId) as PageRow[]
     ).map(
@@ -117,6 +166,50 @@ export class DocumentsRepo {
       }),
     );
     return { ...toSummary(row), byteSize: row.byte_size, pages };
+  }
+
+  /** The annotator sets (or clears) a document's type; returns the document as the list shows it. */
+  setType(projectId: string, documentId: string, docType: DocType | null, now: string): DocumentSummary {
+    this.db.transaction(() => {
+      if (!this.inProject(projectId, documentId)) throw new AppError('not_found', `Document ${documentId} is not in this project`);
+      if (setDocType(this.db, projectId, documentId, docType, 'annotator')) {
+        this.db
+          .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.type', 'document', ?, ?)")
+          .run(now, documentId, JSON.stringify({ projectId, docType }));
+      }
+    }).immediate();
+    return this.summary(projectId, documentId);
+  }
+
+  /** What an import that knows its documents' types (the demo's generator) says, unless an annotator chose. */
+  setTypesFromImport(projectId: string, types: { documentId: string; docType: DocType }[]): number {
+    return this.db.transaction(() => types.filter((t) => setDocType(this.db, projectId, t.documentId, t.docType, 'import')).length).immediate();
+  }
+
+  /** A project's documents by the name of the file they were imported from. */
+  idsBySourceName(projectId: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.db
+      .prepare('SELECT d.id, d.source_name FROM project_documents pd JOIN documents d ON d.id = pd.document_id WHERE pd.project_id = ?')
+      .all(projectId) as { id: string; source_name: string }[]) {
+      out.set(r.source_name, [...(out.get(r.source_name) ?? []), r.id]);
+    }
+    return out;
+  }
+
+  /** The document's type in a project (null: not known). */
+  docType(projectId: string, documentId: string): DocType | null {
+    return docTypeOf(this.db, projectId, documentId);
+  }
+
+  private summary(projectId: string, documentId: string): DocumentSummary {
+    return toSummary(this.summaryRow(projectId, documentId));
+  }
+
+  private summaryRow(projectId: string, documentId: string): SummaryRow {
+    const row = this.db.prepare(`SELECT ${summaryColumns} ${summaryFrom} WHERE pd.project_id = ? AND d.id = ?`).get(projectId, documentId) as SummaryRow | undefined;
+    if (!row) throw new AppError('not_found', `Document ${documentId} is not in this project`);
+    return row;
   }
 
   exists(documentId: string): boolean {

@@ -1,5 +1,6 @@
 import { AppError } from '../../../../shared/contract/errors';
-import type { Label, Project, ProjectSummary, QuestionTemplate } from '../../../../shared/domain/model';
+import type { DocType, Label, Project, ProjectSummary, QuestionTemplate } from '../../../../shared/domain/model';
+import { placeholderProblem } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
 
@@ -13,7 +14,19 @@ export interface QuestionInput {
   id?: string | undefined;
   text: string;
   required?: boolean | undefined;
+  /** Omitted: every document (and, for an existing template, what it had is replaced by that). */
+  kinds?: DocType[] | undefined;
 }
+
+/** Template rows as stored: `kinds` is a JSON array of document types. */
+export const templateColumns = 'id, text, required, kinds';
+export interface TemplateRow {
+  id: string;
+  text: string;
+  required: number;
+  kinds: string;
+}
+export const toTemplate = (r: TemplateRow): QuestionTemplate => ({ id: r.id, text: r.text, required: r.required === 1, kinds: JSON.parse(r.kinds) as DocType[] });
 
 interface ProjectRow {
   id: string;
@@ -80,13 +93,7 @@ export class ProjectsRepo {
     const labels = this.db
       .prepare('SELECT id, name, color, hotkey FROM labels WHERE project_id = ? ORDER BY position')
       .all(projectId) as Label[];
-    const questions = (
-      this.db.prepare('SELECT id, text, required FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as {
-        id: string;
-        text: string;
-        required: number;
-      }[]
-    ).map((q): QuestionTemplate => ({ id: q.id, text: q.text, required: q.required === 1 }));
+    const questions = (this.db.prepare(`SELECT ${templateColumns} FROM question_templates WHERE project_id = ? ORDER BY position`).all(projectId) as TemplateRow[]).map(toTemplate);
     return { ...toSummary(row), labels, questions };
   }
 
@@ -108,6 +115,7 @@ export class ProjectsRepo {
       this.db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, name, input.isDemo ? 1 : 0, now, now);
       if (input.labels) this.replaceLabels(id, input.labels);
       if (input.questions) this.replaceQuestions(id, input.questions);
+      this.checkPlaceholders(new Map(), id);
       this.audit(now, 'project.create', id, { name });
     }).immediate();
     return this.get(id);
@@ -132,8 +140,10 @@ export class ProjectsRepo {
         }
         this.db.prepare('UPDATE projects SET name = ? WHERE id = ?').run(input.name.trim(), input.projectId);
       }
+      const before = input.labels || input.questions ? this.placeholderState(input.projectId) : null;
       if (input.labels) this.replaceLabels(input.projectId, input.labels);
       if (input.questions) this.replaceQuestions(input.projectId, input.questions);
+      if (before) this.checkPlaceholders(before, input.projectId);
       if (input.requiredAnnotators !== undefined) this.db.prepare('UPDATE projects SET required_annotators = ? WHERE id = ?').run(input.requiredAnnotators, input.projectId);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
       this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length, requiredAnnotators: input.requiredAnnotators });
@@ -172,19 +182,49 @@ export class ProjectsRepo {
       (this.db.prepare('SELECT id FROM question_templates WHERE project_id = ?').all(projectId) as { id: string }[]).map((r) => r.id),
     );
     const kept = new Set<string>();
-    const update = this.db.prepare('UPDATE question_templates SET text = ?, required = ?, position = ? WHERE id = ? AND project_id = ?');
-    const insert = this.db.prepare('INSERT INTO question_templates (id, project_id, text, required, position) VALUES (?, ?, ?, ?, ?)');
+    const update = this.db.prepare('UPDATE question_templates SET text = ?, required = ?, kinds = ?, position = ? WHERE id = ? AND project_id = ?');
+    const insert = this.db.prepare('INSERT INTO question_templates (id, project_id, text, required, kinds, position) VALUES (?, ?, ?, ?, ?, ?)');
     questions.forEach((q, position) => {
       const required = q.required === false ? 0 : 1;
+      const kinds = JSON.stringify([...new Set(q.kinds ?? [])]);
       if (q.id && existing.has(q.id)) {
-        update.run(q.text.trim(), required, position, q.id, projectId);
+        update.run(q.text.trim(), required, kinds, position, q.id, projectId);
         kept.add(q.id);
       } else {
-        insert.run(newId(), projectId, q.text.trim(), required, position);
+        insert.run(newId(), projectId, q.text.trim(), required, kinds, position);
       }
     });
     const remove = this.db.prepare('DELETE FROM question_templates WHERE id = ?');
     for (const id of existing) if (!kept.has(id)) remove.run(id);
+  }
+
+  /** Each template's text and whether its placeholder (if any) names a label of the project now. */
+  private placeholderState(projectId: string): Map<string, { text: string; problem: string | null }> {
+    const labels = (this.db.prepare('SELECT name FROM labels WHERE project_id = ? ORDER BY position').all(projectId) as { name: string }[]).map((l) => l.name);
+    const rows = this.db.prepare('SELECT id, text FROM question_templates WHERE project_id = ? ORDER BY position').all(projectId) as { id: string; text: string }[];
+    return new Map(rows.map((t) => [t.id, { text: t.text, problem: placeholderProblem(t.text, labels) }]));
+  }
+
+  /**
+   * A placeholder must name a label of the project, so a question is never shown with a literal
+   * "{…}": a template written or edited now must, and so must one that did before this change
+   * (renaming or removing its label is refused). A template that named no label before and is
+   * left as it is stays (it is never asked; the settings view flags it).
+   */
+  private checkPlaceholders(before: Map<string, { text: string; problem: string | null }>, projectId: string): void {
+    [...this.placeholderState(projectId)].forEach(([id, t], i) => {
+      if (!t.problem) return;
+      const was = before.get(id);
+      if (was && was.text === t.text && was.problem) return;
+      const field = `questions[${i}].text`;
+      throw new AppError(
+        'invalid_request',
+        was && was.text === t.text
+          ? `labels: question ${i + 1} ("${t.text}") names a label this change removes or renames: ${t.problem}`
+          : `${field}: ${t.problem} (question "${t.text}")`,
+        { details: { field } },
+      );
+    });
   }
 
   private audit(at: string, action: string, projectId: string, details: unknown): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Box, QaPair } from '../../../../shared/domain/model';
+import type { Box, DocType, QaPair, QuestionTemplate } from '../../../../shared/domain/model';
 import type { FormatProblem } from '../../../../shared/domain/formats';
-import { templateQaId } from '../../db/repos/annotations';
+import { expandTemplates, matchTemplateQuestion, placeholdersOf, questionKey, templateQaId, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { fromPercent, fromVoc, fromYolo, type PixelBox } from '../geometry';
 import type { MatchedPage } from './matcher';
 import type { RawBox, RawGeometry, RawItem, RawPage, RawQa } from './types';
@@ -46,7 +46,9 @@ export interface Group {
 
 export interface ProjectRules {
   labels: Set<string>;
-  templates: Map<string, string>; // question text → template id
+  templates: readonly QuestionTemplate[];
+  /** The document's type in the project: which templates it is asked. */
+  docTypeOf(documentId: string): DocType | null;
   as: 'annotations' | 'predictions';
 }
 
@@ -146,6 +148,19 @@ export function addItem(groups: Map<string, Group>, item: RawItem, pages: Matche
 
 export { pageScale };
 
+/**
+ * The template question a file's question is: one the document is asked (its type's templates,
+ * line-item templates expanded with the group's boxes, as in the app), else a plain template of
+ * another type (its answer is kept and shown apart, never required). Null: the file's own question.
+ */
+function templateFor(question: string, asked: readonly TemplateQuestion[], templates: readonly QuestionTemplate[], used: ReadonlySet<string>): { id: string; templateId: string; question: string } | null {
+  const hit = matchTemplateQuestion(question, asked, used);
+  if (hit) return { id: hit.qaId, templateId: hit.templateId, question: hit.question };
+  const key = questionKey(question);
+  const other = templates.find((t) => placeholdersOf(t.text).length === 0 && questionKey(t.text) === key && !used.has(templateQaId(t.id)));
+  return other ? { id: templateQaId(other.id), templateId: other.id, question: other.text } : null;
+}
+
 /** A group's QA pairs as Folio stores them: template questions recognised, evidence checked. */
 export function buildQa(group: Group, rules: ProjectRules): { qa: (QaPair & { score: number })[]; problems: FormatProblem[] } {
   const problems: FormatProblem[] = [];
@@ -153,13 +168,14 @@ export function buildQa(group: Group, rules: ProjectRules): { qa: (QaPair & { sc
   const used = new Set<string>();
   const boxIdOf = new Map<string, string>();
   for (const b of group.boxes) boxIdOf.set(b.box.id, b.box.id);
+  const asked = expandTemplates(rules.templates, rules.docTypeOf(group.documentId), group.boxes.map((b) => b.box));
   for (const { raw, where } of group.qa) {
     if (!raw.question.trim()) {
       problems.push({ severity: 'error', file: where.file, item: where.item, field: `${where.field}.question`, reason: 'the question is empty' });
       continue;
     }
-    const templateId = rules.templates.get(raw.question.trim()) ?? null;
-    let id = templateId && !used.has(templateQaId(templateId)) ? templateQaId(templateId) : boxIdFor(raw.id);
+    const template = templateFor(raw.question, asked, rules.templates, used);
+    let id = template?.id ?? boxIdFor(raw.id);
     for (let n = 2; used.has(id); n++) id = boxIdFor(`${raw.id}-${n}`);
     used.add(id);
     const evidence: string[] = [];
@@ -170,11 +186,11 @@ export function buildQa(group: Group, rules: ProjectRules): { qa: (QaPair & { sc
     }
     out.push({
       id,
-      question: raw.question,
+      question: template?.question ?? raw.question,
       answer: raw.unanswerable ? '' : raw.answer,
       unanswerable: raw.unanswerable,
-      source: templateId && id === templateQaId(templateId) ? 'template' : raw.source === 'template' ? 'annotator' : raw.source,
-      templateId: templateId && id === templateQaId(templateId) ? templateId : null,
+      source: template ? 'template' : raw.source === 'template' ? 'annotator' : raw.source,
+      templateId: template?.templateId ?? null,
       originPredictionId: null,
       evidenceBoxIds: [...new Set(evidence)],
       score: raw.score ?? 1,

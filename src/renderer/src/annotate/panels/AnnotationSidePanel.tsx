@@ -59,10 +59,16 @@ export function AnnotationSidePanel({ projectId, documentId, page, pages }: Anno
   const focus = useAnnotationUi((s) => s.focus);
   const loaded = useAnnotation((s) => s.loaded && s.documentId === documentId);
   const boxCount = useAnnotation((s) => s.order.length);
+  // Answers kept from questions no longer asked do not count.
   const qaCounts = useAnnotation((s) => {
     let answered = 0;
-    for (const q of s.qa) if (q.unanswerable || q.answer.trim() !== '') answered++;
-    return `${answered}/${s.qa.length}`;
+    let asked = 0;
+    for (const q of s.qa) {
+      if (s.questionInfo.kept.has(q.id)) continue;
+      asked++;
+      if (q.unanswerable || q.answer.trim() !== '') answered++;
+    }
+    return `${answered}/${asked}`;
   });
 
   // A focus request goes to the tab that holds its target; that tab acts on it once mounted.
@@ -92,7 +98,7 @@ export function AnnotationSidePanel({ projectId, documentId, page, pages }: Anno
         ) : tab === 'regions' ? (
           <RegionsPanel page={page} pages={pages} />
         ) : (
-          <QuestionsPanel projectId={projectId} pages={pages} />
+          <QuestionsPanel projectId={projectId} documentId={documentId} pages={pages} />
         )}
       </div>
     </aside>

@@ -1,5 +1,5 @@
 import { memo, useEffect, useMemo, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { Box, Label, Page, Prediction, QaPair, QuestionTemplate } from '../../../../shared/domain/model';
+import type { Box, DocType, Label, Page, Prediction, QaPair } from '../../../../shared/domain/model';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { evidenceText } from '../evidence';
 import { isReadOnly } from '../store';
@@ -11,9 +11,10 @@ import { confirmAnswer, linkSelectedEvidence, setLinking } from './qaActions';
 import { cssEscape, formatConfidence, labelColor, showPage, useKeymap, whenElement } from './shared';
 import { displayCombo } from '../keymap';
 import { useProjects } from '../../stores/projects';
+import { useDocumentView } from '../../stores/documentView';
+import { docTypeLabel, DocTypeOptions } from '../../components/DocType';
 
 const edit = () => annotationStore.getState();
-const NO_TEMPLATES: QuestionTemplate[] = [];
 
 const isAnswered = (q: QaPair) => q.unanswerable || q.answer.trim() !== '';
 
@@ -63,6 +64,8 @@ interface CardProps {
   active: boolean;
   linking: boolean;
   required: boolean | null;
+  /** A template answer kept although its question is no longer asked of this document. */
+  kept: boolean;
   boxes: Record<string, Box>;
   labels: Label[];
   pageNumbers: Map<string, number> | null;
@@ -73,7 +76,7 @@ interface CardProps {
   onHover(id: string | null): void;
 }
 
-const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes, labels, pageNumbers, selectionSize, linkKey, fromEvidenceKey, readOnly, onHover }: CardProps) {
+const QaCard = memo(function QaCard({ q, index, active, linking, required, kept, boxes, labels, pageNumbers, selectionSize, linkKey, fromEvidenceKey, readOnly, onHover }: CardProps) {
   const fromEvidence = q.evidenceBoxIds.length ? evidenceText(boxes, q.evidenceBoxIds) : '';
   const onAnswerKey = (e: ReactKeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
@@ -87,23 +90,27 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
   const activate = () => {
     if (edit().activeQaId !== q.id) edit().setActiveQa(q.id);
   };
-  const sourceBadge =
-    q.source === 'template' ? (
-      <span className={`qa-source${required ? ' required' : ''}`} title={required ? 'A template question: verify needs an answer or "unanswerable"' : 'An optional template question'}>
-        {required ? 'Required' : 'Optional'}
-      </span>
-    ) : q.source === 'model' ? (
-      <span className="qa-source model" title="Proposed by the model and accepted">
-        <IconSparkles size={11} /> Model
-      </span>
-    ) : (
-      <span className="qa-source mine">Yours</span>
-    );
+  const sourceBadge = kept ? (
+    <span className="qa-source kept" title="This question is no longer asked of this document (its type changed, its line item is gone or its template was removed). The answer is kept; delete it if it does not belong.">
+      Kept
+    </span>
+  ) : q.source === 'template' ? (
+    <span className={`qa-source${required ? ' required' : ''}`} title={required ? 'A template question: verify needs an answer or "unanswerable"' : 'An optional template question'}>
+      {required ? 'Required' : 'Optional'}
+    </span>
+  ) : q.source === 'model' ? (
+    <span className="qa-source model" title="Proposed by the model and accepted">
+      <IconSparkles size={11} /> Model
+    </span>
+  ) : (
+    <span className="qa-source mine">Yours</span>
+  );
   return (
     <div
-      className={`qa-card${active ? ' active' : ''}${isAnswered(q) ? ' answered' : ''}${linking ? ' linking' : ''}`}
+      className={`qa-card${active ? ' active' : ''}${isAnswered(q) ? ' answered' : ''}${linking ? ' linking' : ''}${kept ? ' kept' : ''}`}
       data-testid="qa-card"
       data-qa-id={q.id}
+      data-kept={kept ? 'true' : undefined}
       data-active={active ? 'true' : undefined}
       onMouseDown={activate}
       onFocus={activate}
@@ -130,8 +137,16 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, boxes
           />
         )}
         {sourceBadge}
-        {q.source !== 'template' ? (
-          <button type="button" className="icon-btn icon-btn-xs danger" onClick={() => edit().deleteQa(q.id)} disabled={readOnly} title="Delete this question" aria-label="Delete question" data-testid="qa-delete">
+        {q.source !== 'template' || kept ? (
+          <button
+            type="button"
+            className="icon-btn icon-btn-xs danger"
+            onClick={() => edit().deleteQa(q.id)}
+            disabled={readOnly}
+            title={kept ? 'Delete this kept answer' : 'Delete this question'}
+            aria-label={kept ? 'Delete kept answer' : 'Delete question'}
+            data-testid="qa-delete"
+          >
             <IconTrash />
           </button>
         ) : null}
@@ -275,8 +290,29 @@ function AddQuestion() {
   );
 }
 
-export function QuestionsPanel({ projectId, pages }: { projectId: string; pages: Page[] }) {
+/** "Type: Invoice ▾": what the document is, which decides its template questions. */
+function DocTypeControl({ projectId, documentId }: { projectId: string; documentId: string }) {
+  const docType = useDocumentView((s) => (s.key === `${projectId}/${documentId}` && s.doc ? s.doc.docType : undefined));
+  if (docType === undefined) return null;
+  return (
+    <label className="doc-type-control" title="What this document is: the questions asked of it follow">
+      <span className="muted">Type:</span>
+      <select
+        className="select-sm doc-type-select"
+        value={docType ?? ''}
+        onChange={(e) => void useDocumentView.getState().setType(projectId, documentId, (e.target.value || null) as DocType | null)}
+        aria-label="Document type"
+        data-testid="doc-type-select"
+      >
+        <DocTypeOptions unset="Not set" />
+      </select>
+    </label>
+  );
+}
+
+export function QuestionsPanel({ projectId, documentId, pages }: { projectId: string; documentId: string; pages: Page[] }) {
   const qa = useAnnotation((s) => s.qa);
+  const info = useAnnotation((s) => s.questionInfo);
   const boxes = useAnnotation((s) => s.boxes);
   const activeQaId = useAnnotation((s) => s.activeQaId);
   const selectionSize = useAnnotation((s) => s.selection.size);
@@ -285,15 +321,18 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
   const readOnly = useAnnotation(isReadOnly);
   const focus = useAnnotationUi((s) => s.focus);
   const project = useProjects((s) => s.byId[projectId]?.project);
+  const docType = useDocumentView((s) => (s.key === `${projectId}/${documentId}` && s.doc ? s.doc.docType : undefined));
   const labels = project?.labels;
-  const templates = project?.questions ?? NO_TEMPLATES;
   const keymap = useKeymap();
   const [hoverQa, setHoverQa] = useState<string | null>(null);
 
   const pageNumbers = useMemo(() => (pages.length > 1 ? new Map(pages.map((p) => [p.id, p.pageNumber])) : null), [pages]);
-  const requiredById = useMemo(() => new Map(templates.map((t) => [t.id, t.required])), [templates]);
   const proposed = useMemo(() => predictions.filter((p) => p.kind === 'qa' && p.status === 'pending'), [predictions]);
-  const answered = qa.filter(isAnswered).length;
+  const asked = useMemo(() => qa.filter((q) => !info.kept.has(q.id)), [qa, info]);
+  const kept = useMemo(() => qa.filter((q) => info.kept.has(q.id)), [qa, info]);
+  // With no type yet, only the "any document" templates are asked: say how to get the rest.
+  const typedTemplates = project?.questions.some((t) => t.kinds.length > 0) ?? false;
+  const answered = asked.filter(isAnswered).length;
   const linkKey = keymap['qa.linkEvidence']?.[0];
   const fromEvidenceKey = keymap['qa.answerFromEvidence']?.[0];
 
@@ -319,10 +358,31 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
     });
   }, [focus]);
 
+  const card = (q: QaPair, i: number) => (
+    <QaCard
+      key={q.id}
+      q={q}
+      index={i}
+      active={q.id === activeQaId}
+      linking={linkingEvidence && q.id === activeQaId}
+      required={q.source === 'template' ? info.required.has(q.id) : null}
+      kept={info.kept.has(q.id)}
+      boxes={q.evidenceBoxIds.length ? boxes : EMPTY_BOXES}
+      labels={labels ?? NO_LABELS}
+      pageNumbers={pageNumbers}
+      selectionSize={selectionSize}
+      linkKey={linkKey ? displayCombo(linkKey) : 'no shortcut'}
+      fromEvidenceKey={fromEvidenceKey ? displayCombo(fromEvidenceKey) : 'no shortcut'}
+      readOnly={readOnly}
+      onHover={setHoverQa}
+    />
+  );
+
   return (
     <div className="questions-panel" data-testid="questions-panel">
       <div className="questions-summary muted small" data-testid="qa-summary">
-        {qa.length ? `${answered} of ${qa.length} answered` : 'No questions yet'}
+        <DocTypeControl projectId={projectId} documentId={documentId} />
+        <span data-testid="qa-answered">{asked.length ? `${answered} of ${asked.length} answered` : 'No questions yet'}</span>
         <span className="grow" />
         {keymap['qa.previous']?.[0] && keymap['qa.next']?.[0] ? (
           <span title="Previous / next question">
@@ -331,24 +391,21 @@ export function QuestionsPanel({ projectId, pages }: { projectId: string; pages:
         ) : null}
       </div>
       <div className="questions-scroll" data-testid="qa-list">
-        {qa.map((q, i) => (
-          <QaCard
-            key={q.id}
-            q={q}
-            index={i}
-            active={q.id === activeQaId}
-            linking={linkingEvidence && q.id === activeQaId}
-            required={q.templateId ? (requiredById.get(q.templateId) ?? true) : null}
-            boxes={q.evidenceBoxIds.length ? boxes : EMPTY_BOXES}
-            labels={labels ?? NO_LABELS}
-            pageNumbers={pageNumbers}
-            selectionSize={selectionSize}
-            linkKey={linkKey ? displayCombo(linkKey) : 'no shortcut'}
-            fromEvidenceKey={fromEvidenceKey ? displayCombo(fromEvidenceKey) : 'no shortcut'}
-            readOnly={readOnly}
-            onHover={setHoverQa}
-          />
-        ))}
+        {docType === null && typedTemplates ? (
+          <p className="qa-type-prompt small" data-testid="qa-type-prompt">
+            Choose the document’s <strong>Type</strong> above to see the questions for invoices, receipts or forms. Until then only the questions for every document are asked.
+          </p>
+        ) : null}
+        {asked.map(card)}
+        {kept.length ? (
+          <section className="qa-kept-section" aria-label="Answers kept from questions no longer asked" data-testid="qa-kept-section">
+            <h4 className="panel-subheading">Kept answers ({kept.length})</h4>
+            <p className="muted small">
+              No longer asked of this {docTypeLabel(docType ?? null, 'document').toLowerCase()} (its type or line items changed). Kept until you delete them; verify does not need them.
+            </p>
+            {kept.map((q, i) => card(q, asked.length + i))}
+          </section>
+        ) : null}
         {proposed.length ? (
           <section className="qa-proposed-section" aria-label="Proposed by the model">
             <h4 className="panel-subheading">
