@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../../core/createCore';
 import { FileSecretStore, JsonFileSettingsStore } from '../../core/settings/fileStores';
 import { startHost } from '../../host/server';
-import { startClaudeSimulator } from './server';
+import { DEMO_SIM_SEED, startClaudeSimulator } from './server';
 
 /**
  * `npm run demo`: Folio in the browser, wired to the Claude simulator, so a newcomer can watch
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   if (!Number.isFinite(rpm) || rpm <= 0) throw new Error(`--rpm: expected a positive number, got "${values.rpm}"`);
 
   // Real time, so a person can watch pages arrive: 2.1 s per page, a modest rate limit.
-  const sim = await startClaudeSimulator({ timeScale: 1, limits: { rpm, burstSeconds: 2 }, seed: 2026 });
+  const sim = await startClaudeSimulator({ timeScale: 1, limits: { rpm, burstSeconds: 2 }, seed: DEMO_SIM_SEED });
   const core: Core = await createCore({
     dataDir,
     settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),

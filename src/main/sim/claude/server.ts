@@ -84,6 +84,9 @@ export interface SimFaultRates {
   bursts429?: { everyMs: number; durationMs: number } | null;
 }
 
+/** The noise seed `npm run demo` answers with (bench:effort uses it too, so both see the same predictions). */
+export const DEMO_SIM_SEED = 2026;
+
 export interface ClaudeSimOptions {
   port?: number;
   /** Keys that authenticate (default: any key that starts with "sk-ant-"). */

@@ -54,7 +54,13 @@ export function decidePrediction(id: string, accept: boolean, correction: { labe
   const typed = ui.predictionText[id];
   if (accept) edit().acceptPredictions([id], { [id]: { ...correction, ...(typed !== undefined ? { transcription: typed } : {}) } });
   else edit().rejectPredictions([id]);
-  if (edit().predictions.find((p) => p.id === id)?.status === 'pending') return; // refused (read-only)
+  const decided = edit().predictions.find((p) => p.id === id);
+  if (!decided || decided.status === 'pending') return; // refused (read-only)
+  // An accepted answer becomes the current question, so C or Q act on it next.
+  if (decided.kind === 'qa' && decided.status === 'accepted') {
+    const pair = edit().qa.find((q) => q.originPredictionId === id);
+    if (pair) edit().setActiveQa(pair.id);
+  }
   const { [id]: _done, ...rest } = ui.predictionText;
   ui.set({ predictionText: rest });
   if (ui.selectedPredictionId !== id) return;
@@ -62,7 +68,10 @@ export function decidePrediction(id: string, accept: boolean, correction: { labe
   selectPrediction(after[at] ?? after[at - 1] ?? null);
 }
 
-/** Accept every pending prediction at or above the threshold in settings. Returns how many. */
+/**
+ * Accept every pending prediction at or above the threshold in settings, then select the first one
+ * left to decide (the review goes on from there). Returns how many were accepted.
+ */
 export function acceptAboveThreshold(): number {
   const threshold = acceptThreshold();
   const ids = edit()
@@ -70,8 +79,10 @@ export function acceptAboveThreshold(): number {
     .map((p) => p.id);
   if (ids.length) {
     edit().acceptPredictions(ids);
+    if (edit().predictions.some((p) => ids.includes(p.id) && p.status === 'pending')) return 0; // refused (read-only)
     toastSuccess(`Accepted ${ids.length} prediction${ids.length === 1 ? '' : 's'}`, `Confidence ${formatConfidence(threshold)} or more. Undo brings them back.`);
   }
+  selectPrediction(undecided()[0] ?? null);
   return ids.length;
 }
 
