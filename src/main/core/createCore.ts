@@ -18,6 +18,7 @@ import { ReviewService } from './review/service';
 import { ReviewWorkerHost } from './review/worker/host';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
+import { checkWandbConnection } from './sync/wandb/connection';
 import type { SyncProcessHost } from './sync/process/host';
 import type { SyncProcessLauncher } from './sync/process/launch';
 import type { SyncProcessEngineOptions } from './sync/process/messages';
@@ -261,6 +262,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       sync.settingsChanged();
       return view;
     },
+    'settings.testConnection': async ({ service }) => (service === 'anthropic' ? preannotation.testConnection() : checkWandbConnection(settings.wandb())),
     'shell.openExternal': async ({ url }) => {
       const parsed = new URL(url);
       const allowed = settings.externalHostAllowlist();
