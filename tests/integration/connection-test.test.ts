@@ -92,7 +92,7 @@ describe('Settings → Test connection', () => {
       expect(await test('wandb')).toMatchObject({
         ok: false,
         problem: 'not_found',
-        message: 'Connected as folio-dev, but the entity "someone-else" is not one this key can write to (folio-team, acme). Fix the entity below.',
+        message: 'Connected as folio-dev, but the entity "someone-else" is not one this key can write to (folio-team, acme). Fix the entity above.',
       });
     });
 
@@ -205,7 +205,7 @@ describe('Settings → Test connection', () => {
       expect(await test('anthropic')).toMatchObject({
         ok: false,
         problem: 'not_found',
-        message: 'The key works, but the model Claude Retired 3 (claude-retired-3) is not available (404 not_found_error: model: claude-retired-3). Choose another default model below.',
+        message: 'The key works, but the model Claude Retired 3 (claude-retired-3) is not available (404 not_found_error: model: claude-retired-3). Choose another default model above.',
       });
       core.settings.update({ preannotation: { model: null } });
       configure(`${sim.url}/v1`);

@@ -56,7 +56,7 @@ function classify(err: unknown, input: AnthropicCheckInput, timeoutMs: number): 
   if (err.status === 403) return { problem: 'forbidden', message: `The key may not use this API (${words}). Use a key of a workspace with access.` };
   if (err.status === 404) {
     return /\bmodel\b/i.test(err.apiMessage ?? '')
-      ? { problem: 'not_found', message: `The key works, but the model ${input.model.label} (${input.model.id}) is not available (${words}). Choose another default model below.` }
+      ? { problem: 'not_found', message: `The key works, but the model ${input.model.label} (${input.model.id}) is not available (${words}). Choose another default model above.` }
       : { problem: 'not_found', message: `There is no Claude API at ${input.baseUrl} (${words} for /v1/messages/count_tokens). Check the base URL: it is the address without /v1.` };
   }
   if (err.status === 429) {

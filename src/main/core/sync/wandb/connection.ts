@@ -100,9 +100,9 @@ export async function checkWandbConnection(creds: WandbCredentials, opts: WandbC
   // Sync writes runs and artifacts to the entity: the key's own, or a team it belongs to.
   const own = [viewer.entity, ...viewer.teams].filter((e): e is string => !!e);
   const entity = creds.entity ?? viewer.entity;
-  if (!entity) return result(false, 'not_found', `Connected as ${who}, but W&B did not say which entity the key belongs to: enter the entity below.`);
+  if (!entity) return result(false, 'not_found', `Connected as ${who}, but W&B did not say which entity the key belongs to: enter the entity above.`);
   if (!own.includes(entity)) {
-    return result(false, 'not_found', `Connected as ${who}, but the entity "${entity}" is not one this key can write to (${own.join(', ') || 'none'}). Fix the entity below.`);
+    return result(false, 'not_found', `Connected as ${who}, but the entity "${entity}" is not one this key can write to (${own.join(', ') || 'none'}). Fix the entity above.`);
   }
 
   let project: Awaited<ReturnType<WandbClient['project']>>;
