@@ -4,7 +4,7 @@
  * capped at 60 s, and an exact wait when the server sends one valid Retry-After. Errors are
  * classified so the sync engine can tell "offline" from "bad key" from "server trouble".
  */
-import { isFinalTransportCode, permanentUrlProblem, transportCode, unreachableCodes } from '../../util/fetchErrors';
+import { describeTlsCode, isFinalTransportCode, isTlsCode, permanentUrlProblem, transportCode, unreachableCodes } from '../../util/fetchErrors';
 
 export type WandbErrorKind =
   /** 401: the API key is missing or wrong. */
@@ -227,7 +227,10 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       }
       const code = transportCode(err);
       lastError = err;
-      if (isFinalTransportCode(code)) throw new WandbError('http', `${req.what} failed: ${code} (${(err as Error).message})`, null, { cause: err });
+      if (isFinalTransportCode(code)) {
+        const why = isTlsCode(code) ? `TLS with ${new URL(req.url).host} failed: ${describeTlsCode(code)}` : `${code} (${(err as Error).message})`;
+        throw new WandbError('http', `${req.what} failed: ${why}`, null, { cause: err });
+      }
       lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code;
       if (unreachableCodes.has(code)) {
         unreachable++;
