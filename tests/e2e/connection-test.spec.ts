@@ -1,23 +1,15 @@
-import { createServer } from 'node:net';
 import type { Page } from '@playwright/test';
 import { DEFAULT_SIM_USERS } from '../../src/main/sim/wandb/server';
 import { startClaudeSimulator } from '../../src/main/sim/claude';
 import { enterName, expect, openFolio } from './fixtures';
 import { sim as test } from './wandbSim';
+import { deadPort } from '../helpers/ports';
 
 /**
  * Settings → Test connection, as a user meets it: nothing set up yet, then the simulators'
  * addresses and keys typed in and saved, then a dead port and a wrong key — each time the
  * button says exactly what it checked or what failed.
  */
-
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function testAndRead(page: Page, service: 'anthropic' | 'wandb'): Promise<{ ok: string | null; text: string }> {
   const result = page.getByTestId(`connection-result-${service}`);

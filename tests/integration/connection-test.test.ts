@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,15 +10,7 @@ import { checkWandbConnection } from '../../src/main/core/sync/wandb/connection'
 import { startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { DEFAULT_SIM_USERS, startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
-
-/** A port on 127.0.0.1 that nothing listens on (connections are refused). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { deadPort } from '../helpers/ports';
 
 const SIM_USER = DEFAULT_SIM_USERS[0]!;
 
