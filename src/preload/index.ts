@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { eventNames, ipcChannel, ipcEventChannel, methodNames, type EventName, type MethodName } from '../shared/contract/names';
 
 /**
@@ -27,6 +27,10 @@ const bridge = {
     if (!set) listeners.set(event, (set = new Set()));
     set.add(listener);
     return () => set.delete(listener);
+  },
+  /** Where a file dropped on the window is on disk, so the import reads it in place ('' when it is not a file on disk). */
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file);
   },
 };
 

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createProject, expect, openFolio, test } from './fixtures';
-import { makeImportFolder } from './testFiles';
+import { expectImportFolderSummary, makeImportFolder } from './testFiles';
 
 test('import a folder through the UI: 8 pages, 1 duplicate, the corrupt file with its reason; same after a host restart', async ({ page, host }) => {
   // Generating the files, two imports and a host restart: generous for a 2-core CI machine.
@@ -18,17 +18,7 @@ test('import a folder through the UI: 8 pages, 1 duplicate, the corrupt file wit
     await dialog.getByTestId('import-start').click();
 
     const summary = dialog.getByTestId('import-summary');
-    await expect(summary).toBeVisible({ timeout: 180_000 });
-    await expect(summary).toHaveAttribute('data-state', 'completed');
-    await expect(summary.getByTestId('summary-imported')).toHaveText('6');
-    await expect(summary.getByTestId('summary-pages')).toHaveText('8');
-    await expect(summary.getByTestId('summary-duplicates')).toHaveText('1');
-    await expect(summary.getByTestId('summary-skipped')).toHaveText('1');
-    await expect(summary.getByTestId('summary-failed')).toHaveText('1');
-    const failure = summary.getByTestId('import-failure');
-    await expect(failure).toHaveCount(1);
-    await expect(failure).toHaveAttribute('data-path', files.broken);
-    await expect(failure).toContainText('broken.png');
+    const failure = await expectImportFolderSummary(summary, files.broken);
     const reason = (await failure.locator('.failure-reason').textContent())?.trim() ?? '';
     expect(reason.length, 'the failure says why').toBeGreaterThan(5);
     expect(reason).not.toMatch(/^\s*(Error|undefined|null|\[object)/);

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect, type Locator } from '@playwright/test';
 import { PDFDocument } from 'pdf-lib';
 import { generatePage } from '../../src/main/core/synth';
 
@@ -53,4 +54,24 @@ export async function makeImportFolder(seed = 4242): Promise<ImportFolder> {
   await writeFile(notes, 'not a document\n');
 
   return { dir, images, pdf, duplicate, broken, notes };
+}
+
+/**
+ * The import dialog's summary after importing the folder of `makeImportFolder`, however it got
+ * there (typed path, folder chooser): 6 documents, 8 pages, 1 duplicate, 1 skipped, and the broken
+ * file, named `brokenPath`, as the one failure. Returns that failure's row.
+ */
+export async function expectImportFolderSummary(summary: Locator, brokenPath: string): Promise<Locator> {
+  await expect(summary).toBeVisible({ timeout: 180_000 });
+  await expect(summary).toHaveAttribute('data-state', 'completed');
+  await expect(summary.getByTestId('summary-imported')).toHaveText('6');
+  await expect(summary.getByTestId('summary-pages')).toHaveText('8');
+  await expect(summary.getByTestId('summary-duplicates')).toHaveText('1');
+  await expect(summary.getByTestId('summary-skipped')).toHaveText('1');
+  await expect(summary.getByTestId('summary-failed')).toHaveText('1');
+  const failure = summary.getByTestId('import-failure');
+  await expect(failure).toHaveCount(1);
+  await expect(failure).toHaveAttribute('data-path', brokenPath);
+  await expect(failure).toContainText('broken.png');
+  return failure;
 }

@@ -32,6 +32,16 @@ test('opens the renderer from the folio:// protocol with no Node in the page', a
   expect(await page.evaluate(() => 'ipcRenderer' in (window as unknown as { folio: object }).folio)).toBe(false);
 });
 
+test('exposes exactly one file function: where a dropped file is on disk', async () => {
+  const page = await app.firstWindow();
+  const bridge = await page.evaluate(() => {
+    const folio = (window as unknown as { folio: Record<string, unknown> & { pathForFile(f: File): string } }).folio;
+    // A File made in the page is on no disk: its path is empty (a dropped file's is its place on disk).
+    return { keys: Object.keys(folio).sort(), inMemory: folio.pathForFile(new File(['x'], 'x.png')) };
+  });
+  expect(bridge).toEqual({ keys: ['invoke', 'on', 'pathForFile', 'platform'], inMemory: '' });
+});
+
 test('calls the core through IPC and rejects invalid arguments', async () => {
   const page = await app.firstWindow();
   const result = await page.evaluate(() => (window as unknown as { folio: { invoke: Record<string, (r: unknown) => Promise<unknown>> } }).folio.invoke['projects.create']!({ name: '' }));

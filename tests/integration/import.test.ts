@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
+import { importLimits } from '../../src/main/core/import/limits';
 import type { ImportJob } from '../../src/shared/domain/model';
 import { openTestCore, tempDir } from '../helpers/core';
 import { importScenarioFolder, multiPagePdf, pagePng, passwordProtectedPdf } from '../helpers/fixtures';
@@ -95,6 +96,9 @@ describe('import', () => {
     writeFileSync(join(bad, 'cut.pdf'), cut.subarray(0, 300));
     writeFileSync(join(bad, 'good.png'), await pagePng(1));
     writeFileSync(join(bad, 'readme.txt'), 'not a document');
+    // One byte over the per-file limit, sparse: refused by its size before a byte is read.
+    writeFileSync(join(bad, 'scan-of-everything.tif'), '');
+    truncateSync(join(bad, 'scan-of-everything.tif'), importLimits.maxFileBytes + 1);
     const job = await importPaths([bad, join(dir.path, 'no-such-file.png')]);
     const reasons = Object.fromEntries(job.failed.map((f) => [f.path.split('/').pop(), f.reason]));
     expect(reasons).toEqual({
@@ -104,6 +108,7 @@ describe('import', () => {
       'huge.png': expect.stringMatching(/31000 × 8 px, over Folio's limit of 30,000 px per side/),
       'cut.pdf': expect.stringMatching(/^the PDF (is damaged|could not be read)/),
       'no-such-file.png': 'no such file or folder',
+      'scan-of-everything.tif': "the file is 2,147,483,649 bytes, over Folio's limit of 2,147,483,648 bytes per file",
     });
     expect(job).toMatchObject({ imported: 1, pages: 1, skipped: 1 });
     expect(await totalPages()).toBe(1);

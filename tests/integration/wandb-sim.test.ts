@@ -258,6 +258,19 @@ describe('W&B simulator and client', () => {
     }
   });
 
+  it('fails at once on https:// to a server that speaks plain HTTP, naming TLS, without retrying', async () => {
+    const requests: RequestRecord[] = [];
+    const tls = new WandbClient({ baseUrl: sim.url.replace('http://', 'https://'), apiKey: SIM_KEY, policies: fastPolicies(), sleep: async (ms) => void waits.push(ms), onRequest: (r) => requests.push(r) });
+    const err = await tls.viewer().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      kind: 'http',
+      status: null,
+      message: `W&B Viewer failed: TLS with ${new URL(sim.url).host} failed: the server does not speak TLS on that port (is it an http:// address?) (ERR_SSL_WRONG_VERSION_NUMBER)`,
+    });
+    expect(requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
   it('refuses a run tag that is empty or longer than 64 characters, as W&B does, and creates no run', async () => {
     const c = client();
     const name = randomRunId();

@@ -10,6 +10,7 @@ import { openDemoProject } from './demo/demoProject';
 import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
 import { exportBundle, importBundle, PULL_JOB_KIND, PullService, type BundleDeps } from './exchange';
 import { ImportService } from './import/importer';
+import { ImportUploads, type UploadLimits } from './import/uploads';
 import { MediaStore } from './media/mediaStore';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
@@ -17,6 +18,7 @@ import { ReviewService } from './review/service';
 import { ReviewWorkerHost } from './review/worker/host';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
+import { checkWandbConnection } from './sync/wandb/connection';
 import type { SyncProcessHost } from './sync/process/host';
 import type { SyncProcessLauncher } from './sync/process/launch';
 import type { SyncProcessEngineOptions } from './sync/process/messages';
@@ -43,6 +45,8 @@ export interface CoreOptions {
   env?: Record<string, string | undefined>;
   nativeBinding?: string | undefined;
   importConcurrency?: number;
+  /** Smaller caps for what a browser may upload for an import (tests); default: the import limits. */
+  uploadLimits?: Partial<UploadLimits>;
   /**
    * The CLI and tests start sync themselves (or never); the app starts it with the core.
    * `launch`: how the sync process starts (Electron: a utility process running the bundled
@@ -76,6 +80,8 @@ export interface Core {
   documents: DocumentsRepo;
   annotations: AnnotationsRepo;
   importer: ImportService;
+  /** Files a browser uploads for an import (the browser host's drops and file choosers). */
+  uploads: ImportUploads;
   exporter: ExportService;
   annotationsImport: AnnotationsImportService;
   /** Pulls of annotators' work from the W&B dataset (bundles need no service: bundleDeps). */
@@ -142,6 +148,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // An interrupted pull kept every version it had applied (one transaction each); the next pull
   // re-reads the partitions it had not finished.
   jobs.failInterrupted(PULL_JOB_KIND, isoNow(clock));
+  // Files a browser was uploading when its Folio stopped are of no use to anyone now.
+  const uploads = new ImportUploads({ dataDir: opts.dataDir, importer, projects, ...(opts.uploadLimits ? { limits: opts.uploadLimits } : {}) });
+  await uploads.recover();
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
@@ -263,6 +272,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       sync.settingsChanged();
       return view;
     },
+    'settings.testConnection': async ({ service }) => (service === 'anthropic' ? preannotation.testConnection() : checkWandbConnection(settings.wandb())),
     'shell.openExternal': async ({ url }) => {
       const parsed = new URL(url);
       const allowed = settings.externalHostAllowlist();
@@ -334,6 +344,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     documents,
     annotations,
     importer,
+    uploads,
     exporter,
     annotationsImport,
     pulls,
@@ -353,6 +364,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       annotationsImport.cancelAll();
       pulls.cancelAll();
       await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle()]);
+      await uploads.close();
       await evaluation.close();
       await reviewWorker?.close();
       await sync.stop();

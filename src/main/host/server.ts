@@ -7,6 +7,7 @@ import { extname, join, normalize, relative, isAbsolute } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from '../../shared/contract/rpc';
 import type { Core } from '../core/createCore';
+import { discardRefusedBody, handleUpload, isUploadPath } from './uploads';
 
 /**
  * The browser host: serves the built renderer and the AppApi contract over one WebSocket, on
@@ -72,6 +73,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  /** A browser names the page a request comes from; only this host's own pages may talk to it (non-browser clients send none). */
+  const originAllowed = (req: IncomingMessage) => req.headers.origin === undefined || allowedOrigins().has(req.headers.origin);
 
   const authorize = (req: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
     const fromQuery = url.searchParams.get('token');
@@ -82,6 +85,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const refuse = (res: ServerResponse, status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(message);
+    discardRefusedBody(res.req); // an upload without its token is not read to its end
   };
 
   const sendFile = async (res: ServerResponse, file: string, headers: Record<string, string>) => {
@@ -104,6 +108,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       const auth = authorize(req, url);
       if (!auth.ok) {
         return refuse(res, 401, 'Folio needs its access token: open the full address that `npm run web` printed (it ends in ?token=…).');
+      }
+      // Files dropped or chosen in the browser for an import; the same token and origin checks as the WebSocket.
+      if (isUploadPath(url.pathname)) {
+        if (!originAllowed(req)) return refuse(res, 403, 'Uploads are accepted only from Folio’s own page.');
+        return handleUpload(opts.core.uploads, req, res, url);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed');
       const cookie: Record<string, string> = auth.viaQuery ? { 'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict` } : {};
@@ -141,8 +150,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     };
     if (url.pathname !== '/rpc') return reject(404, 'Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return reject(403, 'Forbidden');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return reject(403, 'Forbidden');
+    if (!originAllowed(req)) return reject(403, 'Forbidden');
     if (!authorize(req, url).ok) return reject(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);

@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { FileDrop } from './components/FileDrop';
+import { ImportDialogHost } from './components/ImportDialog';
 import { Sidebar } from './components/Sidebar';
 import { Spinner } from './components/Spinner';
 import { Toasts } from './components/Toasts';
@@ -123,6 +125,9 @@ export function App() {
             <CurrentView route={route} />
           </ErrorBoundary>
         </main>
+        <ErrorBoundary where="The import dialog">
+          <ImportDialogHost />
+        </ErrorBoundary>
       </div>
     );
   }
@@ -130,6 +135,7 @@ export function App() {
   return (
     <ErrorBoundary where="Folio">
       {content}
+      <FileDrop enabled={!booting && !bootError && !onboarding} />
       <Toasts />
     </ErrorBoundary>
   );

@@ -20,6 +20,7 @@ import {
   settingsViewSchema,
   uiPreferencesSchema,
 } from '../domain/model';
+import { connectionServiceSchema, connectionTestSchema } from '../domain/connection';
 import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportRequestSchema } from '../domain/formats';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import {
@@ -250,6 +251,8 @@ export const methods = {
     request: z.object({ name: secretNameSchema, value: z.string().trim().min(1).max(4096).nullable() }).strict(),
     response: settingsViewSchema,
   },
+  // One real request with the saved key and URL; a failure names what failed (no key, 401, DNS, TLS, …).
+  'settings.testConnection': { request: z.object({ service: connectionServiceSchema }).strict(), response: connectionTestSchema },
   'shell.openExternal': { request: z.object({ url: z.url() }).strict(), response: z.object({ opened: z.boolean() }) },
   'sync.status': { request: empty, response: syncStatusSchema },
   'sync.jobs': { request: z.object({ limit: z.number().int().positive().max(500).optional() }).strict(), response: z.array(syncJobSchema) },

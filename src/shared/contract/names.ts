@@ -25,6 +25,7 @@ export const methodNames = [
   'settings.get',
   'settings.update',
   'settings.setSecret',
+  'settings.testConnection',
   'shell.openExternal',
   'sync.status',
   'sync.jobs',

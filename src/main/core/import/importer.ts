@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
-import type { ImportJob } from '../../../shared/domain/model';
+import type { ImportFailure, ImportJob } from '../../../shared/domain/model';
 import type { DocumentsRepo } from '../db/repos/documents';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
@@ -11,6 +11,7 @@ import type { MediaStore } from '../media/mediaStore';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { sha256File } from './hash';
+import { fileSizeProblem } from './limits';
 import { rasterizeFile } from './rasterize';
 import { scanPaths } from './scan';
 import { sniffFile } from './sniff';
@@ -25,6 +26,18 @@ export interface ImportDeps {
   emit: EventSink;
   /** Files processed at once (default: one per core); image work runs on libvips' threads. */
   concurrency?: number;
+}
+
+/** How an import names what it was given, when the paths are not what the user chose (uploads). */
+export interface ImportOptions {
+  /** The name shown for a path in progress and failures (default: the path). */
+  shownAs?: (path: string) => string;
+  /** What a new document records as where it came from (default: the path). */
+  recordedAs?: (path: string) => string;
+  /** Files left out before the import saw them (not documents), counted as skipped. */
+  skipped?: number;
+  /** Files refused before the import saw them (too large to upload), listed with the other failures. */
+  failed?: ImportFailure[];
 }
 
 type Outcome = { kind: 'imported'; pages: number } | { kind: 'duplicate' } | { kind: 'failed'; reason: string };
@@ -58,13 +71,18 @@ export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
 
   /** Start an import in the background; follow it with events or `get`. */
-  start(projectId: string, paths: string[]): string {
+  start(projectId: string, paths: string[], opts: ImportOptions = {}): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
     const jobId = newId();
     const job = newImportJob(jobId, projectId, 'running');
-    this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths } }, isoNow(this.deps.clock));
-    this.active.launch(job, (j, signal) => this.execute(j, paths, signal));
+    this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths: opts.shownAs ? paths.map(opts.shownAs) : paths } }, isoNow(this.deps.clock));
+    this.active.launch(job, (j, signal) => this.execute(j, paths, opts, signal));
     return jobId;
+  }
+
+  /** Resolves with the job's end state once a running import has finished. */
+  async finished(jobId: string): Promise<ImportJob> {
+    return this.active.wait(jobId);
   }
 
   /** Run an import to the end (CLI, demo project); `onProgress` sees the same updates as events. */
@@ -95,8 +113,9 @@ export class ImportService {
     this.active.cancelAll();
   }
 
-  private async execute(job: ImportJob, paths: string[], signal: AbortSignal): Promise<ImportJob> {
+  private async execute(job: ImportJob, paths: string[], opts: ImportOptions, signal: AbortSignal): Promise<ImportJob> {
     const { emit } = this.deps;
+    const shown = opts.shownAs ?? ((path: string) => path);
     const startedAt = Date.now();
     let lastEmit = 0;
     const publish = (force = false) => {
@@ -113,10 +132,11 @@ export class ImportService {
 
     try {
       const scan = await scanPaths(paths, signal);
-      job.total = scan.files.length + scan.failed.length;
-      job.failed.push(...scan.failed);
-      job.done = scan.failed.length;
-      job.skipped = scan.skipped;
+      const refused = [...(opts.failed ?? []), ...scan.failed.map((f) => ({ ...f, path: shown(f.path) }))];
+      job.total = scan.files.length + refused.length;
+      job.failed.push(...refused);
+      job.done = refused.length;
+      job.skipped = scan.skipped + (opts.skipped ?? 0);
       publish(true);
 
       // The same bytes twice in one import: the first one imports, the rest wait and count as duplicates.
@@ -125,9 +145,9 @@ export class ImportService {
       const worker = async () => {
         while (next < scan.files.length && !signal.aborted) {
           const path = scan.files[next++]!;
-          job.currentFile = path;
+          job.currentFile = shown(path);
           publish();
-          const outcome = await this.importFile(job.projectId, path, inFlight, signal);
+          const outcome = await this.importFile(job.projectId, path, opts.recordedAs?.(path) ?? path, inFlight, signal);
           if (signal.aborted) break;
           if (outcome.kind === 'imported') {
             job.imported++;
@@ -135,7 +155,7 @@ export class ImportService {
           } else if (outcome.kind === 'duplicate') {
             job.duplicates++;
           } else {
-            job.failed.push({ path, reason: outcome.reason });
+            job.failed.push({ path: shown(path), reason: outcome.reason });
           }
           job.done++;
           publish();
@@ -164,12 +184,14 @@ export class ImportService {
     return result;
   }
 
-  private async importFile(projectId: string, path: string, inFlight: Map<string, Promise<Outcome>>, signal: AbortSignal): Promise<Outcome> {
+  private async importFile(projectId: string, path: string, recordedPath: string, inFlight: Map<string, Promise<Outcome>>, signal: AbortSignal): Promise<Outcome> {
     const { documents, media, clock } = this.deps;
     let sha: string;
     try {
       const info = await stat(path);
       if (info.size === 0) return { kind: 'failed', reason: 'the file is empty (0 bytes)' };
+      const tooLarge = fileSizeProblem(info.size);
+      if (tooLarge) return { kind: 'failed', reason: tooLarge };
       const type = await sniffFile(path);
       if (!type) return { kind: 'failed', reason: 'not an image or PDF (Folio reads PNG, JPEG, TIFF, WebP and PDF files)' };
       sha = await sha256File(path, signal);
@@ -191,7 +213,7 @@ export class ImportService {
           signal.throwIfAborted();
           await media.commitStaging(staging, sha);
           const kind = type === 'pdf' ? 'pdf' : type === 'tiff' ? 'tiff' : 'image';
-          const added = documents.addToProject(projectId, { id: sha, kind, sourceName: basename(path), sourcePath: path, byteSize: (await stat(path)).size, pages }, isoNow(clock));
+          const added = documents.addToProject(projectId, { id: sha, kind, sourceName: basename(path), sourcePath: recordedPath, byteSize: (await stat(path)).size, pages }, isoNow(clock));
           return added ? { kind: 'imported', pages: pages.length } : { kind: 'duplicate' };
         } catch (err) {
           await media.discardStaging(staging);

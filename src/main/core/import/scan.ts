@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ImportFailure } from '../../../shared/domain/model';
-import { documentExtensions } from './sniff';
+import { isDocumentName, isHiddenName } from '../../../shared/domain/importFiles';
 
 export interface ScanResult {
   files: string[];
@@ -39,12 +39,12 @@ export async function scanPaths(paths: string[], signal: AbortSignal): Promise<S
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = join(dir, entry.name);
-      if (entry.name.startsWith('.')) {
+      if (isHiddenName(entry.name)) {
         skipped++;
       } else if (entry.isDirectory()) {
         await walk(full);
       } else if (entry.isFile()) {
-        if (documentExtensions.has(extname(entry.name).toLowerCase())) add(full);
+        if (isDocumentName(entry.name)) add(full);
         else skipped++;
       }
     }

@@ -29,6 +29,3 @@ export async function sniffFile(path: string): Promise<SniffedType | null> {
     await handle.close();
   }
 }
-
-/** Extensions we look at when walking a folder; other files there are skipped, not failed. */
-export const documentExtensions = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.pdf']);

@@ -7,7 +7,9 @@ import { writeFileAtomic } from '../settings/fileStores';
 import { type Clock, isoNow, systemClock } from '../util/clock';
 import { newId } from '../util/ids';
 import { BatchExecutor } from './batch';
+import { checkAnthropicConnection } from './connection';
 import { loadModelCatalog, resolveModel, type Effort, type ModelCatalog, type ResolvedModel } from './catalog';
+import type { ConnectionTest } from '../../../shared/domain/connection';
 import type { CostEstimateData, PreannotationRun } from '../../../shared/domain/preannotation';
 import { addUsage, estimateCost, type CostEstimate, type TokenUsage } from './cost';
 import { type ExecutionEnd, OnlineExecutor } from './executor';
@@ -78,6 +80,8 @@ export interface PreannotationService {
   resumeInterrupted(): string[];
   /** Stop executing (quit): runs stay `running` and continue on the next start. */
   close(): Promise<void>;
+  /** Settings → Test connection: the saved key and base URL against the default model (see connection.ts). */
+  testConnection(): Promise<ConnectionTest>;
 }
 
 interface Active {
@@ -102,6 +106,10 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
   const statsDir = join(deps.dataDir, 'preannotation');
   let closing = false;
 
+  const baseUrlOf = (baseUrl: string | null) => (baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
+  const makeClient = (cfg: { apiKey: string; baseURL: string }): Anthropic =>
+    deps.clientFactory ? deps.clientFactory(cfg) : new Anthropic({ ...cfg, maxRetries: 0, timeout: 120_000 });
+
   const clientFor = (): Anthropic => {
     const { apiKey, baseUrl } = deps.settings.anthropic();
     if (!apiKey) {
@@ -109,8 +117,7 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
         details: { field: 'anthropicApiKey' },
       });
     }
-    const baseURL = (baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
-    return deps.clientFactory ? deps.clientFactory({ apiKey, baseURL }) : new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: 120_000 });
+    return makeClient({ apiKey, baseURL: baseUrlOf(baseUrl) });
   };
 
   const promptOf = (projectId: string): RunPrompt => {
@@ -625,6 +632,17 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
         resumed.push(run.id);
       }
       return resumed;
+    },
+    async testConnection() {
+      const { apiKey, baseUrl } = deps.settings.anthropic();
+      const saved = settingsDefaults().model ?? undefined;
+      let model: ResolvedModel;
+      try {
+        model = resolveModel(catalog, saved);
+      } catch (err) {
+        return { service: 'anthropic', ok: false, problem: 'not_found', message: (err as Error).message, url: baseUrlOf(baseUrl), elapsedMs: 0 };
+      }
+      return checkAnthropicConnection({ apiKey, baseUrl: baseUrlOf(baseUrl), model: { id: model.id, label: model.label } }, makeClient);
     },
     async close() {
       closing = true;

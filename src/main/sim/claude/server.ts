@@ -24,8 +24,9 @@ import { checkAuth, checkVersion, SimHttpError, validateMessageBody, type ValidR
  *  - Latency: log-normal, median 2.1 s by default; `timeScale` compresses every duration (latency,
  *    the minute of the limits, retry-after, batch processing) for fast tests and benchmarks.
  *  - Faults: injected 429 / 529 / 500 / 401 / 403 / spend limit / image-size 400, connection
- *    resets, stalled headers or bodies, malformed, truncated or off-schema output, refusals —
- *    as rules (next N requests, a document, a probability) or as rates and 429 bursts.
+ *    resets, stalled headers or bodies, malformed, truncated or off-schema output, refusals, an
+ *    HTML page from a proxy in front — as rules (next N requests, a document, a probability; on
+ *    Messages, count_tokens or batches) or as rates and 429 bursts.
  *  - Answers come from the synthetic generator's ground truth with seeded noise, in the pixels of
  *    the image received (see truth.ts for how the page is recognised).
  *
@@ -49,7 +50,9 @@ export type FaultKind =
   | 'refusal'
   | 'off_schema_labels'
   | 'degenerate_boxes'
-  | 'batch_expired';
+  | 'batch_expired'
+  /** Not the API at all: a proxy, gateway or login page in front of it answers with HTML (status `status`, default 200). */
+  | 'proxy_html';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -59,8 +62,10 @@ export interface FaultRule {
   documentId?: string;
   /** Chance a matching request gets it (default 1). */
   probability?: number;
-  /** messages (default) or batch (applied while a batch is processed). */
-  endpoint?: 'messages' | 'batch';
+  /** messages (default), count_tokens, or batch (applied while a batch is processed). */
+  endpoint?: 'messages' | 'count_tokens' | 'batch';
+  /** For proxy_html: the status the page comes with (default 200). */
+  status?: number;
   /** For rate_limit: seconds of retry-after (simulated). */
   retryAfterSeconds?: number;
   /** For stalls: simulated ms before giving up (default: until the client hangs up). */
@@ -268,7 +273,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
   };
 
   /** A rule or a rate that applies to this request, if any (rules are consumed). */
-  const pickFault = (endpoint: 'messages' | 'batch', documentId: string | null): FaultRule | null => {
+  const pickFault = (endpoint: 'messages' | 'count_tokens' | 'batch', documentId: string | null): FaultRule | null => {
     for (const r of rules) {
       if ((r.endpoint ?? 'messages') !== endpoint || r.left <= 0) continue;
       if (r.documentId && r.documentId !== documentId) continue;
@@ -460,9 +465,23 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     }
   };
 
+  /** What a proxy in front of the API sends: a web page, whatever was asked. */
+  const sendProxyPage = (res: ServerResponse, status: number) => {
+    const page = `<!doctype html><html><head><title>Sign in to continue</title></head><body><h1>Corporate gateway</h1><p>Please sign in to reach the internet.</p></body></html>`;
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(page)) });
+    res.end(page);
+  };
+
   async function handleMessages(req: IncomingMessage, res: ServerResponse, requestId: string, countOnly: boolean): Promise<void> {
     const started = Date.now();
     const endpoint = countOnly ? 'count_tokens' : 'messages';
+    // count_tokens takes its faults when it arrives; Messages after its rate limits (below).
+    const countFault = countOnly ? pickFault('count_tokens', null) : null;
+    if (countFault?.kind === 'proxy_html') {
+      req.resume();
+      record({ endpoint, status: countFault.status ?? 200, cause: 'injected:proxy_html' });
+      return sendProxyPage(res, countFault.status ?? 200);
+    }
     let v: ValidRequest;
     try {
       const raw = await readBody(req, MAX_MESSAGE_BODY);
@@ -476,6 +495,17 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
       return;
     }
     if (countOnly) {
+      const asError = countFault ? faultError(countFault) : null;
+      if (asError) {
+        record({ endpoint, status: asError.status, cause: `injected:${countFault!.kind}`, model: v.model });
+        return sendError(res, asError, requestId);
+      }
+      if (countFault?.kind === 'stall_headers') {
+        record({ endpoint, status: 0, cause: 'injected:stall_headers', model: v.model });
+        await wait(countFault.stallMs !== undefined ? countFault.stallMs * scale : 600_000, res);
+        res.destroy();
+        return;
+      }
       const t = account(v, Date.now(), 0, true);
       record({ endpoint, status: 200, cause: 'ok', model: v.model, inputTokens: t.total });
       send(res, 200, { input_tokens: t.total }, baseHeaders(requestId));
@@ -531,6 +561,10 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
       record({ ...entry, status: asError.status, cause: `injected:${fault!.kind}`, latencyMs: Date.now() - started });
       sendError(res, asError, requestId, rateHeaders());
       return;
+    }
+    if (fault?.kind === 'proxy_html') {
+      record({ ...entry, status: fault.status ?? 200, cause: 'injected:proxy_html' });
+      return sendProxyPage(res, fault.status ?? 200);
     }
     if (fault?.kind === 'stall_headers') {
       record({ ...entry, status: 0, cause: 'injected:stall_headers' });

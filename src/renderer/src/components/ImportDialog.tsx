@@ -1,11 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ImportJob } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
-import { baseName, formatCount, formatEta, plural } from '../lib/format';
+import { baseName, formatBytes, formatCount, formatEta, plural } from '../lib/format';
+import { getPlatform } from '../platform';
 import { useApp } from '../stores/app';
+import { useFileImport, type UploadState } from '../stores/fileImport';
 import { isFinished, useImports } from '../stores/imports';
 import { InlineError } from './ErrorPanel';
+import { IconFile, IconFolder, IconUpload } from './Icons';
 import { Modal } from './Modal';
 import { ProgressBar } from './ProgressBar';
 import { Spinner } from './Spinner';
@@ -107,11 +110,113 @@ function Summary({ job }: { job: ImportJob }) {
   );
 }
 
-/** Import files and folders into a project: paths (or Browse…), live progress, cancel, and a summary. */
-export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: string; onClose(): void; initialJobId?: string }) {
+/** Files on their way to the host (browser): bytes sent, the file being sent, cancel. */
+function Uploading({ upload, onCancel }: { upload: UploadState; onCancel(): void }) {
+  const p = upload.progress;
+  return (
+    <div className="stack" data-testid="import-uploading">
+      <div className="row between">
+        <Spinner label={upload.phase === 'reading' ? 'Looking at what you dropped…' : 'Sending the files to Folio…'} />
+        <span className="muted small" data-testid="upload-count">
+          {p ? `${formatCount(p.sentFiles)} of ${plural(p.totalFiles, 'file')}` : ''}
+        </span>
+      </div>
+      <ProgressBar value={p?.sentBytes ?? 0} max={p?.totalBytes ?? 0} label="Upload progress" testId="upload-progress" />
+      <div className="import-current muted small">
+        <span className="truncate" title={p?.currentPath ?? undefined} data-testid="upload-current-file">
+          {p?.currentPath ?? ''}
+        </span>
+        <span data-testid="upload-bytes">{p ? `${formatBytes(p.sentBytes)} of ${formatBytes(p.totalBytes)}` : ''}</span>
+      </div>
+      <p className="muted small">The import starts when every file has arrived. Cancelling stops here: nothing is imported.</p>
+      <div className="row end">
+        <button type="button" className="btn btn-danger-ghost" onClick={onCancel} data-testid="upload-cancel">
+          Cancel upload
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Where files come from: dropped on this dialog (or anywhere in the project), chosen with the
+ * browser's file or folder chooser, the desktop app's Browse…, or paths typed on this machine.
+ */
+function ChooseFiles({ projectId, text, setText, onBrowse }: { projectId: string; text: string; setText(t: string): void; onBrowse(): void }) {
   const nativeDialogs = useApp((s) => s.info?.capabilities.nativeDialogs ?? false);
+  const importFiles = useFileImport((s) => s.importFiles);
+  const uploads = getPlatform().fileImport.kind === 'upload';
+  const filesInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const chosen = (input: HTMLInputElement) => {
+    if (input.files && input.files.length > 0) void importFiles(projectId, { input: input.files });
+  };
+  return (
+    <div className="stack">
+      <div className="import-dropzone" data-testid="import-dropzone">
+        <IconUpload size={22} />
+        <div className="stack-sm">
+          <strong>Drop files or folders here</strong>
+          <span className="muted small">or anywhere in this project. PNG, JPEG, TIFF, WebP and PDF; folders are searched, other files skipped.</span>
+        </div>
+        <div className="row gap-sm">
+          {uploads ? (
+            <>
+              <button type="button" className="btn" onClick={() => filesInput.current?.click()} data-testid="import-choose-files">
+                <IconFile /> Choose files…
+              </button>
+              <button type="button" className="btn" onClick={() => folderInput.current?.click()} data-testid="import-choose-folder">
+                <IconFolder /> Choose a folder…
+              </button>
+            </>
+          ) : null}
+          {nativeDialogs ? (
+            <button type="button" className="btn" onClick={onBrowse} data-testid="import-browse">
+              Browse…
+            </button>
+          ) : null}
+        </div>
+        {/* The browser's choosers; invisible, opened by the buttons above. */}
+        <input ref={filesInput} type="file" multiple hidden onChange={(e) => chosen(e.currentTarget)} data-testid="import-files-input" />
+        <input
+          ref={(el) => {
+            folderInput.current = el;
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          type="file"
+          hidden
+          onChange={(e) => chosen(e.currentTarget)}
+          data-testid="import-folder-input"
+        />
+      </div>
+      <label className="field">
+        <span className="field-label">Or type paths of files or folders on this machine</span>
+        <textarea
+          className="input textarea mono"
+          rows={4}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder={'/home/me/scans/invoices\n/home/me/Downloads/receipt-0412.pdf'}
+          spellCheck={false}
+          data-testid="import-paths"
+        />
+        <span className="field-hint">
+          One path per line. PDF and multi-page TIFF pages become pages of one document. Files already in the project are not added twice.
+        </span>
+      </label>
+    </div>
+  );
+}
+
+/** Import files and folders into a project: drop, choose or type them; upload and import progress, cancel, and a summary. */
+export function ImportDialog({ projectId, jobId }: { projectId: string; jobId: string | null }) {
+  const closeDialog = useFileImport((s) => s.closeDialog);
+  const followJob = useFileImport((s) => s.followJob);
+  const upload = useFileImport((s) => (s.upload?.projectId === projectId ? s.upload : null));
+  const cancelUpload = useFileImport((s) => s.cancelUpload);
+  const dropError = useFileImport((s) => s.error);
+  const notice = useFileImport((s) => s.notice);
   const [text, setText] = useState('');
-  const [jobId, setJobId] = useState<string | null>(initialJobId ?? null);
   const [starting, setStarting] = useState(false);
   const [cancelling, setCancelling] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -151,14 +256,14 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
   const start = async () => {
     const paths = parsePaths(text);
     if (paths.length === 0) {
-      setError('Enter at least one file or folder path, one per line.');
+      setError('Drop or choose files, or enter at least one file or folder path, one per line.');
       return;
     }
     setStarting(true);
     setError(null);
     try {
       const { jobId: id } = await api()['import.start']({ projectId, paths });
-      setJobId(id);
+      followJob(id);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -179,7 +284,7 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
   };
 
   const reset = () => {
-    setJobId(null);
+    followJob(null);
     setText('');
     setError(null);
   };
@@ -187,10 +292,16 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
   const running = jobId !== null && !finished;
 
   let footer;
-  if (!jobId) {
+  if (upload || running) {
+    footer = (
+      <button type="button" className="btn btn-ghost" onClick={closeDialog} data-testid="import-hide">
+        Continue in background
+      </button>
+    );
+  } else if (!jobId) {
     footer = (
       <>
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
+        <button type="button" className="btn btn-ghost" onClick={closeDialog}>
           Cancel
         </button>
         <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={starting} data-testid="import-start">
@@ -198,19 +309,13 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
         </button>
       </>
     );
-  } else if (running) {
-    footer = (
-      <button type="button" className="btn btn-ghost" onClick={onClose} data-testid="import-hide">
-        Continue in background
-      </button>
-    );
   } else {
     footer = (
       <>
         <button type="button" className="btn btn-ghost" onClick={reset} data-testid="import-more">
           Import more
         </button>
-        <button type="button" className="btn btn-primary" onClick={onClose} data-testid="import-done">
+        <button type="button" className="btn btn-primary" onClick={closeDialog} data-testid="import-done">
           Done
         </button>
       </>
@@ -218,34 +323,18 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
   }
 
   return (
-    <Modal title="Import documents" onClose={onClose} footer={footer} wide testId="import-dialog">
-      {!jobId ? (
+    <Modal title="Import documents" onClose={closeDialog} footer={footer} wide testId="import-dialog">
+      {upload ? (
+        <Uploading upload={upload} onCancel={cancelUpload} />
+      ) : !jobId ? (
         <div className="stack">
-          <label className="field">
-            <span className="field-label">Files or folders on this machine</span>
-            <textarea
-              className="input textarea mono"
-              rows={6}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              placeholder={'/home/me/scans/invoices\n/home/me/Downloads/receipt-0412.pdf'}
-              spellCheck={false}
-              autoFocus
-              data-testid="import-paths"
-            />
-            <span className="field-hint">
-              One path per line. Folders are searched for PNG, JPEG, TIFF, WebP and PDF files; PDF and multi-page TIFF pages become pages of
-              one document. Files already in the project are not added twice.
-            </span>
-          </label>
-          {nativeDialogs ? (
-            <div>
-              <button type="button" className="btn" onClick={() => void browse()} data-testid="import-browse">
-                Browse…
-              </button>
+          <ChooseFiles projectId={projectId} text={text} setText={setText} onBrowse={() => void browse()} />
+          {notice ? (
+            <div className="notice" data-testid="import-notice">
+              {notice}
             </div>
           ) : null}
-          <InlineError message={error} testId="import-error" />
+          <InlineError message={error ?? dropError} testId="import-error" />
         </div>
       ) : running ? (
         <>
@@ -257,4 +346,10 @@ export function ImportDialog({ projectId, onClose, initialJobId }: { projectId: 
       ) : null}
     </Modal>
   );
+}
+
+/** The one import dialog of the window, wherever it was opened from (the Import button, a drop, the header's progress). */
+export function ImportDialogHost() {
+  const dialog = useFileImport((s) => s.dialog);
+  return dialog ? <ImportDialog key={dialog.projectId} projectId={dialog.projectId} jobId={dialog.jobId} /> : null;
 }

@@ -1,3 +1,5 @@
+export { formatBytes } from '../../../shared/format';
+
 const numberFormat = new Intl.NumberFormat();
 
 export function formatCount(n: number): string {
@@ -6,18 +8,6 @@ export function formatCount(n: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /** "just now", "5 min ago", "3 h ago", "yesterday", then a date. `now` is passed in to keep renders pure. */

@@ -1,5 +1,6 @@
 import { createApiClient, type AppEvents, type EventName, type RpcResult } from '../../../shared/contract';
 import type { Platform } from './types';
+import { createUploader } from './upload';
 
 type ServerMessage = { id: number; result: RpcResult<unknown> } | { event: EventName; payload: unknown };
 
@@ -149,5 +150,6 @@ export function createWebPlatform(): Platform {
     api,
     events,
     mediaUrl: (path) => `/media/${path.split('/').map(encodeURIComponent).join('/')}`,
+    fileImport: { kind: 'upload', upload: createUploader(token) },
   };
 }

@@ -2,7 +2,6 @@ import { useEffect, useRef, useState } from 'react';
 import { docTypes, documentStatuses, type DocumentStatus, type DocumentSummary } from '../../../shared/domain/model';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { IconGrid, IconList, IconSearch, IconSettings, IconSparkles, IconUpload } from '../components/Icons';
-import { ImportDialog } from '../components/ImportDialog';
 import { ExportDialog } from '../components/formats/ExportDialog';
 import { ImportAnnotationsDialog } from '../components/formats/ImportAnnotationsDialog';
 import { PreannotateDialog } from '../components/preannotate/PreannotateDialog';
@@ -11,10 +10,11 @@ import { LoadingPanel, Spinner } from '../components/Spinner';
 import { StatusChip, statusLabels } from '../components/StatusChip';
 import { docTypeLabel, docTypeLabels } from '../components/DocType';
 import { mediaUrl } from '../lib/api';
-import { formatCount, formatDateTime, formatShortDateTime, plural } from '../lib/format';
+import { formatBytes, formatCount, formatDateTime, formatShortDateTime, plural } from '../lib/format';
 import { useApp } from '../stores/app';
 import { rememberContext } from '../stores/documentView';
 import { isDocTypeFilter, PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
+import { useFileImport } from '../stores/fileImport';
 import { isFinished, useImports } from '../stores/imports';
 import { currentRun, isUnfinished, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
@@ -55,8 +55,21 @@ function openContext(query: DocumentQuery, doc: DocumentSummary, indexOnPage: nu
   });
 }
 
-function ActiveImports({ projectId, onOpen }: { projectId: string; onOpen(jobId: string): void }) {
+function ActiveImports({ projectId, onOpen }: { projectId: string; onOpen(jobId: string | null): void }) {
   const job = useImports((s) => Object.values(s.jobs).find((j) => j.projectId === projectId && !isFinished(j)) ?? null);
+  const upload = useFileImport((s) => (s.upload?.projectId === projectId ? s.upload : null));
+  if (upload) {
+    const p = upload.progress;
+    return (
+      <button type="button" className="active-import" onClick={() => onOpen(null)} data-testid="active-upload">
+        <Spinner size={12} />
+        <span title={p ? `${formatBytes(p.sentBytes)} of ${formatBytes(p.totalBytes)} sent` : undefined}>
+          Sending files {p && p.totalBytes > 0 ? `${Math.floor((p.sentBytes / p.totalBytes) * 100)}%` : '…'}
+        </span>
+        <ProgressBar value={p?.sentBytes ?? 0} max={p?.totalBytes ?? 0} label="Upload progress" />
+      </button>
+    );
+  }
   if (!job) return null;
   return (
     <button type="button" className="active-import" onClick={() => onOpen(job.jobId)} data-testid="active-import">
@@ -101,7 +114,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
   const setQuery = useDocuments((s) => s.setQuery);
   const view = useApp((s) => s.settings?.ui.documentListView ?? 'grid');
   const setUi = useApp((s) => s.setUi);
-  const [importing, setImporting] = useState<{ jobId?: string } | null>(null);
+  const openImport = useFileImport((s) => s.openDialog);
   const [preannotating, setPreannotating] = useState(false);
   const [formatsDialog, setFormatsDialog] = useState<'export' | 'import' | null>(null);
   const [search, setSearch] = useState(() => placeFor(projectId).search);
@@ -179,7 +192,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
           ) : null}
         </div>
         <div className="row gap">
-          <ActiveImports projectId={projectId} onOpen={(jobId) => setImporting({ jobId })} />
+          <ActiveImports projectId={projectId} onOpen={(jobId) => openImport(projectId, jobId)} />
           <ActivePreannotation projectId={projectId} onOpen={() => setPreannotating(true)} />
           <a className="btn btn-ghost" href={paths.projectSettings(projectId)} data-testid="project-settings-link">
             <IconSettings /> Settings
@@ -214,7 +227,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
           >
             Import annotations
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => setImporting({})} data-testid="import-button">
+          <button type="button" className="btn btn-primary" onClick={() => openImport(projectId)} data-testid="import-button">
             <IconUpload /> Import
           </button>
         </div>
@@ -311,8 +324,8 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             ) : (
               <>
                 <h2>No documents yet</h2>
-                <p className="muted">Import images (PNG, JPEG, TIFF, WebP) or PDFs from files or whole folders.</p>
-                <button type="button" className="btn btn-primary" onClick={() => setImporting({})}>
+                <p className="muted">Import images (PNG, JPEG, TIFF, WebP) or PDFs from files or whole folders: drop them here, or</p>
+                <button type="button" className="btn btn-primary" onClick={() => openImport(projectId)}>
                   <IconUpload /> Import documents
                 </button>
               </>
@@ -415,7 +428,6 @@ export function DocumentListView({ projectId }: { projectId: string }) {
       {formatsDialog === 'export' && project ? <ExportDialog projectId={projectId} projectName={project.name} onClose={() => setFormatsDialog(null)} /> : null}
       {formatsDialog === 'import' ? <ImportAnnotationsDialog projectId={projectId} onClose={() => setFormatsDialog(null)} /> : null}
       {preannotating ? <PreannotateDialog projectId={projectId} onClose={() => setPreannotating(false)} /> : null}
-      {importing ? <ImportDialog projectId={projectId} onClose={() => setImporting(null)} {...(importing.jobId ? { initialJobId: importing.jobId } : {})} /> : null}
     </div>
   );
 }

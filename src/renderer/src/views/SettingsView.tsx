@@ -4,6 +4,7 @@ import { InlineError } from '../components/ErrorPanel';
 import { LoadingPanel } from '../components/Spinner';
 import { useApp } from '../stores/app';
 import { toastError } from '../stores/toasts';
+import { ConnectionTest } from './settings/ConnectionTest';
 import { KeymapSettings } from './settings/KeymapSettings';
 import { useSection } from './settings/useSection';
 import { PreannotationSettings } from './settings/PreannotationSettings';
@@ -171,6 +172,8 @@ function SettingsForms({ settings }: { settings: Settings }) {
           <InlineError message={anthropic.error} testId="settings-anthropic-error" />
         </form>
         <PreannotationSettings saved={settings.preannotation} />
+        {/* A result belongs to the settings it was made with: a save starts afresh. */}
+        <ConnectionTest key={JSON.stringify([settings.anthropic, settings.preannotation.model])} service="anthropic" unsaved={anthropicBaseUrl.trim() !== (settings.anthropic.baseUrl ?? '')} />
       </section>
 
       <section className="card">
@@ -209,6 +212,11 @@ function SettingsForms({ settings }: { settings: Settings }) {
             </button>
           </div>
         </form>
+        <ConnectionTest
+          key={JSON.stringify(settings.wandb)}
+          service="wandb"
+          unsaved={wandbBaseUrl.trim() !== settings.wandb.baseUrl || (wandbEntity.trim() || null) !== settings.wandb.entity || wandbProject.trim() !== settings.wandb.project}
+        />
       </section>
 
       <section className="card">

@@ -196,6 +196,12 @@ export class WandbClient {
     };
   }
 
+  /** A project of an entity, or null when it does not exist (yet: the first run creates it). */
+  async project(entity: string, project: string, policy?: RetryPolicy): Promise<{ id: string; name: string; entity: string } | null> {
+    const data = await this.graphql<{ project: { id: string; name: string; entity: { name: string } } | null }>(docs.PROJECT, { entity, project }, policy);
+    return data.project ? { id: data.project.id, name: data.project.name, entity: data.project.entity.name } : null;
+  }
+
   async serverFeatures(): Promise<Map<string, boolean>> {
     try {
       const data = await this.graphql<{ serverInfo: { features: ({ name: string; isEnabled: boolean } | null)[] } | null }>(docs.SERVER_FEATURES);

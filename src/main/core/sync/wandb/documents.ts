@@ -213,6 +213,18 @@ export const ARTIFACT_STATE: GqlDocument = {
 }`,
 };
 
+/** Folio: whether a project exists under an entity (Settings → Test connection); the fields UpsertBucket selects of a project. */
+export const PROJECT: GqlDocument = {
+  operationName: 'FolioProject',
+  query: `query FolioProject($entity: String!, $project: String!) {
+  project(name: $project, entityName: $entity) {
+    id
+    name
+    entity { id name }
+  }
+}`,
+};
+
 /** go:CreateRunFiles — upload URLs for run files (the evaluation's per-document table), PROTOCOL.md §2.4. */
 export const CREATE_RUN_FILES: GqlDocument = {
   operationName: 'CreateRunFiles',
@@ -388,4 +400,5 @@ export const ALL_DOCUMENTS: readonly GqlDocument[] = [
   USE_ARTIFACT,
   PROJECT_ARTIFACTS,
   ARTIFACT_FILE_URLS_BY_MANIFEST_ENTRIES,
+  PROJECT,
 ];

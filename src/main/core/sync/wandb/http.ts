@@ -4,6 +4,7 @@
  * capped at 60 s, and an exact wait when the server sends one valid Retry-After. Errors are
  * classified so the sync engine can tell "offline" from "bad key" from "server trouble".
  */
+import { describeTlsCode, isFinalTransportCode, isTlsCode, permanentUrlProblem, transportCode, unreachableCodes } from '../../util/fetchErrors';
 
 export type WandbErrorKind =
   /** 401: the API key is missing or wrong. */
@@ -122,34 +123,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.max(0, date - now);
 }
 
-/**
- * Why fetch refuses this URL for good, or null. Undici rejects a port of the Fetch standard's
- * "bad port" list (6000, 6665–6669, 25, …) and a scheme it has no fetch for with a TypeError
- * "fetch failed" whose cause is an Error "bad port" / "unknown scheme" and carries no code; an
- * unparseable URL throws ERR_INVALID_URL before any connection.
- */
-export function permanentUrlProblem(url: string, err: unknown): string | null {
-  let parsed: URL | null = null;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'it is not a valid URL';
-  }
-  const messages: string[] = [];
-  let code: string | null = null;
-  for (let e: unknown = err, i = 0; i < 5 && e; i++, e = (e as { cause?: unknown }).cause) {
-    if (typeof (e as { message?: unknown }).message === 'string') messages.push((e as { message: string }).message);
-    if (code === null && typeof (e as { code?: unknown }).code === 'string') code = (e as { code: string }).code;
-  }
-  if (code === 'ERR_INVALID_URL') return 'it is not a valid URL';
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `only http:// and https:// URLs can be used, not ${parsed.protocol}//`;
-  if (code === null && messages.includes('bad port')) {
-    return `port ${parsed.port} is one that fetch refuses to connect to (a "bad port" of the Fetch standard, kept for other protocols such as X11 on 6000); use the port the W&B server listens on, e.g. 8080, 443 or 80`;
-  }
-  if (code === null && messages.includes('unknown scheme')) return `fetch cannot use ${parsed.protocol}// URLs`;
-  return null;
-}
-
 /** What to do about a W&B URL that cannot be used (settings win over the environment). */
 export const FIX_BASE_URL = 'Fix the W&B base URL in Settings → Weights & Biases (or WANDB_BASE_URL, used when none is saved there).';
 
@@ -160,21 +133,6 @@ function originOf(url: string): string {
   } catch {
     return url;
   }
-}
-
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
-const finalTransportCodes = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_INVALID_PROTOCOL|UND_ERR_INVALID_ARG)/;
-
-/** The innermost error code of a fetch failure. */
-export function transportCode(err: unknown): string {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    if ((e as { name?: string }).name === 'TimeoutError') return 'TIMEOUT';
-    e = (e as { cause?: unknown }).cause;
-  }
-  return 'UNKNOWN';
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -233,6 +191,8 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
   const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
   let unreachable = 0;
   let lastProblem = '';
+  /** The last transport failure (null after an HTTP answer), kept as the cause when retries run out. */
+  let lastError: unknown = null;
   for (let attempt = 0; ; attempt++) {
     if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`);
     let wait: number | null = null;
@@ -247,6 +207,7 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       const bytes = Buffer.from(await res.arrayBuffer());
       opts.onRequest?.({ method: req.method, url: req.url, status: res.status, bytesOut: body?.length ?? 0, bytesIn: bytes.length, policy: req.policy.name, attempt });
       unreachable = 0;
+      lastError = null;
       if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, body: bytes };
       if (!req.policy.retryStatus(res.status)) return { status: res.status, headers: res.headers, body: bytes };
       lastProblem = `HTTP ${res.status}`;
@@ -255,7 +216,7 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       opts.onRequest?.({ method: req.method, url: req.url, status: null, bytesOut: body?.length ?? 0, bytesIn: 0, policy: req.policy.name, attempt });
       if (err instanceof WandbError) throw err;
       if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`, null, { cause: err });
-      const problem = permanentUrlProblem(req.url, err);
+      const problem = permanentUrlProblem(req.url, err, 'W&B');
       if (problem !== null) {
         throw new WandbError(
           'config',
@@ -265,7 +226,11 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
         );
       }
       const code = transportCode(err);
-      if (finalTransportCodes.test(code)) throw new WandbError('http', `${req.what} failed: ${code} (${(err as Error).message})`, null, { cause: err });
+      lastError = err;
+      if (isFinalTransportCode(code)) {
+        const why = isTlsCode(code) ? `TLS with ${new URL(req.url).host} failed: ${describeTlsCode(code)}` : `${code} (${(err as Error).message})`;
+        throw new WandbError('http', `${req.what} failed: ${why}`, null, { cause: err });
+      }
       lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code;
       if (unreachableCodes.has(code)) {
         unreachable++;
@@ -277,7 +242,7 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       }
     }
     if (attempt >= req.policy.maxRetries) {
-      throw new WandbError('exhausted', `${req.what} failed after ${attempt + 1} attempts; last: ${lastProblem}`, null);
+      throw new WandbError('exhausted', `${req.what} failed after ${attempt + 1} attempts; last: ${lastProblem}`, null, lastError === null ? {} : { cause: lastError });
     }
     await (opts.sleep ?? sleep)(wait ?? backoffMs(req.policy, attempt, opts.random), opts.signal);
   }
