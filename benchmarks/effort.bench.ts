@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { chromium, type Page as BrowserPage } from 'playwright-core';
 import { createCore, type Core } from '../src/main/core/createCore';
 import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
-import type { SynthBox, SynthDocument } from '../src/main/core/synth';
+import { synthAnswerLabel, type SynthBox, type SynthDocument } from '../src/main/core/synth';
 import { startHost } from '../src/main/host/server';
 import { DEMO_SIM_SEED, startClaudeSimulator } from '../src/main/sim/claude';
 import type { AnnotationState, Box, Label, Prediction } from '../src/shared/domain/model';
@@ -58,7 +58,11 @@ function matchToTruth<T>(items: T[], rect: (t: T) => Rect, truth: SynthBox[]): M
   pairs.sort((a, b) => b.score - a.score);
   const out = new Map<T, SynthBox>();
   const used = new Set<SynthBox>();
-  for (const p of pairs) if (!out.has(p.item) && !used.has(p.t)) (out.set(p.item, p.t), used.add(p.t));
+  for (const p of pairs) {
+    if (out.has(p.item) || used.has(p.t)) continue;
+    out.set(p.item, p.t);
+    used.add(p.t);
+  }
   return out;
 }
 
@@ -274,50 +278,58 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
   }
   await a.settled();
 
-  // 4. Questions: each true answer, with its evidence.
+  // 4. Questions: each true answer with its evidence, and what the project requires of an invoice
+  //    (answered from the box that holds it, or marked unanswerable).
   s = await state();
   const boxFor = new Map([...matchToTruth(s.boxes, (b) => b, truth.boxes)].map(([b, t]) => [t.id, b]));
+  const wanted: { pairId: string; question: string; answer: string | null; evidence: string[] }[] = [];
   for (const q of truth.qa) {
     const pair = s.qa.find((x) => x.question === q.question);
     if (!pair) throw new Error(`the document shows no question "${q.question}"`);
-    const evidence = q.evidenceBoxIds.map((id) => boxFor.get(id)!.id);
-    if (q.answer === null) {
-      if (!pair.unanswerable) throw new Error(`no step marks "${q.question}" unanswerable yet`);
+    wanted.push({ pairId: pair.id, question: q.question, answer: q.answer, evidence: q.evidenceBoxIds.map((id) => boxFor.get(id)!.id) });
+  }
+  const required = new Set(project.questions.filter((t) => t.required && (t.kinds.length === 0 || t.kinds.includes(truth.kind))).map((t) => t.id));
+  for (const pair of s.qa) {
+    if (!pair.templateId || !required.has(pair.templateId) || wanted.some((w) => w.pairId === pair.id)) continue;
+    const label = synthAnswerLabel(pair.question);
+    const holders = label ? truth.boxes.filter((t) => t.label === label) : [];
+    wanted.push(holders.length === 1 ? { pairId: pair.id, question: pair.question, answer: holders[0]!.text, evidence: [boxFor.get(holders[0]!.id)!.id] } : { pairId: pair.id, question: pair.question, answer: null, evidence: [] });
+  }
+  for (const w of wanted) {
+    const pair = (await state()).qa.find((x) => x.id === w.pairId)!;
+    if (w.answer === null) {
+      if (pair.unanswerable) continue;
+      await showQuestions(a, page);
+      await a.click(await centre(page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-unanswerable"]`)), `"${w.question}": the page does not say`);
       continue;
     }
-    const sameEvidence = pair.evidenceBoxIds.length === evidence.length && evidence.every((id, i) => pair.evidenceBoxIds[i] === id);
-    if (pair.answer === q.answer && sameEvidence) continue;
-    await focusQuestion(a, page, pair.id);
-    if (!sameEvidence) {
-      for (const id of evidence.filter((e) => !pair.evidenceBoxIds.includes(e))) {
+    const missingEvidence = w.evidence.filter((id) => !pair.evidenceBoxIds.includes(id));
+    const extraEvidence = pair.evidenceBoxIds.filter((id) => !w.evidence.includes(id));
+    if (pair.answer === w.answer && !missingEvidence.length && !extraEvidence.length) continue;
+    if (missingEvidence.length || extraEvidence.length) {
+      // With its answer focused, a click on a box links (or unlinks) it; an empty answer fills in.
+      await showQuestions(a, page);
+      await a.click(await centre(page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-answer"]`)), `answer "${w.question}"`);
+      for (const id of [...missingEvidence, ...extraEvidence]) {
         const b = s.boxes.find((x) => x.id === id)!;
-        await a.click(await a.toScreen(b.x + b.w / 2, b.y + b.h / 2), 'link the box holding the answer');
+        await a.click(await a.toScreen(b.x + b.w / 2, b.y + b.h / 2), `${missingEvidence.includes(id) ? 'link' : 'unlink'} the box "${b.transcription}"`);
       }
+      await a.settled();
     }
-    await a.settled();
-    const now = (await state()).qa.find((x) => x.id === pair.id)!;
-    if (now.answer !== q.answer) {
-      await a.key('Escape', 'leave the answer');
+    if ((await state()).qa.find((x) => x.id === w.pairId)!.answer !== w.answer) {
+      if (await page.evaluate(() => document.activeElement?.tagName === 'TEXTAREA')) await a.key('Escape', 'leave the answer');
       await a.key('c', 'answer with the evidence text');
+      await a.settled();
     }
-    await a.settled();
   }
-  s = await state();
-  // Required questions the page does not answer, as the project asks for them.
-  for (const pair of s.qa) {
-    if (pair.answer.trim() || pair.unanswerable || truth.qa.some((q) => q.question === pair.question)) continue;
-    if (!(await page.locator(`[data-testid="qa-card"][data-qa-id="${pair.id}"] .qa-source.required`).count())) continue;
-    await focusQuestion(a, page, pair.id);
-    await a.key('Escape', 'leave the answer');
-    await a.click(await centre(page.locator(`[data-testid="qa-card"][data-qa-id="${pair.id}"] [data-testid="qa-unanswerable"]`)), `"${pair.question}": unanswerable`);
-  }
-  await a.settled();
 
   // 5. Verify.
   await a.key('Control+Enter', 'verify');
   const confirm = page.getByTestId('verify-confirm');
   const done = page.getByTestId('annotation-status').and(page.locator('[data-status="verified"]'));
-  await Promise.race([confirm.waitFor(), done.waitFor()]);
+  const refused = page.getByTestId('verify-problems');
+  await Promise.race([confirm.waitFor(), done.waitFor(), refused.waitFor()]);
+  if (await refused.isVisible()) throw new Error(`verify refused: ${await refused.innerText()}`);
   if (await confirm.isVisible()) await a.key('Enter', 'verify anyway');
   await done.waitFor();
   const wallMs = Date.now() - started;
@@ -331,17 +343,10 @@ async function centre(locator: ReturnType<BrowserPage['locator']>) {
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
-/** Make a question the current one with the keyboard: ] and [ from the current one, then Q. */
-async function focusQuestion(a: Annotator, page: BrowserPage, qaId: string) {
-  const ids = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="qa-card"]')].map((el) => el.dataset.qaId ?? ''));
-  if (!ids.length) await a.key('q', 'to the questions');
-  const list = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="qa-card"]')].map((el) => ({ id: el.dataset.qaId ?? '', active: el.dataset.active === 'true' })));
-  const from = list.findIndex((x) => x.active);
-  const to = list.findIndex((x) => x.id === qaId);
-  if (to < 0) throw new Error(`question ${qaId} is not in the panel`);
-  const steps = from < 0 ? to + 1 : to - from;
-  for (let i = 0; i < Math.abs(steps); i++) await a.key(steps > 0 ? ']' : '[', 'next / previous question');
-  await a.key('q', 'into its answer');
+/** The Questions tab, if another is showing (one click). */
+async function showQuestions(a: Annotator, page: BrowserPage) {
+  const tab = page.getByTestId('panel-tab-questions');
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await a.click(await centre(tab), 'the Questions tab');
 }
 
 /** What differs between the verified version and the truth (empty: it is the truth). */

@@ -6,7 +6,7 @@
 
 export type { GeneratedPage, PageOptions, RenderOptions, SynthBox, SynthDocument, SynthKind, SynthQa, TruthOptions } from './types';
 export { SYNTH_LABELS, type SynthLabel } from './labels';
-export { SYNTH_QUESTIONS, SYNTH_TEMPLATES, joinEvidence } from './qa';
+export { SYNTH_QUESTIONS, SYNTH_TEMPLATES, joinEvidence, synthAnswerLabel } from './qa';
 export { generatePage, generateTruth, renderPage } from './generate';
 export { writeSynthDataset, type DatasetOptions } from './dataset';
 export { truthBoxes } from './annotation';

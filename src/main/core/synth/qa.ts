@@ -72,6 +72,16 @@ export const SYNTH_TEMPLATES: { text: string; kinds: SynthKind[]; required: bool
   return { text, kinds: kinds.length === ALL.length ? [] : ALL.filter((k) => kinds.includes(k)), required: all.some((t) => t.required) };
 });
 
+/**
+ * The label of the one box that answers a template question on any page that has it (the total,
+ * the vendor…), or null when the answer is not a single labelled box (an address, a line item).
+ */
+export function synthAnswerLabel(question: string): string | null {
+  const fact = TEMPLATES.find((t) => t.question === question)?.fact;
+  const singleBox: Partial<Record<TemplateFact, string>> = { invoice_number: 'invoice_number', date: 'date', due_date: 'due_date', total: 'total', subtotal: 'subtotal', tax: 'tax', vendor: 'vendor', customer: 'customer', po_number: 'po_number', payment_terms: 'payment_terms', receipt_number: 'receipt_number', payment_method: 'payment_method', person_name: 'person_name', company_name: 'company_name', email: 'email' };
+  return fact ? (singleBox[fact] ?? null) : null;
+}
+
 /** Multi-box answers are the evidence texts joined by one space, in evidence order. */
 export const joinEvidence = (texts: string[]): string => texts.join(' ');
 

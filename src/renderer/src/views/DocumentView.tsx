@@ -195,7 +195,11 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
   // which are not actions, are handled here. Only text fields (and dialogs) keep keys to themselves.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTypingTarget(e.target) || isActivation(e) || !page) return;
+      if (!page) return;
+      const action = actionFor(keymap, e);
+      // Verify also works from a text field (no field uses Ctrl+Enter): the typed text is kept.
+      const typing = isTypingTarget(e.target) || isActivation(e);
+      if (typing && !(action === 'document.verify' && !(e.target as HTMLElement).closest('[role="dialog"], [role="alertdialog"]'))) return;
       const ctx: ActionContext = {
         page,
         labels,
@@ -207,7 +211,6 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
         previousQuestion,
         focusAnswer,
       };
-      const action = actionFor(keymap, e);
       let handled = action !== null && runAction(action, ctx);
       if (!handled && !e.ctrlKey && !e.metaKey && !e.altKey) {
         handled = true;
