@@ -291,6 +291,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return result;
     },
     'review.agreement': async (req) => review.agreement(req),
+    'export.preview': async (req) => exporter.preview(req),
     'export.start': async (req) => ({ jobId: exporter.start(req) }),
     'export.get': async ({ jobId }) => exporter.get(jobId),
     'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),

@@ -17,7 +17,7 @@ import {
   settingsViewSchema,
   uiPreferencesSchema,
 } from '../domain/model';
-import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportRequestSchema } from '../domain/formats';
+import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportPreviewRequestSchema, exportPreviewSchema, exportRequestSchema } from '../domain/formats';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import {
   costEstimateSchema,
@@ -233,6 +233,8 @@ export const methods = {
   'preannotate.pause': { request: runRef, response: preannotationRunSchema },
   'preannotate.resume': { request: runRef, response: preannotationRunSchema },
   'preannotate.cancel': { request: runRef, response: preannotationRunSchema },
+  // What an export with these choices would write (documents, from gold or verified), without writing.
+  'export.preview': { request: exportPreviewRequestSchema, response: exportPreviewSchema },
   'export.start': { request: exportRequestSchema, response: z.object({ jobId: z.string() }) },
   'export.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: exportJobSchema },
   'export.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },

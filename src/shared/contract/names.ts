@@ -40,6 +40,7 @@ export const methodNames = [
   'preannotate.pause',
   'preannotate.resume',
   'preannotate.cancel',
+  'export.preview',
   'export.start',
   'export.get',
   'export.cancel',

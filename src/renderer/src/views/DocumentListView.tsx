@@ -196,7 +196,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             className="btn"
             onClick={() => setFormatsDialog('export')}
             disabled={!project || project.verifiedCount === 0}
-            title="Verified (or gold) versions as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
+            title="One verified version of each document (gold where a lead resolved it) as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
             data-testid="export-button"
           >
             Export
