@@ -230,6 +230,8 @@ export const methods = {
   'preannotate.start': { request: preannotationStartRequestSchema, response: preannotationRunSchema },
   'preannotate.get': { request: runRef, response: preannotationRunSchema },
   'preannotate.list': { request: projectRef, response: z.array(preannotationRunSchema) },
+  // Every project's unfinished runs (running, paused or stopped), for the project list.
+  'preannotate.active': { request: empty, response: z.array(preannotationRunSchema) },
   'preannotate.pause': { request: runRef, response: preannotationRunSchema },
   'preannotate.resume': { request: runRef, response: preannotationRunSchema },
   'preannotate.cancel': { request: runRef, response: preannotationRunSchema },

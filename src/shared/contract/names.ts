@@ -37,6 +37,7 @@ export const methodNames = [
   'preannotate.start',
   'preannotate.get',
   'preannotate.list',
+  'preannotate.active',
   'preannotate.pause',
   'preannotate.resume',
   'preannotate.cancel',

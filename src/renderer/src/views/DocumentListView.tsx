@@ -15,7 +15,7 @@ import { useApp } from '../stores/app';
 import { rememberContext } from '../stores/documentView';
 import { PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
 import { isFinished, useImports } from '../stores/imports';
-import { currentRun, isUnfinished, usePreannotation } from '../stores/preannotation';
+import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
 import { toastError } from '../stores/toasts';
@@ -39,6 +39,22 @@ function Thumbnail({ doc, className }: { doc: DocumentSummary; className: string
           data-testid="document-thumbnail"
         />
       )}
+    </div>
+  );
+}
+
+/** A new document a pre-annotation run looked at without finding anything: said beside its status. */
+function NothingFoundNote({ doc }: { doc: DocumentSummary }) {
+  const n = doc.nothingFound;
+  if (!n) return null;
+  const partial = n.pages < doc.pageCount;
+  return (
+    <div
+      className="doc-note muted small truncate"
+      title={`${n.model} looked at ${partial ? `${n.pages} of ${doc.pageCount} pages` : 'this document'} on ${formatDateTime(n.at)} and found nothing to suggest. Annotate it by hand, or pre-annotate "every document not yet verified" to send it again.`}
+      data-testid="document-note"
+    >
+      Model found nothing{partial ? ` on ${n.pages} of ${doc.pageCount} pages` : ''}
     </div>
   );
 }
@@ -79,9 +95,7 @@ function ActivePreannotation({ projectId, onOpen }: { projectId: string; onOpen(
   return (
     <button type="button" className="active-import active-preannotation" onClick={onOpen} data-testid="active-preannotation" data-state={run.state}>
       {run.state === 'running' ? <Spinner size={12} /> : null}
-      <span>
-        {run.state === 'running' ? 'Pre-annotating' : run.state === 'paused' ? 'Paused' : 'Stopped'} {formatCount(run.pages.done)} / {formatCount(run.pages.total)}
-      </span>
+      <span>{runProgressLabel(run)}</span>
       <ProgressBar value={finished} max={run.pages.total} label="Pre-annotation progress" />
     </button>
   );
@@ -318,6 +332,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                       {plural(doc.pageCount, 'page')}
                     </span>
                   </div>
+                  <NothingFoundNote doc={doc} />
                 </div>
               </a>
             ))}
@@ -355,6 +370,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                   </td>
                   <td>
                     <StatusChip status={doc.status} />
+                    <NothingFoundNote doc={doc} />
                   </td>
                   <td className="muted" title={formatDateTime(doc.addedAt)}>
                     {formatShortDateTime(doc.addedAt)}
