@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
@@ -232,6 +233,27 @@ describe('sync to W&B over real HTTP', () => {
     for (const t of triggers) expect(['online', 'daily']).toContain(t);
     expect(versionsInDataset().size).toBe(30);
     expect((await engine.status()).state).toBe('idle');
+  });
+
+  it('says W&B is reachable only about the address it checked: not checked yet for a new one, unreachable after a Sync now that could not reach it', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.close(() => r()));
+    let baseUrl = sim.url;
+    engine = syncEngineFor(core, sim, { credentials: () => ({ apiKey: SIM_KEY, baseUrl, entity: SIM_ENTITY, project: PROJECT }) });
+    expect(await engine.status()).toMatchObject({ online: null, lastCheckedAt: null });
+    const up = await engine.syncNow();
+    expect(up.status).toMatchObject({ state: 'idle', online: true, lastCheckedAt: expect.any(String) });
+
+    // W&B moves to an address nothing answers on: what was found about the old one says nothing.
+    baseUrl = closed;
+    engine.settingsChanged();
+    expect(await engine.status()).toMatchObject({ state: 'idle', online: null, lastCheckedAt: null });
+    const before = Date.now();
+    const down = await engine.syncNow();
+    expect(down.status).toMatchObject({ state: 'offline', online: false, message: expect.stringContaining('cannot be reached') });
+    expect(Date.parse(down.status.lastCheckedAt!)).toBeGreaterThanOrEqual(before - 5);
   });
 
   it('builds on the interval only when a batch is full or has waited long enough, and at the daily time', async () => {

@@ -121,6 +121,8 @@ export class SyncEngine implements SyncService {
   /** Another live Folio process holds the lease: this engine waits and builds nothing. */
   private otherProcess: { pid: number; since: string } | null = null;
   private online: boolean | null = null;
+  /** The settings (fingerprint) `online` and `lastCheckedAt` were found with: another W&B address or key has not been checked. */
+  private checkedFor: string | null = null;
   private osOnline: boolean | null = null;
   private attention: { message: string; fingerprint: string } | null = null;
   private viewerEntity: { fingerprint: string; entity: string } | null = null;
@@ -213,6 +215,7 @@ export class SyncEngine implements SyncService {
       void this.trigger('online');
     } else if (!online) {
       this.online = false;
+      this.checkedFor = this.fingerprint(this.opts.credentials());
       this.emit(true);
     }
   }
@@ -314,7 +317,6 @@ export class SyncEngine implements SyncService {
   async probe(): Promise<ProbeResult> {
     const creds = this.opts.credentials();
     this.lastProbeAt = this.clock.now().getTime();
-    this.lastCheckedAt = this.now();
     if (!creds.apiKey) return 'offline';
     try {
       const client = new WandbClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}), signal: this.abort.signal });
@@ -343,6 +345,9 @@ export class SyncEngine implements SyncService {
       this.online = false;
       return 'offline';
     } finally {
+      // The verdict is about these settings, as of now (not as of when the check started).
+      this.checkedFor = this.fingerprint(creds);
+      this.lastCheckedAt = this.now();
       this.emit(true);
     }
   }
@@ -390,7 +395,7 @@ export class SyncEngine implements SyncService {
     // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
     const mustProbe = reason === 'online' || reason === 'now';
     if (!mustProbe && !hasWork()) return jobs;
-    if (mustProbe || this.online !== true || this.osOnline === false) {
+    if (mustProbe || this.online !== true || this.checkedFor !== fp || this.osOnline === false) {
       const probe = await this.probe();
       if (probe === 'offline' || !hasWork()) return jobs;
     }
@@ -431,9 +436,14 @@ export class SyncEngine implements SyncService {
       if (view) jobs.push(view);
       if (report.ok) {
         this.online = true;
+        this.checkedFor = fp;
         continue;
       }
-      if (report.failure === 'offline') this.online = this.closed ? this.online : false;
+      if (report.failure === 'offline' && !this.closed) {
+        this.online = false;
+        this.checkedFor = fp;
+        this.lastCheckedAt = this.now();
+      }
       if (report.failure === 'permanent') this.attention = { message: report.error ?? 'sync failed', fingerprint: fp };
       break;
     }
@@ -453,6 +463,9 @@ export class SyncEngine implements SyncService {
     const creds = this.opts.credentials();
     const jobs = this.store.jobs(1);
     const lastJob = jobs[0] ? this.toView(jobs[0]) : null;
+    // What was found about other settings (another address or key) says nothing about these.
+    const checked = this.checkedFor === this.fingerprint(creds);
+    const online = checked ? this.online : null;
     const waiting = stats.pending + stats.inFlight;
     const docs = (n: number) => `${n} verified document${n === 1 ? '' : 's'}`;
     let state: SyncState;
@@ -478,7 +491,7 @@ export class SyncEngine implements SyncService {
     } else if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) {
       state = 'needs_attention';
       message = this.attention.message;
-    } else if (this.online === false || this.osOnline === false) {
+    } else if (online === false || this.osOnline === false) {
       state = 'offline';
       message = `Offline: W&B at ${host} cannot be reached. ${waiting ? `${docs(waiting)} wait and will sync when the connection returns.` : 'Nothing is waiting.'}`;
     } else if (this.closed) {
@@ -492,14 +505,14 @@ export class SyncEngine implements SyncService {
     return {
       state,
       message,
-      online: this.online,
+      online,
       outbox: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead, done: stats.done },
       currentJob: this.current ? this.jobView(this.current.jobId) : null,
       lastJob,
       lastSuccessAt: this.store.lastSuccess(),
       nextCheckAt: nextCheck,
       nextDailyAt: cfg.dailyTime ? nextDailyAt(cfg.dailyTime, now).toISOString() : null,
-      lastCheckedAt: this.lastCheckedAt,
+      lastCheckedAt: checked ? this.lastCheckedAt : null,
     };
   }
 
