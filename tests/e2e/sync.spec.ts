@@ -94,7 +94,7 @@ sim('without a key Folio works and says why nothing syncs; with one, "Sync now" 
   await page.getByTestId('nav-sync').click();
   await page.getByTestId('sync-config-batchSize').fill('0');
   await page.getByTestId('sync-config-save').click();
-  await expect(page.getByTestId('sync-config-batchSize-error')).toContainText('at least 1 document');
+  await expect(page.getByTestId('sync-config-batchSize-error')).toContainText('at least 1 verified version');
   await page.getByTestId('sync-config-batchSize').fill('50');
   await page.getByTestId('sync-config-save').click();
   await expect(page.getByTestId('sync-config-batchSize-error')).toHaveCount(0);
