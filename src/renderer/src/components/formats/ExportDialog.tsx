@@ -54,7 +54,7 @@ function ExportProgress({ job, onCancel }: { job: ExportJob; onCancel(): void })
       </div>
       {done && job.state === 'completed' ? (
         <div className="notice" data-testid="export-summary">
-          Wrote {plural(job.done - job.skipped.length, 'document')} — {formatCount(job.fromGold)} from gold, {formatCount(job.fromVerified)} newest verified — ({plural(job.pages, 'page')},{' '}
+          Wrote {plural(job.done - job.skipped.length, 'document')} ({formatCount(job.fromGold)} from gold, {formatCount(job.fromVerified)} newest verified; {plural(job.pages, 'page')},{' '}
           {plural(job.boxes, 'box', 'boxes')}, {plural(job.qa, 'answer')}
           {job.imagesCopied ? `, ${plural(job.imagesCopied, 'image')} copied` : ''}) to <span className="mono">{job.out}</span>: {job.files.join(', ')}
         </div>
@@ -171,6 +171,13 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
               </select>
             </label>
             <label className="field">
+              <span className="field-label">Page images</span>
+              <select className="input" value={images} onChange={(e) => setImages(e.target.value as 'reference' | 'copy')} data-testid="export-images">
+                <option value="copy">Copied into the export (self-contained)</option>
+                <option value="reference">Referenced by path (small, only valid on this computer)</option>
+              </select>
+            </label>
+            <label className="field field-full">
               <span className="field-label">Versions</span>
               <select className="input" value={status} onChange={(e) => setStatus(e.target.value as ExportStatus)} data-testid="export-status">
                 {(Object.keys(statusLabels) as ExportStatus[]).map((s) => (
@@ -180,17 +187,12 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
                 ))}
               </select>
             </label>
+          </div>
+          <div className="form-grid form-grid-3">
             <label className="field">
               <span className="field-label">Annotator (optional)</span>
               <input className="input" value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="Everyone" data-testid="export-annotator" />
               {status === 'gold-or-verified' && annotator.trim() ? <span className="field-hint">Documents whose chosen version is theirs.</span> : null}
-            </label>
-            <label className="field">
-              <span className="field-label">Page images</span>
-              <select className="input" value={images} onChange={(e) => setImages(e.target.value as 'reference' | 'copy')} data-testid="export-images">
-                <option value="copy">Copied into the export (self-contained)</option>
-                <option value="reference">Referenced by path (small, only valid on this computer)</option>
-              </select>
             </label>
             <label className="field">
               <span className="field-label">{status === 'verified' ? 'Verified from' : 'Verified or resolved from'}</span>
@@ -201,7 +203,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
               <input className="input" type="date" value={until} onChange={(e) => setUntil(e.target.value)} data-testid="export-until" />
             </label>
           </div>
-          <p className={`export-preview small${shownPreview?.error ? ' warn' : ' muted'}`} data-testid="export-preview" aria-live="polite">
+          <p className={`export-preview${shownPreview?.error ? ' warn' : ''}`} data-testid="export-preview" aria-live="polite">
             {shownPreview ? shownPreview.text : 'Counting the documents these choices export…'}
           </p>
           <label className="field">
