@@ -1,9 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Box } from '../../src/shared/domain/model';
-import { pagePng } from '../helpers/fixtures';
 import { expect, openFolio, test } from './fixtures';
-import { callHost, importAndWait } from './rpc';
+import { callHost, importPages, saveAndVerify } from './rpc';
 
 /**
  * The export a user gets without choosing anything: a document the lead resolved in review is
@@ -21,20 +19,11 @@ interface JsonlLine {
 test('the default export takes gold where the lead resolved a document, else the newest verified version, and says so', async ({ page, host }) => {
   await callHost(host, 'settings.update', { annotatorName: 'Ada Tester' });
   const project = await callHost(host, 'projects.create', { name: 'Resolved work', labels: [{ name: 'total', color: '#e5484d' }] });
-  const files: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const file = join(host.dataDir, `page-${i + 1}.png`);
-    await writeFile(file, await pagePng(i + 1, 600, 800));
-    files.push(file);
-  }
-  expect((await importAndWait(host, project.id, files)).failed).toEqual([]);
-  const { items } = await callHost(host, 'documents.list', { projectId: project.id });
+  const items = await importPages(host, project.id, 2);
   for (const item of items) {
-    const doc = await callHost(host, 'documents.get', { projectId: project.id, documentId: item.id });
-    const box: Box = { id: 'a', pageId: doc.pages[0]!.id, label: 'total', x: 40, y: 60, w: 120, h: 30, transcription: '12.50', locked: false, hidden: false, originPredictionId: null };
-    const state = await callHost(host, 'annotations.get', { projectId: project.id, documentId: item.id });
-    await callHost(host, 'annotations.save', { projectId: project.id, documentId: item.id, baseRevision: state.revision, upsertBoxes: [box] });
-    expect((await callHost(host, 'annotations.verify', { projectId: project.id, documentId: item.id })).result).toBe('verified');
+    await saveAndVerify(host, project.id, item.id, (pageId) => [
+      { id: 'a', pageId, label: 'total', x: 40, y: 60, w: 120, h: 30, transcription: '12.50', locked: false, hidden: false, originPredictionId: null },
+    ]);
   }
   // The lead resolves the first document in review and corrects the amount: gold overrules Ada's version.
   const resolved = items[0]!.id;

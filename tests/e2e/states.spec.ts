@@ -2,12 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { generatePage, SYNTH_LABELS, SYNTH_QUESTIONS } from '../../src/main/core/synth';
-import { startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
-import type { Box } from '../../src/shared/domain/model';
+import type { ClaudeSimulator } from '../../src/main/sim/claude';
 import type { PreannotationRun } from '../../src/shared/domain/preannotation';
 import { pagePng } from '../helpers/fixtures';
+import { withClaude } from './claudeSim';
 import { createProject, expect, openFolio, test, type FolioHost } from './fixtures';
-import { callHost, importAndWait } from './rpc';
+import { callHost, importAndWait, importPages, saveAndVerify } from './rpc';
 import { configureWandb, onlyManualSync, sim } from './wandbSim';
 
 /**
@@ -18,18 +18,6 @@ import { configureWandb, onlyManualSync, sim } from './wandbSim';
  */
 
 const KEY = 'sk-ant-e2e-simulated-key';
-
-const withClaude = test.extend<{ claude: ClaudeSimulator }>({
-  // eslint-disable-next-line no-empty-pattern
-  claude: async ({}, use) => {
-    const sim = await startClaudeSimulator({ timeScale: 0.5, seed: 4242 });
-    try {
-      await use(sim);
-    } finally {
-      await sim.close();
-    }
-  },
-});
 
 /** A project whose first `synthetic` pages the simulator knows (it predicts boxes) and whose `blank` pages it does not (it finds nothing). */
 async function preannotationProject(host: FolioHost, claude: ClaudeSimulator, name: string, synthetic: number, blank: number): Promise<{ projectId: string; known: string[]; unknown: string[] }> {
@@ -162,17 +150,9 @@ sim('with W&B down, the Sync page never says it is reachable: not checked yet af
 test('the sidebar counts verified versions as versions: one document verified twice is not "2 documents"', async ({ page, host }) => {
   const projectId = await createProject(page, host, 'Two versions');
   await callHost(host, 'projects.update', { projectId, labels: [{ name: 'total', color: '#e5484d', hotkey: '1' }] });
-  const file = join(host.dataDir, 'page.png');
-  await writeFile(file, await pagePng(1, 600, 800));
-  expect((await importAndWait(host, projectId, [file])).failed).toEqual([]);
-  const { items } = await callHost(host, 'documents.list', { projectId });
-  const documentId = items[0]!.id;
-  const doc = await callHost(host, 'documents.get', { projectId, documentId });
+  const [doc] = await importPages(host, projectId, 1);
   for (const transcription of ['12.50', '21.50']) {
-    const box: Box = { id: 'a', pageId: doc.pages[0]!.id, label: 'total', x: 40, y: 60, w: 120, h: 30, transcription, locked: false, hidden: false, originPredictionId: null };
-    const state = await callHost(host, 'annotations.get', { projectId, documentId });
-    await callHost(host, 'annotations.save', { projectId, documentId, baseRevision: state.revision, upsertBoxes: [box] });
-    expect((await callHost(host, 'annotations.verify', { projectId, documentId })).result).toBe('verified');
+    await saveAndVerify(host, projectId, doc!.id, (pageId) => [{ id: 'a', pageId, label: 'total', x: 40, y: 60, w: 120, h: 30, transcription, locked: false, hidden: false, originPredictionId: null }]);
   }
   const indicator = page.getByTestId('sync-indicator');
   await expect(indicator).toHaveAttribute('data-pending', '2');
