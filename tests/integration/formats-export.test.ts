@@ -80,10 +80,10 @@ describe('which versions', () => {
     ]);
     expect(standing.job).toMatchObject({ total: 4, done: 4, fromGold: 2, fromVerified: 2 });
     expect(standing.lines[0]!.boxes.map((b) => b.transcription)).toEqual(['T']);
-    expect(core.exporter.preview({ projectId })).toEqual({ documents: 4, fromGold: 2, fromVerified: 2, overruled: 0 });
+    expect(await core.exporter.preview({ projectId })).toEqual({ documents: 4, fromGold: 2, fromVerified: 2, overruled: 0 });
     // The explicit choices: annotators' versions (one of them overruled by gold), or gold only.
-    expect(core.exporter.preview({ projectId, status: 'verified' })).toEqual({ documents: 3, fromGold: 0, fromVerified: 3, overruled: 1 });
-    expect(core.exporter.preview({ projectId, status: 'gold' })).toEqual({ documents: 2, fromGold: 2, fromVerified: 0, overruled: 0 });
+    expect(await core.exporter.preview({ projectId, status: 'verified' })).toEqual({ documents: 3, fromGold: 0, fromVerified: 3, overruled: 1 });
+    expect(await core.exporter.preview({ projectId, status: 'gold' })).toEqual({ documents: 2, fromGold: 2, fromVerified: 0, overruled: 0 });
     // --annotator: Bob's version of document 0 is overruled, so none of Bob's versions stands; with --status verified it is his.
     expect(who((await exportLines({ annotator: 'bob' })).lines)).toEqual([]);
     expect(who((await exportLines({ annotator: 'bob', status: 'verified' })).lines)).toEqual([[0, 'Bob', 'annotation']]);

@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { PyramidLevel } from '../../../shared/domain/model';
 import { chooseReference, type ReferenceChoice } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
+import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
  * What an export reads: for each document of the project, the one verified version that stands
@@ -231,16 +232,26 @@ export class ExportReader {
     }
   }
 
-  /** How many documents the export writes, and where their versions come from (reads ids only). */
-  counts(): ExportCounts {
+  /**
+   * How many documents the export writes, and where their versions come from (reads ids only, a
+   * page of documents at a time, giving the event loop a turn between pages: 10,000 documents take
+   * about 0.1 s in all).
+   */
+  async counts(): Promise<ExportCounts> {
     const out: ExportCounts = { documents: 0, fromGold: 0, fromVerified: 0, overruled: 0 };
-    for (const c of this.chosen()) {
-      out.documents++;
-      if (c.kind === 'gold') out.fromGold++;
-      else out.fromVerified++;
-      if (c.overruled) out.overruled++;
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const { last, ids } = this.nextIds(after);
+      if (last === null) return out;
+      for (const c of ids) {
+        out.documents++;
+        if (c.kind === 'gold') out.fromGold++;
+        else out.fromVerified++;
+        if (c.overruled) out.overruled++;
+      }
+      after = last;
+      await yieldToLoop();
     }
-    return out;
   }
 
   /** Every chosen version, one document at a time. */

@@ -116,7 +116,7 @@ export class ExportService {
   }
 
   /** What an export with these choices would write, without writing anything. */
-  preview(req: ExportPreviewRequest): ExportPreview {
+  preview(req: ExportPreviewRequest): Promise<ExportPreview> {
     return new ExportReader(this.deps.db, this.filtersOf(req)).counts();
   }
 
@@ -199,7 +199,7 @@ export class ExportService {
     try {
       const project = this.deps.projects.get(req.projectId);
       const reader = new ExportReader(this.deps.db, plan.filters);
-      job.total = reader.counts().documents;
+      job.total = (await reader.counts()).documents;
       publish(true);
       const imageDir = imageDirOf(req.format);
       await mkdir(plan.staging, { recursive: true });
