@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Box } from '../../src/shared/domain/model';
-import { pagePng } from '../helpers/fixtures';
 import { expect, openFolio, test } from './fixtures';
-import { callHost, importAndWait } from './rpc';
+import { callHost, importPages, saveAndVerify } from './rpc';
 
 /**
  * Export and import from the document list: export the verified work as COCO through the dialog
@@ -20,21 +19,12 @@ interface CocoFile {
 test('export verified work as COCO, then import it back as predictions with a broken item reported', async ({ page, host }) => {
   await callHost(host, 'settings.update', { annotatorName: 'Ada Tester' });
   const project = await callHost(host, 'projects.create', { name: 'Formats', labels: [{ name: 'total', color: '#e5484d' }, { name: 'date', color: '#3e63dd' }] });
-  const files: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const file = join(host.dataDir, `page-${i + 1}.png`);
-    await writeFile(file, await pagePng(i + 1, 600, 800));
-    files.push(file);
-  }
-  expect((await importAndWait(host, project.id, files)).failed).toEqual([]);
-  const { items } = await callHost(host, 'documents.list', { projectId: project.id });
+  const items = await importPages(host, project.id, 2);
   for (const item of items) {
-    const doc = await callHost(host, 'documents.get', { projectId: project.id, documentId: item.id });
-    const pageId = doc.pages[0]!.id;
-    const box = (id: string, label: string, x: number, y: number): Box => ({ id, pageId, label, x, y, w: 120.5, h: 30.25, transcription: `${label} ${id}`, locked: false, hidden: false, originPredictionId: null });
-    const state = await callHost(host, 'annotations.get', { projectId: project.id, documentId: item.id });
-    await callHost(host, 'annotations.save', { projectId: project.id, documentId: item.id, baseRevision: state.revision, upsertBoxes: [box('a', 'total', 40, 60), box('b', 'date', 300.25, 500)] });
-    expect((await callHost(host, 'annotations.verify', { projectId: project.id, documentId: item.id })).result).toBe('verified');
+    await saveAndVerify(host, project.id, item.id, (pageId) => {
+      const box = (id: string, label: string, x: number, y: number): Box => ({ id, pageId, label, x, y, w: 120.5, h: 30.25, transcription: `${label} ${id}`, locked: false, hidden: false, originPredictionId: null });
+      return [box('a', 'total', 40, 60), box('b', 'date', 300.25, 500)];
+    });
   }
 
   await openFolio(page, host, `#/projects/${project.id}`);

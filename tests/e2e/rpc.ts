@@ -1,5 +1,9 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { MethodName, RequestOf, ResponseOf } from '../../src/shared/contract';
+import type { Box } from '../../src/shared/domain/model';
+import { pagePng } from '../helpers/fixtures';
 import type { FolioHost } from './fixtures';
 
 /**
@@ -36,4 +40,26 @@ export async function importAndWait(host: FolioHost, projectId: string, paths: s
     if (job.state !== 'running' && job.state !== 'queued') return job;
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** `count` generated page images (page-1.png …) written to the host's data folder and imported; the project's documents after. */
+export async function importPages(host: FolioHost, projectId: string, count: number): Promise<ResponseOf<'documents.list'>['items']> {
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const file = join(host.dataDir, `page-${i + 1}.png`);
+    await writeFile(file, await pagePng(i + 1, 600, 800));
+    files.push(file);
+  }
+  const job = await importAndWait(host, projectId, files);
+  if (job.failed.length) throw new Error(`import failed: ${JSON.stringify(job.failed)}`);
+  return (await callHost(host, 'documents.list', { projectId })).items;
+}
+
+/** Save boxes on the document's first page and verify it, as the canvas and Ctrl+Enter would. */
+export async function saveAndVerify(host: FolioHost, projectId: string, documentId: string, boxes: (pageId: string) => Box[]): Promise<void> {
+  const doc = await callHost(host, 'documents.get', { projectId, documentId });
+  const state = await callHost(host, 'annotations.get', { projectId, documentId });
+  await callHost(host, 'annotations.save', { projectId, documentId, baseRevision: state.revision, upsertBoxes: boxes(doc.pages[0]!.id) });
+  const result = await callHost(host, 'annotations.verify', { projectId, documentId });
+  if (result.result !== 'verified') throw new Error(`verify refused: ${JSON.stringify(result)}`);
 }

@@ -1,11 +1,10 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Box } from '../../src/shared/domain/model';
-import { pagePng } from '../helpers/fixtures';
 import { createProject, expect, type FolioHost } from './fixtures';
 import { configureWandb, onlyManualSync, sim } from './wandbSim';
-import { callHost, importAndWait } from './rpc';
+import { callHost, importPages } from './rpc';
 
 /**
  * Sync as an annotator sees it: verify in the app, press "Sync now" on the status page, and the
@@ -22,15 +21,7 @@ interface Setup {
 async function setUp(page: Page, host: FolioHost, count: number): Promise<Setup> {
   const projectId = await createProject(page, host, 'Sync');
   await callHost(host, 'projects.update', { projectId, labels: [{ name: 'total', color: '#e5484d', hotkey: '1' }] });
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = join(host.dataDir, `page-${i + 1}.png`);
-    await writeFile(file, await pagePng(i + 1, 600, 800));
-    files.push(file);
-  }
-  const job = await importAndWait(host, projectId, files);
-  expect(job.failed).toEqual([]);
-  const { items } = await callHost(host, 'documents.list', { projectId });
+  const items = await importPages(host, projectId, count);
   expect(items).toHaveLength(count);
   const documents = [];
   for (const item of items) {
@@ -94,7 +85,7 @@ sim('without a key Folio works and says why nothing syncs; with one, "Sync now" 
   await page.getByTestId('nav-sync').click();
   await page.getByTestId('sync-config-batchSize').fill('0');
   await page.getByTestId('sync-config-save').click();
-  await expect(page.getByTestId('sync-config-batchSize-error')).toContainText('at least 1 document');
+  await expect(page.getByTestId('sync-config-batchSize-error')).toContainText('at least 1 verified version');
   await page.getByTestId('sync-config-batchSize').fill('50');
   await page.getByTestId('sync-config-save').click();
   await expect(page.getByTestId('sync-config-batchSize-error')).toHaveCount(0);

@@ -41,11 +41,17 @@ beforeEach(async () => {
   core.annotations.ensureAnnotator('bob', 'Bob', iso);
   core.annotations.save({ projectId, documentId: docs[0]!.documentId, baseRevision: 0, upsertBoxes: truthBoxes(docs[0]!.truth, docs[0]!.pageId).slice(0, 3) }, 'bob', iso);
   expect(core.annotations.verify(projectId, docs[0]!.documentId, { id: 'bob', name: 'Bob' }, iso).result).toBe('verified');
-  // A resolved gold version of document 3 (written the way the review flow stores one: a draft row, then frozen).
-  core.db.prepare("INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, created_at, updated_at) VALUES ('gold-3', ?, ?, ?, 1, 'draft', 'gold', ?, ?)").run(projectId, docs[3]!.documentId, ada, iso, iso);
-  core.db.prepare("INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, position) VALUES ('gold-3', 'g1', ?, 'total', 1, 2, 3, 4, 'T', 0)").run(docs[3]!.pageId);
-  core.db.prepare("UPDATE annotations SET status = 'verified', verified_at = ? WHERE id = 'gold-3'").run(iso);
+  // A resolved gold version of document 3, which no annotator verified.
+  addGold(3, iso);
 });
+
+/** A resolved gold version of document `i` by Ada (written the way the review flow stores one: a draft row, then frozen). */
+function addGold(i: number, iso: string): void {
+  const id = `gold-${i}`;
+  core.db.prepare("INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 'draft', 'gold', ?, ?)").run(id, projectId, docs[i]!.documentId, ada, iso, iso);
+  core.db.prepare("INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, position) VALUES (?, 'g1', ?, 'total', 1, 2, 3, 4, 'T', 0)").run(id, docs[i]!.pageId);
+  core.db.prepare("UPDATE annotations SET status = 'verified', verified_at = ? WHERE id = ?").run(iso, id);
+}
 afterEach(async () => {
   await core.close();
   dir.cleanup();
@@ -62,28 +68,61 @@ async function exportLines(opts: Partial<Parameters<Core['exporter']['run']>[0]>
 const who = (lines: JsonlLine[]) => lines.map((l) => [docs.findIndex((d) => d.documentId === l.document.id), l.annotation.annotator.name, l.annotation.kind]);
 
 describe('which versions', () => {
-  it('one version per document: the newest verified one; --annotator, --since and --until narrow it; --status gold picks gold', async () => {
-    expect(who((await exportLines()).lines)).toEqual([
+  it('by default gold where a lead resolved the document, else the newest verified; the filters keep documents whose chosen version matches', async () => {
+    // The lead resolves document 0 on the 11th; Bob verifies it again on the 12th: gold still stands for it.
+    addGold(0, '2026-03-11T09:00:00.000Z');
+    const standing = await exportLines();
+    expect(who(standing.lines)).toEqual([
+      [0, 'Ada', 'gold'],
+      [1, 'Ada', 'annotation'],
+      [2, 'Ada', 'annotation'],
+      [3, 'Ada', 'gold'],
+    ]);
+    expect(standing.job).toMatchObject({ total: 4, done: 4, fromGold: 2, fromVerified: 2 });
+    expect(standing.lines[0]!.boxes.map((b) => b.transcription)).toEqual(['T']);
+    expect(await core.exporter.preview({ projectId })).toEqual({ documents: 4, fromGold: 2, fromVerified: 2, overruled: 0 });
+    // The explicit choices: annotators' versions (one of them overruled by gold), or gold only.
+    expect(await core.exporter.preview({ projectId, status: 'verified' })).toEqual({ documents: 3, fromGold: 0, fromVerified: 3, overruled: 1 });
+    expect(await core.exporter.preview({ projectId, status: 'gold' })).toEqual({ documents: 2, fromGold: 2, fromVerified: 0, overruled: 0 });
+    // --annotator: Bob's version of document 0 is overruled, so none of Bob's versions stands; with --status verified it is his.
+    expect(who((await exportLines({ annotator: 'bob' })).lines)).toEqual([]);
+    expect(who((await exportLines({ annotator: 'bob', status: 'verified' })).lines)).toEqual([[0, 'Bob', 'annotation']]);
+    // --since / --until: the standing version was verified or resolved in the window (document 1 was verified on the 5th).
+    expect(who((await exportLines({ since: '2026-03-06' })).lines)).toEqual([
+      [0, 'Ada', 'gold'],
+      [2, 'Ada', 'annotation'],
+      [3, 'Ada', 'gold'],
+    ]);
+    expect(who((await exportLines({ until: '2026-03-10', annotator: 'Ada' })).lines)).toEqual([
+      [1, 'Ada', 'annotation'],
+      [2, 'Ada', 'annotation'],
+    ]);
+    expect(() => core.exporter.preview({ projectId, annotator: 'Zed' })).toThrow(/annotator: no annotator has the id or name "Zed"/);
+  });
+
+  it('--status verified: the newest verified annotator version; --annotator, --since and --until narrow it; --status gold picks gold', async () => {
+    const verified = (opts: Partial<Parameters<Core['exporter']['run']>[0]> = {}) => exportLines({ status: 'verified', ...opts });
+    expect(who((await verified()).lines)).toEqual([
       [0, 'Bob', 'annotation'],
       [1, 'Ada', 'annotation'],
       [2, 'Ada', 'annotation'],
     ]);
-    expect(who((await exportLines({ annotator: 'ada' })).lines)).toEqual([
+    expect(who((await verified({ annotator: 'ada' })).lines)).toEqual([
       [0, 'Ada', 'annotation'],
       [1, 'Ada', 'annotation'],
       [2, 'Ada', 'annotation'],
     ]);
-    expect(who((await exportLines({ annotator: 'bob' })).lines)).toEqual([[0, 'Bob', 'annotation']]);
-    expect(who((await exportLines({ annotator: 'Ada', since: '2026-03-05' })).lines)).toEqual([
+    expect(who((await verified({ annotator: 'bob' })).lines)).toEqual([[0, 'Bob', 'annotation']]);
+    expect(who((await verified({ annotator: 'Ada', since: '2026-03-05' })).lines)).toEqual([
       [1, 'Ada', 'annotation'],
       [2, 'Ada', 'annotation'],
     ]);
     // --until names a whole day: 23:59:59 on the 5th is in.
-    expect(who((await exportLines({ annotator: 'Ada', until: '2026-03-05' })).lines)).toEqual([
+    expect(who((await verified({ annotator: 'Ada', until: '2026-03-05' })).lines)).toEqual([
       [0, 'Ada', 'annotation'],
       [1, 'Ada', 'annotation'],
     ]);
-    expect(who((await exportLines({ since: '2026-03-05T00:00:00Z', until: '2026-03-10T08:00:00Z' })).lines)).toEqual([
+    expect(who((await verified({ since: '2026-03-05T00:00:00Z', until: '2026-03-10T08:00:00Z' })).lines)).toEqual([
       [1, 'Ada', 'annotation'],
       [2, 'Ada', 'annotation'],
     ]);
@@ -118,9 +157,10 @@ describe('the job', () => {
   it('a document whose page image is gone is skipped with the reason; the rest is exported', async () => {
     rmSync(docs[2]!.imagePath);
     const { job, lines } = await exportLines();
-    expect(lines).toHaveLength(2);
+    // Documents 0, 1 and 3 (gold); document 2's image is gone.
+    expect(lines).toHaveLength(3);
     expect(job.skipped).toEqual([{ documentId: docs[2]!.documentId, reason: expect.stringContaining('the image of page 1 is missing from the media folder') }]);
-    expect(job.done).toBe(3);
+    expect(job).toMatchObject({ done: 4, fromGold: 1, fromVerified: 2 });
   });
 
   it('never writes into a folder that has files, or over a file', () => {
@@ -140,9 +180,9 @@ describe('the job', () => {
     const unsubscribe = core.subscribe((event) => events.push(event));
     const job = await core.exporter.run({ projectId, format: 'coco', out });
     unsubscribe();
-    expect(job).toMatchObject({ state: 'completed', done: 3, total: 3, pages: 3, imagesCopied: 3, files: ['annotations.json'] });
+    expect(job).toMatchObject({ state: 'completed', done: 4, total: 4, pages: 4, imagesCopied: 4, files: ['annotations.json'] });
     expect(readdirSync(out).sort()).toEqual(['annotations.json', 'images']);
-    expect(readdirSync(join(out, 'images'))).toHaveLength(3);
+    expect(readdirSync(join(out, 'images'))).toHaveLength(4);
     expect(events.filter((e) => e === 'export.progress').length).toBeGreaterThanOrEqual(2);
     expect(events.filter((e) => e === 'export.finished')).toHaveLength(1);
     expect(await core.api['export.get']({ jobId: job.jobId })).toEqual(job);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
@@ -9,6 +9,7 @@ import { buildOutputSchema, buildSystemPrompt } from '../../src/main/core/preann
 import { SYNTH_LABELS, SYNTH_QUESTIONS, SYNTH_TEMPLATES, type SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { openTestCore, tempDir } from '../helpers/core';
+import { pagePng } from '../helpers/fixtures';
 import { documentIdBySource, predictionRows, serviceFor, synthProject, useSimulator, writePages } from '../helpers/preannotate';
 
 /**
@@ -405,6 +406,54 @@ describe('pre-annotation: control', () => {
     expect(rows.filter((r) => r.run_id === second.runId).length).toBe(small.truths[0]!.boxes.length + small.truths[0]!.qa.length);
     // The document is in progress: a re-run does not move it back to pre_annotated.
     expect((await core.api['documents.get']({ projectId, documentId })).status).toBe('in_progress');
+  });
+});
+
+describe('pre-annotation: pages the model found nothing on', () => {
+  it('stay new and say so; "new documents" does not send them again; a re-run that finds nothing puts a pre-annotated document back to new', async () => {
+    const truth = small.truths[0]!;
+    const projectId = await projectWith([truth]);
+    const blankDir = join(dir.path, 'blank');
+    mkdirSync(blankDir, { recursive: true });
+    writeFileSync(join(blankDir, 'blank.png'), await pagePng(1, 600, 800));
+    expect((await core.importer.run(projectId, [join(blankDir, 'blank.png')])).imported).toBe(1);
+    const first = await run(projectId);
+    expect(first).toMatchObject({ state: 'completed', pages: { total: 2, done: 2, failed: 0 } });
+
+    const list = await core.api['documents.list']({ projectId });
+    const blank = list.items.find((d) => d.sourceName === 'blank.png')!;
+    expect(blank).toMatchObject({ status: 'new', nothingFound: { model: first.model, pages: 1 } });
+    expect(list.items.find((d) => d.id === docIds.get(truth.id))).toMatchObject({ status: 'pre_annotated', nothingFound: null });
+    expect(list.counts).toMatchObject({ new: 1, pre_annotated: 1 });
+    expect((await core.api['documents.get']({ projectId, documentId: blank.id })).nothingFound).toMatchObject({ model: first.model });
+
+    // "New documents": the model already looked at the blank page, so there is nothing to send.
+    expect((await svc.estimate(projectId, { countTokens: false })).pages).toBe(0);
+    await expect(svc.start(projectId)).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('found nothing') });
+    expect((await svc.estimate(projectId, { scope: 'all', countTokens: false })).pages).toBe(2);
+
+    // The model stops recognising the invoice (a truth of another shape under its name): a re-run finds nothing there either.
+    sim.truth.register({ ...truth, width: truth.width * 3 }, truth.id);
+    try {
+      await run(projectId, { scope: 'all' });
+    } finally {
+      sim.truth.register(truth);
+    }
+    const after = await core.api['documents.list']({ projectId });
+    expect(after.items.map((d) => [d.sourceName === 'blank.png' ? 'blank' : 'invoice', d.status, d.nothingFound?.pages ?? null])).toEqual([
+      ['invoice', 'new', 1],
+      ['blank', 'new', 1],
+    ]);
+    expect(predictionRows(core, projectId)).toEqual([]);
+  });
+
+  it('a document an older version marked pre-annotated without any prediction is new again at the next start', async () => {
+    const projectId = await projectWith(small.truths.slice(1, 2));
+    const documentId = docIds.get(small.truths[1]!.id)!;
+    core.db.prepare("UPDATE project_documents SET status = 'pre_annotated' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
+    expect(core.documents.settlePredictionStatuses()).toBe(1);
+    expect((await core.api['documents.get']({ projectId, documentId })).status).toBe('new');
+    expect(core.documents.settlePredictionStatuses()).toBe(0);
   });
 });
 

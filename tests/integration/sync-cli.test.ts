@@ -57,8 +57,8 @@ it('`sync --json` shows the queue; `sync --now --json` builds and reports the jo
   expect(process.exitCode).toBe(0);
 
   const human = await run(['sync']);
-  expect(human[0]).toMatch(/^Sync: \w+ — Up to date\. Outbox: 0 pending, 0 in flight, 0 dead, 3 done\.$/);
-  expect(human.some((l) => /completed: 3 document\(s\) → v0/.test(l))).toBe(true);
+  expect(human[0]).toMatch(/^Sync: \w+ — Up to date\. Outbox \(verified versions\): 0 pending, 0 in flight, 0 dead, 3 done\.$/);
+  expect(human.some((l) => /completed: 3 verified version\(s\) → v0/.test(l))).toBe(true);
 
   const core = await openTestCore(dataDir, { env: env() });
   const status = withSyncStatus(readStatus(core.db, dataDir), core);
@@ -77,5 +77,5 @@ it('`sync --now` exits 1 and says what to do when the key is wrong', async () =>
   log.mockRestore();
   err.mockRestore();
   expect(process.exitCode).toBe(1);
-  expect(lines.join('\n')).toMatch(/failed: 3 document\(s\) — W&B at .* rejected the API key/);
+  expect(lines.join('\n')).toMatch(/failed: 3 verified version\(s\) — W&B at .* rejected the API key/);
 });

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
@@ -234,6 +235,27 @@ describe('sync to W&B over real HTTP', () => {
     expect((await engine.status()).state).toBe('idle');
   });
 
+  it('says W&B is reachable only about the address it checked: not checked yet for a new one, unreachable after a Sync now that could not reach it', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.close(() => r()));
+    let baseUrl = sim.url;
+    engine = syncEngineFor(core, sim, { credentials: () => ({ apiKey: SIM_KEY, baseUrl, entity: SIM_ENTITY, project: PROJECT }) });
+    expect(await engine.status()).toMatchObject({ online: null, lastCheckedAt: null });
+    const up = await engine.syncNow();
+    expect(up.status).toMatchObject({ state: 'idle', online: true, lastCheckedAt: expect.any(String) });
+
+    // W&B moves to an address nothing answers on: what was found about the old one says nothing.
+    baseUrl = closed;
+    engine.settingsChanged();
+    expect(await engine.status()).toMatchObject({ state: 'idle', online: null, lastCheckedAt: null });
+    const before = Date.now();
+    const down = await engine.syncNow();
+    expect(down.status).toMatchObject({ state: 'offline', online: false, message: expect.stringContaining('cannot be reached') });
+    expect(Date.parse(down.status.lastCheckedAt!)).toBeGreaterThanOrEqual(before - 5);
+  });
+
   it('builds on the interval only when a batch is full or has waited long enough, and at the daily time', async () => {
     await verifyAll(await addDocuments(core, projectId, { count: 3 }));
     let offset = 0;
@@ -379,10 +401,27 @@ describe('sync to W&B over real HTTP', () => {
     expect(sim.stats.requests.graphql).toBe(0);
   });
 
+  it('counts what waits as versions of documents: one document verified twice is two versions of one document', async () => {
+    const [one, two] = await addDocuments(core, projectId, { count: 2 });
+    engine = syncEngineFor(core, sim, { apiKey: null });
+    await verifyDocument(core, projectId, one!);
+    expect((await engine.status()).outbox).toMatchObject({ pending: 1, waitingDocuments: 1 });
+    expect((await engine.status()).message).toContain('and 1 verified document will sync');
+    // Verified again (a second version of the same document), then another document: counted as they arrive.
+    expect((await verifyDocument(core, projectId, one!)).version).toBe(2);
+    const status = await engine.status();
+    expect(status.outbox).toMatchObject({ pending: 2, waitingDocuments: 1 });
+    expect(status.message).toContain('and 2 verified versions of 1 document will sync');
+    expect(status.message).not.toContain('2 verified documents');
+    await verifyDocument(core, projectId, two!);
+    expect((await engine.status()).outbox).toMatchObject({ pending: 3, waitingDocuments: 2 });
+    expect((await engine.status()).message).toContain('and 3 verified versions of 2 documents will sync');
+  });
+
   it('validates sync settings with a clear message and keeps the old value', async () => {
     engine = syncEngineFor(core, sim);
     await expect(engine.updateConfig({ dailyTime: '25:00' })).rejects.toThrow(/dailyTime: the daily time must look like 02:00/);
-    await expect(engine.updateConfig({ batchSize: 0 })).rejects.toThrow(/batchSize: a batch holds at least 1 document/);
+    await expect(engine.updateConfig({ batchSize: 0 })).rejects.toThrow(/batchSize: a batch holds at least 1 verified version/);
     await expect(engine.updateConfig({ colour: 'red' })).rejects.toThrow(/sync setting/);
     expect(await engine.getConfig()).toMatchObject({ batchSize: 500, dailyTime: '02:00', intervalMinutes: 5 });
     expect(await engine.updateConfig({ batchSize: 50, dailyTime: null })).toMatchObject({ batchSize: 50, dailyTime: null });

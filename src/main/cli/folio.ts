@@ -113,7 +113,7 @@ program
       } else {
         console.log(`Data folder: ${status.dataDir}`);
         console.log(`Projects: ${status.projects}   Documents: ${status.documents}   Pages: ${status.pages}   Verified: ${status.verified}`);
-        console.log(`Outbox: ${status.outbox.pending} pending, ${status.outbox.inFlight} in flight, ${status.outbox.dead} dead`);
+        console.log(`Outbox (verified versions): ${status.outbox.pending} pending, ${status.outbox.inFlight} in flight, ${status.outbox.dead} dead`);
         for (const p of status.perProject) console.log(`  ${p.name}: ${p.documents} documents, ${p.verified} verified`);
       }
     } finally {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppApi, EventSink } from '../../shared/contract/methods';
 import { AppError } from '../../shared/contract/errors';
+import type { DocumentSummary } from '../../shared/domain/model';
 import { openDatabase, type Db } from './db/open';
 import { AnnotationsRepo } from './db/repos/annotations';
 import { DocumentsRepo } from './db/repos/documents';
@@ -151,6 +152,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Files a browser was uploading when its Folio stopped are of no use to anyone now.
   const uploads = new ImportUploads({ dataDir: opts.dataDir, importer, projects, ...(opts.uploadLimits ? { limits: opts.uploadLimits } : {}) });
   await uploads.recover();
+  // Older versions marked pages the model found nothing on as pre-annotated: they are new.
+  documents.settlePredictionStatuses();
   const knownDocuments = documents.allDocumentIds();
   await media.collectGarbage((id) => knownDocuments.has(id));
 
@@ -184,6 +187,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(opts.preannotation?.timeScale ? { timeScale: opts.preannotation.timeScale } : {}),
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
+  /** New documents a run looked at and found nothing on say so (the status alone would not). */
+  const withPreannotationNotes = <T extends DocumentSummary>(projectId: string, items: T[]): T[] => {
+    const found = preannotation.foundNothing(
+      projectId,
+      items.filter((d) => d.status === 'new').map((d) => d.id),
+    );
+    return found.size ? items.map((d) => ({ ...d, nothingFound: found.get(d.id) ?? null })) : items;
+  };
   const exporter = new ExportService({ db, projects, jobs, media, clock, emit });
   const reviewWorker = opts.review?.inProcess ? null : new ReviewWorkerHost({ dbFile: db.name, nativeBinding: opts.nativeBinding, workerFile: opts.review?.workerFile });
   const review = new ReviewService({
@@ -222,12 +233,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return project;
     },
     'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, documents, importer, clock }),
-    'documents.list': async (req) => documents.list(req),
-    'documents.get': async ({ projectId, documentId }) => documents.get(projectId, documentId),
+    'documents.list': async (req) => {
+      const list = documents.list(req);
+      return { ...list, items: withPreannotationNotes(req.projectId, list.items) };
+    },
+    'documents.get': async ({ projectId, documentId }) => withPreannotationNotes(projectId, [documents.get(projectId, documentId)])[0]!,
     'documents.setType': async ({ projectId, documentId, docType }) => {
       const summary = documents.setType(projectId, documentId, docType, isoNow(clock));
       emit('documents.changed', { projectId });
-      return summary;
+      return withPreannotationNotes(projectId, [summary])[0]!;
     },
     'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
     'annotations.getColumns': async ({ projectId, documentId }) => annotations.getColumns(projectId, documentId, annotator()),
@@ -300,6 +314,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'preannotate.start': async ({ projectId, ...opts }) => preannotation.start(projectId, opts),
     'preannotate.get': async ({ runId }) => preannotation.status(runId),
     'preannotate.list': async ({ projectId }) => preannotation.listRuns(projectId),
+    'preannotate.active': async () => preannotation.activeRuns(),
     'preannotate.pause': async ({ runId }) => preannotation.pause(runId),
     'preannotate.resume': async ({ runId }) => preannotation.resume(runId),
     'preannotate.cancel': async ({ runId }) => preannotation.cancel(runId),
@@ -311,6 +326,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return result;
     },
     'review.agreement': async (req) => review.agreement(req),
+    'export.preview': async (req) => exporter.preview(req),
     'export.start': async (req) => ({ jobId: exporter.start(req) }),
     'export.get': async ({ jobId }) => exporter.get(jobId),
     'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),

@@ -21,7 +21,7 @@ import {
   uiPreferencesSchema,
 } from '../domain/model';
 import { connectionServiceSchema, connectionTestSchema } from '../domain/connection';
-import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportRequestSchema } from '../domain/formats';
+import { annotationsImportJobSchema, annotationsImportRequestSchema, exportJobSchema, exportPreviewRequestSchema, exportPreviewSchema, exportRequestSchema } from '../domain/formats';
 import { syncConfigPatchSchema, syncConfigSchema, syncDeadItemSchema, syncJobSchema, syncStatusSchema } from '../domain/sync';
 import {
   costEstimateSchema,
@@ -271,9 +271,13 @@ export const methods = {
   'preannotate.start': { request: preannotationStartRequestSchema, response: preannotationRunSchema },
   'preannotate.get': { request: runRef, response: preannotationRunSchema },
   'preannotate.list': { request: projectRef, response: z.array(preannotationRunSchema) },
+  // Every project's unfinished runs (running, paused or stopped), for the project list.
+  'preannotate.active': { request: empty, response: z.array(preannotationRunSchema) },
   'preannotate.pause': { request: runRef, response: preannotationRunSchema },
   'preannotate.resume': { request: runRef, response: preannotationRunSchema },
   'preannotate.cancel': { request: runRef, response: preannotationRunSchema },
+  // What an export with these choices would write (documents, from gold or verified), without writing.
+  'export.preview': { request: exportPreviewRequestSchema, response: exportPreviewSchema },
   'export.start': { request: exportRequestSchema, response: z.object({ jobId: z.string() }) },
   'export.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: exportJobSchema },
   'export.cancel': { request: z.object({ jobId: z.string().min(1) }).strict(), response: z.object({ cancelled: z.boolean() }) },

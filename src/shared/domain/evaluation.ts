@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { referenceChoices } from './reference';
 
 /**
  * Evaluation jobs as the renderer, the CLI and tests see them: a model's predictions measured
@@ -9,8 +10,8 @@ import { z } from 'zod';
  * questions) — never NaN, so it survives JSON.
  */
 
-/** What the predictions are compared with: gold only, verified only, or gold where a document has it and else verified. */
-export const evaluationAgainstValues = ['gold', 'verified', 'gold-or-verified'] as const;
+/** What the predictions are compared with: gold only, verified only, or gold where a document has it and else verified (reference.ts). */
+export const evaluationAgainstValues = referenceChoices;
 export const evaluationAgainstSchema = z.enum(evaluationAgainstValues);
 export type EvaluationAgainst = z.infer<typeof evaluationAgainstSchema>;
 

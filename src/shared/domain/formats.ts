@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobStateSchema } from './model';
+import { referenceChoices } from './reference';
 
 /**
  * Export and annotation-import jobs (issue 7): the formats, what a request may ask for and what a
@@ -21,8 +22,11 @@ export const exportRequestSchema = z
     format: exportFormatSchema,
     /** A folder that does not exist yet, or is empty. */
     out: z.string().min(1),
-    /** verified: annotators' verified versions; gold: resolved gold versions. */
-    status: z.enum(['verified', 'gold']).optional(),
+    /**
+     * Which version of each document (reference.ts): gold-or-verified (the default: gold where the
+     * lead resolved it, else the newest verified), verified (annotators' only), gold (gold only).
+     */
+    status: z.enum(referenceChoices).optional(),
     /** Annotator id or name (every annotator of that name). */
     annotator: z.string().trim().min(1).max(200).optional(),
     /** Verified at or after / at or before (YYYY-MM-DD is a whole UTC day, or an ISO time). */
@@ -32,6 +36,22 @@ export const exportRequestSchema = z
   })
   .strict();
 export type ExportRequest = z.infer<typeof exportRequestSchema>;
+export type ExportStatus = NonNullable<ExportRequest['status']>;
+export const DEFAULT_EXPORT_STATUS: ExportStatus = 'gold-or-verified';
+
+/** What an export with these choices would write, before it starts (the dialog shows it). */
+export const exportPreviewRequestSchema = exportRequestSchema.pick({ projectId: true, status: true, annotator: true, since: true, until: true }).strict();
+export const exportPreviewSchema = z.object({
+  documents: z.number().int().nonnegative(),
+  /** Documents whose gold version would be written. */
+  fromGold: z.number().int().nonnegative(),
+  /** Documents whose newest verified annotator version would be written. */
+  fromVerified: z.number().int().nonnegative(),
+  /** Of those, documents that have gold which the annotator's version is written instead of (status verified). */
+  overruled: z.number().int().nonnegative(),
+});
+export type ExportPreview = z.infer<typeof exportPreviewSchema>;
+export type ExportPreviewRequest = z.infer<typeof exportPreviewRequestSchema>;
 
 export const exportJobSchema = z.object({
   jobId: z.string(),
@@ -48,6 +68,9 @@ export const exportJobSchema = z.object({
   qa: z.number().int().nonnegative(),
   /** Page images copied into the export (0 when referenced). */
   imagesCopied: z.number().int().nonnegative(),
+  /** Documents written from their gold version, and from an annotator's verified version. */
+  fromGold: z.number().int().nonnegative(),
+  fromVerified: z.number().int().nonnegative(),
   /** The main files written, relative to `out`. */
   files: z.array(z.string()),
   /** Documents left out, with the reason (e.g. a page image missing from the media folder). */

@@ -107,6 +107,11 @@ export const documentSummarySchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   addedAt: z.string(),
+  /**
+   * A pre-annotation run answered pages of this document and found nothing on them (so it is still
+   * `new`): the model, when, and on how many pages. Null when no run has looked at it, or it has predictions.
+   */
+  nothingFound: z.object({ model: z.string(), at: z.string(), pages: z.number().int().positive() }).nullable(),
 });
 export type DocumentSummary = z.infer<typeof documentSummarySchema>;
 

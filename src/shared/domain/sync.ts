@@ -15,7 +15,7 @@ export const syncConfigSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'the daily time must look like 02:00 (24-hour HH:MM)')
     .nullable(),
   /** Verified annotation versions per batch (= per dataset version). */
-  batchSize: z.number().int().min(1, 'a batch holds at least 1 document').max(5000, 'a batch holds at most 5000 documents'),
+  batchSize: z.number().int().min(1, 'a batch holds at least 1 verified version').max(5000, 'a batch holds at most 5000 verified versions'),
   /** Longest an item waits for its batch to fill before a scheduled check sends it anyway. */
   maxWaitMinutes: z.number().int().min(0).max(7 * 24 * 60, 'the maximum wait is at most 7 days'),
   /** Failed attempts (server errors, not being offline) after which an item goes to dead. */
@@ -34,6 +34,7 @@ export const syncJobSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Verified versions the build sent (or tried to send): one document verified twice counts twice. */
   documents: z.number().int(),
   rows: z.number().int(),
   dead: z.number().int(),
@@ -59,7 +60,8 @@ export const syncStatusSchema = z.object({
   message: z.string(),
   /** Reachability of W&B as last checked (null: not checked yet). */
   online: z.boolean().nullable(),
-  outbox: z.object({ pending: z.number().int(), inFlight: z.number().int(), dead: z.number().int(), done: z.number().int() }),
+  /** Verified versions by state (one document verified twice is two versions), and the documents the pending and in-flight ones are of. */
+  outbox: z.object({ pending: z.number().int(), inFlight: z.number().int(), dead: z.number().int(), done: z.number().int(), waitingDocuments: z.number().int() }),
   currentJob: syncJobSchema.nullable(),
   lastJob: syncJobSchema.nullable(),
   lastSuccessAt: z.string().nullable(),

@@ -1,7 +1,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { oneOf } from '../output';
-import { exportFormats, importFormats, type AnnotationsImportJob, type ExportFormat, type ExportJob, type ImportFormat } from '../../../shared/domain/formats';
+import { DEFAULT_EXPORT_STATUS, exportFormats, importFormats, type AnnotationsImportJob, type ExportFormat, type ExportJob, type ExportStatus, type ImportFormat } from '../../../shared/domain/formats';
+import { referenceChoices } from '../../../shared/domain/reference';
 import type { Core } from '../../core/createCore';
 import { projectNamed } from '../projects';
 
@@ -15,6 +16,8 @@ export interface FormatsCommandDeps {
   progressStream?: NodeJS.WriteStream;
 }
 
+const STATUS_TEXT: Record<ExportStatus, string> = { 'gold-or-verified': 'gold or verified', verified: 'verified annotator', gold: 'gold' };
+
 function bar(json: boolean, stream: NodeJS.WriteStream, format: string): SingleBar | null {
   return !json && stream.isTTY ? new SingleBar({ format, stream, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic) : null;
 }
@@ -22,18 +25,25 @@ function bar(json: boolean, stream: NodeJS.WriteStream, format: string): SingleB
 export function registerFormatsCommands(program: Command, deps: FormatsCommandDeps): void {
   program
     .command('export')
-    .description("Export a project's verified (or gold) annotations as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL")
+    .description(
+      "Export one verified version of each document of a project — by default gold where a lead resolved it in review, else the newest verified — as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL",
+    )
     .requiredOption('-p, --project <name>', 'project name')
     .requiredOption('-f, --format <format>', `one of ${exportFormats.join(', ')}`, oneOf(exportFormats, 'a format'))
     .requiredOption('-o, --out <folder>', 'a new (or empty) folder to write the export into')
-    .option('--status <status>', 'verified (annotators’ versions) or gold', oneOf(['verified', 'gold'] as const, 'a status'), 'verified')
-    .option('--annotator <id|name>', 'only this annotator’s versions')
-    .option('--since <date>', 'verified on or after (YYYY-MM-DD, UTC, or an ISO time)')
-    .option('--until <date>', 'verified on or before (YYYY-MM-DD, UTC, or an ISO time)')
+    .option(
+      '--status <status>',
+      'which version of each document: gold-or-verified (gold where resolved, else the newest verified), verified (annotators’ newest verified, even where gold overrules it) or gold (gold only)',
+      oneOf(referenceChoices, 'a status'),
+      DEFAULT_EXPORT_STATUS,
+    )
+    .option('--annotator <id|name>', 'only versions by this annotator (gold-or-verified: documents whose chosen version is theirs)')
+    .option('--since <date>', 'verified (or resolved) on or after (YYYY-MM-DD, UTC, or an ISO time)')
+    .option('--until <date>', 'verified (or resolved) on or before (YYYY-MM-DD, UTC, or an ISO time)')
     .option('--images <mode>', 'copy the page images into the export, or reference them by path', oneOf(['copy', 'reference'] as const, 'copy or reference'), 'copy')
     .option('--json', 'print one JSON object as the last line')
     .action(
-      async (opts: { project: string; format: ExportFormat; out: string; status: 'verified' | 'gold'; annotator?: string; since?: string; until?: string; images: 'copy' | 'reference'; json?: boolean }) => {
+      async (opts: { project: string; format: ExportFormat; out: string; status: ExportStatus; annotator?: string; since?: string; until?: string; images: 'copy' | 'reference'; json?: boolean }) => {
         const json = opts.json === true;
         const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
         const core = await deps.openCore();
@@ -68,9 +78,11 @@ export function registerFormatsCommands(program: Command, deps: FormatsCommandDe
           const summary = { project: project.name, ...job, seconds: Math.round(seconds * 1000) / 1000 };
           if (json) console.log(JSON.stringify(summary));
           else {
-            if (job.state === 'completed' && job.total === 0) say(`No ${opts.status} versions in "${project.name}" match the filters; the export is empty.`);
+            if (job.state === 'completed' && job.total === 0) say(`No document of "${project.name}" has a ${STATUS_TEXT[opts.status]} version that matches the filters; the export is empty.`);
             if (job.state === 'completed') {
-              say(`Exported ${job.done - job.skipped.length} document(s), ${job.pages} page(s), ${job.boxes} box(es) and ${job.qa} QA pair(s) as ${job.format} to ${job.out} in ${seconds.toFixed(1)} s.`);
+              say(
+                `Exported ${job.done - job.skipped.length} document(s) (${job.fromGold} from gold, ${job.fromVerified} from the newest verified version), ${job.pages} page(s), ${job.boxes} box(es) and ${job.qa} QA pair(s) as ${job.format} to ${job.out} in ${seconds.toFixed(1)} s.`,
+              );
               say(`  files: ${job.files.join(', ')}${job.imagesCopied ? `; ${job.imagesCopied} image(s) copied` : ''}`);
             } else say(`Export ${job.state}${job.error ? `: ${job.error}` : ''}.`);
             for (const s of job.skipped) say(`  skipped ${s.documentId}: ${s.reason}`);

@@ -39,7 +39,7 @@ export function registerSyncCommand(program: Command, deps: { openCore: () => Pr
           else {
             console.log(describeStatus(status));
             const c = out.config;
-            console.log(`Schedule: every ${c.intervalMinutes} min (a batch of up to ${c.batchSize}, or whatever waited ${c.maxWaitMinutes} min), daily at ${c.dailyTime ?? '(off)'}; dead after ${c.maxAttempts} failed attempts`);
+            console.log(`Schedule: every ${c.intervalMinutes} min (a batch of up to ${c.batchSize} verified versions, or whatever waited ${c.maxWaitMinutes} min), daily at ${c.dailyTime ?? '(off)'}; dead after ${c.maxAttempts} failed attempts`);
             for (const j of out.jobs) console.log(`  ${describeJob(j)}`);
             for (const d of out.dead) console.log(`  dead: annotation ${d.annotationId} v${d.version}: ${d.reason ?? 'no reason recorded'}`);
           }
@@ -59,11 +59,11 @@ export function withSyncStatus<T extends object>(status: T, core: Pick<Core, 'db
 function describeJob(j: SyncJobView): string {
   const when = j.finishedAt ?? j.startedAt ?? j.createdAt;
   if (j.state === 'completed') {
-    return `${when} completed: ${j.documents} document(s) → ${j.artifactVersion ?? '(no new version)'}${j.outcome && j.outcome !== 'committed' ? ` (${j.outcome})` : ''}${j.dead ? `, ${j.dead} dead` : ''}${j.artifactUrl ? `  ${j.artifactUrl}` : ''}`;
+    return `${when} completed: ${j.documents} verified version(s) → ${j.artifactVersion ?? '(no new version)'}${j.outcome && j.outcome !== 'committed' ? ` (${j.outcome})` : ''}${j.dead ? `, ${j.dead} dead` : ''}${j.artifactUrl ? `  ${j.artifactUrl}` : ''}`;
   }
-  return `${when} ${j.state}: ${j.documents} document(s)${j.error ? ` — ${j.error}` : ''}${j.runUrl ? `  ${j.runUrl}` : ''}`;
+  return `${when} ${j.state}: ${j.documents} verified version(s)${j.error ? ` — ${j.error}` : ''}${j.runUrl ? `  ${j.runUrl}` : ''}`;
 }
 
 function describeStatus(s: SyncStatus): string {
-  return `Sync: ${s.state} — ${s.message} Outbox: ${s.outbox.pending} pending, ${s.outbox.inFlight} in flight, ${s.outbox.dead} dead, ${s.outbox.done} done.`;
+  return `Sync: ${s.state} — ${s.message} Outbox (verified versions): ${s.outbox.pending} pending, ${s.outbox.inFlight} in flight, ${s.outbox.dead} dead, ${s.outbox.done} done.`;
 }

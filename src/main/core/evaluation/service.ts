@@ -11,6 +11,7 @@ import {
   type EvaluationScheduleUpdate,
   type EvaluationStartRequest,
 } from '../../../shared/domain/evaluation';
+import { chooseReference } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
 import { readReviewDocuments, type ReviewDocumentInput, type ReviewVersion } from '../review';
 import type { Policies } from '../sync/wandb/http';
@@ -65,13 +66,7 @@ const emptyPrediction = (model: string): ReviewVersion => ({
 });
 
 /** The version a document is measured against, or null when it has none of the kind asked for. */
-function referenceOf(doc: ReviewDocumentInput, against: EvaluationAgainst): { version: ReviewVersion; kind: 'gold' | 'verified' } | null {
-  if (doc.gold && against !== 'verified') return { version: doc.gold, kind: 'gold' };
-  if (against === 'gold' || !doc.annotators.length) return null;
-  // Several annotators verified it: the most recently verified version is the reference.
-  const newest = [...doc.annotators].sort((x, y) => (y.verifiedAt ?? '').localeCompare(x.verifiedAt ?? '') || (y.version ?? 0) - (x.version ?? 0))[0]!;
-  return { version: newest, kind: 'verified' };
-}
+const referenceOf = (doc: ReviewDocumentInput, against: EvaluationAgainst) => chooseReference(doc.gold ? [doc.gold] : [], doc.annotators, against);
 
 export class EvaluationService {
   readonly store: EvaluationStore;

@@ -3,7 +3,16 @@ import { copyFile, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
-import { exportRequestSchema, type ExportFormat, type ExportJob, type ExportRequest } from '../../../shared/domain/formats';
+import {
+  DEFAULT_EXPORT_STATUS,
+  exportRequestSchema,
+  type ExportFormat,
+  type ExportJob,
+  type ExportPreview,
+  type ExportPreviewRequest,
+  type ExportRequest,
+  type ExportStatus,
+} from '../../../shared/domain/formats';
 import type { Db } from '../db/open';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
@@ -66,20 +75,23 @@ const newExportJob = (jobId: string, projectId: string, state: ExportJob['state'
   boxes: 0,
   qa: 0,
   imagesCopied: 0,
+  fromGold: 0,
+  fromVerified: 0,
   files: [],
   skipped: [],
   error: null,
 });
 
 interface Plan {
-  request: ExportRequest & { status: 'verified' | 'gold'; images: 'copy' | 'reference' };
+  request: ExportRequest & { status: ExportStatus; images: 'copy' | 'reference' };
   out: string;
   staging: string;
   filters: ExportFilters;
 }
 
 /**
- * Exports a project's verified (or gold) versions as a background job, the way ImportService
+ * Exports a project's verified versions (by default gold where a lead resolved the document, else
+ * the newest verified one; exportReader.ts) as a background job, the way ImportService
  * runs imports: a row in `jobs`, progress events with an ETA, cancellation. The export is written
  * into a staging folder beside the target and renamed into place when complete, so a cancelled or
  * failed export leaves nothing half-written where the user asked for it.
@@ -88,12 +100,32 @@ export class ExportService {
   private readonly active = new RunningJobs<ExportJob>();
   constructor(private readonly deps: ExportDeps) {}
 
+  /** Which versions a request selects: the project, the status and the filters, checked. */
+  private filtersOf(req: Pick<ExportRequest, 'projectId' | 'status' | 'annotator' | 'since' | 'until'>): ExportFilters {
+    this.deps.projects.get(req.projectId);
+    const since = req.since ? parseDateBound(req.since, 'since') : null;
+    const untilExclusive = req.until ? parseDateBound(req.until, 'until') : null;
+    if (since && untilExclusive && since >= untilExclusive) throw new AppError('invalid_request', `since/until: ${req.since} is not before ${req.until}`);
+    return {
+      projectId: req.projectId,
+      status: req.status ?? DEFAULT_EXPORT_STATUS,
+      annotatorIds: req.annotator ? resolveAnnotators(this.deps.db, req.annotator) : null,
+      since,
+      untilExclusive,
+    };
+  }
+
+  /** What an export with these choices would write, without writing anything. */
+  preview(req: ExportPreviewRequest): Promise<ExportPreview> {
+    return new ExportReader(this.deps.db, this.filtersOf(req)).counts();
+  }
+
   /** Check the request now (bad options fail here, not later in the background). */
   private plan(raw: ExportRequest, jobId: string): Plan {
     const parsed = exportRequestSchema.safeParse(raw);
     if (!parsed.success) throw new AppError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
     const req = parsed.data;
-    this.deps.projects.get(req.projectId);
+    const filters = this.filtersOf(req);
     const out = resolve(req.out);
     if (existsSync(out)) {
       if (!statSync(out).isDirectory()) throw new AppError('conflict', `out: ${out} is a file; exports are written into a folder`);
@@ -101,21 +133,11 @@ export class ExportService {
     } else if (!existsSync(dirname(out))) {
       throw new AppError('not_found', `out: the folder ${dirname(out)} does not exist`);
     }
-    const since = req.since ? parseDateBound(req.since, 'since') : null;
-    const untilExclusive = req.until ? parseDateBound(req.until, 'until') : null;
-    if (since && untilExclusive && since >= untilExclusive) throw new AppError('invalid_request', `since/until: ${req.since} is not before ${req.until}`);
-    const status = req.status ?? 'verified';
     return {
-      request: { ...req, status, images: req.images ?? 'copy' },
+      request: { ...req, status: filters.status, images: req.images ?? 'copy' },
       out,
       staging: join(dirname(out), `.${basename(out)}.partial-${jobId.slice(0, 8)}`),
-      filters: {
-        projectId: req.projectId,
-        status,
-        annotatorIds: req.annotator ? resolveAnnotators(this.deps.db, req.annotator) : null,
-        since,
-        untilExclusive,
-      },
+      filters,
     };
   }
 
@@ -177,7 +199,7 @@ export class ExportService {
     try {
       const project = this.deps.projects.get(req.projectId);
       const reader = new ExportReader(this.deps.db, plan.filters);
-      job.total = reader.count();
+      job.total = (await reader.counts()).documents;
       publish(true);
       const imageDir = imageDirOf(req.format);
       await mkdir(plan.staging, { recursive: true });
@@ -225,6 +247,8 @@ export class ExportService {
           }
           await active.write(doc, refs);
           job.done++;
+          if (doc.annotation.kind === 'gold') job.fromGold++;
+          else job.fromVerified++;
           job.pages += doc.pages.length;
           job.boxes += doc.boxes.length;
           job.qa += doc.qa.length;

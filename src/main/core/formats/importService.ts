@@ -14,6 +14,7 @@ import {
 } from '../../../shared/domain/formats';
 import type { Db } from '../db/open';
 import type { AnnotationsRepo } from '../db/repos/annotations';
+import { settlePredictionStatus } from '../db/repos/documents';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { DocumentsRepo } from '../db/repos/documents';
@@ -371,7 +372,7 @@ export class AnnotationsImportService {
       added += insert.run(predictionId(projectId, model, group.documentId, 'q', q.id), projectId, group.documentId, pageId, model, 'qa', null, null, null, null, null, null, q.question, answer, evidence, q.score, now).changes;
     }
     if (!added) return { kind: 'unchanged' };
-    db.prepare("UPDATE project_documents SET status = 'pre_annotated' WHERE project_id = ? AND document_id = ? AND status = 'new'").run(projectId, group.documentId);
+    settlePredictionStatus(db, projectId, group.documentId);
     return { kind: 'imported', predictions: added };
   }
 }

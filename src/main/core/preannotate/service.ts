@@ -74,6 +74,10 @@ export interface PreannotationService {
   cancel(runId: string): Promise<PreannotationRun>;
   status(runId: string): PreannotationRun;
   listRuns(projectId: string): PreannotationRun[];
+  /** Every project's unfinished runs (running, paused, stopped): the project list shows them. */
+  activeRuns(): PreannotationRun[];
+  /** Of these documents, those whose pages a run answered without finding anything (they have no predictions). */
+  foundNothing(projectId: string, documentIds: readonly string[]): Map<string, { model: string; at: string; pages: number }>;
   /** Resolves when the run stops executing (completed, paused, stopped, cancelled or closed). */
   waitForRun(runId: string): Promise<PreannotationRun>;
   /** On start: runs that were executing when Folio stopped continue; in-flight pages go back to the queue. */
@@ -152,12 +156,15 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
   };
 
   // ----- page selection and estimates -----
+  // A page a run of this project already answered: a "new" page so is one the model found nothing on
+  // (else its document would be pre_annotated). "New documents" does not send it again; "all" does.
+  const lookedAt = `SELECT 1 FROM preannotation_runs r JOIN preannotation_tasks t ON t.run_id = r.id AND t.page_id = p.id WHERE r.project_id = pd.project_id AND t.state = 'done'`;
   const selectPages = (projectId: string, scope: 'new' | 'all', documentIds?: string[]) => {
     const rows = deps.db
       .prepare(
         `SELECT p.id AS pageId, p.document_id AS documentId, p.width, p.height, p.page_number AS pageNumber, d.page_count AS pageCount, d.source_name AS sourceName
          FROM project_documents pd JOIN pages p ON p.document_id = pd.document_id JOIN documents d ON d.id = pd.document_id
-         WHERE pd.project_id = ? AND ${scope === 'new' ? "pd.status = 'new'" : "pd.status <> 'verified'"}
+         WHERE pd.project_id = ? AND ${scope === 'new' ? `pd.status = 'new' AND NOT EXISTS (${lookedAt})` : "pd.status <> 'verified'"}
          ORDER BY pd.position, p.page_number`,
       )
       .all(projectId) as { pageId: string; documentId: string; width: number; height: number; pageNumber: number; pageCount: number; sourceName: string }[];
@@ -515,7 +522,7 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
       throw new AppError(
         'invalid_request',
         scope === 'new'
-          ? 'Every document of this project has been pre-annotated or started; to annotate them again, run over all documents (scope "all", or --all on the command line).'
+          ? 'Every document of this project has been pre-annotated, started, or already looked at by the model (which found nothing on it); to send them again, run over all documents (scope "all", or --all on the command line).'
           : 'This project has no documents to pre-annotate.',
         { details: { field: 'scope' } },
       );
@@ -612,6 +619,8 @@ export function createPreannotationService(deps: PreannotationDeps): Preannotati
     },
     status,
     listRuns: (projectId) => store.runsOf(projectId).map((r) => status(r.id)),
+    activeRuns: () => store.unfinishedRuns().map((r) => status(r.id)),
+    foundNothing: (projectId, documentIds) => store.foundNothing(projectId, documentIds),
     async waitForRun(runId) {
       mustRun(runId);
       await active.get(runId)?.done;

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
-import { setDocType } from '../db/repos/documents';
+import { setDocType, settlePredictionStatus } from '../db/repos/documents';
 import { currentOwner, ownerAlive } from '../jobs/owner';
 import { newId } from '../util/ids';
 import type { AttemptOutcome } from './classify';
@@ -208,8 +208,8 @@ export const predictionId = (taskId: string, kind: 'b' | 'q', index: number): st
 
 /**
  * Runs, tasks, attempts and batches in SQLite. Every state change that matters after a crash is
- * one transaction: ingesting a page writes its predictions, marks the task done and moves the
- * document to pre_annotated together, and only if the task was not done already — so an answer
+ * one transaction: ingesting a page writes its predictions, marks the task done and settles the
+ * document's status (pre_annotated only if it has predictions) together, and only if the task was not done already — so an answer
  * that arrives twice (a retry racing a slow response, a batch read again after a restart) is
  * ingested once.
  */
@@ -267,6 +267,29 @@ export class RunStore {
 
   unfinishedRuns(): RunRow[] {
     return (this.q("SELECT * FROM preannotation_runs WHERE state IN ('running', 'paused', 'stopped') ORDER BY created_at").all() as RunDbRow[]).map(toRun);
+  }
+
+  /**
+   * Of these documents, those a run of the project finished pages of (a done task) while they have
+   * no predictions: the model looked and found nothing. Per document: the model of the latest such
+   * page, when, and on how many pages. Only ever asked about documents that are still `new`.
+   */
+  foundNothing(projectId: string, documentIds: readonly string[]): Map<string, { model: string; at: string; pages: number }> {
+    const out = new Map<string, { model: string; at: string; pages: number }>();
+    if (!documentIds.length) return out;
+    // The documents' pages, then each run of the project by (run_id, page_id), the tasks' unique
+    // index (CROSS JOIN keeps that order: the other way round reads every done task of every run).
+    const rows = this.q(
+      `SELECT pg.document_id AS id, r.model AS model, MAX(t.finished_at) AS at, COUNT(DISTINCT t.page_id) AS pages
+       FROM json_each(?) j
+       CROSS JOIN pages pg ON pg.document_id = j.value
+       CROSS JOIN preannotation_runs r ON r.project_id = ?
+       CROSS JOIN preannotation_tasks t ON t.run_id = r.id AND t.page_id = pg.id
+       WHERE t.state = 'done' AND NOT EXISTS (SELECT 1 FROM predictions pr WHERE pr.project_id = r.project_id AND pr.document_id = pg.document_id)
+       GROUP BY pg.document_id`,
+    ).all(JSON.stringify(documentIds), projectId) as { id: string; model: string; at: string; pages: number }[];
+    for (const r of rows) out.set(r.id, { model: r.model, at: r.at, pages: r.pages });
+    return out;
   }
 
   activeRunOf(projectId: string): RunRow | null {
@@ -421,7 +444,8 @@ export class RunStore {
 
   /**
    * One page's answer, in one transaction: predictions in, earlier pending predictions of this page
-   * out (when nothing refers to them), task done, document pre_annotated if nobody has started it.
+   * out (when nothing refers to them), task done, and if nobody has started the document, its status
+   * says whether there is anything to review: pre_annotated with predictions, else new.
    * Returns false, changing nothing, when the task was already finished.
    */
   ingest(args: {
@@ -467,7 +491,7 @@ export class RunStore {
         const evidence = JSON.stringify(q.evidence.map((e) => predictionId(taskId, 'b', e)));
         insert.run(predictionId(taskId, 'q', i), run.projectId, work.documentId, work.pageId, run.model, 'qa', null, null, null, null, null, null, q.question, q.answer, evidence, q.confidence, now, run.id);
       });
-      this.q("UPDATE project_documents SET status = 'pre_annotated' WHERE project_id = ? AND document_id = ? AND status = 'new'").run(run.projectId, work.documentId);
+      settlePredictionStatus(this.db, run.projectId, work.documentId);
       // A document is what its first page says it is, unless an annotator or an import said so.
       if (work.pageNumber === 1 && parsed.docType) setDocType(this.db, run.projectId, work.documentId, parsed.docType, 'model');
       return true;

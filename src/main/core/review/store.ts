@@ -1,4 +1,5 @@
 import type { Prediction } from '../../../shared/domain/model';
+import { newestVersion } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
 import { modelVersion } from './disagreements';
 import type { ReviewBox, ReviewQa, ReviewVersion } from './types';
@@ -139,7 +140,7 @@ export function* readReviewDocuments(
       const versions = byDocument.get(doc.id) ?? [];
       const golds = versions.filter((v) => v.kind === 'gold');
       // Gold can be resolved by more than one lead: the most recently verified wins.
-      const gold = golds.sort((x, y) => (y.verified_at ?? '').localeCompare(x.verified_at ?? '') || y.version - x.version)[0];
+      const gold = newestVersion(golds.map((v) => ({ ...v, verifiedAt: v.verified_at })));
       yield {
         documentId: doc.id,
         sourceName: doc.name,

@@ -7,7 +7,7 @@ import { cachedStatement } from '../db/statementCache';
 import { classify, runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
 import { ManifestCache } from './manifestCache';
 import type { SyncService } from './service';
-import { SyncStore, type DeadItem, type JobRowView, type OutboxStats } from './store';
+import { SyncStore, type DeadItem, type JobRowView, type OutboxCounts } from './store';
 import { WandbClient } from './wandb/client';
 import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
 
@@ -56,7 +56,8 @@ export interface SyncStatus {
   message: string;
   /** Reachability of W&B as last checked (null: not checked yet). */
   online: boolean | null;
-  outbox: Pick<OutboxStats, 'pending' | 'inFlight' | 'dead' | 'done'>;
+  /** Verified versions by state, and the documents the waiting (pending and in-flight) ones are of. */
+  outbox: OutboxCounts;
   currentJob: SyncJobView | null;
   lastJob: SyncJobView | null;
   lastSuccessAt: string | null;
@@ -121,6 +122,8 @@ export class SyncEngine implements SyncService {
   /** Another live Folio process holds the lease: this engine waits and builds nothing. */
   private otherProcess: { pid: number; since: string } | null = null;
   private online: boolean | null = null;
+  /** The settings (fingerprint) `online` and `lastCheckedAt` were found with: another W&B address or key has not been checked. */
+  private checkedFor: string | null = null;
   private osOnline: boolean | null = null;
   private attention: { message: string; fingerprint: string } | null = null;
   private viewerEntity: { fingerprint: string; entity: string } | null = null;
@@ -213,6 +216,7 @@ export class SyncEngine implements SyncService {
       void this.trigger('online');
     } else if (!online) {
       this.online = false;
+      this.checkedFor = this.fingerprint(this.opts.credentials());
       this.emit(true);
     }
   }
@@ -314,7 +318,6 @@ export class SyncEngine implements SyncService {
   async probe(): Promise<ProbeResult> {
     const creds = this.opts.credentials();
     this.lastProbeAt = this.clock.now().getTime();
-    this.lastCheckedAt = this.now();
     if (!creds.apiKey) return 'offline';
     try {
       const client = new WandbClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}), signal: this.abort.signal });
@@ -343,6 +346,9 @@ export class SyncEngine implements SyncService {
       this.online = false;
       return 'offline';
     } finally {
+      // The verdict is about these settings, as of now (not as of when the check started).
+      this.checkedFor = this.fingerprint(creds);
+      this.lastCheckedAt = this.now();
       this.emit(true);
     }
   }
@@ -390,7 +396,7 @@ export class SyncEngine implements SyncService {
     // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
     const mustProbe = reason === 'online' || reason === 'now';
     if (!mustProbe && !hasWork()) return jobs;
-    if (mustProbe || this.online !== true || this.osOnline === false) {
+    if (mustProbe || this.online !== true || this.checkedFor !== fp || this.osOnline === false) {
       const probe = await this.probe();
       if (probe === 'offline' || !hasWork()) return jobs;
     }
@@ -431,9 +437,14 @@ export class SyncEngine implements SyncService {
       if (view) jobs.push(view);
       if (report.ok) {
         this.online = true;
+        this.checkedFor = fp;
         continue;
       }
-      if (report.failure === 'offline') this.online = this.closed ? this.online : false;
+      if (report.failure === 'offline' && !this.closed) {
+        this.online = false;
+        this.checkedFor = fp;
+        this.lastCheckedAt = this.now();
+      }
       if (report.failure === 'permanent') this.attention = { message: report.error ?? 'sync failed', fingerprint: fp };
       break;
     }
@@ -453,8 +464,14 @@ export class SyncEngine implements SyncService {
     const creds = this.opts.credentials();
     const jobs = this.store.jobs(1);
     const lastJob = jobs[0] ? this.toView(jobs[0]) : null;
+    // What was found about other settings (another address or key) says nothing about these.
+    const checked = this.checkedFor === this.fingerprint(creds);
+    const online = checked ? this.online : null;
     const waiting = stats.pending + stats.inFlight;
-    const docs = (n: number) => `${n} verified document${n === 1 ? '' : 's'}`;
+    // The outbox holds versions: one document verified twice waits as two versions of one document.
+    const versionsOf = (n: number, documents: number) =>
+      n === documents ? `${n} verified document${n === 1 ? '' : 's'}` : `${n} verified version${n === 1 ? '' : 's'} of ${documents} document${documents === 1 ? '' : 's'}`;
+    const waitingText = versionsOf(waiting, stats.waitingDocuments);
     let state: SyncState;
     let message: string;
     // Who else is syncing this data folder: known from the last try for the lease, or read (the CLI's status).
@@ -467,39 +484,39 @@ export class SyncEngine implements SyncService {
     }
     if (!creds.apiKey) {
       state = 'not_configured';
-      message = `Not syncing: no W&B API key. Folio works fully offline; add a key in Settings → Weights & Biases${waiting ? ` and ${docs(waiting)} will sync` : ''}.`;
+      message = `Not syncing: no W&B API key. Folio works fully offline; add a key in Settings → Weights & Biases${waiting ? ` and ${waitingText} will sync` : ''}.`;
     } else if (this.current) {
       state = 'syncing';
       const p = this.current.progress;
       message = `Syncing to W&B${p && p.phase === 'uploading' && p.filesTotal ? ` (uploading ${p.filesDone}/${p.filesTotal} files)` : ''}…`;
     } else if (other) {
       state = 'other_process';
-      message = `Another Folio process (pid ${other.pid}) is syncing this data folder${waiting ? `; ${docs(waiting)} go with its builds` : ''}. This one takes over when it stops.`;
+      message = `Another Folio process (pid ${other.pid}) is syncing this data folder${waiting ? `; ${waitingText} go with its builds` : ''}. This one takes over when it stops.`;
     } else if (this.attention && this.attention.fingerprint === this.fingerprint(creds)) {
       state = 'needs_attention';
       message = this.attention.message;
-    } else if (this.online === false || this.osOnline === false) {
+    } else if (online === false || this.osOnline === false) {
       state = 'offline';
-      message = `Offline: W&B at ${host} cannot be reached. ${waiting ? `${docs(waiting)} wait and will sync when the connection returns.` : 'Nothing is waiting.'}`;
+      message = `Offline: W&B at ${host} cannot be reached. ${waiting ? `${waitingText} wait and will sync when the connection returns.` : 'Nothing is waiting.'}`;
     } else if (this.closed) {
       state = 'stopped';
-      message = waiting ? `${docs(waiting)} waiting; sync resumes when Folio runs.` : 'Up to date.';
+      message = waiting ? `${waitingText} waiting; sync resumes when Folio runs.` : 'Up to date.';
     } else {
       state = 'idle';
-      message = waiting ? `${docs(waiting)} waiting for the next build.` : stats.dead ? `Up to date, except ${stats.dead} item${stats.dead === 1 ? '' : 's'} that could not be sent.` : 'Up to date.';
+      message = waiting ? `${waitingText} waiting for the next build.` : stats.dead ? `Up to date, except ${stats.dead} verified version${stats.dead === 1 ? '' : 's'} that could not be sent.` : 'Up to date.';
     }
     const nextCheck = !this.timer ? null : new Date(this.lastIntervalAt + cfg.intervalMinutes * 60_000).toISOString();
     return {
       state,
       message,
-      online: this.online,
-      outbox: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead, done: stats.done },
+      online,
+      outbox: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead, done: stats.done, waitingDocuments: stats.waitingDocuments },
       currentJob: this.current ? this.jobView(this.current.jobId) : null,
       lastJob,
       lastSuccessAt: this.store.lastSuccess(),
       nextCheckAt: nextCheck,
       nextDailyAt: cfg.dailyTime ? nextDailyAt(cfg.dailyTime, now).toISOString() : null,
-      lastCheckedAt: this.lastCheckedAt,
+      lastCheckedAt: checked ? this.lastCheckedAt : null,
     };
   }
 

@@ -86,11 +86,19 @@ const addMs = (iso: string, ms: number): string => new Date(new Date(iso).getTim
 /** Rows per write transaction when a batch's rows change state (keeps each lock hold to a few ms). */
 const WRITE_CHUNK = 200;
 
-export type OutboxCounts = Pick<OutboxStats, 'pending' | 'inFlight' | 'dead' | 'done'>;
+export type OutboxCounts = Pick<OutboxStats, 'pending' | 'inFlight' | 'dead' | 'done'> & {
+  /** Documents (per project) the pending and in-flight versions are of: one document verified twice is two versions, one document. */
+  waitingDocuments: number;
+};
+
+/** The document (in its project) an outbox row's payload names. */
+const DOCUMENT_OF_ROW = "json_extract(payload, '$.projectId') || ' ' || json_extract(payload, '$.documentId')";
 
 export class SyncStore {
   /** Outbox counts as of `countsAt`; rows added since (`seenRowid`) are counted on top. */
-  private counts: OutboxCounts | null = null;
+  private counts: Omit<OutboxCounts, 'waitingDocuments'> | null = null;
+  /** The documents of the pending and in-flight rows, as of the same look. */
+  private waitingDocuments = new Set<string>();
   private countsAt = 0;
   private seenRowid = 0;
 
@@ -138,15 +146,16 @@ export class SyncStore {
    */
   outboxCounts(): OutboxCounts {
     if (!this.counts || Date.now() - this.countsAt > 10_000) return this.recount();
-    const fresh = this.q("SELECT COUNT(*) AS n, MAX(rowid) AS top FROM outbox WHERE rowid > ? AND kind = ? AND state = 'pending'").get(this.seenRowid, SYNC_OUTBOX_KIND) as {
-      n: number;
-      top: number | null;
-    };
-    if (fresh.top !== null) {
-      this.counts.pending += fresh.n;
-      this.seenRowid = fresh.top;
+    const fresh = this.q(`SELECT rowid AS id, ${DOCUMENT_OF_ROW} AS document FROM outbox WHERE rowid > ? AND kind = ? AND state = 'pending'`).all(this.seenRowid, SYNC_OUTBOX_KIND) as {
+      id: number;
+      document: string | null;
+    }[];
+    for (const row of fresh) {
+      this.counts.pending++;
+      this.seenRowid = Math.max(this.seenRowid, row.id);
+      if (row.document) this.waitingDocuments.add(row.document);
     }
-    return { ...this.counts };
+    return { ...this.counts, waitingDocuments: this.waitingDocuments.size };
   }
 
   /** Forget the counts (after the engine moved rows): the next status counts again. */
@@ -158,15 +167,20 @@ export class SyncStore {
     // One read transaction: the counts and the watermark come from the same snapshot.
     return this.db.transaction((): OutboxCounts => {
       this.counts = this.countByState();
+      this.waitingDocuments = new Set(
+        (this.q(`SELECT DISTINCT ${DOCUMENT_OF_ROW} AS document FROM outbox WHERE kind = ? AND state IN ('pending', 'in_flight')`).all(SYNC_OUTBOX_KIND) as { document: string | null }[]).flatMap(
+          (r) => (r.document ? [r.document] : []),
+        ),
+      );
       this.seenRowid = this.outboxWatermark();
       this.countsAt = Date.now();
-      return { ...this.counts };
+      return { ...this.counts, waitingDocuments: this.waitingDocuments.size };
     })();
   }
 
   /** A full count of the outbox by state (discarded dead items not counted): a scan of the table. */
-  private countByState(): OutboxCounts {
-    const out: OutboxCounts = { pending: 0, inFlight: 0, dead: 0, done: 0 };
+  private countByState(): Omit<OutboxCounts, 'waitingDocuments'> {
+    const out = { pending: 0, inFlight: 0, dead: 0, done: 0 };
     for (const row of this.q('SELECT state, COUNT(*) AS n FROM outbox WHERE kind = ? GROUP BY state').all(SYNC_OUTBOX_KIND) as { state: string; n: number }[]) {
       if (row.state === 'pending') out.pending = row.n;
       else if (row.state === 'in_flight') out.inFlight = row.n;

@@ -56,12 +56,36 @@ function Running({ job, onCancel, cancelling }: { job: ImportJob | undefined; on
   );
 }
 
+type SummaryTone = 'success' | 'neutral' | 'warning' | 'danger';
+
+const filesWere = (n: number) => `${plural(n, 'file')} ${n === 1 ? 'was' : 'were'}`;
+const nWere = (n: number) => `${formatCount(n)} ${n === 1 ? 'was' : 'were'}`;
+
+/** What the import did, in its title and colour: green only when documents were added and nothing failed. */
+export function summaryTitle(job: ImportJob): { title: string; tone: SummaryTone } {
+  if (job.state === 'cancelled') return { title: 'Import cancelled', tone: 'warning' };
+  if (job.state !== 'completed') return { title: 'Import stopped with an error', tone: 'danger' };
+  const failed = job.failed.length;
+  if (job.imported > 0) {
+    const added = `Imported ${plural(job.imported, 'document')}`;
+    return failed ? { title: `${added}; ${plural(failed, 'file')} could not be imported`, tone: 'warning' } : { title: added, tone: 'success' };
+  }
+  if (failed) {
+    const already = job.duplicates ? `${nWere(job.duplicates)} already in the project, ` : '';
+    return { title: `No files imported: ${already}${formatCount(failed)} could not be imported`, tone: 'warning' };
+  }
+  if (job.duplicates) return { title: `Nothing imported: ${filesWere(job.duplicates)} already in the project`, tone: 'neutral' };
+  if (job.skipped) return { title: `Nothing imported: ${filesWere(job.skipped)} not documents Folio imports`, tone: 'neutral' };
+  return { title: 'Nothing imported: no files were found', tone: 'neutral' };
+}
+
 function Summary({ job }: { job: ImportJob }) {
-  const title =
-    job.state === 'completed' ? 'Import finished' : job.state === 'cancelled' ? 'Import cancelled' : 'Import stopped with an error';
+  const { title, tone } = summaryTitle(job);
   return (
     <div className="stack" data-testid="import-summary" data-state={job.state}>
-      <h3 className={`summary-title summary-${job.state}`}>{title}</h3>
+      <h3 className={`summary-title tone-${tone}`} data-tone={tone} data-testid="import-summary-title">
+        {title}
+      </h3>
       {job.state === 'cancelled' ? (
         <p className="muted small">Nothing from the file that was being imported was kept; files finished before cancelling stay imported.</p>
       ) : null}

@@ -1,6 +1,6 @@
 import { useEffect, type SVGProps } from 'react';
 import type { SyncStatusView } from '../../../shared/domain/sync';
-import { formatCount } from '../lib/format';
+import { formatCount, plural } from '../lib/format';
 import { paths } from '../stores/route';
 import { useSync } from '../stores/sync';
 
@@ -41,8 +41,14 @@ export function progressText(status: SyncStatusView): string | null {
   return p.filesTotal > 0 ? `${p.phase} ${p.filesDone}/${p.filesTotal} files` : p.phase;
 }
 
+/** What is waiting, in versions and the documents they are of: "3 verified versions of 2 documents". */
+export function waitingText(status: SyncStatusView): string {
+  const versions = status.outbox.pending + status.outbox.inFlight;
+  return `${plural(versions, 'verified version')} of ${plural(status.outbox.waitingDocuments, 'document')}`;
+}
+
 /**
- * Always visible at the bottom of the sidebar: how many verified documents wait to reach W&B and
+ * Always visible at the bottom of the sidebar: how many verified versions wait to reach W&B and
  * what sync is doing, with the engine's one-line reason when nothing syncs. Live from `sync.changed`.
  */
 export function SyncIndicator() {
@@ -80,14 +86,14 @@ export function SyncIndicator() {
       data-state={status.state}
       data-pending={waiting}
       title={status.message}
-      aria-label={`Sync: ${label}. ${formatCount(waiting)} waiting. ${status.message}`}
+      aria-label={`Sync: ${label}. ${waitingText(status)} waiting. ${status.message}`}
     >
       <span className="sync-indicator-top">
         <span className={`sync-dot${tone === 'busy' ? ' sync-dot-pulse' : ''}`} aria-hidden="true" />
         <span className="sync-indicator-label" data-testid="sync-indicator-label">
           {label}
         </span>
-        <span className="sync-indicator-count" data-testid="sync-indicator-pending" title="Verified documents waiting to sync">
+        <span className="sync-indicator-count" data-testid="sync-indicator-pending" title={`${waitingText(status)} waiting to sync`}>
           {formatCount(waiting)} waiting
         </span>
       </span>

@@ -79,6 +79,7 @@ export function connectEvents(): void {
     for (const id of Object.keys(projects.byId)) void projects.load(id);
     const pre = usePreannotation.getState();
     for (const id of Object.keys(pre.loaded)) void pre.load(id);
+    void pre.loadActive();
     void useDocuments.getState().reload();
     const sync = useSync.getState();
     void sync.loadStatus();

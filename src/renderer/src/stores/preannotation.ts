@@ -3,10 +3,12 @@ import type { RequestOf } from '../../../shared/contract';
 import type { PreannotationRun } from '../../../shared/domain/preannotation';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
+import { formatCount, plural } from '../lib/format';
 
 /**
- * Pre-annotation runs as the document list shows them: every run of the projects this window has
- * opened, kept live by `preannotate.progress` / `preannotate.finished` events.
+ * Pre-annotation runs as the project list and the document list show them: every project's
+ * unfinished runs and every run of the projects this window has opened, kept live by
+ * `preannotate.progress` / `preannotate.finished` events.
  */
 
 /** States in which a run still has work it could do (the dialog shows it instead of a new one). */
@@ -22,6 +24,8 @@ interface PreannotationState {
   loaded: Record<string, true>;
   error: string | null;
   load(projectId: string): Promise<void>;
+  /** Every project's unfinished runs (the project list's cards); runs that ended meanwhile are read again. */
+  loadActive(): Promise<void>;
   /** From events and from the answers of start/pause/resume/cancel. */
   apply(run: PreannotationRun): void;
   start(request: StartRequest): Promise<PreannotationRun>;
@@ -40,6 +44,20 @@ export const usePreannotation = create<PreannotationState>((set, get) => ({
       const runs = await api()['preannotate.list']({ projectId });
       for (const run of runs) get().apply(run);
       set({ loaded: { ...get().loaded, [projectId]: true }, error: null });
+    } catch (err) {
+      set({ error: errorMessage(err) });
+    }
+  },
+
+  async loadActive() {
+    try {
+      const client = api();
+      const active = await client['preannotate.active']({});
+      for (const run of active) get().apply(run);
+      // Runs shown as unfinished that are not any more (their last event was missed): read them again.
+      const stale = Object.values(get().runs).filter((r) => isUnfinished(r) && !active.some((a) => a.runId === r.runId));
+      for (const run of await Promise.all(stale.map((r) => client['preannotate.get']({ runId: r.runId })))) get().apply(run);
+      set({ error: null });
     } catch (err) {
       set({ error: errorMessage(err) });
     }
@@ -69,6 +87,23 @@ export const usePreannotation = create<PreannotationState>((set, get) => ({
     set({ runs: { ...get().runs, [run.runId]: run } });
   },
 }));
+
+/** A run's progress in words: "Pre-annotating 3 / 10 pages", "Paused at 3 / 10 pages". */
+export function runProgressLabel(run: PreannotationRun): string {
+  const pages = `${formatCount(run.pages.done)} / ${plural(run.pages.total, 'page')}`;
+  switch (run.state) {
+    case 'running':
+      return `Pre-annotating ${pages}`;
+    case 'paused':
+      return `Paused at ${pages}`;
+    case 'stopped':
+      return `Stopped at ${pages}`;
+    case 'completed':
+      return `Pre-annotated ${pages}`;
+    case 'cancelled':
+      return `Cancelled at ${pages}`;
+  }
+}
 
 /** The run the document list shows for a project: the newest unfinished one, else the newest. */
 export function currentRun(runs: Record<string, PreannotationRun>, projectId: string): PreannotationRun | null {

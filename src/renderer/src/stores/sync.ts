@@ -44,6 +44,8 @@ function listFingerprint(s: SyncStatusView | null): string {
 }
 
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+/** Statuses that arrived by event: an answer read before the newest of them must not replace it. */
+let statusEvents = 0;
 
 export const useSync = create<SyncState>((set, get) => ({
   status: null,
@@ -56,15 +58,17 @@ export const useSync = create<SyncState>((set, get) => ({
   pageOpen: false,
 
   async loadStatus() {
+    const seen = statusEvents;
     try {
       const status = await api()['sync.status']({});
-      set({ status, statusError: null });
+      set(statusEvents === seen ? { status, statusError: null } : { statusError: null });
     } catch (err) {
       set({ statusError: errorMessage(err) });
     }
   },
 
   applyStatus(status) {
+    statusEvents++;
     const before = listFingerprint(get().status);
     set({ status, statusError: null });
     if (get().pageOpen && listFingerprint(status) !== before) {
@@ -109,9 +113,12 @@ export const useSync = create<SyncState>((set, get) => ({
 
   async syncNow() {
     set({ starting: true });
+    const seen = statusEvents;
     try {
       const { status, jobs } = await api()['sync.now']({});
-      set({ status });
+      // The check "Sync now" starts can end (and its event arrive) before this answer, which was
+      // read when it started: keep the newer status.
+      if (statusEvents === seen) set({ status });
       if (jobs.length > 0 && get().pageOpen) void get().reloadLists();
     } finally {
       set({ starting: false });

@@ -16,7 +16,7 @@ import { rememberContext } from '../stores/documentView';
 import { isDocTypeFilter, PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
 import { useFileImport } from '../stores/fileImport';
 import { isFinished, useImports } from '../stores/imports';
-import { currentRun, isUnfinished, usePreannotation } from '../stores/preannotation';
+import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
 import { toastError } from '../stores/toasts';
@@ -40,6 +40,22 @@ function Thumbnail({ doc, className }: { doc: DocumentSummary; className: string
           data-testid="document-thumbnail"
         />
       )}
+    </div>
+  );
+}
+
+/** A new document a pre-annotation run looked at without finding anything: said beside its status. */
+function NothingFoundNote({ doc }: { doc: DocumentSummary }) {
+  const n = doc.nothingFound;
+  if (!n) return null;
+  const partial = n.pages < doc.pageCount;
+  return (
+    <div
+      className="doc-note muted small truncate"
+      title={`${n.model} looked at ${partial ? `${n.pages} of ${doc.pageCount} pages` : 'this document'} on ${formatDateTime(n.at)} and found nothing to suggest. Annotate it by hand, or pre-annotate "every document not yet verified" to send it again.`}
+      data-testid="document-note"
+    >
+      Model found nothing{partial ? ` on ${n.pages} of ${doc.pageCount} pages` : ''}
     </div>
   );
 }
@@ -94,9 +110,7 @@ function ActivePreannotation({ projectId, onOpen }: { projectId: string; onOpen(
   return (
     <button type="button" className="active-import active-preannotation" onClick={onOpen} data-testid="active-preannotation" data-state={run.state}>
       {run.state === 'running' ? <Spinner size={12} /> : null}
-      <span>
-        {run.state === 'running' ? 'Pre-annotating' : run.state === 'paused' ? 'Paused' : 'Stopped'} {formatCount(run.pages.done)} / {formatCount(run.pages.total)}
-      </span>
+      <span>{runProgressLabel(run)}</span>
       <ProgressBar value={finished} max={run.pages.total} label="Pre-annotation progress" />
     </button>
   );
@@ -212,7 +226,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             className="btn"
             onClick={() => setFormatsDialog('export')}
             disabled={!project || project.verifiedCount === 0}
-            title="Verified (or gold) versions as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
+            title="One verified version of each document (gold where a lead resolved it) as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
             data-testid="export-button"
           >
             Export
@@ -359,6 +373,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                       <span data-testid="document-pages">{plural(doc.pageCount, 'page')}</span>
                     </span>
                   </div>
+                  <NothingFoundNote doc={doc} />
                 </div>
               </a>
             ))}
@@ -400,6 +415,7 @@ export function DocumentListView({ projectId }: { projectId: string }) {
                   </td>
                   <td>
                     <StatusChip status={doc.status} />
+                    <NothingFoundNote doc={doc} />
                   </td>
                   <td className="muted" title={formatDateTime(doc.addedAt)}>
                     {formatShortDateTime(doc.addedAt)}

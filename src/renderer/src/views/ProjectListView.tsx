@@ -3,12 +3,30 @@ import { CreateProjectDialog } from '../components/CreateProjectDialog';
 import { DemoProgress } from '../components/DemoProgress';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { IconPlus, IconSparkles } from '../components/Icons';
-import { LoadingPanel } from '../components/Spinner';
+import { ProgressBar } from '../components/ProgressBar';
+import { LoadingPanel, Spinner } from '../components/Spinner';
 import { formatCount, formatDateTime, formatRelative, plural } from '../lib/format';
 import { useDemo } from '../stores/demo';
+import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { useNow } from '../lib/useNow';
+
+/** A project's unfinished pre-annotation run on its card: progress, and whether it runs, is paused or stopped. */
+function CardPreannotation({ projectId }: { projectId: string }) {
+  const run = usePreannotation((s) => currentRun(s.runs, projectId));
+  if (!run || !isUnfinished(run)) return null;
+  const finished = run.pages.done + run.pages.failed + run.pages.cancelled;
+  return (
+    <div className={`project-card-run run-${run.state}`} data-testid="project-preannotation" data-state={run.state} title={run.stopReason?.message}>
+      <span className="project-card-run-label">
+        {run.state === 'running' ? <Spinner size={12} /> : null}
+        {runProgressLabel(run)}
+      </span>
+      <ProgressBar value={finished} max={run.pages.total} label="Pre-annotation progress" />
+    </div>
+  );
+}
 
 export function ProjectListView() {
   const list = useProjects((s) => s.list);
@@ -20,9 +38,12 @@ export function ProjectListView() {
   const [creating, setCreating] = useState(false);
   const now = useNow();
 
+  const loadRuns = usePreannotation((s) => s.loadActive);
   useEffect(() => {
     void loadList();
-  }, [loadList]);
+    // Runs in progress show on their cards; preannotate.progress events keep them live.
+    void loadRuns();
+  }, [loadList, loadRuns]);
 
   const startDemo = async () => {
     const project = await openDemo();
@@ -105,6 +126,7 @@ export function ProjectListView() {
                     <dd data-testid="project-verified">{formatCount(p.verifiedCount)}</dd>
                   </div>
                 </dl>
+                <CardPreannotation projectId={p.id} />
                 <div className="project-card-foot muted small" title={formatDateTime(p.updatedAt)}>
                   Updated {formatRelative(p.updatedAt, now)}
                 </div>

@@ -7,7 +7,7 @@ import { Modal } from '../components/Modal';
 import { ProgressBar } from '../components/ProgressBar';
 import { Stat } from '../components/Stat';
 import { LoadingPanel } from '../components/Spinner';
-import { progressText, syncHeadline } from '../components/SyncIndicator';
+import { progressText, syncHeadline, waitingText } from '../components/SyncIndicator';
 import { errorMessage } from '../lib/errors';
 import { formatBytes, formatCount, formatRelative, formatShortDateTime, plural } from '../lib/format';
 import { paths } from '../stores/route';
@@ -54,7 +54,7 @@ function Statistics({ status, now }: { status: SyncStatusView; now: number }) {
     <section className="card" aria-labelledby="sync-queue-heading">
       <h2 id="sync-queue-heading">Queue</h2>
       <div className="stat-grid">
-        <Stat label="Pending" value={formatCount(o.pending)} testId="sync-stat-pending" hint="Verified versions waiting for a build" />
+        <Stat label="Pending" value={formatCount(o.pending)} testId="sync-stat-pending" hint={`Verified versions waiting for a build (waiting in all: ${waitingText(status)})`} />
         <Stat label="In flight" value={formatCount(o.inFlight)} testId="sync-stat-inflight" hint="In the build that is running" />
         <Stat label="Dead" value={formatCount(o.dead)} testId="sync-stat-dead" hint="Could not be sent; see below" />
         <Stat label="Synced" value={formatCount(o.done)} testId="sync-stat-done" hint="In the W&B dataset" />
@@ -93,7 +93,7 @@ function JobTable({ jobs, now }: { jobs: SyncJob[]; now: number }) {
   if (jobs.length === 0) {
     return (
       <p className="muted" data-testid="sync-jobs-empty">
-        No builds yet. Verified documents go out in the next build, or press Sync now.
+        No builds yet. Verified versions go out in the next build, or press Sync now.
       </p>
     );
   }
@@ -106,7 +106,7 @@ function JobTable({ jobs, now }: { jobs: SyncJob[]; now: number }) {
             <th>Trigger</th>
             <th>Started</th>
             <th>Finished</th>
-            <th className="num">Docs</th>
+            <th className="num" title="Verified versions in the build (one document verified twice counts twice)">Versions</th>
             <th>Version</th>
             <th className="num">Files new / reused</th>
             <th className="num">Sent</th>
@@ -393,7 +393,7 @@ function SyncSettings({ config }: { config: SyncConfig }) {
             <span className="field-hint">Sends everything waiting, whatever the batch size. Local time.</span>
             <InlineError message={errors.dailyTime} testId="sync-config-dailyTime-error" />
           </div>
-          {numberField('batchSize', 'Batch size', 'documents', 'Verified versions per dataset version.')}
+          {numberField('batchSize', 'Batch size', 'versions', 'Verified versions per dataset version.')}
           {numberField('maxWaitMinutes', 'Longest wait', 'minutes', 'A scheduled check sends a batch that is not full after this long.')}
           {numberField('maxAttempts', 'Attempts before giving up', 'tries', 'After this many server errors an item goes to “Could not be sent”. Being offline does not count.')}
         </div>

@@ -14,6 +14,19 @@ import {
 import type { Db } from '../open';
 import { cachedStatement } from '../statementCache';
 
+/**
+ * A document nobody has started (`new` or `pre_annotated`) is `pre_annotated` exactly when it has
+ * predictions to review; a pre-annotation that found nothing on it leaves (or puts) it back at
+ * `new`. Call in the transaction that wrote or replaced its predictions.
+ */
+export function settlePredictionStatus(db: Db, projectId: string, documentId: string): void {
+  cachedStatement(
+    db,
+    `UPDATE project_documents SET status = CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE project_id = @projectId AND document_id = @documentId) THEN 'pre_annotated' ELSE 'new' END
+     WHERE project_id = @projectId AND document_id = @documentId AND status IN ('new', 'pre_annotated')`,
+  ).run({ projectId, documentId });
+}
+
 interface SummaryRow {
   id: string;
   source_name: string;
@@ -66,6 +79,8 @@ const toSummary = (r: SummaryRow): DocumentSummary => ({
   width: r.width,
   height: r.height,
   addedAt: r.added_at,
+  // Pre-annotation's to say (createCore fills it in from the runs).
+  nothingFound: null,
 });
 
 export const pageId = (documentId: string, pageNumber: number): string => `${documentId}-p${pageNumber}`;
@@ -218,6 +233,19 @@ export class DocumentsRepo {
 
   pageCount(documentId: string): number {
     return (this.db.prepare('SELECT page_count FROM documents WHERE id = ?').get(documentId) as { page_count: number } | undefined)?.page_count ?? 0;
+  }
+
+  /**
+   * Documents marked `pre_annotated` without a single prediction (older versions marked a page the
+   * model found nothing on so) go back to `new`. Run at open; changes nothing once they are right.
+   */
+  settlePredictionStatuses(): number {
+    return this.db
+      .prepare(
+        `UPDATE project_documents SET status = 'new' WHERE status = 'pre_annotated'
+           AND NOT EXISTS (SELECT 1 FROM predictions pr WHERE pr.project_id = project_documents.project_id AND pr.document_id = project_documents.document_id)`,
+      )
+      .run().changes;
   }
 
   status(projectId: string, documentId: string): DocumentStatus | null {

@@ -1,4 +1,5 @@
 import type { ExportDocument } from '../exportReader';
+import type { ReferenceChoice } from '../../../../shared/domain/reference';
 
 /** Where a page image is, as the export writes it. */
 export interface PageRef {
@@ -40,7 +41,8 @@ export interface ExportContext {
   /** The folder being written (a staging folder renamed into place at the end). */
   dir: string;
   project: { id: string; name: string; labels: { name: string; color: string }[] };
-  status: 'verified' | 'gold';
+  /** Which version of each document was chosen (shared/domain/reference.ts). */
+  status: ReferenceChoice;
   images: 'copy' | 'reference';
   /** The sub-folder page images are copied into (relative to dir), for this format. */
   imageDir: string;

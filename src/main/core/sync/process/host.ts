@@ -125,7 +125,7 @@ export class SyncProcessHost implements SyncService {
       state: 'needs_attention',
       message: '',
       online: null,
-      outbox: { pending: 0, inFlight: 0, dead: 0, done: 0 },
+      outbox: { pending: 0, inFlight: 0, dead: 0, done: 0, waitingDocuments: 0 },
       currentJob: null,
       lastJob: null,
       lastSuccessAt: null,

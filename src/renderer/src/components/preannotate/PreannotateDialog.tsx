@@ -174,8 +174,8 @@ function NewRun({ projectId, onStarted }: { projectId: string; onStarted(run: Pr
         <label className="field">
           <span className="field-label">Documents</span>
           <select className="input" value={choices.scope} onChange={(e) => set({ scope: e.target.value as Choices['scope'] })} data-testid="preannotate-scope">
-            <option value="new">New documents (nobody has started them)</option>
-            <option value="all">Every document not yet verified</option>
+            <option value="new">New documents (not started, not yet sent to the model)</option>
+            <option value="all">Every document not yet verified (again, if sent before)</option>
           </select>
         </label>
         <label className="field">
