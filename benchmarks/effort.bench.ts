@@ -295,12 +295,15 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
     const holders = label ? truth.boxes.filter((t) => t.label === label) : [];
     wanted.push(holders.length === 1 ? { pairId: pair.id, question: pair.question, answer: holders[0]!.text, evidence: [boxFor.get(holders[0]!.id)!.id] } : { pairId: pair.id, question: pair.question, answer: null, evidence: [] });
   }
+  if (verbose) console.log(`    questions to settle: ${wanted.map((w) => `"${w.question}" → ${w.answer === null ? 'unanswerable' : JSON.stringify(w.answer)}`).join('; ')}`);
   for (const w of wanted) {
     const pair = (await state()).qa.find((x) => x.id === w.pairId)!;
     if (w.answer === null) {
       if (pair.unanswerable) continue;
       await showQuestions(a, page);
-      await a.click(await centre(page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-unanswerable"]`)), `"${w.question}": the page does not say`);
+      const box = page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-unanswerable"]`);
+      await reveal(a, box, `to "${w.question}"`);
+      await a.click(await centre(box), `"${w.question}": the page does not say`);
       continue;
     }
     const missingEvidence = w.evidence.filter((id) => !pair.evidenceBoxIds.includes(id));
@@ -309,7 +312,9 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
     if (missingEvidence.length || extraEvidence.length) {
       // With its answer focused, a click on a box links (or unlinks) it; an empty answer fills in.
       await showQuestions(a, page);
-      await a.click(await centre(page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-answer"]`)), `answer "${w.question}"`);
+      const answer = page.locator(`[data-testid="qa-card"][data-qa-id="${w.pairId}"] [data-testid="qa-answer"]`);
+      await reveal(a, answer, `to "${w.question}"`);
+      await a.click(await centre(answer), `answer "${w.question}"`);
       for (const id of [...missingEvidence, ...extraEvidence]) {
         const b = s.boxes.find((x) => x.id === id)!;
         await a.click(await a.toScreen(b.x + b.w / 2, b.y + b.h / 2), `${missingEvidence.includes(id) ? 'link' : 'unlink'} the box "${b.transcription}"`);
@@ -329,7 +334,7 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
   const done = page.getByTestId('annotation-status').and(page.locator('[data-status="verified"]'));
   const refused = page.getByTestId('verify-problems');
   await Promise.race([confirm.waitFor(), done.waitFor(), refused.waitFor()]);
-  if (await refused.isVisible()) throw new Error(`verify refused: ${await refused.innerText()}`);
+  if (await refused.isVisible()) throw new Error(`verify refused: ${await refused.innerText()} ${JSON.stringify((await state()).qa.filter((q) => q.answer || q.evidenceBoxIds.length))}`);
   if (await confirm.isVisible()) await a.key('Enter', 'verify anyway');
   await done.waitFor();
   const wallMs = Date.now() - started;
@@ -341,6 +346,22 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
 async function centre(locator: ReturnType<BrowserPage['locator']>) {
   const b = (await locator.boundingBox())!;
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** Scroll a panel until `locator` shows, counted as one action (a turn of the wheel), when it is not in view. */
+async function reveal(a: Annotator, locator: ReturnType<BrowserPage['locator']>, why: string) {
+  const hidden = await locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const c = p.getBoundingClientRect();
+      if (p.scrollHeight > p.clientHeight && (r.top < c.top || r.bottom > c.bottom)) return true;
+    }
+    return r.bottom > window.innerHeight || r.top < 0;
+  });
+  if (!hidden) return;
+  a.actions++;
+  await locator.scrollIntoViewIfNeeded();
+  a.log.push(`scroll — ${why}`);
 }
 
 /** The Questions tab, if another is showing (one click). */
@@ -412,9 +433,11 @@ async function main(): Promise<void> {
     const { items } = await core.api['documents.list']({ projectId: project.id, limit: 1000 });
     const truths = new Map<string, SynthDocument>();
     for (const d of items) truths.set(d.id, JSON.parse(await readFile(join(dataDir, 'demo-source', d.sourceName.replace(/\.\w+$/, '.json')), 'utf8')) as SynthDocument);
-    const invoices = items.filter((d) => truths.get(d.id)!.kind === 'invoice');
+    // In the generator's order: the list's order depends on which import finished first.
+    const index = (name: string) => Number(/-(\d+)\.\w+$/.exec(name)?.[1] ?? 0);
+    const invoices = items.filter((d) => truths.get(d.id)!.kind === 'invoice').sort((x, y) => index(x.sourceName) - index(y.sourceName));
     if (!invoices.length) throw new Error('the demo project has no invoice');
-    console.log(`demo invoices, in list order: ${invoices.map((d) => d.sourceName).join(', ')}`);
+    console.log(`demo invoices: ${invoices.map((d) => d.sourceName).join(', ')}`);
     const results: Outcome[] = [];
     for (const [i, d] of (all ? invoices : invoices.slice(0, 1)).entries()) {
       console.log(`\n${d.sourceName}:`);

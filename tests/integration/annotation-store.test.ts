@@ -139,6 +139,35 @@ describe('annotation store', () => {
     expect((await saved()).boxes[0]).toMatchObject({ w: 80, originPredictionId: 'p1' });
   });
 
+  it('an accepted answer leaves its doubtful evidence box to be decided, and links it once accepted', async () => {
+    const now = new Date().toISOString();
+    const insert = core.db.prepare(
+      "INSERT INTO predictions (id, project_id, document_id, page_id, model, kind, label, x, y, w, h, transcription, question, answer, evidence, confidence, created_at) VALUES (?, ?, ?, ?, 'sim', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    // The model is sure of the answer but not of the box holding it (it gave it the wrong label).
+    insert.run('box-due', projectId, documentId, pageId, 'box', 'total', 5, 60, 70, 20, '2026-01-02', null, null, null, 0.55, now);
+    insert.run('qa-due', projectId, documentId, null, 'qa', null, null, null, null, null, null, 'When is it due?', '2026-01-02', '["box-due"]', 0.9, now);
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().acceptPredictions(['qa-due']);
+    expect(s().order).toEqual([]);
+    expect(s().predictions.find((p) => p.id === 'box-due')!.status).toBe('pending');
+    const pair = s().qa.find((q) => q.originPredictionId === 'qa-due')!;
+    expect(pair).toMatchObject({ answer: '2026-01-02', evidenceBoxIds: [] });
+    // Accepted later with the right label, the box becomes the answer's evidence in the same step.
+    s().acceptPredictions(['box-due'], { 'box-due': { label: 'date' } });
+    const box = s().boxes[s().order[0]!]!;
+    expect(box).toMatchObject({ label: 'date', originPredictionId: 'box-due' });
+    expect(s().qa.find((q) => q.id === pair.id)!.evidenceBoxIds).toEqual([box.id]);
+    s().undo();
+    expect(s().order).toEqual([]);
+    expect(s().qa.find((q) => q.id === pair.id)!.evidenceBoxIds).toEqual([]);
+    s().redo();
+    await s().flush();
+    expect((await saved()).qa.find((q) => q.id === pair.id)!.evidenceBoxIds).toEqual([box.id]);
+  });
+
   it('refuses verify with the problems listed, then verifies once they are fixed', async () => {
     const store = createAnnotationStore(api());
     await store.getState().load(projectId, documentId);

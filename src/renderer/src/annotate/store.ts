@@ -4,6 +4,7 @@ import { fromBoxColumns, type AnnotationColumnsState } from '../../../shared/dom
 import type { Box, DocType, Prediction, QaPair, QuestionTemplate, VerifyProblem, VerifyWarning, VerifyWarningKind } from '../../../shared/domain/model';
 import { arrangeQa, expandTemplates, itemLabels, matchTemplateQuestion, questionKey, type ArrangedQa, type TemplateQuestion } from '../../../shared/domain/templateQuestions';
 import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
+import { LOW_CONFIDENCE } from './confidence';
 import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
 
@@ -645,8 +646,9 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         const { predictions, boxes, order, qa } = get();
         const wanted = new Set(ids);
         const byId = new Map(predictions.map((p) => [p.id, p]));
-        // A QA prediction brings its evidence boxes with it.
-        for (const id of ids) for (const ev of byId.get(id)?.evidence ?? []) if (byId.get(ev)?.kind === 'box') wanted.add(ev);
+        // A QA prediction brings its evidence boxes with it, but not doubtful ones: they wait to be
+        // decided (a wrong label must not come in unseen) and are linked once accepted.
+        for (const id of ids) for (const ev of byId.get(id)?.evidence ?? []) if (byId.get(ev)?.kind === 'box' && byId.get(ev)!.confidence >= LOW_CONFIDENCE) wanted.add(ev);
         const change = emptyChange();
         const boxFor = new Map<string, string>();
         for (const id of order) {
@@ -698,6 +700,15 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           // A template question not saved yet has no "before": undo takes the answer away again.
           change.qa.push({ id: after.id, before: qa.find((q) => q.id === after.id) ?? null, after });
           change.predictions.push({ id: p.id, before: p.status, after: 'accepted' });
+        }
+        // Answers accepted earlier link the evidence boxes accepted now, in the model's order.
+        for (const q of qa) {
+          if (taken.has(q.id) || !q.originPredictionId) continue;
+          const origin = byId.get(q.originPredictionId);
+          const linked = origin?.evidence.flatMap((ev) => (boxFor.has(ev) ? [boxFor.get(ev)!] : [])) ?? [];
+          if (!linked.some((id) => !q.evidenceBoxIds.includes(id))) continue;
+          const evidenceBoxIds = [...linked, ...q.evidenceBoxIds.filter((id) => !linked.includes(id))];
+          change.qa.push({ id: q.id, before: q, after: withEvidence({ ...boxes, ...Object.fromEntries(added.map((b) => [b.id, b])) }, q, evidenceBoxIds) });
         }
         commit(change);
       },

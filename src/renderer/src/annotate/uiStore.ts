@@ -47,7 +47,7 @@ interface AnnotationUiState {
   reset(projectId: string): void;
 }
 
-export const LOW_CONFIDENCE = 0.8;
+export { LOW_CONFIDENCE } from './confidence';
 
 export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   tool: 'select',
