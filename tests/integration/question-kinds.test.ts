@@ -54,7 +54,8 @@ async function answer(id: string, patch: Partial<QaPair>) {
   if (!q) throw new Error(`no question ${id}`);
   return save({ upsertQa: [{ ...q, ...patch }] });
 }
-const verify = () => api()['annotations.verify']({ projectId: project.id, documentId });
+// Questions only: a page with no boxes is meant here (verify would otherwise ask about it).
+const verify = () => api()['annotations.verify']({ projectId: project.id, documentId, acknowledge: ['no_boxes'] });
 const problemIds = (r: Awaited<ReturnType<typeof verify>>) => (r.result === 'refused' ? r.problems.map((p) => (p.kind === 'unanswered_question' ? p.qaId : p.boxId)) : []);
 
 beforeEach(async () => {
