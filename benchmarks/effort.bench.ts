@@ -12,7 +12,8 @@
  * its label and exact text, no other box, every true question answered exactly with its evidence),
  * so a shortcut that skipped work cannot count.
  *
- *   BENCH_EFFORT_DOCS=all   also run every other invoice of the demo (default: the first invoice)
+ *   BENCH_EFFORT_DOCS=all   also run every other invoice of the demo (default: the first invoice);
+ *   BENCH_EFFORT_DOCS=invoice-20261123-8.png,…   those invoices
  *
  * Prints a line per step and per document, then one JSON line:
  * {"actions": N, "typedChars": N, "wallMs": N, ...} for the first invoice of the demo list.
@@ -223,7 +224,9 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
       break;
     }
     if (p.kind === 'qa') {
-      await a.key('a', `accept the answer to "${p.question}"`);
+      const truthQa = truth.qa.find((q) => q.question === p.question);
+      const right = !truthQa || (truthQa.answer === null ? p.answer === null : p.answer === truthQa.answer);
+      await a.key(right ? 'a' : 'c', right ? `accept the answer to "${p.question}"` : `accept "${p.question}" with its evidence's text, not "${p.answer}"`);
     } else {
       const t = matches.get(p);
       if (!t) {
@@ -392,9 +395,10 @@ function compare(s: AnnotationState, truth: SynthDocument): string[] {
 }
 
 async function main(): Promise<void> {
-  const all = process.env.BENCH_EFFORT_DOCS === 'all';
+  const which = process.env.BENCH_EFFORT_DOCS ?? '';
+  const all = which === 'all';
   const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-effort-'));
-  const sim = await startClaudeSimulator({ timeScale: 0.02, seed: DEMO_SIM_SEED });
+  const sim = await startClaudeSimulator({ timeScale: 0.02, seed: DEMO_SIM_SEED, answerEveryQuestion: true });
   const core = await createCore({
     dataDir,
     settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
@@ -439,7 +443,9 @@ async function main(): Promise<void> {
     if (!invoices.length) throw new Error('the demo project has no invoice');
     console.log(`demo invoices: ${invoices.map((d) => d.sourceName).join(', ')}`);
     const results: Outcome[] = [];
-    for (const [i, d] of (all ? invoices : invoices.slice(0, 1)).entries()) {
+    const chosen = all ? invoices : which ? invoices.filter((d) => which.split(',').includes(d.sourceName)) : invoices.slice(0, 1);
+    if (!chosen.length) throw new Error(`BENCH_EFFORT_DOCS: no demo invoice named ${which}`);
+    for (const [i, d] of chosen.entries()) {
       console.log(`\n${d.sourceName}:`);
       const outcome = await annotate(page, core, project.id, { id: d.id, name: d.sourceName }, truths.get(d.id)!, i === 0);
       results.push(outcome);

@@ -1,5 +1,5 @@
 import { mixSeed, Rng } from '../../core/synth/random';
-import type { SynthDocument } from '../../core/synth';
+import { synthAnswerLabel, type SynthDocument } from '../../core/synth';
 
 /**
  * The simulated model's answer for one page: the document's ground truth with seeded noise, in
@@ -77,6 +77,7 @@ export function naturalAnswer(
   ask: { labels: string[] | null; templates: string[] | null },
   noise: NoiseOptions,
   seed: number,
+  everyQuestion = false,
 ): NaturalAnswer {
   const r = new Rng(mixSeed(seed, hash(doc.id)));
   const sx = frame.width / doc.width;
@@ -144,6 +145,27 @@ export function naturalAnswer(
       evidence,
       confidence: typoHere || evidence.length < q.evidenceBoxIds.length ? 0.55 : 0.9,
     });
+  }
+  // Asked every question, a model answers each one the page answers with one labelled box, not
+  // only the few the truth lists. Drawn after everything else, so the noise above stays the same.
+  if (everyQuestion && ask.templates) {
+    for (const template of ask.templates) {
+      if (qa.some((q) => q.template === template)) continue;
+      const label = synthAnswerLabel(template);
+      const holders = label ? doc.boxes.filter((b) => b.label === label && b.text) : [];
+      const typoHere = r.chance(noise.answerTypoRate);
+      if (holders.length !== 1) continue;
+      const truthBox = holders[0]!;
+      const evidence = boxes.findIndex((b) => b.truthId === truthBox.id);
+      qa.push({
+        template,
+        question: template,
+        answerable: true,
+        answer: typoHere ? typo(r, truthBox.text) : truthBox.text,
+        evidence: evidence >= 0 ? [evidence] : [],
+        confidence: typoHere || evidence < 0 ? 0.55 : 0.9,
+      });
+    }
   }
   return { documentType: doc.kind, boxes, qa };
 }

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   if (!Number.isFinite(rpm) || rpm <= 0) throw new Error(`--rpm: expected a positive number, got "${values.rpm}"`);
 
   // Real time, so a person can watch pages arrive: 2.1 s per page, a modest rate limit.
-  const sim = await startClaudeSimulator({ timeScale: 1, limits: { rpm, burstSeconds: 2 }, seed: DEMO_SIM_SEED });
+  const sim = await startClaudeSimulator({ timeScale: 1, limits: { rpm, burstSeconds: 2 }, seed: DEMO_SIM_SEED, answerEveryQuestion: true });
   const core: Core = await createCore({
     dataDir,
     settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),

@@ -103,6 +103,12 @@ export interface ClaudeSimOptions {
   limits?: SimLimits;
   faults?: SimFaultRates;
   noise?: NoiseOptions;
+  /**
+   * Answer every question asked that one labelled box of the truth answers, as a model would, not
+   * only the truth's own questions (the demo and bench:effort; off by default so the truth's
+   * questions are all there is to score against).
+   */
+  answerEveryQuestion?: boolean;
   seed?: number;
   /** Simulated ms from a batch's creation to its end (default 60 s). */
   batchProcessingMs?: number;
@@ -346,7 +352,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     const doc = image && name ? truth.lookup(name, image.received) : null;
     let value: unknown;
     if (doc && image) {
-      const natural = naturalAnswer(doc, image.seen, { labels: labelsOf(v.schema), templates: templatesOf(v.schema) }, noise, seed);
+      const natural = naturalAnswer(doc, image.seen, { labels: labelsOf(v.schema), templates: templatesOf(v.schema) }, noise, seed, opts.answerEveryQuestion ?? false);
       let boxes = natural.boxes.map(({ truthId: _t, ...b }) => b);
       if (fault?.kind === 'off_schema_labels') boxes = boxes.map((b, i) => (i % 3 === 0 ? { ...b, label: 'not_a_project_label' } : b));
       if (fault?.kind === 'degenerate_boxes') {

@@ -215,9 +215,13 @@ export function runAction(id: string, ctx: ActionContext): boolean {
       return true;
     case 'qa.linkEvidence':
       return linkSelectedEvidence() > 0;
-    case 'qa.answerFromEvidence':
+    case 'qa.answerFromEvidence': {
+      // On a selected proposed answer: accept it with its evidence's text instead of the model's.
+      const prediction = ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined;
+      if (prediction?.kind === 'qa') decidePrediction(prediction.id, true);
       answerFromEvidence();
       return true;
+    }
     case 'prediction.accept':
       if (!ui.selectedPredictionId) return false;
       decidePrediction(ui.selectedPredictionId, true);

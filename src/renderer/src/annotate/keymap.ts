@@ -64,7 +64,7 @@ export const actions: ActionSpec[] = [
   { id: 'qa.previous', title: 'Previous question', group: 'Questions', keys: ['['] },
   { id: 'qa.linkEvidence', title: 'Link selected boxes as evidence of the current question', group: 'Questions', keys: ['e'] },
   { id: 'qa.answer', title: 'Answer the current question', group: 'Questions', keys: ['q'] },
-  { id: 'qa.answerFromEvidence', title: 'Answer with the text of the evidence boxes', group: 'Questions', keys: ['c'] },
+  { id: 'qa.answerFromEvidence', title: 'Answer with the text of the evidence boxes (a selected proposed answer: accept it so)', group: 'Questions', keys: ['c'] },
   { id: 'prediction.accept', title: 'Accept selected prediction', group: 'Predictions', keys: ['a'] },
   { id: 'prediction.reject', title: 'Reject selected prediction', group: 'Predictions', keys: ['x'] },
   { id: 'prediction.next', title: 'Select the next undecided prediction', group: 'Predictions', keys: ['n'] },
