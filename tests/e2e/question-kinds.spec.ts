@@ -74,6 +74,8 @@ test('the demo: an invoice is asked only invoice questions, the type changes the
   await expect(cards.getByTestId('document-name')).toHaveText(Array.from({ length: invoices }, () => /^invoice-/));
   await expect(cards.getByTestId('document-type')).toHaveText(Array.from({ length: invoices }, () => 'Invoice · '));
   await filter.selectOption('receipt');
+  // The list reloads with the filter: every card a receipt, one of them the invoice typed so.
+  await expect.poll(async () => new Set(await cards.getByTestId('document-type').allTextContents())).toEqual(new Set(['Receipt · ']));
   await expect(cards.filter({ has: page.getByTestId('document-name').getByText(/^invoice-/) }).getByTestId('document-type')).toHaveText('Receipt · ');
 });
 
