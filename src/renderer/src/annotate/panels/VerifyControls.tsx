@@ -34,7 +34,13 @@ export function focusProblem(problem: VerifyProblem | undefined): void {
  */
 export async function runVerify(acknowledge: VerifyWarningKind[] = []): Promise<boolean> {
   const panels = usePanels.getState();
-  if (panels.verifying || !annotationStore.getState().loaded) return false;
+  const store = annotationStore.getState();
+  if (panels.verifying || !store.loaded) return false;
+  // Already the verified version: nothing to record (the Read-only note points at Edit).
+  if (store.status === 'verified' && store.saveState === 'saved') {
+    store.nudgeReadOnly();
+    return false;
+  }
   panels.set({ verifying: true, verifyWarnings: [] });
   commitDrafts();
   try {
