@@ -143,6 +143,9 @@ test('line-item questions follow the boxes as they are typed, and the type is se
 test('project settings: the types a question is asked on and whether it is required, from the keyboard; a placeholder must name a label', async ({ page, host }) => {
   const projectId = await createProject(page, host, 'Kinds settings');
   await callHost(host, 'projects.update', { projectId, labels: [{ name: 'line_item_description', color: '#00a8c6' }], questions: [{ text: 'What is the total?', required: true }] });
+  // The project page read the project before this update; open settings from a fresh read.
+  await page.reload();
+  await expect(page.getByTestId('project-title')).toHaveText('Kinds settings');
   await page.getByTestId('project-settings-link').click();
   const form = page.getByTestId('project-settings-form');
   const q = form.getByTestId('question-row').nth(0);
