@@ -169,4 +169,4 @@ export class TesseractReader {
 /** Workers terminated on purpose (or already dead): their thread's exit is no news. */
 const retired = new WeakSet<Worker>();
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err));
+const message = (err: unknown): string => (err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err)).replace(/^Error: /, '');
