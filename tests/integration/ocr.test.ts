@@ -71,17 +71,27 @@ describe('reading drawn regions (ocr.readRegion)', () => {
     );
     for (const r of readings) if (r.text !== r.truth) console.log(`  ${r.page} ${r.label}: ${JSON.stringify(r.truth)} read as ${JSON.stringify(r.text)} (${r.confidence})`);
     expect(all.boxes).toBeGreaterThan(150);
-    // Measured: 98.8 % exact and 0.16 % CER on printed text, 94.4 % and 0.98 % with the checkboxes;
-    // small print read at its own size (no 2× upscale) gives 97.1 % and 0.49 %, below these floors.
-    expect(letters.exactRate).toBeGreaterThanOrEqual(0.975);
-    expect(letters.cer).toBeLessThanOrEqual(0.004);
-    expect(all.exactRate).toBeGreaterThanOrEqual(0.92);
-    expect(all.cer).toBeLessThanOrEqual(0.015);
+    // Measured: 99.4 % exact and 0.05 % CER on printed text, 95.0 % and 0.88 % with the checkboxes;
+    // print read at its own size (no enlarging) gives 97.7 % and 0.43 %, 93.3 % and 1.09 %.
+    expect(letters.exactRate).toBeGreaterThanOrEqual(0.98);
+    expect(letters.cer).toBeLessThanOrEqual(0.003);
+    expect(all.exactRate).toBeGreaterThanOrEqual(0.94);
+    expect(all.cer).toBeLessThanOrEqual(0.01);
     // What is read right is read with confidence; the confidence is a fraction.
     const right = readings.filter((r) => r.text === r.truth);
     expect(percentile(right.map((r) => r.confidence), 50)).toBeGreaterThan(0.8);
     for (const r of readings) expect(r.confidence).toBeLessThanOrEqual(1);
   }, 180_000);
+
+  it('reads small print (a 1000 × 1300 invoice) by enlarging it more', async () => {
+    const [small] = await importSynthPages(core, projectId, dir.path, [{ seed: 7070, index: 0, kind: 'invoice', size: { width: 1000, height: 1300 } }]);
+    const readings = await readTruthBoxes(core, projectId, [small!], (b) => !CHECKBOX.test(b.text));
+    const score = scoreReadings(readings);
+    console.log(`small-print invoice: ${score.exact}/${score.boxes} exact, CER ${(100 * score.cer).toFixed(2)} %`);
+    for (const r of readings) if (r.text !== r.truth) console.log(`  ${r.label}: ${JSON.stringify(r.truth)} read as ${JSON.stringify(r.text)}`);
+    // Measured: 2 boxes of 62 wrong; enlarging by 2× only, as for ordinary print, leaves 5 wrong.
+    expect(score.exactRate).toBeGreaterThanOrEqual(0.95);
+  });
 
   it('snaps a loosely drawn box to the text inside it, never further than a few pixels past it', async () => {
     const grow = 10;
