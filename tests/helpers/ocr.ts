@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Core } from '../../src/main/core/createCore';
-import { levenshtein } from '../../src/main/core/review/metrics';
+import { iou, levenshtein } from '../../src/main/core/review/metrics';
 import { generatePage, type SynthBox, type SynthDocument, type SynthKind, type TruthOptions } from '../../src/main/core/synth';
 import type { Page } from '../../src/shared/domain/model';
 
@@ -62,6 +62,38 @@ export async function readTruthBoxes(core: Core, projectId: string, pages: Impor
       const started = performance.now();
       const r = await core.api['ocr.readRegion']({ projectId, documentId, pageId: page.id, x: box.x, y: box.y, w: box.width, h: box.height });
       out.push({ page: truth.id, label: box.label, truth: box.text, text: r.text, confidence: r.confidence, ms: r.ms, wallMs: performance.now() - started });
+    }
+  }
+  return out;
+}
+
+/** Checkbox glyphs (☐ ☒) are marks, not letters: tesseract's English model has no such characters. */
+export const CHECKBOX = /[☐☒]/;
+
+export interface LooseReading {
+  truth: SynthBox;
+  drawn: { x: number; y: number; w: number; h: number };
+  text: string;
+  snapped: { x: number; y: number; w: number; h: number } | null;
+  /** IoU of the snapped box with the truth box (0 without a snap). */
+  snapIou: number;
+}
+
+/**
+ * Every text box (no checkbox glyphs) drawn `grow` pixels too large on each side, as a hurried
+ * person draws, where that takes in no other field (which would rightly be kept).
+ */
+export async function readLooseBoxes(core: Core, projectId: string, pages: ImportedSynthPage[], grow: number): Promise<LooseReading[]> {
+  const out: LooseReading[] = [];
+  const contains = (o: SynthBox, i: SynthBox) => i.x >= o.x && i.y >= o.y && i.x + i.width <= o.x + o.width && i.y + i.height <= o.y + o.height;
+  for (const { documentId, page, truth } of pages) {
+    for (const b of truth.boxes) {
+      if (!b.text || CHECKBOX.test(b.text)) continue;
+      const drawn = { x: b.x - grow, y: b.y - grow, w: b.width + 2 * grow, h: b.height + 2 * grow };
+      const touches = (o: SynthBox) => o.x < drawn.x + drawn.w && o.x + o.width > drawn.x && o.y < drawn.y + drawn.h && o.y + o.height > drawn.y;
+      if (truth.boxes.some((o) => o !== b && touches(o) && !contains(o, b) && !contains(b, o))) continue;
+      const r = await core.api['ocr.readRegion']({ projectId, documentId, pageId: page.id, ...drawn });
+      out.push({ truth: b, drawn, text: r.text, snapped: r.snapped, snapIou: r.snapped ? iou(r.snapped, { x: b.x, y: b.y, w: b.width, h: b.height }) : 0 });
     }
   }
   return out;
