@@ -229,6 +229,79 @@ describe('annotation store', () => {
     expect((await saved()).boxes.map((b) => b.id)).toEqual(['b1', 'b2']);
   });
 
+  it('a drawn box’s reading joins its drawing: one undo takes the box with its text and snap', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b0')]);
+    const drawn = { x: 10.5, y: 20.25, w: 100, h: 30 };
+    s().addBoxes([box('b1')]);
+    expect(s().fillDrawnBox('b1', drawn, { transcription: 'Total 42.00', rect: { x: 14, y: 24, w: 80, h: 20 } })).toBe(true);
+    expect(s().boxes.b1).toMatchObject({ transcription: 'Total 42.00', x: 14, y: 24, w: 80, h: 20 });
+    await s().flush();
+    expect((await saved()).boxes.find((b) => b.id === 'b1')).toMatchObject({ transcription: 'Total 42.00', x: 14, w: 80 });
+    s().undo(); // the drawing, reading and all
+    expect(s().boxes.b1).toBeUndefined();
+    expect(s().boxes.b0).toBeDefined();
+    s().redo();
+    expect(s().boxes.b1).toMatchObject({ transcription: 'Total 42.00', x: 14, y: 24, w: 80, h: 20 });
+    await s().flush();
+    expect((await saved()).boxes.map((b) => b.id)).toEqual(['b0', 'b1']);
+  });
+
+  it('a label given before the reading arrives keeps its own undo step, with the text in both states', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    const drawn = { x: 10.5, y: 20.25, w: 100, h: 30 };
+    s().addBoxes([box('b1')]);
+    s().updateBoxes([{ id: 'b1', patch: { label: 'date' } }]);
+    expect(s().fillDrawnBox('b1', drawn, { transcription: '2026-01-31', rect: { x: 12, y: 22, w: 90, h: 24 } })).toBe(true);
+    s().undo(); // the label
+    expect(s().boxes.b1).toMatchObject({ label: 'total', transcription: '2026-01-31', x: 12, w: 90 });
+    s().undo(); // the drawing
+    expect(s().boxes.b1).toBeUndefined();
+    s().redo();
+    s().redo();
+    expect(s().boxes.b1).toMatchObject({ label: 'date', transcription: '2026-01-31', x: 12, w: 90 });
+  });
+
+  it('a reading leaves alone a box moved, typed into or deleted meanwhile, and a verified document', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    const drawn = { x: 10.5, y: 20.25, w: 100, h: 30 };
+    const reading = { transcription: 'Read', rect: { x: 12, y: 22, w: 90, h: 24 } };
+    s().addBoxes([box('moved'), box('typed'), box('gone')]);
+    s().updateBoxes([{ id: 'moved', patch: { x: 50 } }]);
+    s().updateBoxes([{ id: 'typed', patch: { transcription: 'Mine' } }], { coalesceKey: 'transcription:typed' });
+    s().deleteBoxes(['gone']);
+    expect(s().fillDrawnBox('moved', drawn, reading)).toBe(false);
+    expect(s().fillDrawnBox('gone', drawn, reading)).toBe(false);
+    // Typed text stays; the box still hugs its ink.
+    expect(s().fillDrawnBox('typed', drawn, reading)).toBe(true);
+    expect(s().boxes.typed).toMatchObject({ transcription: 'Mine', x: 12, w: 90 });
+    expect(s().boxes.moved).toMatchObject({ transcription: '', x: 50 });
+
+    // Verified while the reading was on its way: the document is read-only and stays as verified.
+    s().addBoxes([box('late')]);
+    s().updateQa(s().qa[0]!.id, { answer: '$1' });
+    expect(await s().verify()).toMatchObject({ verified: true });
+    const nudges = s().readOnlyNudge;
+    expect(s().fillDrawnBox('late', drawn, reading)).toBe(false);
+    expect(s().boxes.late).toMatchObject({ transcription: '', x: 10.5 });
+    expect(s().readOnlyNudge).toBe(nudges); // nothing the person did was refused
+    // After Edit the reading is an edit of its own, undone alone back to the verified version.
+    s().unlockEdit();
+    expect(s().fillDrawnBox('late', drawn, reading)).toBe(true);
+    await s().flush();
+    expect(await saved()).toMatchObject({ status: 'draft', version: 2 });
+    s().undo();
+    await s().flush();
+    expect(s().boxes.late).toMatchObject({ transcription: '', x: 10.5 });
+    expect(await saved()).toMatchObject({ status: 'verified', version: 1 });
+  });
+
   it('never gives a box a label outside the project set, and does not retry a save the core refuses', async () => {
     const store = createAnnotationStore(api());
     await store.getState().load(projectId, documentId);

@@ -13,6 +13,7 @@ import { exportBundle, importBundle, PULL_JOB_KIND, PullService, type BundleDeps
 import { ImportService } from './import/importer';
 import { ImportUploads, type UploadLimits } from './import/uploads';
 import { MediaStore } from './media/mediaStore';
+import { OcrService } from './ocr';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
 import { ReviewService } from './review/service';
@@ -70,6 +71,8 @@ export interface CoreOptions {
    * entry through tsx. `inProcess`: on the core's own thread instead (benchmarks compare the two).
    */
   review?: { workerFile?: string; inProcess?: boolean };
+  /** Where the text reader's language data is (tests point it elsewhere to see the error). */
+  ocr?: { langPath?: string };
 }
 
 export interface Core {
@@ -94,6 +97,8 @@ export interface Core {
   preannotation: PreannotationService;
   review: ReviewService;
   evaluation: EvaluationService;
+  /** Reads drawn regions with tesseract (its worker starts on the first read). */
+  ocr: OcrService;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -211,6 +216,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const annotationsImport = new AnnotationsImportService({ db, projects, documents, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
   const pulls = new PullService({ db, projects, documents, media, jobs, settings, clock, emit });
   const bundleDeps: BundleDeps = { db, projects, documents, media, clock, folioVersion: FOLIO_VERSION };
+  const ocr = new OcrService({ documents, media, ...(opts.ocr?.langPath ? { tesseract: { langPath: opts.ocr.langPath } } : {}) });
 
   const api: AppApi = {
     'app.info': async () => ({
@@ -348,7 +354,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit('documents.changed', { projectId: summary.projectId });
       return summary;
     },
-
+    'ocr.readRegion': async (req) => ocr.readRegion(req),
   };
 
   return {
@@ -370,6 +376,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     preannotation,
     review,
     evaluation,
+    ocr,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
@@ -379,7 +386,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       exporter.cancelAll();
       annotationsImport.cancelAll();
       pulls.cancelAll();
-      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle()]);
+      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle(), ocr.close()]);
       await uploads.close();
       await evaluation.close();
       await reviewWorker?.close();

@@ -58,6 +58,7 @@ import {
   pullRequestSchema,
   pullsRequestSchema,
 } from '../domain/exchange';
+import { regionReadingSchema, regionRequestSchema } from '../domain/ocr';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -301,6 +302,8 @@ export const methods = {
   'exchange.pulls': { request: pullsRequestSchema, response: z.array(pullJobSchema) },
   'bundle.export': { request: bundleExportRequestSchema, response: bundleExportSummarySchema },
   'bundle.import': { request: bundleImportRequestSchema, response: bundleImportSummarySchema },
+  // Reads the text inside a region of a page on this computer (tesseract), with the ink's bounding box.
+  'ocr.readRegion': { request: regionRequestSchema, response: regionReadingSchema },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {

@@ -65,6 +65,7 @@ export const methodNames = [
   'exchange.pulls',
   'bundle.export',
   'bundle.import',
+  'ocr.readRegion',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 

@@ -162,6 +162,10 @@ export const uiPreferencesSchema = z.object({
   keymap: z.record(z.string().max(64), z.array(z.string().max(40)).max(4)),
   /** Predictions at or above this confidence are accepted by "accept all above threshold". */
   acceptThreshold: z.number().min(0).max(1),
+  /** A box drawn on the page gets the text the page shows inside it (read on this computer). */
+  readDrawnBoxes: z.boolean(),
+  /** A box drawn on the page is pulled in to the ink inside it. */
+  snapDrawnBoxes: z.boolean(),
 });
 export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
 

@@ -3,7 +3,7 @@ import type { AppApi } from '../../../shared/contract/methods';
 import { fromBoxColumns, type AnnotationColumnsState } from '../../../shared/domain/boxColumns';
 import type { Box, DocType, Prediction, QaPair, QuestionTemplate, VerifyProblem, VerifyWarning, VerifyWarningKind } from '../../../shared/domain/model';
 import { arrangeQa, expandTemplates, itemLabels, matchTemplateQuestion, questionKey, type ArrangedQa, type TemplateQuestion } from '../../../shared/domain/templateQuestions';
-import { emptyChange, invert, isEmpty, prune, type Change } from './changes';
+import { emptyChange, invert, isEmpty, prune, sameBox, type Change } from './changes';
 import { LOW_CONFIDENCE } from './confidence';
 import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
@@ -103,6 +103,12 @@ export interface AnnotationStore extends AnnotationData {
   setActiveQa(id: string | null): void;
 
   addBoxes(boxes: Box[]): void;
+  /**
+   * What the page says inside a box just drawn (see reading.ts): its text and its snap to the ink,
+   * applied only while the box still has the geometry it was drawn with — the text only while its
+   * transcription is empty. Joins the drawing's own undo step; returns whether anything changed.
+   */
+  fillDrawnBox(id: string, drawn: GeometryOf<Box>, fill: { transcription?: string; rect?: GeometryOf<Box> }): boolean;
   updateBoxes(updates: { id: string; patch: Partial<Omit<Box, 'id'>> }[], opts?: { coalesceKey?: string }): void;
   deleteBoxes(ids: string[]): void;
   duplicateBoxes(ids: string[], offset: number, page: PageSize): string[];
@@ -124,6 +130,10 @@ export interface AnnotationStore extends AnnotationData {
 
   verify(acknowledge?: VerifyWarningKind[]): Promise<{ verified: boolean; problems: VerifyProblem[]; warnings: VerifyWarning[] }>;
 }
+
+export type GeometryOf<T extends { x: number; y: number; w: number; h: number }> = Pick<T, 'x' | 'y' | 'w' | 'h'>;
+
+const sameGeometry = (a: GeometryOf<Box>, b: GeometryOf<Box>): boolean => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
 
 export interface PageSize {
   width: number;
@@ -538,6 +548,39 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       addBoxes(boxes) {
         commit({ ...emptyChange(), boxes: boxes.map((b) => boxChange(null, b)) });
         set({ selection: new Set(boxes.map((b) => b.id)) });
+      },
+
+      fillDrawnBox(id, drawn, fill) {
+        const s = get();
+        const current = s.boxes[id];
+        if (!current || isReadOnly(s) || !sameGeometry(current, drawn)) return false;
+        // As if the box had been drawn with it: every later state of the box that still has the
+        // drawn geometry (and no text) gets the fill, so undo and redo keep it.
+        const filled = (b: Box): Box => ({
+          ...b,
+          ...(fill.transcription !== undefined && b.transcription === '' ? { transcription: fill.transcription } : {}),
+          ...(fill.rect && sameGeometry(b, drawn) ? fill.rect : {}),
+        });
+        const after = filled(current);
+        if (sameBox(after, current)) return false;
+        const drawnAt = undoStack.findIndex((e) => e.change.boxes.some((c) => c.id === id && c.before === null && c.after !== null));
+        // The verified version has the box as drawn (verify came in between): the fill is an edit of its own.
+        if (drawnAt < 0 || (verifiedMark >= 0 && verifiedMark > drawnAt)) {
+          commit({ ...emptyChange(), boxes: [boxChange(current, after)] });
+          return true;
+        }
+        const rewrite = (entry: HistoryEntry): HistoryEntry => ({
+          ...entry,
+          change: {
+            ...entry.change,
+            boxes: entry.change.boxes.map((c) => (c.id === id ? { id, before: c.before && filled(c.before), after: c.after && filled(c.after) } : c)),
+          },
+        });
+        for (let i = drawnAt; i < undoStack.length; i++) undoStack[i] = rewrite(undoStack[i]!);
+        redoStack = redoStack.map(rewrite);
+        apply({ ...emptyChange(), boxes: [boxChange(current, after)] });
+        markDirty({ ...emptyChange(), boxes: [boxChange(current, after)] });
+        return true;
       },
 
       updateBoxes(updates, opts) {

@@ -140,6 +140,25 @@ function SettingsForms({ settings }: { settings: Settings }) {
         </label>
       </section>
 
+      <section className="card">
+        <h2>Drawing boxes</h2>
+        <p className="muted small">When you draw a box, Folio reads the page inside it on this computer — nothing leaves it — and you correct what it got wrong.</p>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={settings.ui.readDrawnBoxes} onChange={(e) => void ui({ readDrawnBoxes: e.target.checked })} data-testid="settings-read-drawn-boxes" />
+            Read the text of boxes I draw
+          </label>
+          <span className="field-hint">Fills an empty transcription with the printed text inside the box. Ctrl+Z removes the box with it.</span>
+        </div>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={settings.ui.snapDrawnBoxes} onChange={(e) => void ui({ snapDrawnBoxes: e.target.checked })} data-testid="settings-snap-drawn-boxes" />
+            Snap drawn boxes to the text
+          </label>
+          <span className="field-hint">Pulls the box in to the ink inside it (or a few pixels past its edge, for a letter it cut).</span>
+        </div>
+      </section>
+
       <KeymapSettings />
 
       <section className="card">

@@ -10,6 +10,7 @@ import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { questionBeingAnswered } from '../panels/qaActions';
 import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
+import { readDrawnBox } from '../reading';
 import { drawAnnotations } from './draw';
 import { pageBoxes as pageBoxesOf } from './pageBoxes';
 
@@ -256,9 +257,10 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
         showDraft(null, false);
         const r = clampRect(rectFromPoints(g.start.x, g.start.y, p.x, p.y), page.width, page.height);
         if (r.w * scale < 4 || r.h * scale < 4 || r.w < MIN_BOX_SIZE || r.h < MIN_BOX_SIZE) return;
-        store.addBoxes([
-          { id: crypto.randomUUID(), pageId: page.id, label: useAnnotationUi.getState().activeLabel, ...r, transcription: '', locked: false, hidden: false, originPredictionId: null },
-        ]);
+        const box: Box = { id: crypto.randomUUID(), pageId: page.id, label: useAnnotationUi.getState().activeLabel, ...r, transcription: '', locked: false, hidden: false, originPredictionId: null };
+        store.addBoxes([box]);
+        // The page's text inside it arrives a moment later; the next box can be drawn meanwhile.
+        if (annotationStore.getState().boxes[box.id]) readDrawnBox(box);
       } else if (g.kind === 'marquee') {
         showDraft(null, true);
         const r = rectFromPoints(g.start.x, g.start.y, p.x, p.y);

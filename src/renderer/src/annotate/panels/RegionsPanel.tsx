@@ -1,11 +1,13 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import type { Box, Label, Page } from '../../../../shared/domain/model';
 import { useAnnotationUi } from '../uiStore';
 import { isReadOnly } from '../store';
+import { useReading } from '../reading';
+import { Spinner } from '../../components/Spinner';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconEye, IconEyeOff, IconLock, IconSearch, IconSparkles, IconTrash, IconUnlock, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest, usePanels } from './panelsStore';
-import { cssEscape, labelColor, showPage, useLabels, whenElement } from './shared';
+import { cssEscape, draftingBoxes, labelColor, selectOnFill, showPage, useLabels, whenElement } from './shared';
 import { VirtualList, type VirtualListHandle } from './VirtualList';
 
 export const REGION_ROW_HEIGHT = 62;
@@ -39,7 +41,7 @@ window.addEventListener(
   { capture: true },
 );
 
-function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId: string, delta: number): void; readOnly: boolean }) {
+function TranscriptionInput({ box, onStep, readOnly, reading }: { box: Box; onStep(boxId: string, delta: number): void; readOnly: boolean; reading: boolean }) {
   const [draft, setDraft] = useState<string | null>(null);
   const pending = useRef<{ value: string; timer: ReturnType<typeof setTimeout> } | null>(null);
   const commitRef = useRef<() => void>(() => undefined);
@@ -52,6 +54,7 @@ function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId:
       clearTimeout(p.timer);
       pending.current = null;
       pendingDrafts.delete(commitRef.current);
+      draftingBoxes.delete(box.id);
       if (pendingDrafts.size === 0) usePanels.getState().set({ draftPending: false });
       setTranscription(box.id, p.value);
       setDraft(null);
@@ -59,6 +62,14 @@ function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId:
   }, [box.id]);
   // A row scrolled out of the list, or the panel closing, keeps what was typed.
   useEffect(() => () => commitRef.current(), []);
+
+  // Text read from the page lands selected in the field the caret is in: before the browser
+  // handles another key, so a key typed as it arrives replaces it instead of following it.
+  const input = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    if (!selectOnFill.delete(box.id) || draft !== null) return;
+    if (input.current && input.current === document.activeElement && input.current.value === box.transcription) input.current.select();
+  }, [box.id, box.transcription, draft]);
 
   const commit = () => commitRef.current();
   const onKeyDown = (e: ReactKeyboardEvent<HTMLInputElement>) => {
@@ -74,6 +85,7 @@ function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId:
   };
   return (
     <input
+      ref={input}
       className="input region-text"
       value={draft ?? box.transcription}
       onChange={(e) => {
@@ -82,11 +94,12 @@ function TranscriptionInput({ box, onStep, readOnly }: { box: Box; onStep(boxId:
         if (pending.current) clearTimeout(pending.current.timer);
         pending.current = { value, timer: setTimeout(commit, TRANSCRIPTION_COMMIT_MS) };
         pendingDrafts.add(commitRef.current);
+        draftingBoxes.add(box.id);
         if (!usePanels.getState().draftPending) usePanels.getState().set({ draftPending: true });
       }}
       onBlur={commit}
       onKeyDown={onKeyDown}
-      placeholder={readOnly ? '' : 'Transcription'}
+      placeholder={readOnly ? '' : reading ? 'Reading the page…' : 'Transcription'}
       readOnly={readOnly}
       spellCheck={false}
       aria-label="Transcription"
@@ -120,10 +133,12 @@ interface RowProps {
   onStep(boxId: string, delta: number): void;
   /** A verified document not unlocked for editing. */
   readOnly: boolean;
+  /** The page's text inside the box is being read (it was just drawn). */
+  reading: boolean;
 }
 
 /** One region. Memoised on the box object: editing one box re-renders one row, not 10,000. */
-const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep, readOnly }: RowProps) {
+const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep, readOnly, reading }: RowProps) {
   const color = labelColor(labels, box.label);
   const unknownLabel = box.label !== null && color === null;
   return (
@@ -132,6 +147,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
       data-testid="region-row"
       data-box-id={box.id}
       data-selected={selected ? 'true' : undefined}
+      data-reading={reading ? 'true' : undefined}
       onMouseDown={(e: ReactMouseEvent) => {
         if (e.button === 0 && !isControl(e.target)) selectFromRow(box, e);
       }}
@@ -168,6 +184,11 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           </span>
         ) : null}
         {pageNumber !== null ? <span className="region-page muted small">p.{pageNumber}</span> : null}
+        {reading ? (
+          <span className="region-reading muted small" title="Reading the text inside the box from the page" data-testid="region-reading">
+            <Spinner size={11} label="Reading…" />
+          </span>
+        ) : null}
         <span className="grow" />
         <button
           type="button"
@@ -205,7 +226,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           <IconTrash />
         </button>
       </div>
-      <TranscriptionInput box={box} onStep={onStep} readOnly={readOnly} />
+      <TranscriptionInput box={box} onStep={onStep} readOnly={readOnly} reading={reading} />
     </div>
   );
 });
@@ -222,6 +243,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
   const order = useAnnotation((s) => s.order);
   const selection = useAnnotation((s) => s.selection);
   const readOnly = useAnnotation(isReadOnly);
+  const reading = useReading((s) => s.reading);
   const labels = useLabels(projectId);
   const filter = useAnnotationUi((s) => s.regionFilter);
   const focus = useAnnotationUi((s) => s.focus);
@@ -320,7 +342,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
 
   const renderRow = (id: string) => {
     const box = boxes[id]!;
-    return <RegionRow box={box} selected={selection.has(id)} labels={labels} readOnly={readOnly} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
+    return <RegionRow box={box} selected={selection.has(id)} labels={labels} readOnly={readOnly} reading={reading.has(id)} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
   };
 
   const setFilter = (patch: Partial<typeof filter>) => useAnnotationUi.getState().set({ regionFilter: { ...filter, ...patch } });

@@ -75,3 +75,27 @@ export const cssEscape = (value: string): string => (typeof CSS !== 'undefined' 
 export function formatConfidence(c: number): string {
   return `${Math.round(c * 100)}%`;
 }
+
+/** Boxes whose transcription has typed text not yet in the store. */
+export const draftingBoxes = new Set<string>();
+
+/**
+ * Boxes whose transcription was just filled from the page: the field shows the text selected when
+ * the caret is in it, in the same render, so the next key replaces it rather than appending.
+ */
+export const selectOnFill = new Set<string>();
+
+/** The transcription field of a box's row, when the row is rendered. */
+export function transcriptionField(boxId: string): HTMLInputElement | null {
+  return document.querySelector<HTMLInputElement>(`[data-testid="region-row"][data-box-id="${cssEscape(boxId)}"] [data-testid="region-transcription"]`);
+}
+
+/**
+ * Whether the person is at a box's transcription: `focused` (the caret is in it) and `typed` (it
+ * holds text, in the store or still being typed). Text read from the page never replaces theirs.
+ */
+export function transcriptionActivity(boxId: string): { focused: boolean; typed: boolean } {
+  const field = transcriptionField(boxId);
+  const focused = field !== null && field === document.activeElement;
+  return { focused, typed: draftingBoxes.has(boxId) || (field !== null && field.value !== '') };
+}
