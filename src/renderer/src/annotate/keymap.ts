@@ -29,7 +29,7 @@ export const actions: ActionSpec[] = [
   { id: 'view.actualSize', title: 'Zoom to 100%', group: 'View', keys: ['mod+0', 'shift+)', 'shift+0'] },
   { id: 'view.zoomIn', title: 'Zoom in', group: 'View', keys: ['=', 'shift+='] },
   { id: 'view.zoomOut', title: 'Zoom out', group: 'View', keys: ['-'] },
-  { id: 'view.toggleLabels', title: 'Show or hide label text on boxes', group: 'View', keys: ['t'] },
+  { id: 'view.toggleLabels', title: 'Show or hide label text on boxes and predictions', group: 'View', keys: ['t'] },
   { id: 'view.lowConfidence', title: 'Show only predictions under 0.8 confidence', group: 'View', keys: ['shift+c'] },
   { id: 'edit.undo', title: 'Undo', group: 'Edit', keys: ['mod+z'] },
   { id: 'edit.redo', title: 'Redo', group: 'Edit', keys: ['mod+shift+z', 'mod+y'] },

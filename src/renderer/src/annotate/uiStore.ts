@@ -21,6 +21,8 @@ interface AnnotationUiState {
   activeLabel: string | null;
   /** The box under the pointer on the canvas or in a list (evidence links are highlighted for it). */
   hoverBoxId: string | null;
+  /** The pending prediction under the pointer on the canvas (when no box is). */
+  hoverPredictionId: string | null;
   /** Boxes to emphasise (e.g. the evidence of the question under the pointer). */
   highlightBoxIds: readonly string[];
   /** While on, clicking a box on the canvas toggles it as evidence of the active question. */
@@ -46,6 +48,7 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   tool: 'select',
   activeLabel: null,
   hoverBoxId: null,
+  hoverPredictionId: null,
   highlightBoxIds: [],
   linkingEvidence: false,
   selectedPredictionId: null,
@@ -58,5 +61,5 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   focus: null,
   set: (patch) => set(patch),
   requestFocus: (kind, id) => set({ focus: { kind, id, nonce: Date.now() + Math.random() } }),
-  reset: () => set({ hoverBoxId: null, highlightBoxIds: [], linkingEvidence: false, selectedPredictionId: null, focus: null, labelPickerOpen: false }),
+  reset: () => set({ hoverBoxId: null, hoverPredictionId: null, highlightBoxIds: [], linkingEvidence: false, selectedPredictionId: null, focus: null, labelPickerOpen: false }),
 }));

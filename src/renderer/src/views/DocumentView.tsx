@@ -4,6 +4,7 @@ import { runAction, type ActionContext } from '../annotate/actions';
 import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
 import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, runVerify, VerifyControls } from '../annotate/panels';
+import { SelectionReadout } from '../annotate/SelectionReadout';
 import { useAnnotationUi } from '../annotate/uiStore';
 import { annotationStore, useAnnotation } from '../annotate/useAnnotation';
 import '../annotate/annotate.css';
@@ -284,6 +285,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
             {page.width} × {page.height} px
           </span>
           <span>{formatBytes(doc.byteSize)}</span>
+          <SelectionReadout />
           <span className="toolbar-spacer" />
           <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · ? all shortcuts</span>
         </footer>
