@@ -220,33 +220,52 @@ function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[
     return spot;
   };
 
+  // Where each label goes first, then one pass drawing them (fewer state changes).
   const texts: DrawnText[] = [];
-  ctx.font = `${FONT_PX * px}px ${FONT_FAMILY}`;
-  ctx.textBaseline = 'middle';
-  ctx.lineWidth = px;
+  const colours = new Map<string, string>();
   for (const b of boxes) {
     if (!tall(b.h)) continue;
     const spot = spotFor(b.id, b, b.label!);
     if (!spot) continue;
-    ctx.fillStyle = colourOf(labels, b.label);
-    ctx.fillRect(spot.x, spot.y, spot.w, spot.h);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillText(b.label!, spot.x + PAD_PX * px, spot.y + spot.h / 2);
     texts.push({ id: b.id, kind: 'box', text: b.label!, ...spot });
+    colours.set(b.id, colourOf(labels, b.label));
   }
   for (const p of pending) {
     if (!tall(p.h!)) continue;
     const text = predictionText(p, input.lowConfidence);
     const spot = spotFor(p.id, { x: p.x!, y: p.y!, w: p.w!, h: p.h! }, text);
     if (!spot) continue;
-    const colour = p.confidence < input.lowConfidence ? LOW_CONFIDENCE_COLOR : colourOf(labels, p.label);
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.94)';
-    ctx.fillRect(spot.x, spot.y, spot.w, spot.h);
-    ctx.strokeStyle = colour;
-    ctx.strokeRect(spot.x + px / 2, spot.y + px / 2, spot.w - px, spot.h - px);
-    ctx.fillStyle = colour;
-    ctx.fillText(text, spot.x + PAD_PX * px, spot.y + spot.h / 2);
     texts.push({ id: p.id, kind: 'prediction', text, ...spot });
+    colours.set(p.id, p.confidence < input.lowConfidence ? LOW_CONFIDENCE_COLOR : colourOf(labels, p.label));
   }
+  // Drawn in screen space at one font size: a font sized in image pixels changes with every zoom
+  // step, and each new size costs the browser a font lookup and fresh glyphs.
+  const m = ctx.getTransform();
+  const ratio = m.a * px;
+  ctx.save();
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.font = `${FONT_PX}px ${FONT_FAMILY}`;
+  ctx.textBaseline = 'middle';
+  ctx.lineWidth = 1;
+  for (const t of texts) {
+    const x = Math.round((m.a * t.x + m.e) / ratio);
+    const y = Math.round((m.d * t.y + m.f) / ratio);
+    const w = Math.round(t.w * scale);
+    const h = Math.round(t.h * scale);
+    const colour = colours.get(t.id)!;
+    if (t.kind === 'box') {
+      ctx.fillStyle = colour;
+      ctx.fillRect(x, y, w, h);
+      ctx.fillStyle = '#ffffff';
+    } else {
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.94)';
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeStyle = colour;
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+      ctx.fillStyle = colour;
+    }
+    ctx.fillText(t.text, x + PAD_PX, y + h / 2);
+  }
+  ctx.restore();
   return texts;
 }

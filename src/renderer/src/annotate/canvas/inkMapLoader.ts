@@ -1,16 +1,16 @@
 import type { Page } from '../../../../shared/domain/model';
 import { mediaUrl } from '../../lib/api';
-import { inkMapFromPixels, inkMapSize, type InkMap } from './labelRoom';
+import type { InkMapReply, InkMapRequest } from './inkMap.worker';
+import { InkMap, inkMapSize } from './labelRoom';
 
 /** Ink maps of recently opened pages, most recent last (a letter page's map is about 3 MB). */
 const cache = new Map<string, Promise<InkMap | null>>();
 const CACHE_SIZE = 6;
 
 /**
- * The ink map of a page, made from the smallest pyramid level at least as wide as the map, once
- * the renderer is idle (opening a document draws its first frame first). Null when the image
- * cannot be read: label text then stays off the canvas, and hover and the status bar still name
- * every box.
+ * The ink map of a page, made in a worker from the smallest pyramid level at least as wide as the
+ * map. Null when the image cannot be read: label text then stays off the canvas, and hover and
+ * the status bar still name every box.
  */
 export function loadInkMap(page: Page): Promise<InkMap | null> {
   const hit = cache.get(page.id);
@@ -19,7 +19,7 @@ export function loadInkMap(page: Page): Promise<InkMap | null> {
     cache.set(page.id, hit);
     return hit;
   }
-  const made = idle().then(() => build(page)).catch((err: unknown) => {
+  const made = build(page).catch((err: unknown) => {
     console.warn(`Label text stays off the canvas for page ${page.pageNumber}: its image could not be read (${(err as Error).message}).`);
     cache.delete(page.id);
     return null;
@@ -29,27 +29,23 @@ export function loadInkMap(page: Page): Promise<InkMap | null> {
   return made;
 }
 
-function idle(): Promise<void> {
-  return new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : setTimeout(resolve, 50)));
-}
-
-async function build(page: Page): Promise<InkMap> {
+function build(page: Page): Promise<InkMap> {
   const { cols, rows } = inkMapSize(page.width, page.height);
   const level = [...page.levels].sort((a, b) => a.width - b.width).find((l) => l.width >= cols) ?? page.levels.reduce((a, b) => (a.width > b.width ? a : b));
-  const img = new Image();
-  // Pixels are read back: in the desktop app the media come from another folio:// host.
-  img.crossOrigin = 'anonymous';
-  img.decoding = 'async';
-  img.src = mediaUrl(level.path);
-  await img.decode();
-  // Read at the level's own size: scaling it down first would average thin rules and small print away.
-  const width = img.naturalWidth;
-  const height = img.naturalHeight;
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('no 2D canvas');
-  ctx.drawImage(img, 0, 0);
-  return inkMapFromPixels(ctx.getImageData(0, 0, width, height).data, width, height, Math.min(cols, width), Math.min(rows, height), page.width, page.height);
+  // An absolute address: the worker resolves relative ones against its own script.
+  const request: InkMapRequest = { url: new URL(mediaUrl(level.path), document.baseURI).href, cols, rows, pageWidth: page.width, pageHeight: page.height };
+  return new Promise<InkMap>((resolve, reject) => {
+    const worker = new Worker(new URL('./inkMap.worker.ts', import.meta.url));
+    worker.onmessage = (e: MessageEvent<InkMapReply>) => {
+      worker.terminate();
+      const r = e.data;
+      if (r.ok) resolve(new InkMap(r.cols, r.rows, r.cellW, r.cellH, r.sums));
+      else reject(new Error(r.message));
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(e.message || 'the ink map worker failed'));
+    };
+    worker.postMessage(request);
+  });
 }

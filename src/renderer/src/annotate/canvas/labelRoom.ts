@@ -22,7 +22,7 @@ export class InkMap {
     readonly cellW: number,
     readonly cellH: number,
     /** Summed-area table of inked cells, (cols + 1) × (rows + 1). */
-    private readonly sums: Int32Array,
+    readonly sums: Int32Array,
   ) {}
 
   /** Whether any inked cell lies within `r` (image pixels) grown by `margin` cells on each side. */
