@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import { Sidebar } from './components/Sidebar';
+import { Sidebar, useSidebarCollapsed } from './components/Sidebar';
 import { Spinner } from './components/Spinner';
 import { Toasts } from './components/Toasts';
 import { useApp } from './stores/app';
@@ -80,6 +80,7 @@ export function App() {
   const onboarding = useApp((s) => s.onboarding);
   const boot = useApp((s) => s.boot);
   const route = useRoute((s) => s.route);
+  const sidebarCollapsed = useSidebarCollapsed();
   useTheme();
 
   useEffect(() => {
@@ -116,8 +117,8 @@ export function App() {
     );
   } else {
     content = (
-      <div className="shell">
-        <Sidebar />
+      <div className={`shell${sidebarCollapsed ? ' sidebar-collapsed' : ''}`}>
+        <Sidebar collapsed={sidebarCollapsed} />
         <main className="main" id="main">
           <ErrorBoundary resetKey={routeKey(route)} where={viewNames[route.name]}>
             <CurrentView route={route} />

@@ -146,6 +146,8 @@ export const uiPreferencesSchema = z.object({
   keymap: z.record(z.string().max(64), z.array(z.string().max(40)).max(4)),
   /** Predictions at or above this confidence are accepted by "accept all above threshold". */
   acceptThreshold: z.number().min(0).max(1),
+  /** The app's left sidebar: the user's choice, or "auto" (collapsed in a narrow window). */
+  sidebar: z.enum(['auto', 'expanded', 'collapsed']),
 });
 export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
 

@@ -16,6 +16,7 @@ export const storedSettingsSchema = z.object({
       documentListView: z.enum(['grid', 'table']).default('grid'),
       keymap: z.record(z.string(), z.array(z.string())).default({}),
       acceptThreshold: z.number().min(0).max(1).default(0.8),
+      sidebar: z.enum(['auto', 'expanded', 'collapsed']).default('auto'),
     })
     .prefault({}),
   anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),
