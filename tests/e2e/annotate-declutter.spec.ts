@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Page } from '@playwright/test';
 import type { SynthDocument } from '../../src/main/core/synth';
-import { startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
-import { expect, openFolio, test } from './fixtures';
+import type { DrawnText } from '../../src/renderer/src/annotate/canvas/draw';
+import { withClaudeSimulator } from './claudeSim';
+import { expect, openFolio } from './fixtures';
 import { toScreen } from './panelsSetup';
 import { callHost } from './rpc';
 
@@ -15,28 +16,10 @@ import { callHost } from './rpc';
  * label text appears where there is room, and T hides it for predictions as well as boxes.
  */
 
-interface Drawn {
-  id: string;
-  kind: 'box' | 'prediction';
-  text: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+type Drawn = DrawnText;
 type R = { x: number; y: number; w: number; h: number };
 
-const withSim = test.extend<{ claude: ClaudeSimulator }>({
-  // eslint-disable-next-line no-empty-pattern
-  claude: async ({}, use) => {
-    const sim = await startClaudeSimulator({ timeScale: 0.1, seed: 4242 });
-    try {
-      await use(sim);
-    } finally {
-      await sim.close();
-    }
-  },
-});
+const withSim = withClaudeSimulator({ timeScale: 0.1, seed: 4242 });
 
 const overlapArea = (a: R, b: R) => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
 
@@ -92,6 +75,9 @@ withSim('label text never covers the page text of a pre-annotated invoice; zoome
   await expect(canvas).toHaveAttribute('data-image-state', 'loaded');
   // Every pending prediction of the page is on the canvas (question answers among them).
   await expect(canvas).toHaveAttribute('data-predictions', String(state.predictions.filter((p) => p.status === 'pending').length));
+
+  // The canvas reports every frame's labels (so an empty list below means none were drawn).
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __folioDrawnText: { frames?: number } }).__folioDrawnText.frames ?? 0)).toBeGreaterThan(0);
 
   // Fit zoom: nothing drawn over the page's text.
   await page.keyboard.press('f');

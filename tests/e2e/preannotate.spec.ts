@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generatePage, SYNTH_LABELS, SYNTH_QUESTIONS } from '../../src/main/core/synth';
-import { startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
+import { withClaudeSimulator } from './claudeSim';
 import { expect, openFolio, test } from './fixtures';
 import { callHost, importAndWait } from './rpc';
 import { toScreen } from './panelsSetup';
@@ -15,18 +15,8 @@ import { toScreen } from './panelsSetup';
 const PAGES = 10;
 const KEY = 'sk-ant-e2e-simulated-key';
 
-const withSim = test.extend<{ claude: ClaudeSimulator }>({
-  // eslint-disable-next-line no-empty-pattern
-  claude: async ({}, use) => {
-    // Median 1 s per page: slow enough to watch, fast enough for a test.
-    const sim = await startClaudeSimulator({ timeScale: 0.5, seed: 4242 });
-    try {
-      await use(sim);
-    } finally {
-      await sim.close();
-    }
-  },
-});
+// Median 1 s per page: slow enough to watch, fast enough for a test.
+const withSim = withClaudeSimulator({ timeScale: 0.5, seed: 4242 });
 
 withSim('start a run from the document list, watch it progress, find the predictions on the canvas', async ({ page, host, claude }) => {
   withSim.setTimeout(120_000);
