@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inkMapFromPixels, inkMapSize, placeBeside } from '../../src/renderer/src/annotate/canvas/labelRoom';
+import { inkMapFromPixels, inkMapSize, inkSourceLevel, placeBeside } from '../../src/renderer/src/annotate/canvas/labelRoom';
 import { intersects } from '../../src/renderer/src/annotate/geometry';
 
 /** A grey-level image as RGBA, painted by `lum(x, y)`. */
@@ -61,6 +61,14 @@ describe('the ink map', () => {
   it('refuses pixels that do not match the size it is told', () => {
     expect(() => inkMapFromPixels(new Uint8ClampedArray(10), 10, 10, 10, 10, 10, 10)).toThrow(/expected 400 RGBA values for 10 × 10, got 10/);
     expect(() => inkMapFromPixels(new Uint8ClampedArray(400), 10, 10, 20, 10, 10, 10)).toThrow(/20 × 10 cells cannot be made from 10 × 10 pixels/);
+  });
+
+  it('is read from the smallest pyramid level at least 640 pixels long, or the only one', () => {
+    const scan = [10_000, 5_000, 2_500, 1_250, 625].map((w) => ({ width: w, height: w * 1.4 }));
+    expect(inkSourceLevel(scan)).toEqual({ width: 625, height: 875 });
+    expect(inkSourceLevel([{ width: 850, height: 1100 }, { width: 1700, height: 2200 }])).toEqual({ width: 850, height: 1100 });
+    expect(inkSourceLevel([{ width: 500, height: 400 }])).toEqual({ width: 500, height: 400 });
+    expect(() => inkSourceLevel([])).toThrow(/at least one pyramid level/);
   });
 
   it('is at most INK_MAP_SIZE cells on the long side, never more than the page has pixels', () => {

@@ -42,7 +42,12 @@ export function OverflowToolbar({ className, label, children }: { className: str
 
   const items = Children.toArray(children);
   const groups = items.filter(isGroup);
+  // The groups as measuring sees them; their list (ids and priorities) changing re-measures.
+  const ranking = useRef<{ id: string; priority: number }[]>([]);
   const groupKey = groups.map((g) => `${g.props.id}:${g.props.priority}`).join(',');
+  useLayoutEffect(() => {
+    ranking.current = groups.map((g) => ({ id: g.props.id, priority: g.props.priority })).sort((a, b) => b.priority - a.priority);
+  });
 
   const fit = useCallback(() => {
     const el = bar.current;
@@ -62,14 +67,7 @@ export function OverflowToolbar({ className, label, children }: { className: str
       if (cs.display === 'none' || cs.position === 'absolute' || cs.position === 'fixed') continue;
       used += gap + (parseFloat(cs.flexGrow) > 0 ? parseFloat(cs.minWidth) || 0 : child.getBoundingClientRect().width);
     }
-    const ranked = groupKey
-      .split(',')
-      .filter(Boolean)
-      .map((entry) => {
-        const [id, priority] = entry.split(':');
-        return { id: id!, priority: Number(priority), width: widths.current.get(id!) ?? 0 };
-      })
-      .sort((a, b) => b.priority - a.priority);
+    const ranked = ranking.current.map((g) => ({ id: g.id, width: widths.current.get(g.id) ?? 0 }));
     const all = ranked.reduce((sum, g) => sum + gap + g.width, used);
     let next: string[] = [];
     if (all > room) {
@@ -81,7 +79,7 @@ export function OverflowToolbar({ className, label, children }: { className: str
     }
     setHidden((prev) => (prev.length === next.length && prev.every((id) => next.includes(id)) ? prev : next));
     if (!next.length) setOpen(false);
-  }, [groupKey]);
+  }, []);
 
   // Measure after every render of the bar, and whenever it or one of its groups changes size.
   useLayoutEffect(fit);
@@ -92,7 +90,7 @@ export function OverflowToolbar({ className, label, children }: { className: str
     observer.observe(el);
     for (const child of Array.from(el.querySelectorAll(':scope > [data-toolbar-group]'))) observer.observe(child);
     return () => observer.disconnect();
-  }, [fit, hidden]);
+  }, [fit, hidden, groupKey]);
 
   const close = useCallback((refocus: boolean) => {
     setOpen(false);

@@ -7,6 +7,7 @@ import { inkMapFromPixels } from './labelRoom';
 
 export interface InkMapRequest {
   url: string;
+  /** The map's size in cells: the image is decoded straight to this size, one pixel per cell. */
   cols: number;
   rows: number;
   pageWidth: number;
@@ -27,13 +28,13 @@ worker.onmessage = (e) => {
 async function build({ url, cols, rows, pageWidth, pageHeight }: InkMapRequest) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  const bitmap = await createImageBitmap(await response.blob());
-  // Read at the level's own size: scaling it down first would average thin rules and small print away.
-  const { width, height } = bitmap;
-  const canvas = new OffscreenCanvas(width, height);
+  // The level is at most about twice the map's size (inkSourceLevel), so scaling it while decoding
+  // keeps thin rules visible and scans a third of the pixels.
+  const bitmap = await createImageBitmap(await response.blob(), { resizeWidth: cols, resizeHeight: rows, resizeQuality: 'medium' });
+  const canvas = new OffscreenCanvas(cols, rows);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('no 2D canvas in the worker');
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
-  return inkMapFromPixels(ctx.getImageData(0, 0, width, height).data, width, height, Math.min(cols, width), Math.min(rows, height), pageWidth, pageHeight);
+  return inkMapFromPixels(ctx.getImageData(0, 0, cols, rows).data, cols, rows, cols, rows, pageWidth, pageHeight);
 }

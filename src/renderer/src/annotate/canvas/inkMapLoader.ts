@@ -1,15 +1,18 @@
 import type { Page } from '../../../../shared/domain/model';
 import { mediaUrl } from '../../lib/api';
+import { useViewer } from '../../stores/viewer';
 import type { InkMapReply, InkMapRequest } from './inkMap.worker';
-import { InkMap, inkMapSize } from './labelRoom';
+import { InkMap, inkMapSize, inkSourceLevel } from './labelRoom';
 
 /** Ink maps of recently opened pages, most recent last (a letter page's map is about 3 MB). */
 const cache = new Map<string, Promise<InkMap | null>>();
 const CACHE_SIZE = 6;
+/** How long the view must rest before a map is built: decoding and scanning a level competes with drawing frames. */
+const QUIET_MS = 400;
 
 /**
- * The ink map of a page, made in a worker from the smallest pyramid level at least as wide as the
- * map. Null when the image cannot be read: label text then stays off the canvas, and hover and
+ * The ink map of a page, made in a worker from a small pyramid level (inkSourceLevel), once the
+ * view has come to rest (panning and zooming keep the CPU). Null when the image cannot be read: label text then stays off the canvas, and hover and
  * the status bar still name every box.
  */
 export function loadInkMap(page: Page): Promise<InkMap | null> {
@@ -19,7 +22,7 @@ export function loadInkMap(page: Page): Promise<InkMap | null> {
     cache.set(page.id, hit);
     return hit;
   }
-  const made = build(page).catch((err: unknown) => {
+  const made = viewQuiet().then(() => build(page)).catch((err: unknown) => {
     console.warn(`Label text stays off the canvas for page ${page.pageNumber}: its image could not be read (${(err as Error).message}).`);
     cache.delete(page.id);
     return null;
@@ -29,11 +32,32 @@ export function loadInkMap(page: Page): Promise<InkMap | null> {
   return made;
 }
 
+function viewQuiet(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      unsubscribe();
+      resolve();
+    };
+    let timer = setTimeout(done, QUIET_MS);
+    const unsubscribe = useViewer.subscribe(() => {
+      clearTimeout(timer);
+      timer = setTimeout(done, QUIET_MS);
+    });
+  });
+}
+
 function build(page: Page): Promise<InkMap> {
   const { cols, rows } = inkMapSize(page.width, page.height);
-  const level = [...page.levels].sort((a, b) => a.width - b.width).find((l) => l.width >= cols) ?? page.levels.reduce((a, b) => (a.width > b.width ? a : b));
+  const level = inkSourceLevel(page.levels);
   // An absolute address: the worker resolves relative ones against its own script.
-  const request: InkMapRequest = { url: new URL(mediaUrl(level.path), document.baseURI).href, cols, rows, pageWidth: page.width, pageHeight: page.height };
+  const request: InkMapRequest = {
+    url: new URL(mediaUrl(level.path), document.baseURI).href,
+    // Never finer than the level read.
+    cols: Math.min(cols, level.width),
+    rows: Math.min(rows, level.height),
+    pageWidth: page.width,
+    pageHeight: page.height,
+  };
   return new Promise<InkMap>((resolve, reject) => {
     const worker = new Worker(new URL('./inkMap.worker.ts', import.meta.url));
     worker.onmessage = (e: MessageEvent<InkMapReply>) => {

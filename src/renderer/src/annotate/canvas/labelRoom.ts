@@ -9,6 +9,8 @@ import type { Rect } from '../geometry';
 
 /** Longest side of the map in cells; a letter page gets cells of about 2 image pixels. */
 export const INK_MAP_SIZE = 1024;
+/** The smallest long side of the image the map is read from (see inkSourceLevel). */
+export const INK_SOURCE_MIN = 640;
 /** How much darker than the paper around it a pixel must be to count as ink (luminance, 0–255). */
 const INK_CONTRAST = 32;
 /** The paper is judged over blocks of this many cells (about 35 image pixels on a letter page). */
@@ -51,12 +53,13 @@ export function inkMapFromPixels(rgba: ArrayLike<number>, width: number, height:
   const n = cols * rows;
   const darkest = new Uint8Array(n).fill(255);
   const brightest = new Uint8Array(n);
-  for (let y = 0; y < height; y++) {
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.floor((x * cols) / width);
+  for (let y = 0, i = 0; y < height; y++) {
     const row = Math.floor((y * rows) / height) * cols;
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
+    for (let x = 0; x < width; x++, i += 4) {
       const v = (rgba[i]! * 77 + rgba[i + 1]! * 150 + rgba[i + 2]! * 29) >> 8;
-      const c = row + Math.floor((x * cols) / width);
+      const c = row + column[x]!;
       if (v < darkest[c]!) darkest[c] = v;
       if (v > brightest[c]!) brightest[c] = v;
     }
@@ -103,6 +106,19 @@ function neighbours(inked: Uint8Array, cols: number, rows: number, x: number, y:
     if ((dx || dy) && yy >= 0 && yy < rows && xx >= 0 && xx < cols) k += inked[yy * cols + xx]!;
   }
   return k;
+}
+
+/**
+ * The pyramid level to read a page's ink from: the smallest whose long side reaches INK_SOURCE_MIN
+ * pixels (or the largest, on a smaller page). Finer costs decoding and scanning time; coarser
+ * thins rules and small print out of sight. The map then has at most that level's resolution.
+ */
+export function inkSourceLevel<L extends { width: number; height: number }>(levels: readonly L[]): L {
+  const long = (l: L) => Math.max(l.width, l.height);
+  const bySize = [...levels].sort((a, b) => long(a) - long(b));
+  const largest = bySize.at(-1);
+  if (!largest) throw new Error('a page has at least one pyramid level');
+  return bySize.find((l) => long(l) >= Math.min(long(largest), INK_SOURCE_MIN)) ?? largest;
 }
 
 /** The map's size in cells for a page: the long side gets INK_MAP_SIZE cells (never more than pixels). */
