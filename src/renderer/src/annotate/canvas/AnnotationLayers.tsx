@@ -27,6 +27,8 @@ const DRAG_THRESHOLD = 3;
 /** Screen pixels around the pointer that still count as "on" a box edge. */
 const HIT_TOLERANCE = 3;
 const DOUBLE_CLICK_MS = 400;
+/** How long the zoom must rest before label text is placed for it. */
+const ZOOM_REST_MS = 150;
 
 type Gesture =
   | { kind: 'draw'; start: { x: number; y: number } }
@@ -99,6 +101,9 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
     [index, boxesById, predictionIndex],
   );
   const labelLayout = useRef(newLabelLayout());
+  // When the zoom last changed: label text waits for it to rest, then one more frame draws it.
+  const zoom = useRef({ scale: 0, at: 0, timer: 0 });
+  useEffect(() => () => clearTimeout(zoom.current.timer), []);
 
   // What the shape draws is read at draw time, so pan and zoom redraw without React.
   const drawState = useRef({ pageBoxes, pagePredictions, labelMap, selection, hoverId, hoverPredictionId, highlight, problemIds, selectedPredictionId, showLabels, inkMap, near });
@@ -398,7 +403,15 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
             const s = drawState.current;
             const { scale } = useViewer.getState();
             const started = performance.now();
-            const { texts } = drawAnnotations(context._context, {
+            const z = zoom.current;
+            if (scale !== z.scale) {
+              z.scale = scale;
+              z.at = started;
+              clearTimeout(z.timer);
+              // A little past the rest, so that frame is no longer "zooming".
+              z.timer = window.setTimeout(() => boxesLayer.current?.batchDraw(), ZOOM_REST_MS + 30);
+            }
+            const { texts, incomplete } = drawAnnotations(context._context, {
               boxes: s.pageBoxes,
               predictions: s.pagePredictions,
               labels: s.labelMap,
@@ -409,6 +422,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
               selectedPredictionId: s.selectedPredictionId,
               hoverPredictionId: s.hoverPredictionId,
               showLabels: s.showLabels,
+              zooming: started - z.at < ZOOM_REST_MS,
               scale,
               visible: visibleRect(page),
               lowConfidence: LOW_CONFIDENCE,
@@ -419,6 +433,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
             });
             recordPerf('drawBoxes', performance.now() - started);
             publishDrawnText(texts);
+            if (incomplete) requestAnimationFrame(() => boxesLayer.current?.batchDraw());
           }}
         />
       </Layer>

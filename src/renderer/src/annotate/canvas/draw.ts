@@ -44,6 +44,8 @@ export interface DrawInput {
   hoverPredictionId: string | null;
   /** Label text on boxes and predictions (T); colours and markers are drawn either way. */
   showLabels: boolean;
+  /** The zoom is changing: no label text until it rests. */
+  zooming: boolean;
   scale: number;
   visible: Rect;
   lowConfidence: number;
@@ -68,6 +70,8 @@ const GAP_PX = 2;
 export const MIN_TEXT_BOX_PX = 12;
 /** Most label spots worked out per zoom level; past it, the remaining boxes keep only their colour. */
 const MAX_LABELS = 1_500;
+/** Time a frame may spend finding label spots, ms. */
+const PLACE_BUDGET_MS = 6;
 /** Radius of the low-confidence marker on a prediction's corner, CSS pixels. */
 const MARKER_PX = 3.5;
 
@@ -82,7 +86,14 @@ function hexToRgba(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
-export function drawAnnotations(ctx: CanvasRenderingContext2D, input: DrawInput): { drawn: number; texts: DrawnText[] } {
+export interface DrawResult {
+  drawn: number;
+  texts: DrawnText[];
+  /** Some labels were left for the next frame (their spots took this frame's budget): draw again. */
+  incomplete: boolean;
+}
+
+export function drawAnnotations(ctx: CanvasRenderingContext2D, input: DrawInput): DrawResult {
   const { scale, visible, labels } = input;
   const px = 1 / scale;
   const shown = input.boxes.filter((b) => !b.hidden && !input.selection.has(b.id) && inView(b, visible));
@@ -152,10 +163,11 @@ export function drawAnnotations(ctx: CanvasRenderingContext2D, input: DrawInput)
     ctx.fill();
   }
 
-  // Label text for every visible labelled box, the selected ones (drawn on their own layer) included.
-  const labelled = input.showLabels && input.ink ? input.boxes.filter((b) => !b.hidden && b.label && inView(b, visible)) : [];
-  const texts = input.showLabels && input.ink ? drawLabels(ctx, input, labelled, pending) : [];
-  return { drawn: shown.length + pending.length, texts };
+  // Label text for every visible labelled box, the selected ones (drawn on their own layer) included;
+  // none while the zoom is moving: its spots depend on the zoom.
+  if (!input.showLabels || !input.ink || input.zooming) return { drawn: shown.length + pending.length, texts: [], incomplete: false };
+  const labelled = input.boxes.filter((b) => !b.hidden && b.label && inView(b, visible));
+  return { drawn: shown.length + pending.length, ...drawLabels(ctx, input, labelled, pending) };
 }
 
 /** What a prediction's label says on the canvas: its label and confidence, flagged when low. */
@@ -178,9 +190,10 @@ export function describePrediction(p: Pick<Prediction, 'label' | 'confidence'>, 
  * only on a spot beside the box with no ink of the page, no other box and no other label (see
  * labelRoom.ts). Where there is no such spot the box keeps only its colour; hover and the status
  * bar still name it. Spots are kept while the zoom and the boxes stay the same, so panning neither
- * recomputes nor reshuffles them.
+ * recomputes nor reshuffles them; while the zoom moves there is no text, and once it rests the
+ * spots are found a few milliseconds per frame at a time.
  */
-function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[], pending: Prediction[]): DrawnText[] {
+function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[], pending: Prediction[]): { texts: DrawnText[]; incomplete: boolean } {
   const { scale, labels, layout } = input;
   const ink = input.ink!;
   const px = 1 / scale;
@@ -192,6 +205,9 @@ function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[
   }
   const tall = (h: number) => h * scale >= MIN_TEXT_BOX_PX;
   const tagH = TAG_PX * px;
+  // Finding spots is the costly part: past the budget, the rest wait for the next frame.
+  const deadline = performance.now() + PLACE_BUDGET_MS;
+  let incomplete = false;
   const widthOf = (text: string) => {
     let w = layout.widths.get(text);
     if (w === undefined) {
@@ -206,6 +222,10 @@ function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[
     let spot = layout.spots.get(id);
     if (spot !== undefined) return spot;
     if (layout.spots.size >= MAX_LABELS) return null;
+    if (performance.now() > deadline) {
+      incomplete = true;
+      return null;
+    }
     const fits = (r: Rect) => {
       if (r.x < 0 || r.y < 0 || r.x + r.w > input.page.width || r.y + r.h > input.page.height) return false;
       if (ink.inked(r)) return false;
@@ -267,5 +287,5 @@ function drawLabels(ctx: CanvasRenderingContext2D, input: DrawInput, boxes: Box[
     ctx.fillText(t.text, x + PAD_PX, y + h / 2);
   }
   ctx.restore();
-  return texts;
+  return { texts, incomplete };
 }

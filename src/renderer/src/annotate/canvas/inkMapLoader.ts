@@ -1,4 +1,5 @@
 import type { Page } from '../../../../shared/domain/model';
+import { decodedPageImage } from '../../components/PageCanvas';
 import { mediaUrl } from '../../lib/api';
 import { useViewer } from '../../stores/viewer';
 import type { InkMapReply, InkMapRequest } from './inkMap.worker';
@@ -46,18 +47,19 @@ function viewQuiet(): Promise<void> {
   });
 }
 
-function build(page: Page): Promise<InkMap> {
-  const { cols, rows } = inkMapSize(page.width, page.height);
+async function build(page: Page): Promise<InkMap> {
+  const size = inkMapSize(page.width, page.height);
   const level = inkSourceLevel(page.levels);
+  // Never finer than the level read.
+  const cols = Math.min(size.cols, level.width);
+  const rows = Math.min(size.rows, level.height);
+  const url = mediaUrl(level.path);
+  // At fit zoom the canvas shows this very level: hand its decoded pixels over rather than decode
+  // them again (the worker fetches the file when there are none, or when it may not read them).
+  const shown = decodedPageImage(url);
+  const bitmap = shown ? await createImageBitmap(shown, { resizeWidth: cols, resizeHeight: rows, resizeQuality: 'medium' }).catch(() => null) : null;
   // An absolute address: the worker resolves relative ones against its own script.
-  const request: InkMapRequest = {
-    url: new URL(mediaUrl(level.path), document.baseURI).href,
-    // Never finer than the level read.
-    cols: Math.min(cols, level.width),
-    rows: Math.min(rows, level.height),
-    pageWidth: page.width,
-    pageHeight: page.height,
-  };
+  const request: InkMapRequest = { url: new URL(url, document.baseURI).href, bitmap, cols, rows, pageWidth: page.width, pageHeight: page.height };
   return new Promise<InkMap>((resolve, reject) => {
     const worker = new Worker(new URL('./inkMap.worker.ts', import.meta.url));
     worker.onmessage = (e: MessageEvent<InkMapReply>) => {
@@ -70,6 +72,6 @@ function build(page: Page): Promise<InkMap> {
       worker.terminate();
       reject(new Error(e.message || 'the ink map worker failed'));
     };
-    worker.postMessage(request);
+    worker.postMessage(request, bitmap ? [bitmap] : []);
   });
 }
