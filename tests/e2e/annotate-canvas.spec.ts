@@ -5,6 +5,7 @@ import type { Box } from '../../src/shared/domain/model';
 import { multiPagePdf, pagePng } from '../helpers/fixtures';
 import { createProject, expect, openFolio, test, type FolioHost } from './fixtures';
 import { callHost, importAndWait } from './rpc';
+import { withToolbarControl } from './toolbar';
 
 /**
  * The canvas, driven like an annotator drives it: every gesture below ends in SQLite, and a
@@ -222,7 +223,7 @@ test('a large tiled scan opens at fit zoom without asking for full-resolution ti
   await page.waitForTimeout(600);
   expect(requested).toEqual([]);
   // At 100 % the full-resolution tiles in (and one tile around) the view, not the whole page.
-  await page.getByTestId('zoom-100').click();
+  await withToolbarControl(page, 'zoom-100', (button) => button.click());
   await expect.poll(() => requested.length).toBeGreaterThan(0);
   await page.waitForTimeout(600);
   const levels = new Set(requested.map((u) => /\/(\d+)\/\d+_\d+\.\w+$/.exec(u)?.[1]));

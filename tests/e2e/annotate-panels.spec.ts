@@ -5,6 +5,7 @@ import { multiPagePdf } from '../helpers/fixtures';
 import { createProject, expect, openFolio, test } from './fixtures';
 import { chipBoxIds, createDocument, openDocument, predictionRow, qaCard, QUESTIONS, row, saved, setUp, toScreen, waitSaved } from './panelsSetup';
 import { callHost, importAndWait } from './rpc';
+import { withToolbarControl } from './toolbar';
 
 /**
  * The side panels of the annotation view, driven like an annotator drives them: regions,
@@ -42,9 +43,9 @@ test('regions, questions with evidence, predictions and verify: every change is 
   expect((await saved(host, s)).boxes.find((b) => b.id === total.id)?.transcription).toBe(s.texts.total);
   // Typing was one step: undo takes the whole transcription back, redo restores it.
   await totalInput.press('Escape');
-  await page.getByTestId('undo').click();
+  await withToolbarControl(page, 'undo', (button) => button.click());
   await expect(totalInput).toHaveValue('');
-  await page.getByTestId('redo').click();
+  await withToolbarControl(page, 'redo', (button) => button.click());
   await expect(totalInput).toHaveValue(s.texts.total);
 
   // --- Predictions: counts, the low-confidence filter, reject one, accept one.

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createProject, expect, openFolio, test } from './fixtures';
 import { expectImportFolderSummary, makeImportFolder } from './testFiles';
+import { withToolbarControl } from './toolbar';
 
 test('import a folder through the UI: 8 pages, 1 duplicate, the corrupt file with its reason; same after a host restart', async ({ page, host }) => {
   // Generating the files, two imports and a host restart: generous for a 2-core CI machine.
@@ -55,9 +56,9 @@ test('import a folder through the UI: 8 pages, 1 duplicate, the corrupt file wit
 
     // The PDF opens with its three pages, and page 3 draws.
     await page.getByTestId('document-card').filter({ hasText: 'statement.pdf' }).click();
-    await expect(page.getByTestId('page-switcher')).toBeVisible();
+    await withToolbarControl(page, 'page-switcher', (switcher) => expect(switcher).toBeVisible());
     await expect(page.getByTestId('page-strip-item')).toHaveCount(3);
-    await page.getByTestId('page-select').selectOption('3');
+    await withToolbarControl(page, 'page-select', (select) => select.selectOption('3'));
     await expect(page).toHaveURL(/page=3/);
     await expect(page.getByTestId('page-canvas')).toHaveAttribute('data-image-state', 'loaded');
 

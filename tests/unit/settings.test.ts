@@ -57,6 +57,15 @@ describe('settings', () => {
     expect(new SettingsService(store, new MemorySecretStore(), {}).isFirstStart()).toBe(false);
   });
 
+  it('reads a settings file from before the sidebar choice as "auto", and keeps the choice once made', () => {
+    const file = join(dir.path, 'settings.json');
+    writeFileSync(file, JSON.stringify({ ui: { theme: 'dark', showBoxLabels: false } }));
+    const service = new SettingsService(new JsonFileSettingsStore(file), new MemorySecretStore(), {});
+    expect(service.view().ui).toMatchObject({ theme: 'dark', showBoxLabels: false, sidebar: 'auto' });
+    service.update({ ui: { sidebar: 'collapsed' } });
+    expect(new SettingsService(new JsonFileSettingsStore(file), new MemorySecretStore(), {}).view().ui.sidebar).toBe('collapsed');
+  });
+
   it('keeps a settings file it cannot read aside instead of overwriting it', () => {
     const file = join(dir.path, 'settings.json');
     writeFileSync(file, '{ broken json');

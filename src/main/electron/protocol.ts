@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize, relative } from 'node:path';
 import { protocol } from 'electron';
 import type { MediaStore } from '../core/media/mediaStore';
-import { APP_SCHEME, electronCsp } from './security';
+import { APP_ORIGIN, APP_SCHEME, electronCsp } from './security';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -17,9 +17,12 @@ const types: Record<string, string> = {
   '.ttf': 'font/ttf',
 };
 
-/** Must run before `app.ready`: our scheme behaves like https (secure, standard, fetch-able). */
+/**
+ * Must run before `app.ready`: our scheme behaves like https (secure, standard, fetch-able, and
+ * CORS-aware, so the renderer may read back page-image pixels from folio://media).
+ */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 }
 
 /**
@@ -44,6 +47,9 @@ export function serveAppScheme(rendererDir: string, media: MediaStore): void {
       const type = types[extname(file).toLowerCase()] ?? 'application/octet-stream';
       const headers: Record<string, string> = { 'content-type': type, 'x-content-type-options': 'nosniff' };
       if (type.startsWith('text/html')) headers['content-security-policy'] = electronCsp;
+      // Page images are another host than the renderer: only Folio's own pages may read their pixels
+      // (the canvas keeps label text off the printed parts of a page).
+      if (url.host === 'media') headers['access-control-allow-origin'] = APP_ORIGIN;
       return new Response(body, { status: 200, headers });
     } catch {
       return new Response('Not found', { status: 404 });

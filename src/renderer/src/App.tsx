@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { FileDrop } from './components/FileDrop';
 import { ImportDialogHost } from './components/ImportDialog';
-import { Sidebar } from './components/Sidebar';
+import { Sidebar, useSidebarCollapsed } from './components/Sidebar';
 import { Spinner } from './components/Spinner';
 import { Toasts } from './components/Toasts';
 import { useApp } from './stores/app';
@@ -82,6 +82,7 @@ export function App() {
   const onboarding = useApp((s) => s.onboarding);
   const boot = useApp((s) => s.boot);
   const route = useRoute((s) => s.route);
+  const sidebarCollapsed = useSidebarCollapsed();
   useTheme();
 
   useEffect(() => {
@@ -118,8 +119,8 @@ export function App() {
     );
   } else {
     content = (
-      <div className="shell">
-        <Sidebar />
+      <div className={`shell${sidebarCollapsed ? ' sidebar-collapsed' : ''}`}>
+        <Sidebar collapsed={sidebarCollapsed} />
         <main className="main" id="main">
           <ErrorBoundary resetKey={routeKey(route)} where={viewNames[route.name]}>
             <CurrentView route={route} />

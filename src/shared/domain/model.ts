@@ -166,6 +166,8 @@ export const uiPreferencesSchema = z.object({
   readDrawnBoxes: z.boolean(),
   /** A box drawn on the page is pulled in to the ink inside it. */
   snapDrawnBoxes: z.boolean(),
+  /** The app's left sidebar: the user's choice, or "auto" (collapsed in a narrow window). */
+  sidebar: z.enum(['auto', 'expanded', 'collapsed']),
 });
 export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
 

@@ -18,6 +18,7 @@ export const storedSettingsSchema = z.object({
       acceptThreshold: z.number().min(0).max(1).default(0.8),
       readDrawnBoxes: z.boolean().default(true),
       snapDrawnBoxes: z.boolean().default(true),
+      sidebar: z.enum(['auto', 'expanded', 'collapsed']).default('auto'),
     })
     .prefault({}),
   anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),

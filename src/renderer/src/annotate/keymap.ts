@@ -1,7 +1,7 @@
 /**
- * Every shortcut of the annotation view: one table of actions with default keys, user overrides
- * from settings, and conflict detection. Combos are written like "ctrl+shift+z"; "mod" means
- * ctrl, or cmd on macOS, so one keymap works on every laptop.
+ * Every shortcut of the annotation view, and the sidebar's: one table of actions with default
+ * keys, user overrides from settings, and conflict detection. Combos are written like
+ * "ctrl+shift+z"; "mod" means ctrl, or cmd on macOS, so one keymap works on every laptop.
  */
 
 export type ActionGroup = 'Tools' | 'View' | 'Edit' | 'Boxes' | 'Labels' | 'Questions' | 'Predictions' | 'Documents' | 'Help';
@@ -31,6 +31,8 @@ export const actions: ActionSpec[] = [
   { id: 'view.zoomOut', title: 'Zoom out', group: 'View', keys: ['-'] },
   { id: 'view.toggleLabels', title: 'Show or hide label text on boxes and predictions', group: 'View', keys: ['t'] },
   { id: 'view.lowConfidence', title: 'Show only predictions under 0.8 confidence', group: 'View', keys: ['shift+c'] },
+  // Handled by the sidebar on every page, not by the annotation view.
+  { id: 'view.toggleSidebar', title: 'Collapse or expand the sidebar', group: 'View', keys: ['mod+b'] },
   { id: 'edit.undo', title: 'Undo', group: 'Edit', keys: ['mod+z'] },
   { id: 'edit.redo', title: 'Redo', group: 'Edit', keys: ['mod+shift+z', 'mod+y'] },
   { id: 'edit.selectAll', title: 'Select all boxes on the page', group: 'Edit', keys: ['mod+a'] },

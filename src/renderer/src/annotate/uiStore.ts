@@ -25,6 +25,8 @@ interface AnnotationUiState {
   predictionText: Record<string, string>;
   /** The box under the pointer on the canvas or in a list (evidence links are highlighted for it). */
   hoverBoxId: string | null;
+  /** The pending prediction under the pointer on the canvas (when no box is). */
+  hoverPredictionId: string | null;
   /** Boxes to emphasise (e.g. the evidence of the question under the pointer). */
   highlightBoxIds: readonly string[];
   /** While on, clicking a box on the canvas toggles it as evidence of the active question. */
@@ -55,6 +57,7 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   labelProjectId: null,
   predictionText: {},
   hoverBoxId: null,
+  hoverPredictionId: null,
   highlightBoxIds: [],
   linkingEvidence: false,
   selectedPredictionId: null,
@@ -74,6 +77,7 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
       labelProjectId: projectId,
       predictionText: {},
       hoverBoxId: null,
+      hoverPredictionId: null,
       highlightBoxIds: [],
       linkingEvidence: false,
       selectedPredictionId: null,

@@ -11,6 +11,11 @@ import { useViewer } from '../stores/viewer';
 const imageCache = new Map<string, HTMLImageElement>();
 const CACHE_SIZE = 12;
 
+/** A page image already decoded for display, if it is still cached (others may read it, not evict it). */
+export function decodedPageImage(url: string): HTMLImageElement | null {
+  return imageCache.get(url) ?? null;
+}
+
 async function loadImage(url: string): Promise<HTMLImageElement> {
   const cached = imageCache.get(url);
   if (cached) {

@@ -4,6 +4,7 @@ import { runAction, type ActionContext } from '../annotate/actions';
 import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
 import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, ReadOnlyNote, runVerify, SaveRefusedBanner, VerifyControls } from '../annotate/panels';
+import { SelectionReadout } from '../annotate/SelectionReadout';
 import { useAnnotationUi } from '../annotate/uiStore';
 import { isReadOnly } from '../annotate/store';
 import { annotationStore, useAnnotation } from '../annotate/useAnnotation';
@@ -12,6 +13,7 @@ import { useApp } from '../stores/app';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
 import { isActivation, isTypingTarget, PageCanvas } from '../components/PageCanvas';
+import { OverflowToolbar, ToolbarGroup } from '../components/OverflowToolbar';
 import { LoadingPanel } from '../components/Spinner';
 import { StatusChip } from '../components/StatusChip';
 import { mediaUrl } from '../lib/api';
@@ -28,7 +30,7 @@ function ZoomControls() {
   const mode = useViewer((s) => s.mode);
   const viewer = useViewer.getState;
   return (
-    <div className="zoom-controls" role="group" aria-label="Zoom">
+    <div className="zoom-controls">
       <button type="button" className="icon-btn" onClick={() => viewer().zoomBy(1 / ZOOM_STEP)} title="Zoom out (−)" aria-label="Zoom out" data-testid="zoom-out">
         <IconMinus />
       </button>
@@ -66,15 +68,15 @@ function ZoomControls() {
   );
 }
 
+const shortcut = (keymap: Record<string, string[]>, id: string) => (keymap[id]?.[0] ? ` (${displayCombo(keymap[id][0])})` : '');
+
 function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
   const tool = useAnnotationUi((s) => s.tool);
   const activeLabel = useAnnotationUi((s) => s.activeLabel);
-  const canUndo = useAnnotation((s) => s.canUndo);
-  const canRedo = useAnnotation((s) => s.canRedo);
-  const keys = (id: string) => (keymap[id]?.[0] ? ` (${displayCombo(keymap[id][0])})` : '');
+  const keys = (id: string) => shortcut(keymap, id);
   const ui = useAnnotationUi.getState;
   return (
-    <div className="tool-controls row gap-sm" role="group" aria-label="Tools">
+    <div className="tool-controls row gap-sm">
       <button type="button" className={`btn btn-sm${tool === 'select' ? ' btn-active' : ' btn-ghost'}`} onClick={() => ui().set({ tool: 'select' })} title={`Select${keys('tool.select')}`} aria-pressed={tool === 'select'} data-testid="tool-select">
         Select
       </button>
@@ -84,6 +86,16 @@ function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => ui().set({ labelPickerOpen: true })} title={`Label for new boxes${keys('label.picker')}`} data-testid="active-label">
         {activeLabel ?? 'No label'}
       </button>
+    </div>
+  );
+}
+
+function HistoryControls({ keymap }: { keymap: Record<string, string[]> }) {
+  const canUndo = useAnnotation((s) => s.canUndo);
+  const canRedo = useAnnotation((s) => s.canRedo);
+  const keys = (id: string) => shortcut(keymap, id);
+  return (
+    <div className="row gap-sm">
       <span className="divider-v" />
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => annotationStore.getState().undo()} disabled={!canUndo} title={`Undo${keys('edit.undo')}`} data-testid="undo">
         Undo
@@ -160,6 +172,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     if (templates && docType !== undefined) annotationStore.getState().setQuestionContext({ documentId, templates, docType });
   }, [documentId, templates, docType]);
   const annotationLoaded = useAnnotation((s) => s.loaded && s.documentId === documentId);
+  const readOnly = useAnnotation((s) => s.documentId === documentId && isReadOnly(s));
   // The header follows the annotation as it is edited and verified, not the list it came from.
   const liveStatus = useAnnotation((s) => (s.loaded && s.documentId === documentId ? (s.status === 'verified' ? 'verified' : s.annotationId ? 'in_progress' : null) : null));
   const labels = useMemo(() => projectEntry?.project?.labels ?? [], [projectEntry?.project?.labels]);
@@ -242,12 +255,14 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
 
   return (
     <div className="doc-view" data-testid="document-view">
-      <header className="doc-toolbar">
-        <a className="btn btn-ghost btn-sm" href={paths.project(projectId)} title={`Back to the documents${keymap['document.back']?.[0] ? ` (${displayCombo(keymap['document.back'][0])})` : ''}`} data-testid="back-to-list">
-          <IconArrowLeft /> {projectEntry?.project?.name ?? 'Documents'}
-        </a>
-        <span className="divider-v" />
-        <div className="row gap-sm">
+      <OverflowToolbar className="doc-toolbar" label="Document">
+        <ToolbarGroup id="back" priority={70} label="Back to the documents">
+          <a className="btn btn-ghost btn-sm doc-back" href={paths.project(projectId)} title={`Back to ${projectEntry?.project?.name ?? 'the documents'}${keymap['document.back']?.[0] ? ` (${displayCombo(keymap['document.back'][0])})` : ''}`} data-testid="back-to-list">
+            <IconArrowLeft /> <span className="truncate">{projectEntry?.project?.name ?? 'Documents'}</span>
+          </a>
+        </ToolbarGroup>
+        <ToolbarGroup id="queue" priority={30} label="Previous and next document">
+          <span className="divider-v" />
           <button type="button" className="icon-btn" onClick={previous} disabled={!neighbours?.previous} title="Previous document (K)" aria-label="Previous document" data-testid="prev-document">
             <IconChevronLeft />
           </button>
@@ -259,40 +274,54 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
               {formatCount(neighbours.index + 1)} of {formatCount(neighbours.total)}
             </span>
           ) : null}
-        </div>
-        <div className="doc-title min-w-0">
+        </ToolbarGroup>
+        <div className="doc-title">
           <span className="truncate" title={doc?.sourceName} data-testid="document-title">
             {doc?.sourceName ?? ''}
           </span>
           {doc ? <StatusChip status={liveStatus ?? doc.status} /> : null}
         </div>
-        <div className="toolbar-spacer" />
-        <ReadOnlyNote />
-        <ToolControls keymap={keymap} />
-        <VerifyControls projectId={projectId} documentId={documentId} />
-        {doc && pageCount > 1 ? (
-          <div className="page-switcher" role="group" aria-label="Pages" data-testid="page-switcher">
-            <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
-              <IconChevronLeft />
-            </button>
-            <label className="small">
-              Page{' '}
-              <select className="select-sm" value={pageIndex + 1} onChange={(e) => goToPage(Number(e.target.value))} aria-label="Page" data-testid="page-select">
-                {doc.pages.map((p) => (
-                  <option key={p.id} value={p.pageNumber}>
-                    {p.pageNumber}
-                  </option>
-                ))}
-              </select>{' '}
-              of {pageCount}
-            </label>
-            <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex + 2)} disabled={pageIndex + 1 >= pageCount} title="Next page (Page Down)" aria-label="Next page" data-testid="next-page">
-              <IconChevronRight />
-            </button>
-          </div>
+        {readOnly ? (
+          <ToolbarGroup id="read-only" priority={95} label="Read-only: edit this verified version">
+            <ReadOnlyNote />
+          </ToolbarGroup>
         ) : null}
-        <ZoomControls />
-      </header>
+        <ToolbarGroup id="tools" priority={90} label="Tools">
+          <ToolControls keymap={keymap} />
+        </ToolbarGroup>
+        <ToolbarGroup id="history" priority={60} label="Undo and redo">
+          <HistoryControls keymap={keymap} />
+        </ToolbarGroup>
+        <ToolbarGroup id="verify" priority={100} label="Save and verify">
+          <VerifyControls projectId={projectId} documentId={documentId} />
+        </ToolbarGroup>
+        {doc && pageCount > 1 ? (
+          <ToolbarGroup id="pages" priority={50} label="Pages">
+            <div className="page-switcher" data-testid="page-switcher">
+              <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
+                <IconChevronLeft />
+              </button>
+              <label className="small">
+                Page{' '}
+                <select className="select-sm" value={pageIndex + 1} onChange={(e) => goToPage(Number(e.target.value))} aria-label="Page" data-testid="page-select">
+                  {doc.pages.map((p) => (
+                    <option key={p.id} value={p.pageNumber}>
+                      {p.pageNumber}
+                    </option>
+                  ))}
+                </select>{' '}
+                of {pageCount}
+              </label>
+              <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex + 2)} disabled={pageIndex + 1 >= pageCount} title="Next page (Page Down)" aria-label="Next page" data-testid="next-page">
+                <IconChevronRight />
+              </button>
+            </div>
+          </ToolbarGroup>
+        ) : null}
+        <ToolbarGroup id="zoom" priority={40} label="Zoom">
+          <ZoomControls />
+        </ToolbarGroup>
+      </OverflowToolbar>
 
       <div className="doc-body">
         {doc && pageCount > 1 ? (
@@ -339,6 +368,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
             {page.width} × {page.height} px
           </span>
           <span>{formatBytes(doc.byteSize)}</span>
+          <SelectionReadout />
           <span className="toolbar-spacer" />
           <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · U back to the list · ? all shortcuts</span>
         </footer>

@@ -136,7 +136,7 @@ function SettingsForms({ settings }: { settings: Settings }) {
         </div>
         <label className="checkbox">
           <input type="checkbox" checked={settings.ui.showBoxLabels} onChange={(e) => void ui({ showBoxLabels: e.target.checked })} data-testid="settings-show-box-labels" />
-          Show label names on boxes
+          Show label text on boxes and predictions
         </label>
       </section>
 

@@ -1,17 +1,19 @@
 import type Konva from 'konva';
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Layer, Rect, Shape, Transformer } from 'react-konva';
 import type { Box, Label, Page } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
 import { useViewer } from '../../stores/viewer';
-import { recordPerf } from '../../lib/perf';
-import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect as R } from '../geometry';
+import { publishDrawnText, recordPerf } from '../../lib/perf';
+import { clampRect, MIN_BOX_SIZE, rectFromPoints, SpatialIndex, type Rect as R } from '../geometry';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { questionBeingAnswered } from '../panels/qaActions';
 import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { readDrawnBox } from '../reading';
-import { drawAnnotations } from './draw';
+import { describeBox, describePrediction, drawAnnotations, newLabelLayout } from './draw';
+import { loadInkMap } from './inkMapLoader';
+import type { InkMap } from './labelRoom';
 import { pageBoxes as pageBoxesOf } from './pageBoxes';
 
 /**
@@ -28,6 +30,8 @@ const DRAG_THRESHOLD = 3;
 /** Screen pixels around the pointer that still count as "on" a box edge. */
 const HIT_TOLERANCE = 3;
 const DOUBLE_CLICK_MS = 400;
+/** How long the zoom must rest before label text is placed for it. */
+const ZOOM_REST_MS = 150;
 
 type Gesture =
   | { kind: 'draw'; start: { x: number; y: number } }
@@ -49,6 +53,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   const readOnly = useAnnotation(isReadOnly);
   const tool = useAnnotationUi((s) => s.tool);
   const hoverId = useAnnotationUi((s) => s.hoverBoxId);
+  const hoverPredictionId = useAnnotationUi((s) => s.hoverPredictionId);
   const highlightIds = useAnnotationUi((s) => s.highlightBoxIds);
   const selectedPredictionId = useAnnotationUi((s) => s.selectedPredictionId);
   const showPredictions = useAnnotationUi((s) => s.showPredictions);
@@ -65,17 +70,55 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   const problemIds = useMemo(() => new Set(problems.flatMap((p) => (p.kind === 'unlabelled_box' ? [p.boxId] : []))), [problems]);
   const highlight = useMemo(() => new Set(highlightIds), [highlightIds]);
 
+  // Where the page is printed on, so label text can be kept off it (null until known).
+  const [ink, setInk] = useState<{ pageId: string; map: InkMap | null } | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    void loadInkMap(page).then((map) => !cancelled && setInk({ pageId: page.id, map }));
+    return () => {
+      cancelled = true;
+    };
+  }, [page]);
+  const inkMap = ink?.pageId === page.id ? ink.map : null;
+  // Boxes and predictions near a spot, which label text must not cover either.
+  const predictionIndex = useMemo(() => {
+    const rects = new Map<string, R>();
+    const spatial = new SpatialIndex(Math.max(64, Math.round(Math.max(page.width, page.height) / 64)));
+    for (const p of pagePredictions) {
+      if (p.kind !== 'box' || p.x === null || p.y === null || p.w === null || p.h === null) continue;
+      const r = { x: p.x, y: p.y, w: p.w, h: p.h };
+      rects.set(p.id, r);
+      spatial.set(p.id, r);
+    }
+    return { rects, spatial };
+  }, [pagePredictions, page.width, page.height]);
+  const near = useMemo(
+    () =>
+      function* (r: R): Iterable<R> {
+        for (const id of index.query(r)) {
+          const b = boxesById[id];
+          if (b) yield b;
+        }
+        for (const id of predictionIndex.spatial.query(r)) yield predictionIndex.rects.get(id)!;
+      },
+    [index, boxesById, predictionIndex],
+  );
+  const labelLayout = useRef(newLabelLayout());
+  // When the zoom last changed: label text waits for it to rest, then one more frame draws it.
+  const zoom = useRef({ scale: 0, at: 0, timer: 0 });
+  useEffect(() => () => clearTimeout(zoom.current.timer), []);
+
   // What the shape draws is read at draw time, so pan and zoom redraw without React.
-  const drawState = useRef({ pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels });
+  const drawState = useRef({ pageBoxes, pagePredictions, labelMap, selection, hoverId, hoverPredictionId, highlight, problemIds, selectedPredictionId, showLabels, inkMap, near });
   const boxesLayer = useRef<Konva.Layer>(null);
   // Fresh data for the next draw always; a redraw only when something drawn changed (typing a
   // transcription changes no pixel of the canvas).
   useLayoutEffect(() => {
-    drawState.current = { pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels };
-  }, [pageBoxes, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels]);
+    drawState.current = { pageBoxes, pagePredictions, labelMap, selection, hoverId, hoverPredictionId, highlight, problemIds, selectedPredictionId, showLabels, inkMap, near };
+  }, [pageBoxes, pagePredictions, labelMap, selection, hoverId, hoverPredictionId, highlight, problemIds, selectedPredictionId, showLabels, inkMap, near]);
   useLayoutEffect(() => {
     boxesLayer.current?.batchDraw();
-  }, [drawVersion, pagePredictions, labelMap, selection, hoverId, highlight, problemIds, selectedPredictionId, showLabels]);
+  }, [drawVersion, pagePredictions, labelMap, selection, hoverId, hoverPredictionId, highlight, problemIds, selectedPredictionId, showLabels, inkMap]);
 
   // State the end-to-end tests and the benchmark read from the DOM (the canvas itself has none).
   // Save state is mirrored synchronously from the store, so a test that just pressed a key sees
@@ -97,6 +140,29 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
     el.dataset.boxes = String(pageBoxes.length);
     el.dataset.predictions = String(pagePredictions.length);
   }, [pageBoxes.length, pagePredictions.length]);
+  useEffect(() => {
+    const el = boxesLayer.current?.getStage()?.container().closest<HTMLElement>('[data-testid="page-canvas"]');
+    if (el) el.dataset.inkMap = ink?.pageId !== page.id ? 'loading' : ink.map ? 'ready' : 'unavailable';
+  }, [ink, page.id]);
+
+  // The label of what is under the pointer, beside the pointer: on the canvas itself label text
+  // only goes where there is room (draw.ts), so hover is how any box can be read at any zoom.
+  const hoverLabel = useRef<HTMLDivElement | null>(null);
+  useEffect(() => {
+    const host = boxesLayer.current?.getStage()?.container().closest<HTMLElement>('[data-testid="page-canvas"]');
+    if (!host) return;
+    const tip = document.createElement('div');
+    tip.className = 'canvas-hover-label';
+    tip.dataset.testid = 'canvas-hover-label';
+    tip.setAttribute('aria-hidden', 'true');
+    tip.hidden = true;
+    host.appendChild(tip);
+    hoverLabel.current = tip;
+    return () => {
+      tip.remove();
+      hoverLabel.current = null;
+    };
+  }, []);
 
   const selected = useMemo(() => pageBoxes.filter((b) => selection.has(b.id) && !b.hidden), [pageBoxes, selection]);
   const editable = !readOnly;
@@ -159,8 +225,31 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       node.getLayer()?.batchDraw();
     };
     let hoverFrame = 0;
+    const showHoverLabel = (text: string | null) => {
+      const tip = hoverLabel.current;
+      if (!tip) return;
+      const at = stage.getPointerPosition();
+      if (!text || !at) {
+        tip.hidden = true;
+        return;
+      }
+      if (tip.textContent !== text) tip.textContent = text;
+      tip.hidden = false;
+      // Below and to the right of the pointer, flipped to stay inside the canvas.
+      const { width, height } = stage.size();
+      const x = at.x + 14 + tip.offsetWidth > width ? at.x - 8 - tip.offsetWidth : at.x + 14;
+      const y = at.y + 20 + tip.offsetHeight > height ? at.y - 8 - tip.offsetHeight : at.y + 20;
+      tip.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, y)}px)`;
+    };
+    const clearHover = () => {
+      cancelAnimationFrame(hoverFrame);
+      showHoverLabel(null);
+      const ui = useAnnotationUi.getState();
+      if (ui.hoverBoxId || ui.hoverPredictionId) ui.set({ hoverBoxId: null, hoverPredictionId: null });
+    };
 
     const down = (e: Konva.KonvaEventObject<PointerEvent>) => {
+      showHoverLabel(null);
       if (e.evt.button !== 0 || useViewer.getState().spaceHeld || onTransformer(e.target)) return;
       const ui = useAnnotationUi.getState();
       const store = annotationStore.getState();
@@ -215,13 +304,15 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       const g = gesture.current;
       const p = imagePoint();
       const scale = useViewer.getState().scale;
-      if (!g && (e.evt.buttons !== 0 || useViewer.getState().spaceHeld)) return; // panning: no hover work
+      if (!g && (e.evt.buttons !== 0 || useViewer.getState().spaceHeld)) return showHoverLabel(null); // panning: no hover work
       if (!g) {
         cancelAnimationFrame(hoverFrame);
         hoverFrame = requestAnimationFrame(() => {
           const hit = hitBox(p);
+          const pred = hit ? null : hitPrediction(p);
           const ui = useAnnotationUi.getState();
-          if ((hit?.id ?? null) !== ui.hoverBoxId) ui.set({ hoverBoxId: hit?.id ?? null });
+          if ((hit?.id ?? null) !== ui.hoverBoxId || (pred?.id ?? null) !== ui.hoverPredictionId) ui.set({ hoverBoxId: hit?.id ?? null, hoverPredictionId: pred?.id ?? null });
+          showHoverLabel(hit ? describeBox(hit) : pred ? describePrediction(pred, LOW_CONFIDENCE) : null);
           stage.container().style.cursor = ui.tool === 'draw' ? 'crosshair' : hit ? (hit.locked ? 'not-allowed' : 'move') : 'default';
         });
         return;
@@ -296,6 +387,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
     stage.on('pointerdown.annotate', down);
     stage.on('pointermove.annotate', move);
     stage.on('pointerup.annotate pointercancel.annotate', up);
+    stage.on('pointerleave.annotate', clearHover);
     return () => {
       cancelAnimationFrame(hoverFrame);
       stage.off('.annotate');
@@ -326,7 +418,15 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
             const s = drawState.current;
             const { scale } = useViewer.getState();
             const started = performance.now();
-            drawAnnotations(context._context, {
+            const z = zoom.current;
+            if (scale !== z.scale) {
+              z.scale = scale;
+              z.at = started;
+              clearTimeout(z.timer);
+              // A little past the rest, so that frame is no longer "zooming".
+              z.timer = window.setTimeout(() => boxesLayer.current?.batchDraw(), ZOOM_REST_MS + 30);
+            }
+            const { texts, incomplete } = drawAnnotations(context._context, {
               boxes: s.pageBoxes,
               predictions: s.pagePredictions,
               labels: s.labelMap,
@@ -335,12 +435,20 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
               highlight: s.highlight,
               problems: s.problemIds,
               selectedPredictionId: s.selectedPredictionId,
+              hoverPredictionId: s.hoverPredictionId,
               showLabels: s.showLabels,
+              zooming: started - z.at < ZOOM_REST_MS,
               scale,
               visible: visibleRect(page),
               lowConfidence: LOW_CONFIDENCE,
+              page,
+              ink: s.inkMap,
+              near: s.near,
+              layout: labelLayout.current,
             });
             recordPerf('drawBoxes', performance.now() - started);
+            publishDrawnText(texts);
+            if (incomplete) requestAnimationFrame(() => boxesLayer.current?.batchDraw());
           }}
         />
       </Layer>
