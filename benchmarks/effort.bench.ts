@@ -134,7 +134,8 @@ class Annotator {
   async settled() {
     await this.page.waitForFunction(() => {
       const el = document.querySelector<HTMLElement>('[data-testid="page-canvas"]');
-      return el?.dataset.saveState === 'saved' && !document.querySelector('[data-testid="save-state"][data-state="pending"]');
+      // Saved, and no drawn box still being read from the page.
+      return el?.dataset.saveState === 'saved' && !document.querySelector('[data-testid="save-state"][data-state="pending"], [data-testid="region-reading"]');
     });
   }
 }
