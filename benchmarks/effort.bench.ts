@@ -235,20 +235,27 @@ async function annotate(page: BrowserPage, core: Core, projectId: string, doc: {
       } else {
         const labelWrong = p.label !== t.label;
         const textWrong = (p.transcription ?? '') !== t.text;
-        if (textWrong) {
-          await a.key('Enter', 'correct the text before accepting');
-          await a.correct(page.locator(`[data-testid="prediction-row"][data-prediction-id="${p.id}"] [data-testid="prediction-text"]`), p.transcription ?? '', t.text);
-        }
-        if (labelWrong) {
-          if (textWrong) await a.key('Escape', 'keep the corrected text, back to the page');
-          const pick = pickerKeys(labels, t.label);
-          if (pick.text || !hotkey(t.label)) {
-            await a.key('l', 'label picker');
-            if (pick.text) await a.type(pick.text, `search ${t.label}`);
-          }
-          for (const k of pick.keys) await a.key(k, `accept it as ${t.label}`);
+        // What the panel offers as the page's own text for the selected prediction (read on selection).
+        const offer = page.getByTestId('prediction-page-text');
+        const offered = textWrong ? await offer.and(page.locator('[data-state="read"], [data-state="failed"]')).waitFor().then(() => offer.getByTestId('prediction-page-text-value').textContent({ timeout: 100 }).catch(() => null)) : null;
+        if (textWrong && !labelWrong && offered === t.text) {
+          await a.key('o', `accept with the page's text "${offered}", not "${p.transcription}"`);
         } else {
-          await a.key(textWrong ? 'Enter' : 'a', textWrong ? 'accept with the corrected text' : `accept ${p.label} "${p.transcription}"`);
+          if (textWrong) {
+            await a.key('Enter', 'correct the text before accepting');
+            await a.correct(page.locator(`[data-testid="prediction-row"][data-prediction-id="${p.id}"] [data-testid="prediction-text"]`), p.transcription ?? '', t.text);
+          }
+          if (labelWrong) {
+            if (textWrong) await a.key('Escape', 'keep the corrected text, back to the page');
+            const pick = pickerKeys(labels, t.label);
+            if (pick.text || !hotkey(t.label)) {
+              await a.key('l', 'label picker');
+              if (pick.text) await a.type(pick.text, `search ${t.label}`);
+            }
+            for (const k of pick.keys) await a.key(k, `accept it as ${t.label}`);
+          } else {
+            await a.key(textWrong ? 'Enter' : 'a', textWrong ? 'accept with the corrected text' : `accept ${p.label} "${p.transcription}"`);
+          }
         }
       }
     }

@@ -100,3 +100,51 @@ test('predictions are decided one key each: a label hotkey accepts with that lab
   expect(state.qa.find((q) => q.originPredictionId === 'p-qa')).toMatchObject({ answer: date.text, evidenceBoxIds: [byOrigin.get('p-swapped')!.id] });
   expect(Object.fromEntries(state.predictions.map((p) => [p.id, p.status]))).toEqual({ 'p-sure': 'accepted', 'p-swapped': 'accepted', 'p-typo': 'accepted', 'p-extra': 'rejected', 'p-qa': 'accepted' });
 });
+
+test("O takes the page's own text: a prediction the model mistyped is accepted with it, and a selected box is read again", async ({ page, host }) => {
+  const s = await createDocument(page, host, 'Page text');
+  const t = (label: string) => s.truth.boxes.find((b) => b.label === label && b.text)!;
+  const total = t('total');
+  const vendor = t('vendor');
+  const base = { pageId: s.pageId, model: 'claude-test', question: null, answer: null, evidence: [] as string[], kind: 'box' as const, confidence: 0.6 };
+  const mistyped = total.text.replace(/\d/, (d) => String((Number(d) + 1) % 10));
+  insertPredictions(
+    host,
+    [
+      { ...base, id: 'p-typo', label: 'total', x: total.x, y: total.y, w: total.width, h: total.height, transcription: mistyped },
+      { ...base, id: 'p-same', label: 'vendor', x: vendor.x, y: vendor.y, w: vendor.width, h: vendor.height, transcription: vendor.text },
+    ],
+    s.projectId,
+    s.documentId,
+  );
+  await openDocument(page, host, s);
+
+  // The selected prediction is read from the page; where the model's text differs, the page's is offered.
+  await page.keyboard.press('n');
+  await expect.poll(() => selectedPrediction(page)).toBe('p-typo');
+  const offer = page.getByTestId('prediction-page-text');
+  await expect(offer.getByTestId('prediction-page-text-value')).toHaveText(total.text, { timeout: 30_000 });
+  await page.keyboard.press('o');
+  await expect.poll(() => selectedPrediction(page)).toBe('p-same');
+  // Where it agrees, nothing is offered.
+  await expect(offer).toHaveAttribute('data-state', 'read', { timeout: 30_000 });
+  await expect(offer).toContainText('The page reads the same');
+  await expect(offer.getByTestId('prediction-use-page-text')).toHaveCount(0);
+  await page.keyboard.press('a');
+  await waitSaved(page);
+  const accepted = (await saved(host, s)).boxes.find((b) => b.originPredictionId === 'p-typo')!;
+  expect(accepted).toMatchObject({ label: 'total', transcription: total.text });
+
+  // A box whose text went wrong: select it, O reads it again; one undo brings the typed text back.
+  await page.mouse.click(...(Object.values(await toScreen(page, total.x + total.width / 2, total.y + total.height / 2)) as [number, number]));
+  await page.keyboard.press('Enter');
+  const field = page.locator(`[data-testid="region-row"][data-box-id="${accepted.id}"] [data-testid="region-transcription"]`);
+  await expect(field).toBeFocused();
+  await page.keyboard.type('wrong');
+  await page.keyboard.press('Escape');
+  await expect(field).toHaveValue('wrong');
+  await page.keyboard.press('o');
+  await expect(field).toHaveValue(total.text, { timeout: 30_000 });
+  await page.keyboard.press('Control+z');
+  await expect(field).toHaveValue('wrong');
+});

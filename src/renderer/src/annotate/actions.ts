@@ -3,6 +3,7 @@ import { useApp } from '../stores/app';
 import { useViewer } from '../stores/viewer';
 import { clampRect } from './geometry';
 import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
+import { takePageTextForSelection } from './pageText';
 import { isReadOnly } from './store';
 import { useAnnotationUi } from './uiStore';
 import { annotationStore } from './useAnnotation';
@@ -44,6 +45,7 @@ const EDITING = new Set([
   'qa.answerFromEvidence',
   'prediction.accept',
   'prediction.reject',
+  'prediction.usePageText',
   'prediction.acceptAbove',
   'prediction.rejectRest',
 ]);
@@ -229,6 +231,10 @@ export function runAction(id: string, ctx: ActionContext): boolean {
     case 'prediction.reject':
       if (!ui.selectedPredictionId) return false;
       decidePrediction(ui.selectedPredictionId, false);
+      return true;
+    case 'prediction.usePageText':
+      if (!ui.selectedPredictionId && annotationStore.getState().selection.size === 0) return false;
+      void takePageTextForSelection(decidePrediction);
       return true;
     case 'prediction.next':
       return stepPrediction(1);

@@ -69,6 +69,7 @@ export const actions: ActionSpec[] = [
   { id: 'qa.answerFromEvidence', title: 'Answer with the text of the evidence boxes (a selected proposed answer: accept it so)', group: 'Questions', keys: ['c'] },
   { id: 'prediction.accept', title: 'Accept selected prediction', group: 'Predictions', keys: ['a'] },
   { id: 'prediction.reject', title: 'Reject selected prediction', group: 'Predictions', keys: ['x'] },
+  { id: 'prediction.usePageText', title: 'Accept the selected prediction with the text the page shows (selected boxes: read them again)', group: 'Predictions', keys: ['o'] },
   { id: 'prediction.next', title: 'Select the next undecided prediction', group: 'Predictions', keys: ['n'] },
   { id: 'prediction.previous', title: 'Select the previous undecided prediction', group: 'Predictions', keys: ['shift+n'] },
   { id: 'prediction.acceptAbove', title: 'Accept all predictions above the threshold', group: 'Predictions', keys: ['shift+a'] },

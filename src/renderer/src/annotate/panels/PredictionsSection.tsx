@@ -3,6 +3,7 @@ import type { Label, Page, Prediction } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
 import { toastError } from '../../stores/toasts';
 import { displayCombo } from '../keymap';
+import { offeredPageText, readPrediction, usePageText, takePageTextForSelection } from '../pageText';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { isReadOnly } from '../store';
 import { useAnnotation } from '../useAnnotation';
@@ -99,6 +100,30 @@ const PredictionRow = memo(function PredictionRow({ p, selected, labels, pageNum
   );
 });
 
+/** What the page itself says inside the selected box prediction, when that is not what the model transcribed. */
+function PageTextOffer({ p, useKey, readOnly }: { p: Prediction; useKey: string | null; readOnly: boolean }) {
+  const reading = usePageText((s) => s.byPrediction[p.id]);
+  const offered = offeredPageText(p, reading);
+  return (
+    <div className="prediction-page-text small" data-testid="prediction-page-text" data-state={reading?.state ?? 'reading'} data-offered={offered === null ? undefined : 'true'}>
+      {reading?.state === 'reading' ? (
+        <span className="muted">Reading the page inside it…</span>
+      ) : offered !== null ? (
+        <>
+          <span className="truncate" title="What the page shows inside the box, read on this computer">
+            Page reads <q data-testid="prediction-page-text-value">{offered}</q>
+          </span>
+          <button type="button" className="btn btn-sm" disabled={readOnly} onClick={() => void takePageTextForSelection(decidePrediction)} data-testid="prediction-use-page-text">
+            Accept with it{useKey ? ` (${useKey})` : ''}
+          </button>
+        </>
+      ) : reading?.state === 'read' && reading.text !== '' ? (
+        <span className="muted">The page reads the same.</span>
+      ) : null}
+    </div>
+  );
+}
+
 function ThresholdInput({ value }: { value: number }) {
   const [draft, setDraft] = useState<string | null>(null);
   const setUi = useApp((s) => s.setUi);
@@ -167,6 +192,11 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
     const index = shown.findIndex((p) => p.id === selectedId);
     if (index >= 0 && !list.current?.isFullyVisible(index)) list.current?.scrollToIndex(index, 'center');
   }, [selectedId, shown]);
+  // The selected box prediction is read from the page, so a transcription that differs shows here.
+  const selected = useMemo(() => pending.find((p) => p.id === selectedId) ?? null, [pending, selectedId]);
+  useEffect(() => {
+    if (selected?.kind === 'box') void readPrediction(selected);
+  }, [selected]);
 
   if (predictions.length === 0) return null;
   const decided = predictions.length - pending.length;
@@ -236,6 +266,7 @@ export function PredictionsSection({ projectId, pages }: { projectId: string; pa
           ) : (
             <div className="panel-empty muted small">{pending.length ? 'No pending prediction under 0.8.' : 'Every prediction has been accepted or rejected.'}</div>
           )}
+          {selected?.kind === 'box' ? <PageTextOffer p={selected} useKey={key('prediction.usePageText')} readOnly={readOnly} /> : null}
           {shown.length ? (
             <div className="muted small predictions-hint" data-testid="predictions-hint">
               Selected: {key('prediction.accept')} accept · {key('prediction.reject')} reject · 1–9 accept as that label · Enter edit its text · {key('prediction.next')} next
