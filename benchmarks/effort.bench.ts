@@ -22,13 +22,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page as BrowserPage } from 'playwright-core';
-import { createCore, type Core } from '../src/main/core/createCore';
-import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
+import type { Core } from '../src/main/core/createCore';
 import { synthAnswerLabel, type SynthBox, type SynthDocument } from '../src/main/core/synth';
 import { startHost } from '../src/main/host/server';
 import { DEMO_SIM_SEED, startClaudeSimulator } from '../src/main/sim/claude';
 import type { AnnotationState, Box, Label, Prediction } from '../src/shared/domain/model';
-import { machine } from './lib';
+import { machine, openBenchCore } from './lib';
 
 const ROOT = join(import.meta.dirname, '..');
 const chromiumPath = process.env.FOLIO_CHROMIUM ?? '/usr/bin/chromium';
@@ -407,16 +406,7 @@ async function main(): Promise<void> {
   const all = which === 'all';
   const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-effort-'));
   const sim = await startClaudeSimulator({ timeScale: 0.02, seed: DEMO_SIM_SEED, answerEveryQuestion: true });
-  const core = await createCore({
-    dataDir,
-    settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
-    secretStore: new FileSecretStore(join(dataDir, 'secrets.json')),
-    platform: { kind: 'web' },
-    env: {},
-    sync: { autoStart: false },
-    preannotation: { resumeInterrupted: false },
-    evaluation: { schedule: false },
-  });
+  const core = await openBenchCore(dataDir, { preannotation: { resumeInterrupted: false }, evaluation: { schedule: false } });
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,

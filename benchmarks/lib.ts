@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createCore, type Core } from '../src/main/core/createCore';
+import { createCore, type Core, type CoreOptions } from '../src/main/core/createCore';
 import { FileSecretStore, JsonFileSettingsStore } from '../src/main/core/settings/fileStores';
 
 /** Event-loop stalls while `fn` runs (1 ms resolution): the longest and the 99th percentile, in ms. */
@@ -44,7 +44,7 @@ export function firstFrameScript(projectId: string, documentId: string, boxes: n
 }
 
 /** A core on a benchmark's kept data folder (settings and keys in files beside it; sync not started). */
-export function openBenchCore(dataDir: string): Promise<Core> {
+export function openBenchCore(dataDir: string, options: Partial<CoreOptions> = {}): Promise<Core> {
   return createCore({
     dataDir,
     settingsStore: new JsonFileSettingsStore(join(dataDir, 'settings.json')),
@@ -52,6 +52,7 @@ export function openBenchCore(dataDir: string): Promise<Core> {
     platform: { kind: 'web' },
     env: {},
     sync: { autoStart: false },
+    ...options,
   });
 }
 

@@ -148,7 +148,8 @@ export class ImportService {
           job.currentFile = shown(path);
           publish();
           const outcome = await this.importFile(job.projectId, path, opts.recordedAs?.(path) ?? path, inFlight, signal);
-          if (signal.aborted) break;
+          // A file committed as the cancel came still counts: the job's figures match the database.
+          if (signal.aborted && outcome.kind !== 'imported') break;
           if (outcome.kind === 'imported') {
             job.imported++;
             job.pages += outcome.pages;

@@ -51,23 +51,28 @@ interface AnnotationUiState {
 
 export { LOW_CONFIDENCE } from './confidence';
 
-export const useAnnotationUi = create<AnnotationUiState>((set) => ({
-  tool: 'select',
-  activeLabel: null,
-  labelProjectId: null,
+/** What belongs to the open document and starts empty with each one. */
+const perDocument = {
   predictionText: {},
   hoverBoxId: null,
   hoverPredictionId: null,
   highlightBoxIds: [],
   linkingEvidence: false,
   selectedPredictionId: null,
+  focus: null,
+  labelPickerOpen: false,
+} satisfies Partial<AnnotationUiState>;
+
+export const useAnnotationUi = create<AnnotationUiState>((set) => ({
+  tool: 'select',
+  activeLabel: null,
+  labelProjectId: null,
+  ...perDocument,
   showPredictions: true,
   lowConfidenceOnly: false,
   panelTab: 'regions',
   regionFilter: { label: null, search: '' },
-  labelPickerOpen: false,
   helpOpen: false,
-  focus: null,
   set: (patch) => set(patch),
   requestFocus: (kind, id) => set({ focus: { kind, id, nonce: Date.now() + Math.random() } }),
   reset: (projectId) =>
@@ -75,13 +80,6 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
       tool: 'select',
       activeLabel: s.labelProjectId === projectId ? s.activeLabel : null,
       labelProjectId: projectId,
-      predictionText: {},
-      hoverBoxId: null,
-      hoverPredictionId: null,
-      highlightBoxIds: [],
-      linkingEvidence: false,
-      selectedPredictionId: null,
-      focus: null,
-      labelPickerOpen: false,
+      ...perDocument,
     })),
 }));
