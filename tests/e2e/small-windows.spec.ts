@@ -180,7 +180,7 @@ test('the sidebar collapses and expands by button and Ctrl+B, is remembered, and
   expect((await sidebar.boundingBox())!.width).toBeLessThan(64);
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   // Collapsed, every link is still there by name.
-  await expect(page.getByRole('link', { name: 'Documents' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Documents', exact: true })).toBeVisible();
   const roomy = await canvasWidth();
 
   await toggle.click();

@@ -169,6 +169,7 @@ export function OverflowToolbar({ className, label, children }: { className: str
             ref={moreButton}
             type="button"
             className={`icon-btn${open ? ' active' : ''}`}
+            aria-haspopup="true"
             aria-expanded={open}
             aria-controls={open ? menuId : undefined}
             aria-label={`More: ${overflowed.map((g) => g.props.label).join(', ')}`}

@@ -120,12 +120,15 @@ function useReturnKeysToPage() {
     const inView = (el: Element | null): el is HTMLElement =>
       el instanceof HTMLElement && el !== document.body && el.closest('[data-testid="document-view"]') !== null && el.closest('[role="dialog"], [role="alertdialog"]') === null;
     const focusPage = () => document.querySelector<HTMLElement>('[data-testid="page-canvas"]')?.focus({ preventScroll: true });
+    // An open popup (the toolbar's ⋯ menu) and the control that opened it keep the focus it needs.
+    const inOpenPopup = (el: HTMLElement) =>
+      Array.from(document.querySelectorAll('[aria-haspopup][aria-expanded="true"]')).some((opener) => opener.contains(el) || document.getElementById(opener.getAttribute('aria-controls') ?? '')?.contains(el));
     const onClick = (e: MouseEvent) => {
       if (e.detail === 0) return; // Enter or Space on a control reached with the keyboard
       // After the click's own work (a label passes it to its checkbox; a handler may focus a field).
       setTimeout(() => {
         const el = document.activeElement;
-        if (inView(el) && !isTypingTarget(el)) focusPage();
+        if (inView(el) && !isTypingTarget(el) && !inOpenPopup(el)) focusPage();
       });
     };
     const onChange = (e: Event) => {
