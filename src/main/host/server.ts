@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, relative, isAbsolute } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createDispatcher } from '../../shared/contract/rpc';
+import { createDispatcher, MAX_CALL_BYTES } from '../../shared/contract/rpc';
 import type { Core } from '../core/createCore';
 import { discardRefusedBody, handleUpload, isUploadPath } from './uploads';
 
@@ -140,10 +140,13 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_BYTES });
   const clients = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
+    // Any local process can reach this port: a connection reset mid-handshake (or while refused)
+    // ends that socket, never the host.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -155,6 +158,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
+      // A frame that breaks the protocol (invalid UTF-8, a message over MAX_CALL_BYTES) closes this
+      // connection with the matching status code (1007, 1009); the host keeps serving the others.
+      ws.on('error', () => clients.delete(ws));
       ws.on('message', (data) => {
         let message: { id?: unknown; method?: unknown; request?: unknown };
         try {

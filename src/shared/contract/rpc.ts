@@ -16,6 +16,14 @@ export function describeZodError(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * The largest call, encoded as JSON, that a transport carries (the browser host's WebSocket
+ * refuses a longer message; the renderer refuses to send one, with this figure). The contract's
+ * largest legitimate request, an `annotations.save` of 50,000 boxes with 400-character
+ * transcriptions, is about 26 MiB.
+ */
+export const MAX_CALL_BYTES = 64 * 1024 * 1024;
+
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && (methodNames as readonly string[]).includes(name);
 }

@@ -1,4 +1,4 @@
-import { createApiClient, type AppEvents, type EventName, type RpcResult } from '../../../shared/contract';
+import { createApiClient, MAX_CALL_BYTES, type AppEvents, type EventName, type RpcResult } from '../../../shared/contract';
 import type { Platform } from './types';
 import { createUploader } from './upload';
 
@@ -129,9 +129,16 @@ export function createWebPlatform(): Platform {
       return { ok: false, error: { code: 'unavailable', message: (err as Error).message, retryable: true } };
     }
     const id = nextId++;
+    const text = JSON.stringify({ id, method, request });
+    // The host closes the connection on a longer message; say why here instead (UTF-8 bytes are at most 3 per UTF-16 unit).
+    const bytes = text.length * 3 <= MAX_CALL_BYTES ? text.length : new TextEncoder().encode(text).length;
+    if (bytes > MAX_CALL_BYTES) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      return { ok: false, error: { code: 'too_large', message: `${String(method)}: this call is ${mb(bytes)}; Folio's host takes at most ${mb(MAX_CALL_BYTES)} in one call.`, retryable: false } };
+    }
     return new Promise<RpcResult<unknown>>((resolve) => {
       pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, request }));
+      ws.send(text);
     });
   });
 
