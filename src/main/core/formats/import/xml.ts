@@ -17,16 +17,25 @@ export class XmlError extends Error {}
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
 
+const PREDEFINED = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
+
 function decodeEntities(raw: string, where: () => string): string {
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);|&/g, (m, ent: string | undefined) => {
     if (!ent) throw new XmlError(`a bare "&" ${where()} (write &amp;)`);
     if (ent[0] === '#') {
       const code = ent[1] === 'x' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
-      if (!Number.isFinite(code) || code > 0x10ffff) throw new XmlError(`a bad character reference ${m} ${where()}`);
+      // XML's characters: no NUL, no lone surrogate, nothing past U+10FFFF.
+      if (!Number.isFinite(code) || code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlError(`a bad character reference ${m} ${where()}`);
       return String.fromCodePoint(code);
     }
-    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-    const v = named[ent];
+    // A Map, not an object: "&constructor;" is an unknown entity, not Object's constructor.
+    const v = PREDEFINED.get(ent);
     if (v === undefined) throw new XmlError(`an unknown entity ${m} ${where()}`);
     return v;
   });
@@ -85,7 +94,8 @@ export function parseXml(source: string): XmlElement {
     const start = i;
     if (source[i] !== '<') fail('expected "<"');
     i++;
-    const el: XmlElement = { name: name(), attrs: {}, children: [], text: '' };
+    // No prototype: an attribute named __proto__ or constructor is an ordinary attribute.
+    const el: XmlElement = { name: name(), attrs: Object.create(null) as Record<string, string>, children: [], text: '' };
     for (;;) {
       skipWs();
       if (source.startsWith('/>', i)) {
@@ -106,6 +116,7 @@ export function parseXml(source: string): XmlElement {
       const end = source.indexOf(q!, i + 1);
       if (end < 0) fail(`an unclosed value of attribute ${attr}`);
       const valueStart = i + 1;
+      if (Object.hasOwn(el.attrs, attr)) fail(`attribute ${attr} given twice`);
       el.attrs[attr] = decodeEntities(source.slice(valueStart, end), () => at(valueStart));
       i = end + 1;
     }
