@@ -3,6 +3,7 @@ import type { AppApi, EventSink } from '../../shared/contract/methods';
 import { AppError } from '../../shared/contract/errors';
 import type { DocumentSummary } from '../../shared/domain/model';
 import { openDatabase, type Db } from './db/open';
+import { ensurePrivateFolder, makeOwnerOnly } from './util/privateFiles';
 import { AnnotationsRepo } from './db/repos/annotations';
 import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
@@ -113,7 +114,9 @@ export const databaseFile = (dataDir: string): string => join(dataDir, 'folio.db
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const clock = opts.clock ?? systemClock;
+  ensurePrivateFolder(opts.dataDir);
   const db = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding });
+  makeOwnerOnly(databaseFile(opts.dataDir));
   // Imports write through their own connection without a per-commit fsync (see OpenDatabaseOptions).
   const bulkDb = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding, synchronous: 'NORMAL', skipMigrations: true });
   const sinks = new Set<EventSink>();
