@@ -54,10 +54,18 @@ test('Test connection names what it checked, or exactly what failed, for Claude 
       ok: 'false',
       text: 'Claude refused the API key (401 authentication_error: invalid x-api-key). Copy the key again from the Claude Console and save it above.',
     });
-    // A port nothing listens on.
+    // A port nothing listens on. The saved key was entered for the simulator: it is not sent to a
+    // new address until it is entered again there.
     await page.getByTestId('settings-anthropic-base-url').fill(`http://127.0.0.1:${dead}`);
     await page.getByTestId('settings-anthropic-save').click();
     await expect(page.getByTestId('connection-test-anthropic')).not.toContainText('save your changes first');
+    await expect(page.getByTestId('anthropic-key-withheld')).toContainText(`The saved key was entered for ${claude.url}`);
+    expect(await testAndRead(page, 'anthropic')).toEqual({
+      ok: 'false',
+      text: `The saved key was entered for ${claude.url}; Folio does not send it to http://127.0.0.1:${dead}. Enter it again above to use it there.`,
+    });
+    await saveKey(page, 'anthropicApiKey', 'wrong-key');
+    await expect(page.getByTestId('anthropic-key-withheld')).toHaveCount(0);
     expect(await testAndRead(page, 'anthropic')).toEqual({
       ok: 'false',
       text: `Cannot reach 127.0.0.1:${dead}: the connection was refused (nothing listens on that port) (ECONNREFUSED). Check the base URL and your network.`,
@@ -91,10 +99,12 @@ test('Test connection names what it checked, or exactly what failed, for Claude 
       ok: 'false',
       text: `127.0.0.1:${port} refused the API key (HTTP 401). Copy the key again from your W&B settings (wandb.ai/authorize) and save it above.`,
     });
-    // A dead port.
+    // A dead port (the key entered again for it, as above).
     await page.getByTestId('settings-wandb-base-url').fill(`http://127.0.0.1:${dead}`);
     await page.getByTestId('settings-wandb-save').click();
     await expect(page.getByTestId('connection-test-wandb')).not.toContainText('save your changes first');
+    await expect(page.getByTestId('wandb-key-withheld')).toContainText(`The saved key was entered for ${wandb.url}`);
+    await saveKey(page, 'wandbApiKey', 'local-' + 'x'.repeat(40));
     expect(await testAndRead(page, 'wandb')).toEqual({
       ok: 'false',
       text: `Cannot reach 127.0.0.1:${dead}: the connection was refused (nothing listens on that port) (ECONNREFUSED). Check the base URL and your network.`,

@@ -8,7 +8,7 @@ import { pagePng } from '../helpers/fixtures';
 import { withClaude } from './claudeSim';
 import { createProject, expect, openFolio, test, type FolioHost } from './fixtures';
 import { callHost, importAndWait, importPages, saveAndVerify } from './rpc';
-import { configureWandb, onlyManualSync, sim } from './wandbSim';
+import { configureWandb, onlyManualSync, sim, SIM } from './wandbSim';
 
 /**
  * Every state on screen says what is true: a page the model found nothing on is not
@@ -133,6 +133,7 @@ sim('with W&B down, the Sync page never says it is reachable: not checked yet af
 
   // Now W&B is somewhere nothing answers. Nothing has checked that address yet: no "yes".
   await callHost(host, 'settings.update', { wandb: { baseUrl: `http://127.0.0.1:${await closedPort()}` } });
+  await callHost(host, 'settings.setSecret', { name: 'wandbApiKey', value: SIM.apiKey });
   await expect(reachable, 'a new W&B address has not been checked').toHaveText('not checked yet');
   await expect(page.getByTestId('sync-banner')).not.toHaveAttribute('data-state', 'offline');
 

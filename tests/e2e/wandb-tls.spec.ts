@@ -1,6 +1,6 @@
 import { createProject, expect } from './fixtures';
 import { callHost } from './rpc';
-import { configureWandb, sim as test } from './wandbSim';
+import { configureWandb, SIM, sim as test } from './wandbSim';
 
 /**
  * An https:// address for a W&B server that speaks plain HTTP (a common slip with W&B Server on a
@@ -13,6 +13,8 @@ test('a pull from an https:// address of a plain-HTTP W&B server fails at once a
   await configureWandb(host, wandb);
   const httpsUrl = wandb.url.replace('http://', 'https://');
   await callHost(host, 'settings.update', { wandb: { baseUrl: httpsUrl } });
+  // A saved key is bound to the address it was entered for: entered again for https://.
+  await callHost(host, 'settings.setSecret', { name: 'wandbApiKey', value: SIM.apiKey });
 
   await page.goto(`${host.origin}/#/projects/${encodeURIComponent(projectId)}/review`);
   await page.getByTestId('pull-button').click();

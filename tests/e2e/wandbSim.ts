@@ -9,7 +9,7 @@ import { callHost } from './rpc';
  * sync or pull; `summary()` asks it what the dataset really holds.
  */
 
-const SIM = DEFAULT_SIM_USERS[0]!;
+export const SIM = DEFAULT_SIM_USERS[0]!;
 const WANDB_PROJECT = 'biz-doc-vqa';
 const COLLECTION = 'business-ocr-vqa-dataset';
 

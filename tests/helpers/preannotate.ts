@@ -42,8 +42,9 @@ export async function synthProject(core: Core, sim: ClaudeSimulator | null, name
 
 /** Point the core's settings at the simulator, as a user would (saved key + base URL). */
 export async function useSimulator(core: Core, sim: ClaudeSimulator, key = SIM_KEY): Promise<void> {
-  await core.api['settings.setSecret']({ name: 'anthropicApiKey', value: key });
+  // The base URL first: a saved key is bound to the address it is entered for.
   await core.api['settings.update']({ anthropic: { baseUrl: sim.url } });
+  await core.api['settings.setSecret']({ name: 'anthropicApiKey', value: key });
 }
 
 /**

@@ -124,7 +124,7 @@ describe('Settings → Test connection', () => {
     it('a URL fetch can never use (bad port, not http)', async () => {
       await configure('http://127.0.0.1:6000');
       expect(await test('wandb')).toMatchObject({ ok: false, problem: 'bad_url', message: expect.stringContaining('port 6000 is one that fetch refuses to connect to') });
-      core.settings.update({ wandb: { baseUrl: 'ftp://wandb.example' } });
+      await configure('ftp://wandb.example');
       expect(await test('wandb')).toMatchObject({ ok: false, problem: 'bad_url', message: expect.stringContaining('only http:// and https:// URLs can be used') });
     });
 

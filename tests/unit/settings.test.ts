@@ -18,7 +18,7 @@ describe('settings', () => {
     process.env.NETRC = netrc;
     const secrets = new MemorySecretStore();
     const service = new SettingsService(new MemorySettingsStore(), secrets, env);
-    expect(service.anthropic()).toEqual({ apiKey: 'env-anthropic', source: 'env', baseUrl: null });
+    expect(service.anthropic()).toEqual({ apiKey: 'env-anthropic', source: 'env', baseUrl: null, keyWithheldFor: null });
     expect(service.wandb()).toMatchObject({ apiKey: 'env-wandb', source: 'env', entity: 'acme', project: 'other', baseUrl: 'https://api.wandb.ai' });
     service.setSecret('wandbApiKey', 'saved-key');
     expect(service.wandb()).toMatchObject({ apiKey: 'saved-key', source: 'settings' });
@@ -44,7 +44,7 @@ describe('settings', () => {
     const service = new SettingsService(new MemorySettingsStore(), new MemorySecretStore(), {});
     const view = service.setSecret('anthropicApiKey', 'sk-ant-secret');
     expect(JSON.stringify(view)).not.toContain('sk-ant-secret');
-    expect(view.anthropic).toEqual({ configured: true, source: 'settings', baseUrl: null });
+    expect(view.anthropic).toEqual({ configured: true, source: 'settings', baseUrl: null, keyWithheldFor: null });
   });
 
   it('gives the annotator a stable id on first start and asks for a name', () => {

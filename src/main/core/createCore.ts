@@ -295,7 +295,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       sync.settingsChanged();
       return view;
     },
-    'settings.testConnection': async ({ service }) => (service === 'anthropic' ? preannotation.testConnection() : checkWandbConnection(settings.wandb())),
+    'settings.testConnection': async ({ service }) => {
+      const tested = service === 'anthropic' ? await preannotation.testConnection() : await checkWandbConnection(settings.wandb());
+      const withheldFor = (service === 'anthropic' ? settings.anthropic() : settings.wandb()).keyWithheldFor;
+      if (tested.problem !== 'no_key' || !withheldFor) return tested;
+      return { ...tested, message: `The saved key was entered for ${withheldFor}; Folio does not send it to ${tested.url ?? 'another address'}. Enter it again above to use it there.` };
+    },
     'shell.openExternal': async ({ url }) => {
       const parsed = new URL(url);
       const allowed = settings.externalHostAllowlist();

@@ -174,7 +174,13 @@ export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
 export const settingsViewSchema = z.object({
   annotator: z.object({ id: z.string(), name: z.string() }),
   ui: uiPreferencesSchema,
-  anthropic: z.object({ configured: z.boolean(), source: credentialSourceSchema, baseUrl: z.string().nullable() }),
+  anthropic: z.object({
+    configured: z.boolean(),
+    source: credentialSourceSchema,
+    baseUrl: z.string().nullable(),
+    /** A saved key withheld because it was entered for another address (this one), not the base URL's. */
+    keyWithheldFor: z.string().nullable(),
+  }),
   /** Pre-annotation defaults; null: the model table's default. */
   preannotation: z.object({ model: z.string().nullable(), effort: z.string().nullable(), maxTokens: z.number().int().nullable() }),
   wandb: z.object({
@@ -183,6 +189,8 @@ export const settingsViewSchema = z.object({
     baseUrl: z.string(),
     entity: z.string().nullable(),
     project: z.string(),
+    /** A saved key withheld because it was entered for another address (this one), not the base URL's. */
+    keyWithheldFor: z.string().nullable(),
   }),
   /** Whether saved keys are encrypted by the operating system (Electron safeStorage). */
   secretsEncrypted: z.boolean(),

@@ -2,7 +2,7 @@ import type { SecretName, SettingsView, UiPreferences } from '../../../shared/do
 import { newId } from '../util/ids';
 import { appUrlFor } from '../sync/wandb/client';
 import { netrcPassword } from './netrc';
-import { DEFAULT_WANDB_BASE_URL, DEFAULT_WANDB_PROJECT, type SecretStore, type SettingsStore, type StoredSettings } from './types';
+import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_WANDB_BASE_URL, DEFAULT_WANDB_PROJECT, type SecretStore, type SettingsStore, type StoredSettings } from './types';
 
 export interface SettingsPatch {
   annotatorName?: string | undefined;
@@ -14,6 +14,15 @@ export interface SettingsPatch {
 
 type Env = Record<string, string | undefined>;
 const nonEmpty = (v: string | null | undefined): string | null => (v && v.trim() ? v.trim() : null);
+/** Scheme, host and port: what a key is bound to. */
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+};
+const KEY_SERVICE = { anthropicApiKey: 'anthropic', wandbApiKey: 'wandb' } as const satisfies Record<SecretName, 'anthropic' | 'wandb'>;
 
 /**
  * Settings as the app sees them: saved values first, then the usual environment variables
@@ -49,9 +58,9 @@ export class SettingsService {
     return {
       annotator: { id: annotator.id, name: annotator.name ?? '' },
       ui: s.ui,
-      anthropic: { configured: anthropic.apiKey !== null, source: anthropic.source, baseUrl: anthropic.baseUrl },
+      anthropic: { configured: anthropic.apiKey !== null, source: anthropic.source, baseUrl: anthropic.baseUrl, keyWithheldFor: anthropic.keyWithheldFor },
       preannotation: s.preannotation,
-      wandb: { configured: wandb.apiKey !== null, source: wandb.source, baseUrl: wandb.baseUrl, entity: wandb.entity, project: wandb.project },
+      wandb: { configured: wandb.apiKey !== null, source: wandb.source, baseUrl: wandb.baseUrl, entity: wandb.entity, project: wandb.project, keyWithheldFor: wandb.keyWithheldFor },
       secretsEncrypted: this.secrets.encrypted,
       secretsStorage: this.secrets.description,
     };
@@ -59,6 +68,10 @@ export class SettingsService {
 
   update(patch: SettingsPatch): SettingsView {
     const s: StoredSettings = this.store.read();
+    // A key saved before keys were bound to an address belongs to the address it has been used with.
+    for (const service of ['anthropic', 'wandb'] as const) {
+      if (s[service].keyOrigin === null && this.secrets.get(service === 'anthropic' ? 'anthropicApiKey' : 'wandbApiKey')) s[service].keyOrigin = originOf(this.baseUrl(service, s));
+    }
     if (patch.annotatorName !== undefined) {
       s.annotator.name = patch.annotatorName.trim();
       s.annotator.id ??= newId();
@@ -80,18 +93,44 @@ export class SettingsService {
     return this.view();
   }
 
+  /** Save (or clear) a key, bound to the address of the service's base URL as it is now. */
   setSecret(name: SecretName, value: string | null): SettingsView {
-    this.secrets.set(name, nonEmpty(value));
+    const key = nonEmpty(value);
+    const s = this.store.read();
+    const service = KEY_SERVICE[name];
+    s[service].keyOrigin = key ? originOf(this.baseUrl(service, s)) : null;
+    this.store.write(s);
+    this.secrets.set(name, key);
     return this.view();
   }
 
-  anthropic(): { apiKey: string | null; source: 'settings' | 'env' | null; baseUrl: string | null } {
-    const saved = this.secrets.get('anthropicApiKey');
+  private baseUrl(service: 'anthropic' | 'wandb', s: StoredSettings = this.store.read()): string {
+    if (service === 'anthropic') return s.anthropic.baseUrl ?? nonEmpty(this.env.ANTHROPIC_BASE_URL) ?? DEFAULT_ANTHROPIC_BASE_URL;
+    return (s.wandb.baseUrl ?? nonEmpty(this.env.WANDB_BASE_URL) ?? DEFAULT_WANDB_BASE_URL).replace(/\/+$/, '');
+  }
+
+  /**
+   * The saved key, when the base URL still points at the address it was entered for. Pointing the
+   * base URL elsewhere (by mistake, or by anything that can change settings) never sends it there:
+   * the key is withheld until the person enters it again for the new address.
+   */
+  private savedKey(service: 'anthropic' | 'wandb', name: SecretName, s: StoredSettings): { key: string | null; withheldFor: string | null } {
+    const saved = this.secrets.get(name);
+    if (!saved) return { key: null, withheldFor: null };
+    const boundTo = s[service].keyOrigin;
+    if (boundTo === null || boundTo === originOf(this.baseUrl(service, s))) return { key: saved, withheldFor: null };
+    return { key: null, withheldFor: boundTo };
+  }
+
+  anthropic(): { apiKey: string | null; source: 'settings' | 'env' | null; baseUrl: string | null; keyWithheldFor: string | null } {
+    const s = this.store.read();
+    const saved = this.savedKey('anthropic', 'anthropicApiKey', s);
     const env = nonEmpty(this.env.ANTHROPIC_API_KEY);
-    const baseUrl = this.store.read().anthropic.baseUrl ?? nonEmpty(this.env.ANTHROPIC_BASE_URL);
-    if (saved) return { apiKey: saved, source: 'settings', baseUrl };
-    if (env) return { apiKey: env, source: 'env', baseUrl };
-    return { apiKey: null, source: null, baseUrl };
+    const baseUrl = s.anthropic.baseUrl ?? nonEmpty(this.env.ANTHROPIC_BASE_URL);
+    const keyWithheldFor = saved.withheldFor;
+    if (saved.key) return { apiKey: saved.key, source: 'settings', baseUrl, keyWithheldFor };
+    if (env) return { apiKey: env, source: 'env', baseUrl, keyWithheldFor };
+    return { apiKey: null, source: null, baseUrl, keyWithheldFor };
   }
 
   /** Saved pre-annotation defaults (null: the model table decides). */
@@ -99,15 +138,17 @@ export class SettingsService {
     return this.store.read().preannotation;
   }
 
-  wandb(): { apiKey: string | null; source: 'settings' | 'env' | 'netrc' | null; baseUrl: string; entity: string | null; project: string } {
-    const s = this.store.read().wandb;
-    const baseUrl = (s.baseUrl ?? nonEmpty(this.env.WANDB_BASE_URL) ?? DEFAULT_WANDB_BASE_URL).replace(/\/+$/, '');
+  wandb(): { apiKey: string | null; source: 'settings' | 'env' | 'netrc' | null; baseUrl: string; entity: string | null; project: string; keyWithheldFor: string | null } {
+    const stored = this.store.read();
+    const s = stored.wandb;
+    const baseUrl = this.baseUrl('wandb', stored);
     const entity = s.entity ?? nonEmpty(this.env.WANDB_ENTITY);
     const project = s.project ?? nonEmpty(this.env.WANDB_PROJECT) ?? DEFAULT_WANDB_PROJECT;
-    const saved = this.secrets.get('wandbApiKey');
-    if (saved) return { apiKey: saved, source: 'settings', baseUrl, entity, project };
+    const saved = this.savedKey('wandb', 'wandbApiKey', stored);
+    const keyWithheldFor = saved.withheldFor;
+    if (saved.key) return { apiKey: saved.key, source: 'settings', baseUrl, entity, project, keyWithheldFor };
     const env = nonEmpty(this.env.WANDB_API_KEY);
-    if (env) return { apiKey: env, source: 'env', baseUrl, entity, project };
+    if (env) return { apiKey: env, source: 'env', baseUrl, entity, project, keyWithheldFor };
     let host = '';
     try {
       host = new URL(baseUrl).hostname;
@@ -115,8 +156,8 @@ export class SettingsService {
       /* an invalid URL has no netrc entry */
     }
     const fromNetrc = host ? netrcPassword(host) : null;
-    if (fromNetrc) return { apiKey: fromNetrc, source: 'netrc', baseUrl, entity, project };
-    return { apiKey: null, source: null, baseUrl, entity, project };
+    if (fromNetrc) return { apiKey: fromNetrc, source: 'netrc', baseUrl, entity, project, keyWithheldFor };
+    return { apiKey: null, source: null, baseUrl, entity, project, keyWithheldFor };
   }
 
   /** Hosts `shell.openExternal` may open: the configured W&B API host and its web app's host. */

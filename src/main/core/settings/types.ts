@@ -3,6 +3,7 @@ import type { SecretName } from '../../../shared/domain/model';
 import { preannotationEfforts } from '../../../shared/domain/preannotation';
 
 export const DEFAULT_WANDB_BASE_URL = 'https://api.wandb.ai';
+export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_WANDB_PROJECT = 'biz-doc-vqa';
 export const DEFAULT_WANDB_ARTIFACT = 'business-ocr-vqa-dataset';
 
@@ -21,7 +22,13 @@ export const storedSettingsSchema = z.object({
       sidebar: z.enum(['auto', 'expanded', 'collapsed']).default('auto'),
     })
     .prefault({}),
-  anthropic: z.object({ baseUrl: z.string().nullable().default(null) }).prefault({}),
+  anthropic: z
+    .object({
+      baseUrl: z.string().nullable().default(null),
+      /** The address (scheme, host, port) the saved key was entered for; it is sent nowhere else. */
+      keyOrigin: z.string().nullable().default(null),
+    })
+    .prefault({}),
   /** Pre-annotation defaults; null means the model table's default (resources/models.json, or models.json in the data folder). */
   preannotation: z
     .object({
@@ -35,6 +42,8 @@ export const storedSettingsSchema = z.object({
       baseUrl: z.string().nullable().default(null),
       entity: z.string().nullable().default(null),
       project: z.string().nullable().default(null),
+      /** The address (scheme, host, port) the saved key was entered for; it is sent nowhere else. */
+      keyOrigin: z.string().nullable().default(null),
     })
     .prefault({}),
 });

@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     platform: { kind: 'web' },
     env: {},
   });
-  await core.api['settings.setSecret']({ name: 'anthropicApiKey', value: 'sk-ant-simulated-demo-key' });
   await core.api['settings.update']({ anthropic: { baseUrl: sim.url } });
+  await core.api['settings.setSecret']({ name: 'anthropicApiKey', value: 'sk-ant-simulated-demo-key' });
   if ((await core.api['app.info']({})).firstStart) await core.api['settings.update']({ annotatorName: 'Demo annotator' });
 
   const project = await core.api['projects.openDemo']({});

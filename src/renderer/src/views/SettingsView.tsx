@@ -165,6 +165,7 @@ function SettingsForms({ settings }: { settings: Settings }) {
         <h2>Anthropic</h2>
         <p className="muted small">Claude pre-annotates documents. The key stays in Folio&apos;s main process and never reaches this window.</p>
         <SecretField name="anthropicApiKey" label="API key" configured={settings.anthropic.configured} source={settings.anthropic.source} placeholder="sk-ant-…" />
+        <KeyWithheld boundTo={settings.anthropic.keyWithheldFor} baseUrl={settings.anthropic.baseUrl ?? 'https://api.anthropic.com'} testId="anthropic-key-withheld" />
         <form
           className="field"
           onSubmit={(e) => {
@@ -199,6 +200,7 @@ function SettingsForms({ settings }: { settings: Settings }) {
         <h2>Weights &amp; Biases</h2>
         <p className="muted small">Verified annotations sync to W&amp;B as dataset artifacts.</p>
         <SecretField name="wandbApiKey" label="API key" configured={settings.wandb.configured} source={settings.wandb.source} placeholder="40-character key from wandb.ai/authorize" />
+        <KeyWithheld boundTo={settings.wandb.keyWithheldFor} baseUrl={settings.wandb.baseUrl} testId="wandb-key-withheld" />
         <form
           className="stack"
           onSubmit={(e) => {
@@ -264,6 +266,16 @@ function SettingsForms({ settings }: { settings: Settings }) {
         </dl>
       </section>
     </div>
+  );
+}
+
+/** A saved key is sent only to the address it was entered for: say so when the base URL points elsewhere. */
+function KeyWithheld({ boundTo, baseUrl, testId }: { boundTo: string | null; baseUrl: string; testId: string }) {
+  if (!boundTo) return null;
+  return (
+    <p className="field-hint warn" role="status" data-testid={testId}>
+      The saved key was entered for {boundTo}, so Folio does not send it to {baseUrl}. Enter the key again to use it there, or set the base URL back.
+    </p>
   );
 }
 
