@@ -1,12 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Core } from '../../src/main/core/createCore';
-import { startHost, type RunningHost } from '../../src/main/host/server';
+import type { RunningHost } from '../../src/main/host/server';
 import { MAX_CALL_BYTES } from '../../src/shared/contract/rpc';
-import { openTestCore, tempDir } from '../helpers/core';
+import { tempDir } from '../helpers/core';
+import { startTestHost } from '../helpers/host';
 import { pagePng } from '../helpers/fixtures';
 
 /**
@@ -55,11 +56,7 @@ describe('the browser host under hostile connections', () => {
 
   beforeEach(async () => {
     dir = tempDir('folio-adversarial-');
-    const rendererDir = join(dir.path, 'renderer');
-    mkdirSync(rendererDir, { recursive: true });
-    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Folio</title>');
-    core = await openTestCore(join(dir.path, 'data'));
-    host = await startHost({ core, rendererDir, port: 0 });
+    ({ core, host } = await startTestHost(dir.path));
   });
   afterEach(async () => {
     await host.close();

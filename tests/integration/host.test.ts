@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Core } from '../../src/main/core/createCore';
-import { startHost, type RunningHost } from '../../src/main/host/server';
-import { openTestCore, tempDir } from '../helpers/core';
+import type { RunningHost } from '../../src/main/host/server';
+import { tempDir } from '../helpers/core';
+import { startTestHost } from '../helpers/host';
 import { rawRequest } from '../helpers/http';
 import { pagePng } from '../helpers/fixtures';
 
@@ -41,12 +42,7 @@ describe('browser host', () => {
 
   beforeEach(async () => {
     dir = tempDir();
-    const rendererDir = join(dir.path, 'renderer');
-    mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Folio</title>');
-    writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-    core = await openTestCore(join(dir.path, 'data'));
-    host = await startHost({ core, rendererDir, port: 0 });
+    ({ core, host } = await startTestHost(dir.path));
   });
   afterEach(async () => {
     await host.close();
