@@ -33,7 +33,9 @@ function startHost(dataDir: string, logs: string[]): Promise<Running> {
   const env: NodeJS.ProcessEnv = { ...process.env, FOLIO_DATA_DIR: dataDir, NODE_ENV: 'test' };
   // Keep tests independent of the machine's keys and W&B settings.
   for (const name of ['ANTHROPIC_API_KEY', 'WANDB_API_KEY', 'WANDB_BASE_URL', 'WANDB_ENTITY', 'WANDB_PROJECT', 'FOLIO_PORT']) delete env[name];
-  const child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], {
+  // Node itself with tsx's loader, not the tsx command: the command runs the host as its own
+  // child, which a SIGKILL of the command (kill(), a crash test) leaves running with its sync process.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/start.ts', '--port', '0'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
