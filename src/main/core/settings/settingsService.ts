@@ -22,7 +22,9 @@ const originOf = (url: string): string => {
     return url;
   }
 };
-const KEY_SERVICE = { anthropicApiKey: 'anthropic', wandbApiKey: 'wandb' } as const satisfies Record<SecretName, 'anthropic' | 'wandb'>;
+type KeyedService = 'anthropic' | 'wandb';
+const KEY_SERVICE = { anthropicApiKey: 'anthropic', wandbApiKey: 'wandb' } as const satisfies Record<SecretName, KeyedService>;
+const SERVICE_KEY = { anthropic: 'anthropicApiKey', wandb: 'wandbApiKey' } as const satisfies Record<KeyedService, SecretName>;
 
 /**
  * Settings as the app sees them: saved values first, then the usual environment variables
@@ -70,7 +72,7 @@ export class SettingsService {
     const s: StoredSettings = this.store.read();
     // A key saved before keys were bound to an address belongs to the address it has been used with.
     for (const service of ['anthropic', 'wandb'] as const) {
-      if (s[service].keyOrigin === null && this.secrets.get(service === 'anthropic' ? 'anthropicApiKey' : 'wandbApiKey')) s[service].keyOrigin = originOf(this.baseUrl(service, s));
+      if (s[service].keyOrigin === null && this.secrets.get(SERVICE_KEY[service])) s[service].keyOrigin = originOf(this.baseUrl(service, s));
     }
     if (patch.annotatorName !== undefined) {
       s.annotator.name = patch.annotatorName.trim();
@@ -104,7 +106,7 @@ export class SettingsService {
     return this.view();
   }
 
-  private baseUrl(service: 'anthropic' | 'wandb', s: StoredSettings = this.store.read()): string {
+  private baseUrl(service: KeyedService, s: StoredSettings = this.store.read()): string {
     if (service === 'anthropic') return s.anthropic.baseUrl ?? nonEmpty(this.env.ANTHROPIC_BASE_URL) ?? DEFAULT_ANTHROPIC_BASE_URL;
     return (s.wandb.baseUrl ?? nonEmpty(this.env.WANDB_BASE_URL) ?? DEFAULT_WANDB_BASE_URL).replace(/\/+$/, '');
   }
@@ -114,8 +116,8 @@ export class SettingsService {
    * base URL elsewhere (by mistake, or by anything that can change settings) never sends it there:
    * the key is withheld until the person enters it again for the new address.
    */
-  private savedKey(service: 'anthropic' | 'wandb', name: SecretName, s: StoredSettings): { key: string | null; withheldFor: string | null } {
-    const saved = this.secrets.get(name);
+  private savedKey(service: KeyedService, s: StoredSettings): { key: string | null; withheldFor: string | null } {
+    const saved = this.secrets.get(SERVICE_KEY[service]);
     if (!saved) return { key: null, withheldFor: null };
     const boundTo = s[service].keyOrigin;
     if (boundTo === null || boundTo === originOf(this.baseUrl(service, s))) return { key: saved, withheldFor: null };
@@ -124,7 +126,7 @@ export class SettingsService {
 
   anthropic(): { apiKey: string | null; source: 'settings' | 'env' | null; baseUrl: string | null; keyWithheldFor: string | null } {
     const s = this.store.read();
-    const saved = this.savedKey('anthropic', 'anthropicApiKey', s);
+    const saved = this.savedKey('anthropic', s);
     const env = nonEmpty(this.env.ANTHROPIC_API_KEY);
     const baseUrl = s.anthropic.baseUrl ?? nonEmpty(this.env.ANTHROPIC_BASE_URL);
     const keyWithheldFor = saved.withheldFor;
@@ -144,7 +146,7 @@ export class SettingsService {
     const baseUrl = this.baseUrl('wandb', stored);
     const entity = s.entity ?? nonEmpty(this.env.WANDB_ENTITY);
     const project = s.project ?? nonEmpty(this.env.WANDB_PROJECT) ?? DEFAULT_WANDB_PROJECT;
-    const saved = this.savedKey('wandb', 'wandbApiKey', stored);
+    const saved = this.savedKey('wandb', stored);
     const keyWithheldFor = saved.withheldFor;
     if (saved.key) return { apiKey: saved.key, source: 'settings', baseUrl, entity, project, keyWithheldFor };
     const env = nonEmpty(this.env.WANDB_API_KEY);
