@@ -2,6 +2,7 @@ import type { Core } from '../../src/main/core/createCore';
 import { newId } from '../../src/main/core/util/ids';
 import { truthBoxes, type SynthDocument } from '../../src/main/core/synth';
 import type { Box, QaPair } from '../../src/shared/domain/model';
+import type { ResolvedBox, ResolvedQa, ReviewDocument } from '../../src/shared/domain/review';
 
 /**
  * Several annotators' verified versions in one database, as a lead's machine holds them once
@@ -104,4 +105,21 @@ export function disagreeOnInvoice(truth: SynthDocument, c: Content): string {
   c.qa.find((q) => q.question === 'What is the due date?')!.answer = 'August 16, 2020';
   c.qa = c.qa.filter((q) => q.question !== 'What is the PO number?');
   return skipped.id;
+}
+
+/** Take, for every group, the suggested source's box and answer: what pressing Enter through the queue does. */
+export function takeSuggested(doc: ReviewDocument): { boxes: ResolvedBox[]; qa: ResolvedQa[] } {
+  const boxes: ResolvedBox[] = [];
+  for (const g of doc.boxGroups) {
+    if (!g.suggested) continue;
+    const b = g.boxes[g.suggested]!;
+    boxes.push({ id: b.id, pageId: b.pageId, label: b.label!, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription, from: g.suggested });
+  }
+  const ids = new Set(boxes.map((b) => b.id));
+  const qa = doc.questionGroups.flatMap((g): ResolvedQa[] => {
+    if (!g.suggested) return [];
+    const q = g.answers[g.suggested]!;
+    return [{ id: q.id, question: q.question, answer: q.answer, unanswerable: q.unanswerable, templateId: q.templateId, evidenceBoxIds: q.evidenceBoxIds.filter((e) => ids.has(e)), from: g.suggested }];
+  });
+  return { boxes, qa };
 }

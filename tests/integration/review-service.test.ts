@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseFile, type Core } from '../../src/main/core/createCore';
 import { ReviewService } from '../../src/main/core/review/service';
 import { readReviewDocuments } from '../../src/main/core/review/store';
-import type { ResolvedBox, ResolvedQa, ReviewDocument } from '../../src/shared/domain/review';
+import type { ReviewDocument } from '../../src/shared/domain/review';
 import { openTestCore, tempDir } from '../helpers/core';
-import { truthContent, verifyAs, type Annotator, type Content } from '../helpers/review';
+import { takeSuggested, truthContent, verifyAs, type Annotator, type Content } from '../helpers/review';
 import { addDocuments, createSyncProject, type SeededDocument } from '../helpers/sync';
 
 /**
@@ -24,23 +24,6 @@ let core: Core;
 let projectId: string;
 let docs: SeededDocument[];
 let truth: Content[];
-
-/** Take, for every group, the suggested source's box and answer: what pressing Enter through the queue does. */
-function takeSuggested(doc: ReviewDocument): { boxes: ResolvedBox[]; qa: ResolvedQa[] } {
-  const boxes: ResolvedBox[] = [];
-  for (const g of doc.boxGroups) {
-    if (!g.suggested) continue;
-    const b = g.boxes[g.suggested]!;
-    boxes.push({ id: b.id, pageId: b.pageId, label: b.label!, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription, from: g.suggested });
-  }
-  const ids = new Set(boxes.map((b) => b.id));
-  const qa = doc.questionGroups.flatMap((g): ResolvedQa[] => {
-    if (!g.suggested) return [];
-    const q = g.answers[g.suggested]!;
-    return [{ id: q.id, question: q.question, answer: q.answer, unanswerable: q.unanswerable, templateId: q.templateId, evidenceBoxIds: q.evidenceBoxIds.filter((e) => ids.has(e)), from: g.suggested }];
-  });
-  return { boxes, qa };
-}
 
 const basedOn = (doc: ReviewDocument) => doc.versions.map((v) => ({ sourceId: v.source.id, annotationId: v.annotationId, version: v.version }));
 const goldCount = (documentId: string) =>

@@ -1,6 +1,25 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { currentOwner, ownerAlive, processStartToken } from '../jobs/owner';
+
+/**
+ * A staging folder's name says which process writes it: `p<pid>-<start>-<uuid>`, where <start>
+ * is a short hash of the process's start token (or `x` where none can be read). Then a starting
+ * Folio removes at once what a killed process left, and leaves alone what a live one is writing.
+ */
+const STAGING_NAME = /^p(\d+)-([0-9a-f]{12}|x)-[0-9a-f-]{36}$/;
+const startHash = (start: string | null) => (start ? createHash('sha256').update(start).digest('hex').slice(0, 12) : 'x');
+
+/** Whether the process that named this staging folder has ended (pid gone, or reused by another). */
+function stagingOwnerGone(name: string): boolean {
+  const m = STAGING_NAME.exec(name);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (!ownerAlive({ pid, start: null })) return true;
+  const token = pid === process.pid ? currentOwner().start : processStartToken(pid);
+  return m[2] !== 'x' && token !== null && startHash(token) !== m[2];
+}
 
 /**
  * Page images, pyramid levels and thumbnails under `<dataDir>/media`, content-addressed by
@@ -25,7 +44,8 @@ export class MediaStore {
 
   /** A fresh staging folder; returns its absolute path. */
   async createStaging(): Promise<string> {
-    const dir = join(this.root, '.staging', randomUUID());
+    const me = currentOwner();
+    const dir = join(this.root, '.staging', `p${me.pid}-${startHash(me.start)}-${randomUUID()}`);
     await mkdir(dir, { recursive: true });
     return dir;
   }
@@ -62,9 +82,10 @@ export class MediaStore {
 
   /**
    * Remove what an interrupted import left behind: staging folders, and document folders the
-   * database does not know (written before a crash, never committed). Only what is older than
-   * `minAgeMs` goes: the app, the browser host and the CLI may share the data folder, and another
-   * process's import in progress must not lose its files.
+   * database does not know (written before a crash, never committed). The app, the browser host
+   * and the CLI may share the data folder, and another process's import in progress must not lose
+   * its files: a staging folder goes when the process that named it has ended; anything else
+   * only when older than `minAgeMs`.
    */
   async collectGarbage(isKnownDocument: (documentId: string) => boolean, minAgeMs = 60 * 60 * 1000): Promise<{ removed: number }> {
     let removed = 0;
@@ -72,7 +93,7 @@ export class MediaStore {
     const old = async (path: string) => ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < cutoff;
     const stagingRoot = join(this.root, '.staging');
     for (const name of await readdir(stagingRoot).catch(() => [] as string[])) {
-      if (await old(join(stagingRoot, name))) await rm(join(stagingRoot, name), { recursive: true, force: true });
+      if (stagingOwnerGone(name) || (await old(join(stagingRoot, name)))) await rm(join(stagingRoot, name), { recursive: true, force: true });
     }
     const docsRoot = join(this.root, 'docs');
     const shards = await readdir(docsRoot).catch(() => [] as string[]);
