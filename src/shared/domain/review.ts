@@ -231,15 +231,15 @@ export type ReviewDocument = z.infer<typeof reviewDocumentSchema>;
 const finite = z.number().finite();
 export const resolvedBoxSchema = z
   .object({
-    /** The id the box keeps in gold; evidence links name it. */
-    id: z.string().min(1).max(100),
+    /** The id the box keeps in gold; evidence links name it. Gold obeys the limits of any saved box. */
+    id: boxSchema.shape.id,
     pageId: z.string().min(1),
     label: z.string().min(1, 'every gold box needs a label'),
     x: finite,
     y: finite,
     w: finite.positive('a box needs a width'),
     h: finite.positive('a box needs a height'),
-    transcription: z.string().max(10_000),
+    transcription: boxSchema.shape.transcription,
     /** The source it was taken from, or null when the lead drew or edited it. */
     from: z.string().nullable(),
   })
@@ -248,12 +248,12 @@ export type ResolvedBox = z.infer<typeof resolvedBoxSchema>;
 
 export const resolvedQaSchema = z
   .object({
-    id: z.string().min(1).max(100),
-    question: z.string().trim().min(1, 'a question needs text'),
-    answer: z.string().max(10_000),
+    id: qaPairSchema.shape.id,
+    question: qaPairSchema.shape.question.trim().min(1, 'a question needs text'),
+    answer: qaPairSchema.shape.answer,
     unanswerable: z.boolean(),
     templateId: z.string().nullable(),
-    evidenceBoxIds: z.array(z.string()),
+    evidenceBoxIds: qaPairSchema.shape.evidenceBoxIds,
     from: z.string().nullable(),
   })
   .strict();
