@@ -5,6 +5,7 @@ import { checkPageSize, importLimits } from './limits';
 import { renderPdfPages } from './pdf';
 import { sharpInputOptions, writePagePyramid, type PreparedPage } from './pyramid';
 import type { SniffedType } from './sniff';
+import { verifyPixelData } from './verify';
 
 /** Why sharp could not read a file, in words a user can act on. */
 export function describeImageError(err: unknown): AppError {
@@ -68,6 +69,8 @@ export async function rasterizeFile(opts: {
       const width = swap ? rawHeight : rawWidth;
       const height = swap ? rawWidth : rawHeight;
       checkPageSize(width, height, where);
+      await verifyPixelData({ path, type, page: index, width: rawWidth, height: rawHeight, where });
+      signal.throwIfAborted();
       const canCopy = !oriented && (type === 'png' || type === 'jpeg' || type === 'webp');
       const level0 = canCopy
         ? ({ kind: 'copy', path, ext: type === 'jpeg' ? 'jpg' : type } as const)
