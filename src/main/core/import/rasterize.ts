@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../../shared/contract/errors';
 import { checkPageSize, importLimits } from './limits';
-import { renderPdfPages } from './pdf';
+import type { PdfRenderers } from './pdf';
 import { sharpInputOptions, writePagePyramid, type PreparedPage } from './pyramid';
 import type { SniffedType } from './sniff';
 import { verifyPixelData } from './verify';
@@ -30,13 +30,15 @@ export async function rasterizeFile(opts: {
   stagingDir: string;
   mediaPrefix: string;
   signal: AbortSignal;
+  /** PDFs render on these worker threads, never on the caller's. */
+  pdf: PdfRenderers;
 }): Promise<PreparedPage[]> {
   const { path, type, stagingDir, mediaPrefix, signal } = opts;
   const pageTarget = (n: number) => ({ pageDir: join(stagingDir, `p${n}`), mediaPrefix: `${mediaPrefix}/p${n}` });
 
   if (type === 'pdf') {
     const pages: PreparedPage[] = [];
-    await renderPdfPages(path, signal, async (pageNumber, png, width, height) => {
+    await opts.pdf.render(path, signal, async (pageNumber, png, width, height) => {
       pages.push(await writePagePyramid({ pageNumber, width, height, level0: { kind: 'png-bytes', bytes: png }, ...pageTarget(pageNumber) }));
     });
     return pages;
