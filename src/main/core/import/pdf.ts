@@ -109,7 +109,10 @@ export class PdfRenderers {
    */
   async render(path: string, signal: AbortSignal, onPage: (pageNumber: number, png: Buffer, width: number, height: number) => Promise<void>): Promise<number> {
     signal.throwIfAborted();
-    const worker = this.idle.pop() ?? this.spawn();
+    // An idle thread whose time ran out is ending: it answers nothing more.
+    let worker = this.idle.pop();
+    while (worker?.down) worker = this.idle.pop();
+    worker ??= this.spawn();
     worker.unpark();
     const stop = () => void worker.terminate(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
