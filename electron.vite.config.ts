@@ -8,11 +8,13 @@ export default defineConfig({
       outDir: 'out/main',
       // syncProcess: the sync engine's utility process (src/main/core/sync/process), started by path at run time.
       // reviewWorker: the review analyses' worker thread (src/main/core/review/worker), loaded by path.
+      // pdfWorker: the import's PDF rendering threads (src/main/core/import/pdfWorker), loaded by path.
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
           syncProcess: resolve(import.meta.dirname, 'src/main/core/sync/process/entry.ts'),
           reviewWorker: resolve(import.meta.dirname, 'src/main/core/review/worker/entry.ts'),
+          pdfWorker: resolve(import.meta.dirname, 'src/main/core/import/pdfWorker/entry.ts'),
         },
       },
     },

@@ -12,6 +12,7 @@ import { openDemoProject } from './demo/demoProject';
 import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
 import { exportBundle, importBundle, PULL_JOB_KIND, PullService, type BundleDeps } from './exchange';
 import { ImportService } from './import/importer';
+import type { WorkerEntry } from './import/pdf';
 import { ImportUploads, type UploadLimits } from './import/uploads';
 import { MediaStore } from './media/mediaStore';
 import { OcrService } from './ocr';
@@ -48,6 +49,8 @@ export interface CoreOptions {
   env?: Record<string, string | undefined>;
   nativeBinding?: string | undefined;
   importConcurrency?: number;
+  /** How the import's PDF worker threads start: Electron's bundled out/main/pdfWorker.js; by default the TypeScript entry through tsx. */
+  pdfWorker?: WorkerEntry;
   /** Smaller caps for what a browser may upload for an import (tests); default: the import limits. */
   uploadLimits?: Partial<UploadLimits>;
   /**
@@ -145,6 +148,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     clock,
     emit,
     ...(opts.importConcurrency ? { concurrency: opts.importConcurrency } : {}),
+    pdfWorker: opts.pdfWorker,
   });
 
   // Recovery: imports that were running when the process died are marked failed (each file was
@@ -394,7 +398,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       exporter.cancelAll();
       annotationsImport.cancelAll();
       pulls.cancelAll();
-      await Promise.all([importer.idle(), exporter.idle(), annotationsImport.idle(), pulls.idle(), ocr.close()]);
+      await Promise.all([importer.close(), exporter.idle(), annotationsImport.idle(), pulls.idle(), ocr.close()]);
       await uploads.close();
       await evaluation.close();
       await reviewWorker?.close();

@@ -51,6 +51,8 @@ if (!app.requestSingleInstanceLock()) {
         sync: { launch: utilitySyncProcess(join(mainDir, 'syncProcess.js')) },
         // The review analyses' worker thread, bundled beside this file too.
         review: { workerFile: join(mainDir, 'reviewWorker.js') },
+        // The import's PDF worker threads, bundled beside it as well.
+        pdfWorker: { script: join(mainDir, 'pdfWorker.js'), args: [] },
         platform: {
           kind: 'electron',
           pickImportPaths: async () => {

@@ -12,6 +12,7 @@ import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { sha256File } from './hash';
 import { fileSizeProblem } from './limits';
+import { PdfRenderers, type WorkerEntry } from './pdf';
 import { rasterizeFile } from './rasterize';
 import { scanPaths } from './scan';
 import { sniffFile } from './sniff';
@@ -26,6 +27,8 @@ export interface ImportDeps {
   emit: EventSink;
   /** Files processed at once (default: one per core); image work runs on libvips' threads. */
   concurrency?: number;
+  /** How PDF worker threads start (default: the TypeScript entry through tsx; Electron: its bundled file). */
+  pdfWorker?: WorkerEntry | undefined;
 }
 
 /** How an import names what it was given, when the paths are not what the user chose (uploads). */
@@ -67,8 +70,12 @@ const newImportJob = (jobId: string, projectId: string, state: ImportJob['state'
  */
 export class ImportService {
   private readonly active = new RunningJobs<ImportJob>();
+  /** PDF rendering runs JavaScript for seconds a page: on worker threads, off the thread that serves the UI. */
+  readonly pdf: PdfRenderers;
 
-  constructor(private readonly deps: ImportDeps) {}
+  constructor(private readonly deps: ImportDeps) {
+    this.pdf = new PdfRenderers(deps.pdfWorker);
+  }
 
   /** Start an import in the background; follow it with events or `get`. */
   start(projectId: string, paths: string[], opts: ImportOptions = {}): string {
@@ -111,6 +118,13 @@ export class ImportService {
 
   cancelAll(): void {
     this.active.cancelAll();
+  }
+
+  /** Cancel every import, wait for them, and end the PDF worker threads (shutdown). */
+  async close(): Promise<void> {
+    this.active.cancelAll();
+    await this.active.idle();
+    await this.pdf.close();
   }
 
   private async execute(job: ImportJob, paths: string[], opts: ImportOptions, signal: AbortSignal): Promise<ImportJob> {
@@ -210,7 +224,7 @@ export class ImportService {
         }
         const staging = await media.createStaging();
         try {
-          const pages = await rasterizeFile({ path, type, stagingDir: staging, mediaPrefix: media.documentDir(sha), signal });
+          const pages = await rasterizeFile({ path, type, stagingDir: staging, mediaPrefix: media.documentDir(sha), signal, pdf: this.pdf });
           signal.throwIfAborted();
           await media.commitStaging(staging, sha);
           const kind = type === 'pdf' ? 'pdf' : type === 'tiff' ? 'tiff' : 'image';

@@ -17,6 +17,8 @@ export const importLimits = {
   pdfDpi: 200,
   /** ...unless that would make a side longer than this, then lower. */
   pdfMaxRenderSide: 8_000,
+  /** JavaScript memory of the thread rendering one PDF, in MB: a PDF needing more is refused, the app lives on. */
+  pdfWorkerHeapMb: 1_024,
   /** Pyramid levels halve the page until its long side fits this. */
   pyramidTopSide: 2_048,
   thumbnailSide: 320,

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../../shared/contract/errors';
 import { checkPageSize, importLimits } from './limits';
-import { renderPdfPages } from './pdf';
+import type { PdfRenderers } from './pdf';
 import { sharpInputOptions, writePagePyramid, type PreparedPage } from './pyramid';
 import type { SniffedType } from './sniff';
+import { verifyPixelData } from './verify';
 
 /** Why sharp could not read a file, in words a user can act on. */
 export function describeImageError(err: unknown): AppError {
@@ -29,13 +30,15 @@ export async function rasterizeFile(opts: {
   stagingDir: string;
   mediaPrefix: string;
   signal: AbortSignal;
+  /** PDFs render on these worker threads, never on the caller's. */
+  pdf: PdfRenderers;
 }): Promise<PreparedPage[]> {
   const { path, type, stagingDir, mediaPrefix, signal } = opts;
   const pageTarget = (n: number) => ({ pageDir: join(stagingDir, `p${n}`), mediaPrefix: `${mediaPrefix}/p${n}` });
 
   if (type === 'pdf') {
     const pages: PreparedPage[] = [];
-    await renderPdfPages(path, signal, async (pageNumber, png, width, height) => {
+    await opts.pdf.render(path, signal, async (pageNumber, png, width, height) => {
       pages.push(await writePagePyramid({ pageNumber, width, height, level0: { kind: 'png-bytes', bytes: png }, ...pageTarget(pageNumber) }));
     });
     return pages;
@@ -68,6 +71,8 @@ export async function rasterizeFile(opts: {
       const width = swap ? rawHeight : rawWidth;
       const height = swap ? rawWidth : rawHeight;
       checkPageSize(width, height, where);
+      await verifyPixelData({ path, type, page: index, width: rawWidth, height: rawHeight, where });
+      signal.throwIfAborted();
       const canCopy = !oriented && (type === 'png' || type === 'jpeg' || type === 'webp');
       const level0 = canCopy
         ? ({ kind: 'copy', path, ext: type === 'jpeg' ? 'jpg' : type } as const)
