@@ -265,8 +265,8 @@ async function main(): Promise<void> {
      * waiting for one (CPU contention), and neither (blocked: fsync, a lock, a page fault).
      */
     type Split = { wall: number; onCpu: number; runqueue: number; blocked: number };
-    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[]; split: Split[] };
-    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [], split: [] });
+    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[]; lockBlocked: number[]; split: Split[] };
+    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [], lockBlocked: [], split: [] });
     const annotate = async (list: SeededDocument[], timed: Timed, keepTiming: () => boolean) => {
       for (const d of list) {
         const g0 = performance.now();
@@ -274,6 +274,7 @@ async function main(): Promise<void> {
         const boxes = d.truth.boxes.map((b) => ({ id: b.id, pageId: d.pageId, label: b.label, x: b.x, y: b.y, w: b.width, h: b.height, transcription: b.text, locked: false, hidden: false, originPredictionId: null }));
         const s0 = performance.now();
         await core.api['annotations.save']({ projectId, documentId: d.documentId, baseRevision: state.revision, upsertBoxes: boxes });
+        const k0 = schedstat();
         const l0 = performance.now();
         core.db.exec('BEGIN IMMEDIATE');
         core.db.exec('ROLLBACK');
@@ -287,6 +288,8 @@ async function main(): Promise<void> {
           timed.get.push(s0 - g0);
           timed.save.push(l0 - s0);
           timed.lock.push(v0 - l0);
+          // Of that, neither on a CPU nor waiting for one: waiting for another connection's lock.
+          timed.lockBlocked.push(Math.max(0, v0 - l0 - (q0.onCpu - k0.onCpu) - (q0.runqueue - k0.runqueue)));
           timed.verify.push(v1 - v0);
           const onCpu = q1.onCpu - q0.onCpu;
           const runqueue = q1.runqueue - q0.runqueue;
@@ -472,6 +475,7 @@ async function main(): Promise<void> {
         saveMaxMs: ms(saturated.timed.save, 100),
         lockWaitP99Ms: ms(saturated.timed.lock, 99),
         lockWaitMaxMs: ms(saturated.timed.lock, 100),
+        lockBlockedMaxMs: ms(saturated.timed.lockBlocked, 100),
         verifyTail: tailSplit(saturated.timed.split),
         maxEventLoopStallMs: round(saturated.loop.max / 1e6, 1),
         versions: saturated.satJobs.filter((j) => j.artifactVersion).length,
@@ -513,7 +517,7 @@ async function main(): Promise<void> {
       line('verify (target: p99 < 5 ms)', `p50 ${sat.verifyP50Ms} ms, p99 ${sat.verifyP99Ms} ms, max ${sat.verifyMaxMs} ms — target ${sat.targetMet ? 'met' : 'NOT met'}`);
       line(`slowest ${sat.verifyTail.count} verifies, mean`, tail(sat.verifyTail));
       line('save', `p99 ${sat.saveP99Ms} ms, max ${sat.saveMaxMs} ms`);
-      line('write-lock wait before a verify', `p99 ${sat.lockWaitP99Ms} ms, max ${sat.lockWaitMaxMs} ms`);
+      line('write-lock wait before a verify', `p99 ${sat.lockWaitP99Ms} ms, max ${sat.lockWaitMaxMs} ms (blocked, not waiting for a CPU: max ${sat.lockBlockedMaxMs} ms)`);
       line('longest event-loop stall of the app', `${sat.maxEventLoopStallMs} ms`);
       line('sync meanwhile', `${sat.versionsCommittedWhileBusy} versions committed while the cores were busy; ${sat.versions} in all, ${sat.failedJobs} failed; sync process ${sat.cpuSeconds.syncProcess} s CPU`);
       line('whole machine busy', `${sat.machineBusyCores} of ${cpus().length} cores`);
