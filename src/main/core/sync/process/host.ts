@@ -40,7 +40,9 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
  *
  * A process, not a worker thread: a thread shares the app's V8 and libuv helper threads, which
  * collect its garbage and read its files at the app's priority, on the cores verify needs
- * (docs/BENCHMARKS.md, sync). A process can be made background work as a whole.
+ * (docs/BENCHMARKS.md, sync). A process can be made background work as a whole. Its writes come
+ * back here as messages and are applied on the app's connection (applyWrite): a background process
+ * the scheduler starves must never hold SQLite's write lock.
  *
  * If the process dies (an uncaught error, out of memory, killed), every waiting call fails, the
  * status says so, and it stays down until start(), syncNow() or restart() — a crash loop must not
