@@ -21,7 +21,11 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
 };
 
 export class SyncConfigStore {
-  constructor(private readonly db: Db) {}
+  /** `save` writes validated entries (SyncWriter.saveConfig, perhaps in the app for the sync process). */
+  constructor(
+    private readonly db: Db,
+    private readonly save: (entries: [string, string][]) => Promise<void>,
+  ) {}
 
   get(): SyncConfig {
     const stored: Record<string, unknown> = {};
@@ -42,16 +46,13 @@ export class SyncConfigStore {
   }
 
   /** Validate and save a patch; a bad value is refused with what is wrong, nothing is saved. */
-  update(patch: unknown): SyncConfig {
+  async update(patch: unknown): Promise<SyncConfig> {
     const parsed = syncConfigPatchSchema.safeParse(patch);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new AppError('invalid_request', `sync setting ${issue.path.join('.') || '(patch)'}: ${issue.message}`);
     }
-    const upsert = cachedStatement(this.db, 'INSERT INTO sync_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-    this.db.transaction(() => {
-      for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) upsert.run(k, JSON.stringify(v));
-    }).immediate();
+    await this.save(Object.entries(parsed.data).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, JSON.stringify(v)]])));
     return this.get();
   }
 }

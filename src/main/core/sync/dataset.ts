@@ -4,7 +4,7 @@ import type { PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
 import { readOrNull, statOrNull } from './files';
-import type { BatchItem } from './store';
+import type { BatchItem, ImageHashRow } from './store';
 import { b64md5, pythonJson } from './wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
 
@@ -87,6 +87,8 @@ export interface BuiltBatch {
   poison: { outboxId: string; reason: string }[];
   /** Bytes of the partition file. */
   tableBytes: number;
+  /** Page-image hashes computed for this batch, for the cache (the caller saves them: SyncWriter.saveImageHashes). */
+  newHashes: ImageHashRow[];
 }
 
 interface PageRow {
@@ -109,7 +111,7 @@ interface ImageInfo {
 
 
 /** Hash a page image once (cached by media path, size and mtime): base64 MD5 and hex SHA-256. */
-async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: unknown[][]): Promise<ImageInfo | { missing: string }> {
+async function imageInfo(db: Db, dataDir: string, mediaPath: string, newHashes: ImageHashRow[]): Promise<ImageInfo | { missing: string }> {
   const absPath = join(dataDir, 'media', ...mediaPath.split('/'));
   const st = statOrNull(absPath);
   if (!st || !st.isFile()) return { missing: absPath };
@@ -166,8 +168,8 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
   const evidenceQ = cachedStatement(db, 'SELECT qa_id, box_id FROM qa_evidence WHERE annotation_id = ? ORDER BY qa_id, position');
 
   type Row = { cells: unknown[]; classIds: Set<number> };
-  // Hashes learnt in this batch, written in one transaction at the end (not one fsync per image).
-  const newHashes: unknown[][] = [];
+  // Hashes learnt in this batch, saved in one transaction after the build (not one per image).
+  const newHashes: ImageHashRow[] = [];
   const rows: Row[] = [];
   let documents = 0;
 
@@ -287,16 +289,6 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
     });
   }
 
-  if (newHashes.length) {
-    const put = cachedStatement(
-      db,
-      'INSERT INTO sync_image_hashes (media_path, size, mtime_ms, md5, sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(media_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, md5 = excluded.md5, sha256 = excluded.sha256',
-    );
-    db.transaction(() => {
-      for (const h of newHashes) put.run(...h);
-    }).immediate();
-  }
-
   // Classes: the project's label set (plus any label found on a box that is no longer in it).
   const classFile = pythonJson({ _type: 'classes', class_set: [...classes].map(([name, id]) => ({ id, name })) }, { sortKeys: true });
   const classBytes = Buffer.from(classFile, 'utf8');
@@ -374,5 +366,5 @@ export async function buildBatch(db: Db, dataDir: string, batchId: string, items
     const root = Buffer.from(pythonJson({ _type: 'partitioned-table', parts_path: PARTS_DIR }, { sortKeys: true }), 'utf8');
     files.set(PARTITIONED_TABLE_PATH, { path: PARTITIONED_TABLE_PATH, digest: b64md5(root), size: root.length, source: { kind: 'bytes', bytes: root } });
   }
-  return { files, partition, rows: rows.length, documents, poison, tableBytes: tableBytes.length };
+  return { files, partition, rows: rows.length, documents, poison, tableBytes: tableBytes.length, newHashes };
 }

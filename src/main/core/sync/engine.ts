@@ -7,7 +7,7 @@ import { cachedStatement } from '../db/statementCache';
 import { classify, runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
 import { ManifestCache } from './manifestCache';
 import type { SyncService } from './service';
-import { SyncStore, type DeadItem, type JobRowView, type OutboxCounts } from './store';
+import { SyncStore, type DeadItem, type JobRowView, type OutboxCounts, type SyncWrites } from './store';
 import { WandbClient } from './wandb/client';
 import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
 
@@ -16,8 +16,9 @@ import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wand
  * back online), knows whether W&B is reachable (by asking it, not by trusting the OS flag), runs
  * one dataset-build job at a time, and says in one calm sentence why nothing is syncing. It never
  * touches verify or editing: those write the outbox in their own transaction and return. In the
- * app it runs in a worker thread with its own connection (worker/entry.ts); the CLI, the crash
- * test's child and the engine tests run it in-process.
+ * app it runs in a background process with its own read-only connection (process/entry.ts) and its
+ * writes are applied by the app (`writes`, see store.ts); the CLI, the crash test's child and the
+ * engine tests run it in-process, writing on its connection.
  */
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped' | 'other_process';
@@ -95,6 +96,8 @@ export interface SyncEngineOptions {
    * the app's verify connection has auto-checkpoint turned off while the worker runs.
    */
   walCheckpoints?: boolean;
+  /** Where the engine's writes go (default: SyncWriter on `db`). The sync process sends them to the app. */
+  writes?: SyncWrites;
 }
 
 export interface SyncRunSummary {
@@ -112,6 +115,8 @@ export class SyncEngine implements SyncService {
   private readonly collection: string;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<SyncJobView[]> | null = null;
+  /** A try for the lease in progress (holdLease). */
+  private leasing: Promise<boolean> | null = null;
   private queuedTrigger: SyncTrigger | null = null;
   private queuedUpTo: number | undefined;
   private abort = new AbortController();
@@ -137,8 +142,8 @@ export class SyncEngine implements SyncService {
   private trailingEmit: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SyncEngineOptions) {
-    this.store = new SyncStore(opts.db);
-    this.config = new SyncConfigStore(opts.db);
+    this.store = new SyncStore(opts.db, opts.writes);
+    this.config = new SyncConfigStore(opts.db, (entries) => this.store.write.saveConfig(entries));
     this.manifests = new ManifestCache(opts.dataDir);
     this.clock = opts.clock ?? systemClock;
     this.collection = opts.collection ?? DEFAULT_WANDB_ARTIFACT;
@@ -157,7 +162,8 @@ export class SyncEngine implements SyncService {
     if (this.timer) return;
     this.closed = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
-    this.holdLease();
+    await this.holdLease();
+    if (this.timer || this.closed) return;
     const now = this.clock.now().getTime();
     this.lastIntervalAt = now;
     this.lastDailyRun = now;
@@ -171,17 +177,21 @@ export class SyncEngine implements SyncService {
    * sync process, or a `folio sync --now` beside it). On taking it, rows and jobs a dead process
    * left in flight go back to waiting — never those of a live one. False while another holds it.
    */
-  private holdLease(): boolean {
-    if (this.leaseHeld) return true;
-    const lease = this.store.takeLease(this.now());
-    if (!lease.held) {
-      this.otherProcess = { pid: lease.pid, since: lease.since };
-      return false;
-    }
-    this.otherProcess = null;
-    this.leaseHeld = true;
-    this.store.recoverAtStart(this.now());
-    return true;
+  private holdLease(): Promise<boolean> {
+    if (this.leaseHeld) return Promise.resolve(true);
+    // One try at a time: two would both recover, and the second would put the first's batch back.
+    this.leasing ??= (async () => {
+      const lease = await this.store.takeLease(this.now());
+      if (!lease.held) {
+        this.otherProcess = { pid: lease.pid, since: lease.since };
+        return false;
+      }
+      this.otherProcess = null;
+      await this.store.recoverAtStart(this.now());
+      this.leaseHeld = true;
+      return true;
+    })().finally(() => (this.leasing = null));
+    return this.leasing;
   }
 
   /** Stop timers and the running job (its batch resumes next start); resolves when nothing runs. */
@@ -191,10 +201,11 @@ export class SyncEngine implements SyncService {
     this.timer = null;
     this.abort.abort();
     await this.draining?.catch(() => undefined);
+    await this.leasing?.catch(() => undefined);
     if (this.leaseHeld) {
       this.leaseHeld = false;
       try {
-        this.store.releaseLease();
+        await this.store.releaseLease();
       } catch {
         /* the connection is closing: the lease is free once this process is gone */
       }
@@ -247,8 +258,10 @@ export class SyncEngine implements SyncService {
     this.checkpoint();
     // The other Folio that was syncing has stopped: take over, and build what waits.
     if (this.otherProcess) {
-      if (this.holdLease()) void this.trigger('start');
-      else this.emit(true);
+      this.holdLease().then(
+        (held) => (held ? void this.trigger('start') : this.emit(true)),
+        () => this.emit(true),
+      );
       return;
     }
     const creds = this.opts.credentials();
@@ -375,7 +388,7 @@ export class SyncEngine implements SyncService {
 
   private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJobView[]> {
     const jobs: SyncJobView[] = [];
-    if (!this.holdLease()) {
+    if (!(await this.holdLease())) {
       this.emit(true);
       return jobs;
     }
@@ -392,17 +405,17 @@ export class SyncEngine implements SyncService {
     // This build claims only what was verified before it started; later verifies wait for the next
     // one (otherwise "Sync now" during annotation keeps making versions of a document or two).
     const upTo = upToAsked ?? this.store.outboxWatermark();
-    const hasWork = () => this.store.dueOpenBatch(this.now(), ignoreBackoff) !== null || this.shouldClaim(cfg, reason, ignoreBackoff, upTo);
+    const hasWork = async () => (await this.store.dueOpenBatch(this.now(), ignoreBackoff)) !== null || this.shouldClaim(cfg, reason, ignoreBackoff, upTo);
     // "Sync now" and the offline re-check always ask W&B (so the status is true even with nothing to send).
     const mustProbe = reason === 'online' || reason === 'now';
-    if (!mustProbe && !hasWork()) return jobs;
+    if (!mustProbe && !(await hasWork())) return jobs;
     if (mustProbe || this.online !== true || this.checkedFor !== fp || this.osOnline === false) {
       const probe = await this.probe();
-      if (probe === 'offline' || !hasWork()) return jobs;
+      if (probe === 'offline' || !(await hasWork())) return jobs;
     }
     while (!this.closed) {
       const now = this.now();
-      const batch = this.store.dueOpenBatch(now, ignoreBackoff) ?? (this.shouldClaim(cfg, reason, ignoreBackoff, upTo) ? await this.store.createBatch(now, cfg.batchSize, ignoreBackoff, upTo) : null);
+      const batch = (await this.store.dueOpenBatch(now, ignoreBackoff)) ?? (this.shouldClaim(cfg, reason, ignoreBackoff, upTo) ? await this.store.createBatch(now, cfg.batchSize, ignoreBackoff, upTo) : null);
       if (!batch) break;
       const jobId = randomUUID();
       this.current = { jobId, progress: null };
@@ -539,14 +552,14 @@ export class SyncEngine implements SyncService {
 
   /** Dead items back into the queue (all when `ids` is omitted); they go with the next build. */
   async retryDead(ids?: string[]): Promise<{ retried: number }> {
-    const retried = this.store.retryDead(ids ?? null, this.now());
+    const retried = await this.store.retryDead(ids ?? null, this.now());
     this.emit(true);
     return { retried };
   }
 
   /** Give up on dead items: recorded as discarded, never sent, no longer counted. */
   async discardDead(ids?: string[]): Promise<{ discarded: number }> {
-    const discarded = this.store.discardDead(ids ?? null, this.now());
+    const discarded = await this.store.discardDead(ids ?? null, this.now());
     this.emit(true);
     return { discarded };
   }
@@ -556,7 +569,7 @@ export class SyncEngine implements SyncService {
   }
 
   async updateConfig(patch: SyncConfigPatch | unknown): Promise<SyncConfig> {
-    const cfg = this.config.update(patch);
+    const cfg = await this.config.update(patch);
     this.emit(true);
     return cfg;
   }

@@ -152,8 +152,8 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: string, target: Omit<SyncTarget, 'entity'> & { entity: string | null }, jobId: string): Promise<JobReport> {
   const { store } = deps;
   const t0 = performance.now();
-  let batch = store.beginAttempt(batchIn.id, { jobId, trigger, target: targetKey({ ...target, entity: target.entity ?? '?' }), now: deps.now() });
-  store.jobRunning(jobId, deps.now());
+  let batch = await store.beginAttempt(batchIn.id, { jobId, trigger, target: targetKey({ ...target, entity: target.entity ?? '?' }), now: deps.now() });
+  await store.write.jobRunning(jobId, deps.now());
   const result: SyncJobResult = {
     batchId: batch.id,
     attempt: batch.attempt,
@@ -234,7 +234,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     await finishRun(0, summaryOf());
     result.durationMs = Math.round(performance.now() - t0);
     const key = targetKey({ ...target, entity: result.entity!, project: result.project! });
-    const done = store.finalizeCommitted(batch.id, { artifactId: v.artifactId, versionIndex: v.versionIndex, digest: v.digest, addedEntries: v.added }, { id: jobId, result }, deps.now());
+    const done = await store.finalizeCommitted(batch.id, { artifactId: v.artifactId, versionIndex: v.versionIndex, digest: v.digest, addedEntries: v.added }, { id: jobId, result }, deps.now());
     if (v.manifest) await deps.manifests.save(key, v.artifactId, v.manifest).catch(() => undefined);
     await deps.manifests.dropPending(batch.id).catch(() => undefined);
     if (!result.documents) result.documents = done;
@@ -271,12 +271,12 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
         return { jobId, ok: true, result, error: null, failure: null };
       }
       // Never committed: start over under new client ids (the pending version is abandoned, as the SDK does).
-      store.clearCommitSent(batch.id, deps.now());
+      await store.write.clearCommitSent(batch.id, deps.now());
       batch = store.batch(batch.id)!;
     }
 
     const key = targetKey({ ...target, entity });
-    store.setTarget(batch.id, key, deps.now());
+    await store.write.setTarget(batch.id, key, deps.now());
 
     // 2. The run that creates this version.
     const items = store.items(batch.id);
@@ -328,7 +328,8 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     // 4. The batch's files; poison items leave for dead with their reason.
     progress({ phase: 'preparing', filesDone: 0, filesTotal: items.length });
     const built = await buildBatch(deps.db, deps.dataDir, batch.id, items, deps.signal ? { signal: deps.signal } : {});
-    store.killItems(batch.id, built.poison, deps.now());
+    await store.write.saveImageHashes(built.newHashes);
+    await store.killItems(batch.id, built.poison, deps.now());
     result.dead = built.poison.length;
     result.documents = built.documents;
     result.rows = built.rows;
@@ -336,7 +337,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
       result.outcome = 'empty';
       result.durationMs = Math.round(performance.now() - t0);
       await finishRun(0, summaryOf());
-      store.markEmpty(batch.id, { id: jobId, result }, deps.now());
+      await store.write.markEmpty(batch.id, { id: jobId, result }, deps.now());
       return { jobId, ok: true, result, error: null, failure: null };
     }
 
@@ -380,7 +381,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
       clientID: batch.client_id!,
       sequenceClientID: batch.sequence_client_id!,
     });
-    store.recordArtifact(batch.id, created.id, base?.id ?? null, deps.now());
+    await store.write.recordArtifact(batch.id, created.id, base?.id ?? null, deps.now());
     const added = () => Object.fromEntries([...built.files.keys()].map((p) => [p, contents.get(p)!]));
     if (created.state === 'COMMITTED') {
       const st = await client.artifactState(created.id);
@@ -460,7 +461,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     // 8. Commit. From the moment this is recorded, only W&B knows the outcome until it answers.
     const manifestText = manifestBytes.toString('utf8');
     await deps.manifests.savePending(batch.id, key, created.id, manifestText);
-    store.recordCommitSent(batch.id, added(), deps.now());
+    await store.write.recordCommitSent(batch.id, added(), deps.now());
     batch = store.batch(batch.id)!;
     const committed = await client.commitArtifact(created.id);
     const st = await client.artifactState(created.id);
@@ -471,7 +472,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
     const { kind, message } = classify(err, { baseUrl: target.baseUrl, entity: result.entity ?? entity, project: target.project });
     result.durationMs = Math.round(performance.now() - t0);
     if (kind !== 'offline') await finishRun(1, summaryOf());
-    store.releaseAfterFailure(batch.id, { kind, error: message, maxAttempts: deps.maxAttempts, now: deps.now(), job: { id: jobId, result } });
+    await store.releaseAfterFailure(batch.id, { kind, error: message, maxAttempts: deps.maxAttempts, now: deps.now(), job: { id: jobId, result } });
     return { jobId, ok: false, result, error: message, failure: kind };
   }
 }

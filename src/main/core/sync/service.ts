@@ -5,9 +5,10 @@ import type { DeadItem } from './store';
 /**
  * What the app asks of sync. Two implementations: SyncEngine (the engine itself, in-process: the
  * CLI, tests, and inside the sync process) and SyncProcessHost (the app: the same engine in a
- * background process, so that nothing sync does — hashing, uploads, manifests, its transactions,
- * their garbage collection — runs on the event loop, the connection or the CPU time that verify and
- * editing use). Every answer is a promise because the host's come from another process.
+ * background process, so that nothing sync does — hashing, uploads, manifests, its reads, their
+ * garbage collection — runs on the event loop or the CPU time that verify and editing use; only its
+ * short write transactions run in the app, so that it never holds the write lock while starved:
+ * store.ts). Every answer is a promise because the host's come from another process.
  */
 export interface SyncService {
   /** Recover what a crash interrupted, start the timers, build once for the app start. */

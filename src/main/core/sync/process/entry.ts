@@ -1,17 +1,20 @@
 /**
  * The sync process: the sync engine with its own SQLite connection, driven by messages from
  * SyncProcessHost in the app. Everything sync does — hashing page images, building tables and
- * manifests, uploads, its bookkeeping transactions, WAL checkpoints, and the garbage collection all
- * that causes — happens in this process, at background priority (priority.ts), so none of it
- * competes with verify and editing for a CPU or stalls the app's event loop.
+ * manifests, uploads, its reads, WAL checkpoints, and the garbage collection all that causes —
+ * happens in this process, at background priority (priority.ts), so none of it competes with
+ * verify and editing for a CPU or stalls the app's event loop. Its writes are the exception: the
+ * scheduler may starve this process at any instant, so it must never hold SQLite's write lock.
+ * Its connection is query_only, and each write is sent to the app, which applies it (store.ts).
  *
  * It runs under Node's child_process.fork (messages through process.send) or as an Electron
  * utility process (messages through process.parentPort); the first message is the init.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { toAppErrorData } from '../../../../shared/contract/errors';
 import { openDatabase, type Db } from '../../db/open';
 import { SyncEngine, type SyncCredentials } from '../engine';
+import { remoteWrites, type SyncWriteOp } from '../store';
+import { AppError, toAppErrorData } from '../../../../shared/contract/errors';
 import { fastPolicies } from '../wandb/http';
 import { SYNC_CALLS, type EventLoopDelay, type FromSyncProcess, type SyncProcessInit, type ToSyncProcess } from './messages';
 import { lowerToBackground } from './priority';
@@ -49,6 +52,17 @@ let engine: SyncEngine | null = null;
 let db: Db | null = null;
 let credentials: SyncCredentials | null = null;
 let loopDelay: IntervalHistogram | null = null;
+/** Writes sent to the app and not answered yet, by id. */
+const writes = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+let nextWriteId = 1;
+
+function sendWrite(op: SyncWriteOp, args: unknown[]): Promise<unknown> {
+  const id = nextWriteId++;
+  return new Promise((resolve, reject) => {
+    writes.set(id, { resolve, reject });
+    send({ type: 'write', id, op, args });
+  });
+}
 
 function readLoopDelay(): EventLoopDelay | null {
   if (!loopDelay) return null;
@@ -63,9 +77,9 @@ function open(init: SyncProcessInit): SyncEngine {
     loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
   }
-  // NORMAL: the engine's bookkeeping survives a crash of the app; the one write the exactly-once
-  // protocol needs on disk before a request (the commit marker) is made durable explicitly.
   db = openDatabase(init.dbFile, { nativeBinding: init.nativeBinding ?? undefined, synchronous: 'NORMAL', skipMigrations: true });
+  // Reads and WAL checkpoints only: a write here (a regression) fails at once instead of taking the lock.
+  db.pragma('query_only = ON');
   credentials = init.credentials;
   const e = init.engine;
   const created = new SyncEngine({
@@ -74,6 +88,7 @@ function open(init: SyncProcessInit): SyncEngine {
     folioVersion: init.folioVersion,
     credentials: () => credentials!,
     walCheckpoints: true,
+    writes: remoteWrites(sendWrite),
     onChange: (status) => send({ type: 'status', status }),
     ...(e.tickMs !== undefined ? { tickMs: e.tickMs } : {}),
     ...(e.offlineProbeMs !== undefined ? { offlineProbeMs: e.offlineProbeMs } : {}),
@@ -127,6 +142,14 @@ onParentMessage((m) => {
     case 'outboxChanged':
       engineOrFail(m).notifyOutboxChanged();
       return;
+    case 'written': {
+      const waiting = writes.get(m.id);
+      if (!waiting) throw new Error(`the sync process received an answer to write ${m.id}, which it is not waiting for`);
+      writes.delete(m.id);
+      if (m.ok) waiting.resolve(m.value);
+      else waiting.reject(AppError.fromData(m.error));
+      return;
+    }
     default:
       // A message this version does not know is a bug in the host: fail loudly (the host reports it).
       throw new Error(`the sync process received an unknown message ${JSON.stringify(m)}`);

@@ -1,10 +1,10 @@
-import { AppError } from '../../../../shared/contract/errors';
+import { AppError, toAppErrorData } from '../../../../shared/contract/errors';
 import type { Db } from '../../db/open';
 import { cachedStatement } from '../../db/statementCache';
 import type { SyncConfig } from '../config';
 import type { SyncCredentials, SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from '../engine';
 import type { SyncService } from '../service';
-import type { DeadItem } from '../store';
+import { applySyncWrite, SyncWriter, type DeadItem } from '../store';
 import { forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './launch';
 import type { EventLoopDelay, FromSyncProcess, PriorityReport, SyncCall, SyncProcessEngineOptions, SyncProcessInit, ToSyncProcess } from './messages';
 
@@ -17,10 +17,11 @@ export interface SyncProcessHostOptions {
   credentials: () => SyncCredentials;
   onChange?: (status: SyncStatus) => void;
   /**
-   * The connection verify writes through. While the engine runs, its automatic WAL checkpoint is
-   * off (the sync process checkpoints between batches), so a verify never pays for one in its commit.
+   * The connection verify writes through. The sync process's writes are applied on it, here, at the
+   * app's priority (store.ts says why). While the engine runs, its automatic WAL checkpoint is off
+   * (the sync process checkpoints between batches), so a verify never pays for one in its commit.
    */
-  mainDb?: Db;
+  mainDb: Db;
   /** How the process is started: Electron's utilityProcess in the app; by default child_process.fork of the TypeScript entry. */
   launch?: SyncProcessLauncher;
   /** 'background' (default): the sync process only takes CPU the app does not want (priority.ts). */
@@ -39,7 +40,9 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
  *
  * A process, not a worker thread: a thread shares the app's V8 and libuv helper threads, which
  * collect its garbage and read its files at the app's priority, on the cores verify needs
- * (docs/BENCHMARKS.md, sync). A process can be made background work as a whole.
+ * (docs/BENCHMARKS.md, sync). A process can be made background work as a whole. Its writes come
+ * back here as messages and are applied on the app's connection (applyWrite): a background process
+ * the scheduler starves must never hold SQLite's write lock.
  *
  * If the process dies (an uncaught error, out of memory, killed), every waiting call fails, the
  * status says so, and it stays down until start(), syncNow() or restart() — a crash loop must not
@@ -56,10 +59,13 @@ export class SyncProcessHost implements SyncService {
   private crash: string | null = null;
   private lastStatus: SyncStatus | null = null;
   private osOnline: boolean | null = null;
+  private readonly writer: SyncWriter;
   /** What the last sync process reported when it came up: its pid and the priority it runs at. */
   info: { pid: number; priority: PriorityReport } | null = null;
 
-  constructor(private readonly opts: SyncProcessHostOptions) {}
+  constructor(private readonly opts: SyncProcessHostOptions) {
+    this.writer = new SyncWriter(opts.mainDb);
+  }
 
   /** The sync process, while one runs (diagnostics and tests). */
   get process(): SyncProcessHandle | null {
@@ -81,15 +87,17 @@ export class SyncProcessHost implements SyncService {
     };
     const child = (this.opts.launch ?? forkSyncProcess)();
     this.fatal = null;
-    child.onMessage((m) => this.onMessage(m));
+    child.onMessage((m) => this.onMessage(m, child));
     child.onExit((reason) => this.onCrash(child, this.fatal ? `${this.fatal}; ${reason}` : reason));
     child.post({ type: 'init', init });
     this.child = child;
     return child;
   }
 
-  private onMessage(m: FromSyncProcess): void {
-    if (m.type === 'ready') {
+  private onMessage(m: FromSyncProcess, child: SyncProcessHandle): void {
+    if (m.type === 'write') {
+      this.applyWrite(m, child);
+    } else if (m.type === 'ready') {
       this.info = { pid: m.pid, priority: m.priority };
     } else if (m.type === 'fatal') {
       this.fatal = m.message;
@@ -103,6 +111,22 @@ export class SyncProcessHost implements SyncService {
       if (m.ok) call.resolve(m.value);
       else call.reject(AppError.fromData(m.error));
     }
+  }
+
+  /**
+   * One write of the sync process, applied now on the app's connection (one short transaction,
+   * at the app's priority) and answered once committed. If the process died meanwhile, the write
+   * stands or not as a whole and its recovery at next start is the same as after any crash.
+   */
+  private applyWrite(m: Extract<FromSyncProcess, { type: 'write' }>, child: SyncProcessHandle): void {
+    let answer: ToSyncProcess;
+    try {
+      if (!this.opts.mainDb.open) throw new AppError('unavailable', 'the app closed its database', { retryable: true });
+      answer = { type: 'written', id: m.id, ok: true, value: applySyncWrite(this.writer, m.op, m.args) ?? null };
+    } catch (err) {
+      answer = { type: 'written', id: m.id, ok: false, error: toAppErrorData(err) };
+    }
+    child.post(answer);
   }
 
   private onCrash(child: SyncProcessHandle, reason: string): void {
@@ -146,7 +170,7 @@ export class SyncProcessHost implements SyncService {
 
   private restoreAutoCheckpoint(): void {
     try {
-      if (this.opts.mainDb?.open) this.opts.mainDb.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
+      if (this.opts.mainDb.open) this.opts.mainDb.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
     } catch {
       /* the connection is closing */
     }
@@ -187,7 +211,7 @@ export class SyncProcessHost implements SyncService {
   async start(): Promise<void> {
     if (this.crash) this.crash = null;
     this.running = true;
-    this.opts.mainDb?.pragma('wal_autocheckpoint = 0');
+    this.opts.mainDb.pragma('wal_autocheckpoint = 0');
     await this.call('start');
   }
 
@@ -222,7 +246,7 @@ export class SyncProcessHost implements SyncService {
   async syncNow(): Promise<SyncRunSummary> {
     // What is waiting at the click (read here, on verify's connection): the sync process may get to the
     // message after a few more verifies, and those belong to the next build.
-    const upTo = this.opts.mainDb?.open ? (cachedStatement(this.opts.mainDb, 'SELECT COALESCE(MAX(rowid), 0) AS top FROM outbox').get() as { top: number }).top : undefined;
+    const upTo = this.opts.mainDb.open ? (cachedStatement(this.opts.mainDb, 'SELECT COALESCE(MAX(rowid), 0) AS top FROM outbox').get() as { top: number }).top : undefined;
     if (this.crash) await this.restart();
     return this.call<SyncRunSummary>('syncNow', upTo);
   }

@@ -1,5 +1,6 @@
 import type { AppErrorData } from '../../../../shared/contract/errors';
 import type { SyncCredentials, SyncStatus } from '../engine';
+import type { SyncWriteOp } from '../store';
 
 /**
  * What crosses between the app (SyncProcessHost) and the sync process. Only plain data: structured
@@ -49,7 +50,10 @@ export type ToSyncProcess =
   | { type: 'eventLoopDelay'; id: number }
   | { type: 'credentials'; credentials: SyncCredentials }
   | { type: 'osOnline'; online: boolean }
-  | { type: 'outboxChanged' };
+  | { type: 'outboxChanged' }
+  /** The answer to a write: committed on the app's connection (with SyncWriter's result), or why not. */
+  | { type: 'written'; id: number; ok: true; value: unknown }
+  | { type: 'written'; id: number; ok: false; error: AppErrorData };
 
 /** What lowering the sync process's priority did: the scheduling now in effect for all its threads, or why not. */
 export interface PriorityReport {
@@ -63,5 +67,10 @@ export type FromSyncProcess =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: AppErrorData }
   | { type: 'status'; status: SyncStatus }
+  /**
+   * A SyncWriter call for the app to apply on its connection (the sync process never writes:
+   * see store.ts); answered by a 'written' with the same id once committed.
+   */
+  | { type: 'write'; id: number; op: SyncWriteOp; args: unknown[] }
   /** Sent just before the process exits on an uncaught error, so the host can say why. */
   | { type: 'fatal'; message: string };
