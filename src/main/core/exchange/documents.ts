@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { DocumentKind } from '../../../shared/domain/model';
 import type { DocumentsRepo } from '../db/repos/documents';
+import { AppError } from '../../../shared/contract/errors';
+import { checkPageSize } from '../import/limits';
 import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../import/pyramid';
 import { sniffBytes } from '../import/sniff';
 import type { MediaStore } from '../media/mediaStore';
@@ -42,8 +44,49 @@ export class ReceivedFileError extends Error {
   }
 }
 
-/** Check a page image is one Folio shows as it is (PNG, JPEG, WebP) and has the size it claims. */
+/** A received page obeys the same size limits as an imported file's pages. */
+export function checkReceivedPageSize(page: { pageNumber: number; width: number; height: number; file: string }): void {
+  try {
+    checkPageSize(page.width, page.height, `page ${page.pageNumber}`);
+  } catch (err) {
+    if (err instanceof AppError) throw new ReceivedFileError(page.file, err.message);
+    throw err;
+  }
+}
+
+/** Bytes a page image's type and (PNG, WebP) pixel size can be read from: see pageHeadProblem. */
+export const PAGE_HEAD_BYTES = 30;
+
+/**
+ * Why the first bytes of a received page image cannot be the page it claims to be, or null: they
+ * must be a PNG, JPEG or WebP signature of the file's own type and, where the header carries it in
+ * those bytes (PNG, WebP), the size recorded for the page. Lets a bundle refuse a page before
+ * writing any of it.
+ */
+export function pageHeadProblem(head: Buffer, expect: { ext: 'png' | 'jpg' | 'webp'; width: number; height: number; pageNumber: number }): string | null {
+  const sniffed = sniffBytes(head);
+  const type = sniffed === 'jpeg' ? 'jpg' : sniffed;
+  if (type !== 'png' && type !== 'jpg' && type !== 'webp') return `is not a PNG, JPEG or WebP page image (${sniffed ?? 'unknown type'})`;
+  if (type !== expect.ext) return `is a ${type.toUpperCase()} image, not the .${expect.ext} its name says`;
+  let size: { width: number; height: number } | null = null;
+  if (type === 'png' && head.length >= 24 && head.toString('latin1', 12, 16) === 'IHDR') size = { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
+  if (type === 'webp' && head.length >= 30) {
+    const chunk = head.toString('latin1', 12, 16);
+    if (chunk === 'VP8X') size = { width: head.readUIntLE(24, 3) + 1, height: head.readUIntLE(27, 3) + 1 };
+    else if (chunk === 'VP8L' && head[20] === 0x2f) {
+      const bits = head.readUInt32LE(21);
+      size = { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    } else if (chunk === 'VP8 ' && head[23] === 0x9d && head[24] === 0x01 && head[25] === 0x2a) size = { width: head.readUInt16LE(26) & 0x3fff, height: head.readUInt16LE(28) & 0x3fff };
+  }
+  if (size && (size.width !== expect.width || size.height !== expect.height)) {
+    return `is ${size.width} × ${size.height} px, but page ${expect.pageNumber} is recorded as ${expect.width} × ${expect.height} px`;
+  }
+  return null;
+}
+
+/** Check a page image is one Folio shows as it is (PNG, JPEG, WebP), within the page limits, and has the size it claims. */
 export async function checkPageImage(page: ReceivedPage): Promise<'png' | 'jpg' | 'webp'> {
+  checkReceivedPageSize(page);
   const type = sniffBytes(page.bytes.subarray(0, 64));
   if (type !== 'png' && type !== 'jpeg' && type !== 'webp') throw new ReceivedFileError(page.file, `is not a PNG, JPEG or WebP page image (${type ?? 'unknown type'})`);
   let meta: Metadata;

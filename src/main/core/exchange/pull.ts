@@ -17,7 +17,7 @@ import { reachWandb } from '../sync/wandb/reach';
 import { artifactDigest, b64md5, parseManifest, type ManifestEntry } from '../sync/wandb/manifest';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { applyVersion } from './apply';
+import { applyVersion, ReceivedContentError } from './apply';
 import { ensureDocument, ReceivedFileError, type ReceivedPage } from './documents';
 import { readPartition, type TableVersion } from './table';
 
@@ -380,7 +380,8 @@ export class PullService {
           else report.addConflict(outcome.conflict);
         } catch (err) {
           ok = false;
-          report.addError({ file, message: `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}` });
+          const message = err instanceof ReceivedContentError ? err.message : `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}`;
+          report.addError({ file, message });
         }
         report.publish();
       }
