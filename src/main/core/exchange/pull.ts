@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
 import type { ExchangeConflict, ExchangeError, PullJob } from '../../../shared/domain/exchange';
 import type { Db } from '../db/open';
-import type { DocumentsRepo } from '../db/repos/documents';
+import { receivedSourcePath, type DocumentsRepo } from '../db/repos/documents';
 import type { JobRow, JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { RunningJobs } from '../jobs/runningJobs';
@@ -464,7 +464,7 @@ export class PullService {
         id: tv.version.documentId,
         kind: tv.documentKind,
         sourceName: tv.documentName,
-        sourcePath: `wandb:${where.entity}/${where.wandbProject}/${this.collection}:v${version.versionIndex}`,
+        sourcePath: receivedSourcePath('wandb:', `${where.entity}/${where.wandbProject}/${this.collection}:v${version.versionIndex}`),
         byteSize: tv.documentBytes ?? pages.reduce((n, p) => n + p.bytes.length, 0),
         pages,
       },
