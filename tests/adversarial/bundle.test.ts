@@ -83,6 +83,7 @@ describe('bundle import under attack', () => {
     expect(err.message).toMatch(/nothing was written/);
     // Nothing of it stays, and nothing of it was ever written to the database.
     expect(readdirSync(staging)).toEqual([]);
+    expect(target.core.db.prepare('SELECT COUNT(*) AS n FROM projects').get()).toEqual({ n: 0 });
     expect(target.core.db.prepare('SELECT COUNT(*) AS n FROM documents').get()).toEqual({ n: 0 });
     expect(target.core.db.prepare('SELECT COUNT(*) AS n FROM annotations').get()).toEqual({ n: 0 });
     return { message: err.message, rssGrowth: watched.rssGrowth, maxStaged: watched.maxBytes };
@@ -147,14 +148,14 @@ describe('bundle import under attack', () => {
     expect(r2.maxStaged).toBe(0);
   });
 
-  it('refuses, before reading any page, pages that add up to more than the disk has free (twice over) or a bundle may hold', { timeout: 60_000 }, async () => {
+  it('refuses, before reading any page, pages that add up to more than the disk has free (three times over) or a bundle may hold', { timeout: 60_000 }, async () => {
     const { manifest } = await genuine();
     const m = manifest();
     const template = m.documents[0]!;
     const fs = statfsSync(dir.path);
     const free = fs.bavail * fs.bsize;
     // Enough 2 GiB pages that unpacking them and their pyramids would not fit; the archive holds none of them.
-    const count = Math.ceil(free / (2 * 2 * GiB)) + 1;
+    const count = Math.ceil(free / (3 * 2 * GiB)) + 1;
     expect(count * 2 * GiB, 'this disk is too large for the test').toBeLessThanOrEqual(bundleLimits.maxTotalBytes);
     m.files = {};
     m.documents = [];
@@ -285,6 +286,30 @@ describe('bundle import under attack', () => {
     await writeEntries(file, [{ name: 'folio-bundle.json', data: json(m) }, { name: entries[1]!.name, data: tall }]);
     const r = await refused(file);
     expect(r.message).toContain(`folio-bundle.json: documents.0.pages.0: ${page}: page 1 is 1 × 2000000 px, over Folio's limit of 30,000 px per side and 300 megapixels per page`);
+  });
+
+  it('refuses a bundle whole when a page’s body does not decode, though its header, hash and size are sound: no project, document or version is written', { timeout: 60_000 }, async () => {
+    const ada = await installation('Ada');
+    const projectId = await createSyncProject(ada.core, 'Receipts');
+    const noise = async (i: number) => {
+      const { width, height } = generateTruth(7, i);
+      const raw = Buffer.alloc(width * height * 3);
+      for (let k = 0; k < raw.length; k++) raw[k] = ((k + i) * 2654435761) >>> 24;
+      return { bytes: await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer(), ext: 'png' as const };
+    };
+    const docs = await addDocuments(ada.core, projectId, { count: 2, image: noise });
+    for (const d of docs) verifyAs(ada.core, projectId, d.documentId, ada.me, truthContent(d.truth, d.pageId));
+    const exported = join(dir.path, 'noise.folio.tar.gz');
+    await ada.core.api['bundle.export']({ projectId, path: exported });
+    const entries = await readEntries(exported);
+    const m = JSON.parse(entries[0]!.data.toString('utf8')) as Manifest;
+    const broken = entries[2]!;
+    broken.data = Buffer.concat([broken.data.subarray(0, broken.data.length >> 1), Buffer.alloc(1000, 7)]);
+    m.files[broken.name] = { sha256: createHash('sha256').update(broken.data).digest('hex'), size: broken.data.length };
+    const file = join(dir.path, 'broken-body.tar.gz');
+    await writeEntries(file, [{ name: 'folio-bundle.json', data: json(m) }, ...entries.slice(1)]);
+    const r = await refused(file);
+    expect(r.message).toMatch(new RegExp(`${broken.name.replace(/[./]/g, '\\$&')}: cannot be decoded to the end \\(`));
   });
 
   it('a bundle claiming file A’s id with B’s pixels does not survive a genuine import of A: A’s pixels are served', { timeout: 60_000 }, async () => {

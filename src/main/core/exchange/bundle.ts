@@ -17,7 +17,7 @@ import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { applyVersion, describeVersion, readStoredContent, receivedContentProblems, type IncomingVersion } from './apply';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_MANIFEST, bundleLimits, bundleManifestSchema, PAGE_FILE, type BundleManifest } from './bundleFormat';
-import { checkPageImage, checkReceivedPageSize, ensureDocument, PAGE_HEAD_BYTES, pageHeadProblem, ReceivedFileError } from './documents';
+import { checkReceivedPageSize, commitDocument, PAGE_HEAD_BYTES, pageHeadProblem, prepareDocument, ReceivedFileError, type PreparedDocument } from './documents';
 
 /**
  * `bundle export` / `bundle import`: a project's documents and verified work in one file, for
@@ -267,9 +267,10 @@ async function readArchive(path: string, staging: string, freeBytes: () => Promi
     if (declared > bundleLimits.maxTotalBytes) {
       problems.push(`${BUNDLE_MANIFEST}: files: its page images add up to ${formatBytes(declared)}, over the ${formatBytes(bundleLimits.maxTotalBytes)} a bundle may hold`);
     } else {
-      // Unpacked here, then made into page pyramids: twice the pages' size, and a little for the database.
+      // Unpacked (1×), copied as each page's full-size level (1×) beside its smaller levels and
+      // tiles (JPEG, in practice under 1×), all held until the import ends; and a little for the database.
       const free = await freeBytes();
-      const needed = 2 * declared + 64 * 1024 ** 2;
+      const needed = 3 * declared + 64 * 1024 ** 2;
       if (free < needed) problems.push(`${BUNDLE_MANIFEST}: files: its page images need ${formatBytes(needed)} free to import, but the disk of Folio's data folder has ${formatBytes(free)} free`);
     }
     if (problems.length) throw stopReading();
@@ -500,6 +501,7 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
   const path = resolve(req.path);
   if (!existsSync(path) || !(await stat(path)).isFile()) throw new AppError('not_found', `path: ${path} is not a file`);
   const staging = await media.createStaging();
+  const prepared = new Map<string, PreparedDocument>();
   try {
     const received = await readArchive(path, staging, async () => {
       const fs = await statfs(staging);
@@ -507,20 +509,21 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     }, onProgress);
     const m = received.manifest;
     const problems = checkFiles(received);
-    // Page images of documents this machine lacks must decode and have the size the manifest says.
-    if (!problems.length) {
-      const checks = m.documents.filter((d) => !documents.exists(d.id)).flatMap((d) => d.pages);
-      let n = 0;
-      for (const p of checks) {
-        onProgress?.({ phase: 'checking', done: ++n, total: checks.length });
-        try {
-          await checkPageImage({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file });
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
+    if (problems.length) refuse(path, problems);
+
+    // The pyramids of the documents this machine lacks, in staging first: a page that does not
+    // decode to the end refuses the bundle before its project, documents or versions are written.
+    const lacking = m.documents.filter((d) => !documents.exists(d.id));
+    let n = 0;
+    for (const d of lacking) {
+      onProgress?.({ phase: 'checking', done: ++n, total: lacking.length });
+      try {
+        const pages = await Promise.all(d.pages.map(async (p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file })));
+        prepared.set(d.id, await prepareDocument(media, { id: d.id, kind: d.kind, sourceName: d.sourceName, sourcePath: receivedSourcePath('bundle:', basename(path)), byteSize: d.byteSize, pages }));
+      } catch (err) {
+        if (!(err instanceof ReceivedFileError)) throw err;
+        problems.push(err.message);
       }
-      // A project found by name with other labels and questions is used as it is; the bundle's
-      // label set is not forced on it (local work decides), so nothing to check there.
     }
     if (problems.length) refuse(path, problems);
 
@@ -536,21 +539,11 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     let done = 0;
     const total = m.documents.length + m.versions.length;
     for (const d of m.documents) {
-      const created = await ensureDocument(
-        media,
-        documents,
-        project.id,
-        {
-          id: d.id,
-          kind: d.kind,
-          sourceName: d.sourceName,
-          sourcePath: receivedSourcePath('bundle:', basename(path)),
-          byteSize: d.byteSize,
-          pages: await Promise.all(d.pages.map(async (p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file }))),
-        },
-        now,
-      );
-      if (created) documentsCreated++;
+      const ready = prepared.get(d.id);
+      if (ready) {
+        prepared.delete(d.id);
+        if (await commitDocument(media, documents, project.id, ready, now)) documentsCreated++;
+      } else if (!documents.inProject(project.id, d.id)) documents.addToProject(project.id, { id: d.id }, now());
       // The bundle's word on what a document is counts as an import's: an annotator's choice here stays.
       if (d.docType) documents.setTypesFromImport(project.id, [{ documentId: d.id, docType: d.docType }]);
       onProgress?.({ phase: 'writing', done: ++done, total });
@@ -573,6 +566,7 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     if (err instanceof ReceivedFileError) throw new AppError('invalid_request', `The bundle ${basename(path)} was refused: ${err.message}`);
     throw err;
   } finally {
+    for (const p of prepared.values()) await media.discardStaging(p.staging);
     await media.discardStaging(staging);
   }
 }

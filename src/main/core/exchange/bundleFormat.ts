@@ -32,7 +32,7 @@ export const bundleLimits = {
   maxVersions: 1_000_000,
   /** One page image: what an import takes as one file. */
   maxFileBytes: importLimits.maxFileBytes,
-  /** All page images together (their declared sizes); the disk must also have twice this free. */
+  /** All page images together (their declared sizes); the disk must also have three times this free. */
   maxTotalBytes: 256 * 1024 ** 3,
 } as const;
 

@@ -101,44 +101,85 @@ export async function checkPageImage(page: ReceivedPage): Promise<'png' | 'jpg' 
   return type === 'jpeg' ? 'jpg' : type;
 }
 
+/** A received document's pyramids, written in a staging folder and not yet known to the database. */
+export interface PreparedDocument {
+  doc: Omit<ReceivedDocument, 'pages'>;
+  staging: string;
+  pages: PreparedPage[];
+}
+
+/**
+ * Check every page of a document this machine lacks and write its pyramid into a staging folder,
+ * touching nothing the app can see: a page that does not decode to the end fails here, naming its
+ * file, so a bundle can be refused whole before its first document or version is written.
+ */
+export async function prepareDocument(media: MediaStore, doc: ReceivedDocument): Promise<PreparedDocument> {
+  // The id names a folder under media/: refuse anything that could be a path.
+  if (!/^[0-9A-Za-z_-]{1,200}$/.test(doc.id)) throw new ReceivedFileError(doc.pages[0]?.file ?? 'document', `document id ${JSON.stringify(doc.id)} is not a Folio document id`);
+  const numbers = doc.pages.map((p) => p.pageNumber).sort((a, b) => a - b);
+  if (!numbers.length || numbers.some((n, i) => n !== i + 1)) throw new ReceivedFileError(doc.pages[0]?.file ?? doc.id, `document ${doc.id} needs pages 1…n, got ${numbers.join(', ') || 'none'}`);
+  const staging = await media.createStaging();
+  try {
+    const pages: PreparedPage[] = [];
+    for (const page of [...doc.pages].sort((a, b) => a.pageNumber - b.pageNumber)) {
+      const ext = await checkPageImage(page);
+      const input = join(staging, `received-p${page.pageNumber}.${ext}`);
+      await writeFile(input, page.bytes);
+      try {
+        pages.push(
+          await writePagePyramid({
+            pageNumber: page.pageNumber,
+            width: page.width,
+            height: page.height,
+            level0: { kind: 'copy', path: input, ext },
+            pageDir: join(staging, `p${page.pageNumber}`),
+            mediaPrefix: `${media.documentDir(doc.id)}/p${page.pageNumber}`,
+          }),
+        );
+      } catch (err) {
+        throw new ReceivedFileError(page.file, `cannot be decoded to the end (${(err as Error).message.split('\n')[0]})`);
+      }
+      await rm(input, { force: true });
+    }
+    const { pages: _received, ...rest } = doc;
+    return { doc: rest, staging, pages };
+  } catch (err) {
+    await media.discardStaging(staging);
+    throw err;
+  }
+}
+
+/**
+ * Move a prepared document into place and add it to the project; true when it was created. If an
+ * import made the document meanwhile, that one is kept (its media is not replaced) and linked.
+ */
+export async function commitDocument(media: MediaStore, documents: DocumentsRepo, projectId: string, prepared: PreparedDocument, now: () => string): Promise<boolean> {
+  const { doc } = prepared;
+  if (documents.exists(doc.id)) {
+    await media.discardStaging(prepared.staging);
+    documents.addToProject(projectId, { id: doc.id }, now());
+    return false;
+  }
+  await media.commitStaging(prepared.staging, doc.id);
+  documents.addToProject(projectId, { id: doc.id, kind: doc.kind, sourceName: doc.sourceName, sourcePath: doc.sourcePath, byteSize: doc.byteSize, pages: prepared.pages }, now());
+  return true;
+}
+
 /**
  * Make sure the document is in the project: link it when this machine has it (from another
  * project), else create it from the received pages. Returns true when a document was created.
  */
 export async function ensureDocument(media: MediaStore, documents: DocumentsRepo, projectId: string, doc: ReceivedDocument, now: () => string): Promise<boolean> {
-  // The id names a folder under media/: refuse anything that could be a path.
-  if (!/^[0-9A-Za-z_-]{1,200}$/.test(doc.id)) throw new ReceivedFileError(doc.pages[0]?.file ?? 'document', `document id ${JSON.stringify(doc.id)} is not a Folio document id`);
   if (documents.inProject(projectId, doc.id)) return false;
   if (documents.exists(doc.id)) {
     documents.addToProject(projectId, { id: doc.id }, now());
     return false;
   }
-  const numbers = doc.pages.map((p) => p.pageNumber).sort((a, b) => a - b);
-  if (!numbers.length || numbers.some((n, i) => n !== i + 1)) throw new ReceivedFileError(doc.pages[0]?.file ?? doc.id, `document ${doc.id} needs pages 1…n, got ${numbers.join(', ') || 'none'}`);
-  const staging = await media.createStaging();
+  const prepared = await prepareDocument(media, doc);
   try {
-    const prepared: PreparedPage[] = [];
-    for (const page of [...doc.pages].sort((a, b) => a.pageNumber - b.pageNumber)) {
-      const ext = await checkPageImage(page);
-      const input = join(staging, `received-p${page.pageNumber}.${ext}`);
-      await writeFile(input, page.bytes);
-      prepared.push(
-        await writePagePyramid({
-          pageNumber: page.pageNumber,
-          width: page.width,
-          height: page.height,
-          level0: { kind: 'copy', path: input, ext },
-          pageDir: join(staging, `p${page.pageNumber}`),
-          mediaPrefix: `${media.documentDir(doc.id)}/p${page.pageNumber}`,
-        }),
-      );
-      await rm(input, { force: true });
-    }
-    await media.commitStaging(staging, doc.id);
-    documents.addToProject(projectId, { id: doc.id, kind: doc.kind, sourceName: doc.sourceName, sourcePath: doc.sourcePath, byteSize: doc.byteSize, pages: prepared }, now());
-    return true;
+    return await commitDocument(media, documents, projectId, prepared, now);
   } catch (err) {
-    await media.discardStaging(staging);
+    await media.discardStaging(prepared.staging);
     throw err;
   }
 }
