@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -518,7 +518,7 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     for (const d of lacking) {
       onProgress?.({ phase: 'checking', done: ++n, total: lacking.length });
       try {
-        const pages = await Promise.all(d.pages.map(async (p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file })));
+        const pages = d.pages.map((p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: { file: received.files.get(p.file)!.abs }, file: p.file }));
         prepared.set(d.id, await prepareDocument(media, { id: d.id, kind: d.kind, sourceName: d.sourceName, sourcePath: receivedSourcePath('bundle:', basename(path)), byteSize: d.byteSize, pages }));
       } catch (err) {
         if (!(err instanceof ReceivedFileError)) throw err;

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { DocumentKind } from '../../../shared/domain/model';
@@ -6,7 +6,7 @@ import type { DocumentsRepo } from '../db/repos/documents';
 import { AppError } from '../../../shared/contract/errors';
 import { checkPageSize } from '../import/limits';
 import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../import/pyramid';
-import { sniffBytes } from '../import/sniff';
+import { sniffBytes, sniffFile } from '../import/sniff';
 import type { MediaStore } from '../media/mediaStore';
 
 /**
@@ -20,7 +20,11 @@ export interface ReceivedPage {
   pageNumber: number;
   width: number;
   height: number;
-  bytes: Buffer;
+  /**
+   * The image: its bytes (a pull downloads them), or a file holding it that is this import's to
+   * move (a bundle's staged entry; a page of up to 2 GiB is never read into memory whole).
+   */
+  bytes: Buffer | { file: string };
   /** Where the bytes came from, for error messages (an artifact path or a bundle entry). */
   file: string;
 }
@@ -87,11 +91,12 @@ export function pageHeadProblem(head: Buffer, expect: { ext: 'png' | 'jpg' | 'we
 /** Check a page image is one Folio shows as it is (PNG, JPEG, WebP), within the page limits, and has the size it claims. */
 export async function checkPageImage(page: ReceivedPage): Promise<'png' | 'jpg' | 'webp'> {
   checkReceivedPageSize(page);
-  const type = sniffBytes(page.bytes.subarray(0, 64));
+  const source = Buffer.isBuffer(page.bytes) ? page.bytes : page.bytes.file;
+  const type = Buffer.isBuffer(source) ? sniffBytes(source.subarray(0, 64)) : await sniffFile(source);
   if (type !== 'png' && type !== 'jpeg' && type !== 'webp') throw new ReceivedFileError(page.file, `is not a PNG, JPEG or WebP page image (${type ?? 'unknown type'})`);
   let meta: Metadata;
   try {
-    meta = await sharp(page.bytes, sharpInputOptions).metadata();
+    meta = await sharp(source, sharpInputOptions).metadata();
   } catch (err) {
     throw new ReceivedFileError(page.file, `cannot be decoded (${(err as Error).message.split('\n')[0]})`);
   }
@@ -124,7 +129,8 @@ export async function prepareDocument(media: MediaStore, doc: ReceivedDocument):
     for (const page of [...doc.pages].sort((a, b) => a.pageNumber - b.pageNumber)) {
       const ext = await checkPageImage(page);
       const input = join(staging, `received-p${page.pageNumber}.${ext}`);
-      await writeFile(input, page.bytes);
+      if (Buffer.isBuffer(page.bytes)) await writeFile(input, page.bytes);
+      else await rename(page.bytes.file, input);
       try {
         pages.push(
           await writePagePyramid({

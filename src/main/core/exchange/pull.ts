@@ -450,10 +450,12 @@ export class PullService {
       return { path: p.path, entry };
     });
     const bytes = await this.download(client, version.id, files, urls);
+    let downloaded = 0;
     const pages: ReceivedPage[] = tv.pages.map((p) => {
       const b = bytes.get(p.path)!;
       const sha = createHash('sha256').update(b).digest('hex');
       if (sha !== p.sha256) throw new ReceivedFileError(p.path, `has SHA-256 ${sha}, but the table cell says ${p.sha256}; refused`);
+      downloaded += b.length;
       return { pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: b, file: p.path };
     });
     return ensureDocument(
@@ -465,7 +467,7 @@ export class PullService {
         kind: tv.documentKind,
         sourceName: tv.documentName,
         sourcePath: receivedSourcePath('wandb:', `${where.entity}/${where.wandbProject}/${this.collection}:v${version.versionIndex}`),
-        byteSize: tv.documentBytes ?? pages.reduce((n, p) => n + p.bytes.length, 0),
+        byteSize: tv.documentBytes ?? downloaded,
         pages,
       },
       () => isoNow(deps.clock),
