@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { Command } from 'commander';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { registerExchangeCommands } from '../../src/main/cli/commands/exchange';
 import type { Core } from '../../src/main/core/createCore';
 import { bundleLimits } from '../../src/main/core/exchange/bundleFormat';
 import { AppError } from '../../src/shared/contract/errors';
@@ -288,7 +291,8 @@ describe('bundle import under attack', () => {
     expect(r.message).toContain(`folio-bundle.json: documents.0.pages.0: ${page}: page 1 is 1 × 2000000 px, over Folio's limit of 30,000 px per side and 300 megapixels per page`);
   });
 
-  it('refuses a bundle whole when a page’s body does not decode, though its header, hash and size are sound: no project, document or version is written', { timeout: 60_000 }, async () => {
+  /** A bundle of two documents whose second page has a sound PNG header, hash and size over a body cut short. */
+  async function brokenBodyBundle(): Promise<{ file: string; broken: string }> {
     const ada = await installation('Ada');
     const projectId = await createSyncProject(ada.core, 'Receipts');
     const noise = async (i: number) => {
@@ -308,8 +312,33 @@ describe('bundle import under attack', () => {
     m.files[broken.name] = { sha256: createHash('sha256').update(broken.data).digest('hex'), size: broken.data.length };
     const file = join(dir.path, 'broken-body.tar.gz');
     await writeEntries(file, [{ name: 'folio-bundle.json', data: json(m) }, ...entries.slice(1)]);
+    return { file, broken: broken.name };
+  }
+
+  it('refuses a bundle whole when a page’s body does not decode, though its header, hash and size are sound: no project, document or version is written', { timeout: 60_000 }, async () => {
+    const { file, broken } = await brokenBodyBundle();
     const r = await refused(file);
-    expect(r.message).toMatch(new RegExp(`${broken.name.replace(/[./]/g, '\\$&')}: cannot be decoded to the end \\(`));
+    expect(r.message).toMatch(new RegExp(`${broken.replace(/[./]/g, '\\$&')}: cannot be decoded to the end \\(`));
+  });
+
+  it('`folio import-bundle` ends its progress bar (and shows the cursor again) when the bundle is refused', { timeout: 60_000 }, async () => {
+    const { file } = await brokenBodyBundle();
+    let terminal = '';
+    const tty = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          terminal += chunk.toString('utf8');
+          cb();
+        },
+      }),
+      { isTTY: true, columns: 100 },
+    ) as unknown as NodeJS.WriteStream;
+    const program = new Command().exitOverride();
+    registerExchangeCommands(program, { openCore: () => openTestCore(join(dir.path, 'cli-target')), progressStream: tty });
+    await expect(program.parseAsync(['node', 'folio', 'import-bundle', file])).rejects.toThrow(/was refused; nothing was written/);
+    const hidden = terminal.lastIndexOf('\x1b[?25l');
+    expect(hidden).toBeGreaterThanOrEqual(0);
+    expect(terminal.lastIndexOf('\x1b[?25h')).toBeGreaterThan(hidden);
   });
 
   it('a bundle claiming file A’s id with B’s pixels does not survive a genuine import of A: A’s pixels are served', { timeout: 60_000 }, async () => {
