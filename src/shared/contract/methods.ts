@@ -11,6 +11,7 @@ import {
   hexColor,
   importJobSchema,
   labelHotkey,
+  LABEL_NAME_MAX,
   qaPairSchema,
   verifyResultSchema,
   verifyWarningKindSchema,
@@ -74,7 +75,7 @@ const runRef = z.object({ runId: z.string().min(1) }).strict();
 const labelInput = z
   .object({
     id: z.string().optional(),
-    name: z.string().trim().min(1, 'a label needs a name').max(64),
+    name: z.string().trim().min(1, 'a label needs a name').max(LABEL_NAME_MAX),
     color: hexColor,
     hotkey: labelHotkey.nullable().optional(),
   })

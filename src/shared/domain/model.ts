@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f77b4');
 export const labelHotkey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
+/** Longest label name: what a project accepts, and so what a received box's label may be. */
+export const LABEL_NAME_MAX = 64;
+
 export const labelSchema = z.object({
   id: z.string(),
   name: z.string(),

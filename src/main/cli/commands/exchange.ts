@@ -108,8 +108,8 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCommand
       try {
         const bar = progressBar(json, deps.progressStream ?? process.stderr, '{phase} {bar} {value}/{total}');
         const phases: Record<BundleProgress['phase'], string> = { reading: 'Reading', checking: 'Checking images', writing: 'Writing' };
-        const summary = await importBundle(core.bundleDeps, { path: file }, (p) => bar.update(p.done, p.total, { phase: phases[p.phase] }));
-        bar.stop();
+        // The bar ends (and the cursor comes back) whether the bundle is imported or refused.
+        const summary = await importBundle(core.bundleDeps, { path: file }, (p) => bar.update(p.done, p.total, { phase: phases[p.phase] })).finally(() => bar.stop());
         if (json) console.log(JSON.stringify(summary));
         else {
           say(`Imported ${summary.path} into "${summary.projectName}"${summary.projectCreated ? ' (created)' : ''}: ${summary.versionsSeen} version(s): ${summary.imported} imported, ${summary.skipped} already here, ${summary.conflicts.length} conflict(s); ${summary.documentsCreated} document(s) created.`);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ExchangeConflict } from '../../../shared/domain/exchange';
+import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { pageId } from '../db/repos/documents';
 
@@ -63,6 +65,48 @@ export interface IncomingVersion {
   lineage: IncomingLineage | null;
 }
 
+/**
+ * What a received version may contain: what the contract lets the app return, so a version that
+ * is written here can always be opened (review, annotations). Derived from the contract's own
+ * schemas, never a copy of their numbers; bundles check every version with it before anything is
+ * written, and applyVersion refuses one that does not fit (so a pull reports it and goes on).
+ */
+const receivedBoxSchema = boxSchema.pick({ id: true, x: true, y: true, w: true, h: true, transcription: true }).extend({ label: z.string().max(LABEL_NAME_MAX).nullable() });
+const receivedQaSchema = qaPairSchema.pick({ id: true, question: true, answer: true, evidenceBoxIds: true });
+const receivedContentSchema = z.object({ boxes: z.array(receivedBoxSchema), qa: z.array(receivedQaSchema) });
+
+const valueAt = (root: unknown, path: PropertyKey[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+
+/** Where a version's content leaves the contract, one line per field naming the field and its limit; empty when it fits. */
+export function receivedContentProblems(v: { boxes: IncomingBox[]; qa: IncomingQa[] }): string[] {
+  const parsed = receivedContentSchema.safeParse(v);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((i) => {
+    const field = i.path.map(String).join('.');
+    if (i.code === 'too_big') {
+      const value = valueAt(v, i.path);
+      const max = Number(i.maximum).toLocaleString('en-US');
+      if (typeof value === 'string') return `${field} is ${value.length.toLocaleString('en-US')} characters, over the limit of ${max}`;
+      if (Array.isArray(value)) return `${field} has ${value.length.toLocaleString('en-US')} entries, over the limit of ${max}`;
+    }
+    return `${field}: ${i.message}`;
+  });
+}
+
+/** The version named as a person finds it: document, version, annotation. */
+export const describeVersion = (v: { documentId: string; version: number; kind: 'annotation' | 'gold'; annotationId: string }): string =>
+  `document ${v.documentId} ${v.kind === 'gold' ? 'gold ' : ''}version ${v.version} (annotation ${v.annotationId})`;
+
+/** A received version whose content the contract would not let the app return: refused, never written. */
+export class ReceivedContentError extends Error {
+  constructor(
+    readonly version: { documentId: string; version: number; kind: 'annotation' | 'gold'; annotationId: string },
+    readonly problems: string[],
+  ) {
+    super(`${describeVersion(version)} is refused: ${problems.join('; ')}`);
+  }
+}
+
 export type ApplyOutcome = { kind: 'imported' } | { kind: 'skipped' } | { kind: 'conflict'; conflict: ExchangeConflict };
 
 /**
@@ -118,6 +162,8 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
     kind: 'conflict',
     conflict: { annotationId: v.annotationId, documentId: v.documentId, annotatorId: v.annotatorId, annotator: v.annotatorName, kind: v.kind, version: v.version, reason },
   });
+  const problems = receivedContentProblems(v);
+  if (problems.length) throw new ReceivedContentError(v, problems);
   const digest = contentDigest(v);
   return db.transaction((): ApplyOutcome => {
     const cols = 'id, project_id, document_id, annotator_id, kind, version, status';

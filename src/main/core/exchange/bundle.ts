@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,21 +10,25 @@ import { AppError } from '../../../shared/contract/errors';
 import type { BundleExportSummary, BundleImportSummary, ExchangeConflict } from '../../../shared/domain/exchange';
 import type { DocType, PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
-import type { DocumentsRepo } from '../db/repos/documents';
+import { receivedSourcePath, type DocumentsRepo } from '../db/repos/documents';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { MediaStore } from '../media/mediaStore';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { applyVersion, readStoredContent, type IncomingVersion } from './apply';
-import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_MANIFEST, bundleManifestSchema, PAGE_FILE, type BundleManifest } from './bundleFormat';
-import { checkPageImage, ensureDocument, ReceivedFileError } from './documents';
+import { applyVersion, describeVersion, readStoredContent, receivedContentProblems, type IncomingVersion } from './apply';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_MANIFEST, bundleLimits, bundleManifestSchema, PAGE_FILE, type BundleManifest } from './bundleFormat';
+import { checkReceivedPageSize, commitDocument, PAGE_HEAD_BYTES, pageHeadProblem, prepareDocument, ReceivedFileError, type PreparedDocument } from './documents';
 
 /**
  * `bundle export` / `bundle import`: a project's documents and verified work in one file, for
- * machines that never see W&B (bundleFormat.ts describes the archive). Import validates the
- * whole archive first — manifest shape, format version, every file's SHA-256 and size, every
- * reference between documents, pages, boxes, evidence and annotators, and every page image that
- * would create a document — and writes nothing if anything is wrong. Then it applies the versions
+ * machines that never see W&B (bundleFormat.ts describes the archive). Import checks the whole
+ * archive first — the manifest (its size, shape, format version, counts, every reference between
+ * documents, pages, boxes, evidence and annotators, every version's content against the
+ * contract's limits) before any page is read; every page as it streams in (listed, of its
+ * declared size, an image of the recorded size) before a byte of it is written; then every file's
+ * SHA-256 and every page image that would create a document — and writes nothing to the project
+ * if anything is wrong (bundleLimits bounds what the staging folder can hold meanwhile, and it is
+ * emptied whatever happens). Then it applies the versions
  * with the same merge rules as the W&B pull (apply.ts), so importing twice changes nothing and
  * local work is never overwritten.
  */
@@ -43,9 +47,6 @@ export interface BundleProgress {
   done: number;
   total: number;
 }
-
-/** The manifest is read whole; page images are streamed. */
-const MAX_MANIFEST_BYTES = 512 * 1024 * 1024;
 
 /** A pass-through stream that hashes (SHA-256) and counts what flows through it. */
 function hashingTap(): { stream: Transform; result(): { sha256: string; size: number } } {
@@ -193,109 +194,225 @@ export async function exportBundle(deps: BundleDeps, req: { projectId: string; p
 
 // ---- import -------------------------------------------------------------------------------
 
+/** Bytes of refused entries read past (not written) before reading stops: enough to name a few more problems, never a bomb. */
+const MAX_SKIPPED_BYTES = 16 * 1024 ** 2;
+/** Problems listed in a refusal; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 200;
+
+type EntryStream = tar.ExtractEvents['entry'][1];
+
+/** The archive cannot be read on: reading stops at once, with what was found so far. */
+class StopReading extends Error {}
+
 interface Received {
-  manifest: Buffer | null;
+  manifest: BundleManifest;
   /** Page files written to the staging folder, with their hash and size as read. */
   files: Map<string, { abs: string; sha256: string; size: number }>;
+  /** Entries refused as they were read (each already a problem). */
+  refused: Set<string>;
   problems: string[];
 }
 
-/** Read the archive into a staging folder, hashing every entry; unexpected entries are problems. */
-async function readArchive(path: string, staging: string, onProgress?: (p: BundleProgress) => void): Promise<Received> {
-  const got: Received = { manifest: null, files: new Map(), problems: [] };
+const formatBytes = (n: number): string => `${(n / 1024 ** 3).toFixed(n >= 1024 ** 3 ? 1 : 3)} GiB`;
+
+/**
+ * Read the manifest (the first entry) and check it whole — shape, counts, references, page sizes,
+ * every version's content — then, only if it holds, the page images: each written to the staging
+ * folder only when the manifest lists it with the size its tar header declares and its first bytes
+ * are the image the manifest records; anything else is a problem and is not written. The declared
+ * sizes bound what can reach the disk, and must fit in the free space before the first page is read.
+ */
+async function readArchive(path: string, staging: string, freeBytes: () => Promise<number>, onProgress?: (p: BundleProgress) => void): Promise<Received> {
+  const problems: string[] = [];
+  const files = new Map<string, { abs: string; sha256: string; size: number }>();
+  const refused = new Set<string>();
+  let manifest: BundleManifest | null = null;
+  let fileCount = 0;
+  let pagesByFile = new Map<string, { pageNumber: number; width: number; height: number; ext: 'png' | 'jpg' | 'webp' }>();
+  const writes: Promise<unknown>[] = [];
   const extract = tar.extract();
-  let n = 0;
+  let entries = 0;
+  let skipped = 0;
+  let stop: StopReading | null = null;
+  /** `why` is left out when the problems found so far already say it. */
+  const stopReading = (why = ''): StopReading => {
+    stop ??= new StopReading(why);
+    extract.destroy(stop);
+    return stop;
+  };
+
+  /** Read past a refused entry without writing it, within the budget for refused bytes. */
+  const skip = (stream: EntryStream, done: () => void) => {
+    stream.on('data', (data: unknown) => {
+      skipped += (data as Buffer).length;
+      if (skipped > MAX_SKIPPED_BYTES) stopReading(`stopped reading after ${MAX_SKIPPED_BYTES / 1024 ** 2} MiB of entries that would not be written`);
+    });
+    stream.on('end', done);
+    stream.resume();
+  };
+
+  const readManifest = async (stream: EntryStream): Promise<void> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > bundleLimits.maxManifestBytes) throw stopReading(`${BUNDLE_MANIFEST}: over ${bundleLimits.maxManifestBytes / 1024 ** 2} MiB, the most a bundle's manifest may be`);
+      chunks.push(chunk);
+    }
+    const checked = checkManifest(Buffer.concat(chunks));
+    problems.push(...checked.problems);
+    if (!checked.manifest) throw stopReading();
+    const m = checked.manifest;
+    const declared = Object.values(m.files).reduce((n, f) => n + f.size, 0);
+    if (declared > bundleLimits.maxTotalBytes) {
+      problems.push(`${BUNDLE_MANIFEST}: files: its page images add up to ${formatBytes(declared)}, over the ${formatBytes(bundleLimits.maxTotalBytes)} a bundle may hold`);
+    } else {
+      // Unpacked (1×), copied as each page's full-size level (1×) beside its smaller levels and
+      // tiles (JPEG, in practice under 1×), all held until the import ends; and a little for the database.
+      const free = await freeBytes();
+      const needed = 3 * declared + 64 * 1024 ** 2;
+      if (free < needed) problems.push(`${BUNDLE_MANIFEST}: files: its page images need ${formatBytes(needed)} free to import, but the disk of Folio's data folder has ${formatBytes(free)} free`);
+    }
+    if (problems.length) throw stopReading();
+    manifest = m;
+    fileCount = Object.keys(m.files).length;
+    pagesByFile = new Map(m.documents.flatMap((d) => d.pages.map((p) => [p.file, { pageNumber: p.pageNumber, width: p.width, height: p.height, ext: PAGE_FILE.exec(p.file)![3] as 'png' | 'jpg' | 'webp' }])));
+  };
+
+  /** Write one listed page image, unless its first bytes already show it is not the page. */
+  const readPage = (name: string, stream: EntryStream, done: (err?: unknown) => void) => {
+    const page = pagesByFile.get(name);
+    let head = Buffer.alloc(0);
+    const onData = (data: unknown) => {
+      head = Buffer.concat([head, data as Buffer]);
+      if (head.length < PAGE_HEAD_BYTES) return;
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onShortEnd);
+      stream.pause();
+      const problem = page ? pageHeadProblem(head, page) : null;
+      if (problem) {
+        problems.push(`${name}: ${problem}; not written`);
+        refused.add(name);
+        skipped += head.length;
+        skip(stream, done);
+        return;
+      }
+      const abs = join(staging, `f${files.size}`);
+      const tap = hashingTap();
+      // The bytes already read go first, then the rest of the entry.
+      tap.stream.write(head);
+      const written = pipeline(stream, tap.stream, createWriteStream(abs, { flags: 'wx' }));
+      writes.push(written.catch(() => undefined));
+      written.then(
+        () => {
+          files.set(name, { abs, ...tap.result() });
+          done();
+        },
+        (err: unknown) => done(err),
+      );
+    };
+    const onShortEnd = () => {
+      problems.push(`${name}: ${head.length} bytes, too short to be a page image; not written`);
+      refused.add(name);
+      done();
+    };
+    stream.on('data', onData);
+    stream.on('end', onShortEnd);
+  };
+
   extract.on('entry', (header, stream, next) => {
     const name = header.name;
     const done = (err?: unknown) => {
-      onProgress?.({ phase: 'reading', done: ++n, total: 0 });
+      onProgress?.({ phase: 'reading', done: entries, total: fileCount + 1 });
       if (err) next(err as Error);
       else next();
     };
-    if (header.type !== 'file') {
-      got.problems.push(`${name}: is a ${header.type}, not a file; a bundle holds only files`);
-      stream.resume();
-      stream.on('end', () => done());
+    entries++;
+    if (entries === 1) {
+      if (name !== BUNDLE_MANIFEST || header.type !== 'file') {
+        stopReading(`the first entry is ${name}, not ${BUNDLE_MANIFEST}: a bundle starts with its manifest`);
+        return;
+      }
+      if ((header.size ?? 0) > bundleLimits.maxManifestBytes) {
+        stopReading(`${BUNDLE_MANIFEST}: its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, over the ${bundleLimits.maxManifestBytes / 1024 ** 2} MiB a manifest may be`);
+        return;
+      }
+      readManifest(stream).then(() => done(), (err: unknown) => (err instanceof StopReading ? undefined : done(err)));
       return;
     }
-    if (name === BUNDLE_MANIFEST) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (data: unknown) => {
-        const c = data as Buffer;
-        size += c.length;
-        if (size <= MAX_MANIFEST_BYTES) chunks.push(c);
-      });
-      stream.on('end', () => {
-        if (size > MAX_MANIFEST_BYTES) got.problems.push(`${BUNDLE_MANIFEST}: larger than ${MAX_MANIFEST_BYTES} bytes`);
-        else got.manifest = Buffer.concat(chunks);
-        done();
-      });
-      stream.on('error', done);
+    const m = manifest!;
+    const listed = Object.hasOwn(m.files, name) ? m.files[name]! : null;
+    let problem: string | null = null;
+    if (header.type !== 'file') problem = `is a ${header.type}, not a file; a bundle holds only files`;
+    else if (!listed) problem = PAGE_FILE.test(name) ? `in the archive but not listed in ${BUNDLE_MANIFEST} (files)` : `unexpected entry (a bundle holds ${BUNDLE_MANIFEST} and pages/<document id>/p<n>.<png|jpg|webp>)`;
+    else if (files.has(name) || refused.has(name)) problem = 'appears twice in the archive';
+    else if (header.size !== listed.size) problem = `its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, but ${BUNDLE_MANIFEST} says ${listed.size.toLocaleString('en-US')}`;
+    if (problem) {
+      problems.push(`${name}: ${problem}; not written`);
+      refused.add(name);
+      // Every listed page once, and the manifest: anything beyond is not worth reading on.
+      if (entries > fileCount + 1) {
+        stopReading(`the archive holds more entries than the ${fileCount.toLocaleString('en-US')} page images ${BUNDLE_MANIFEST} lists`);
+        return;
+      }
+      skip(stream, () => done());
       return;
     }
-    if (!PAGE_FILE.test(name) || got.files.has(name)) {
-      got.problems.push(got.files.has(name) ? `${name}: appears twice in the archive` : `${name}: unexpected entry (a bundle holds ${BUNDLE_MANIFEST} and pages/<document id>/p<n>.<png|jpg|webp>)`);
-      stream.resume();
-      stream.on('end', () => done());
-      return;
-    }
-    const abs = join(staging, `f${got.files.size}`);
-    const tap = hashingTap();
-    pipeline(stream, tap.stream, createWriteStream(abs)).then(
-      () => {
-        got.files.set(name, { abs, ...tap.result() });
-        done();
-      },
-      (err: unknown) => done(err),
-    );
+    readPage(name, stream, done);
   });
+
   try {
     await pipeline(createReadStream(path), createGunzip(), extract);
   } catch (err) {
-    throw new AppError('invalid_request', `${path}: not a readable Folio bundle (a gzipped tar): ${(err as Error).message}; nothing was written`);
+    await Promise.all(writes);
+    if (stop) return refuse(path, [...problems, ...((stop as StopReading).message ? [(stop as StopReading).message] : [])]);
+    const message = (err as Error).message;
+    const why = /unexpected end of (file|data)/i.test(message) ? 'it ends in the middle (truncated: was it copied completely?)' : `not a readable Folio bundle (a gzipped tar): ${message}`;
+    return refuse(path, [...problems, why]);
   }
-  return got;
+  await Promise.all(writes);
+  if (!manifest) return refuse(path, [...problems, `${BUNDLE_MANIFEST}: missing (it must be the first entry of the archive)`]);
+  return { manifest, files, refused, problems };
 }
 
-/** Every check, before anything is written. Returns the manifest, or the list of what is wrong. */
-function validate(received: Received): { manifest: BundleManifest | null; problems: string[] } {
-  const problems = [...received.problems];
-  if (!received.manifest) return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: missing (it must be in the archive)`] };
+function refuse(path: string, problems: string[]): never {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${p}`);
+  if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  - … and ${problems.length - MAX_LISTED_PROBLEMS} more`);
+  throw new AppError('invalid_request', `The bundle ${basename(path)} was refused; nothing was written:\n${listed.join('\n')}`, { details: { problems: problems.slice(0, 1000) } });
+}
+
+/** Every check of the manifest alone, before any page is read. Returns the manifest, or the list of what is wrong. */
+function checkManifest(bytes: Buffer): { manifest: BundleManifest | null; problems: string[] } {
+  const problems: string[] = [];
   let raw: unknown;
   try {
-    raw = JSON.parse(received.manifest.toString('utf8'));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: not JSON (${(err as Error).message})`] };
+    return { manifest: null, problems: [`${BUNDLE_MANIFEST}: not JSON (${(err as Error).message})`] };
   }
-  const head = raw as { format?: unknown; formatVersion?: unknown };
+  const head = raw as { format?: unknown; formatVersion?: unknown; files?: unknown };
   if (!head || typeof head !== 'object' || head.format !== BUNDLE_FORMAT) {
-    return { manifest: null, problems: [...problems, `${BUNDLE_MANIFEST}: format is ${JSON.stringify(head?.format)}, not "${BUNDLE_FORMAT}": this is not a Folio bundle`] };
+    return { manifest: null, problems: [`${BUNDLE_MANIFEST}: format is ${JSON.stringify(head?.format)}, not "${BUNDLE_FORMAT}": this is not a Folio bundle`] };
   }
   if (head.formatVersion !== BUNDLE_FORMAT_VERSION) {
     const newer = typeof head.formatVersion === 'number' && head.formatVersion > BUNDLE_FORMAT_VERSION;
     return {
       manifest: null,
-      problems: [
-        ...problems,
-        `${BUNDLE_MANIFEST}: formatVersion is ${JSON.stringify(head.formatVersion)}; this Folio reads bundles of format version ${BUNDLE_FORMAT_VERSION}${newer ? ' (update Folio to import it)' : ''}`,
-      ],
+      problems: [`${BUNDLE_MANIFEST}: formatVersion is ${JSON.stringify(head.formatVersion)}; this Folio reads bundles of format version ${BUNDLE_FORMAT_VERSION}${newer ? ' (update Folio to import it)' : ''}`],
     };
+  }
+  // A key the schema would drop without a word (an object's own __proto__): named here instead.
+  if (head.files && typeof head.files === 'object') {
+    for (const key of Object.keys(head.files)) if (!PAGE_FILE.test(key)) problems.push(`${BUNDLE_MANIFEST}: files: ${JSON.stringify(key)} is not a page image path (pages/<document id>/p<n>.png|jpg|webp)`);
   }
   const parsed = bundleManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    return { manifest: null, problems: [...problems, ...parsed.error.issues.slice(0, 50).map((i) => `${BUNDLE_MANIFEST}: ${i.path.join('.') || '(manifest)'}: ${i.message}`)] };
+    return { manifest: null, problems: [...problems, ...parsed.error.issues.slice(0, 50).map((i) => `${BUNDLE_MANIFEST}: ${i.path.map(String).join('.') || '(manifest)'}: ${i.message}`)] };
   }
   const m = parsed.data;
-
-  // Files: each listed one present with its hash and size; nothing unlisted.
-  for (const [file, want] of Object.entries(m.files)) {
-    const got = received.files.get(file);
-    if (!got) problems.push(`${file}: listed in ${BUNDLE_MANIFEST} (files) but not in the archive`);
-    else if (got.sha256 !== want.sha256) problems.push(`${file}: SHA-256 is ${got.sha256}, but ${BUNDLE_MANIFEST} says ${want.sha256} (damaged or altered)`);
-    else if (got.size !== want.size) problems.push(`${file}: ${got.size} bytes, but ${BUNDLE_MANIFEST} says ${want.size}`);
+  if (Object.keys(m.files).length > bundleLimits.maxFiles) {
+    problems.push(`${BUNDLE_MANIFEST}: files: ${Object.keys(m.files).length.toLocaleString('en-US')} page images, over the ${bundleLimits.maxFiles.toLocaleString('en-US')} a bundle may hold`);
   }
-  for (const file of received.files.keys()) if (!m.files[file]) problems.push(`${file}: in the archive but not listed in ${BUNDLE_MANIFEST} (files)`);
 
   // References: documents ↔ pages ↔ files, versions ↔ documents ↔ annotators, boxes ↔ pages, evidence ↔ boxes.
   const pagesOf = new Map<string, Set<number>>();
@@ -306,10 +423,17 @@ function validate(received: Received): { manifest: BundleManifest | null; proble
     d.pages.forEach((p, k) => {
       const match = PAGE_FILE.exec(p.file);
       if (!match || match[1] !== d.id || Number(match[2]) !== p.pageNumber) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}.file: ${p.file} is not page ${p.pageNumber} of ${d.id}`);
-      if (!m.files[p.file]) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}.file: ${p.file} is not listed in files`);
+      if (!Object.hasOwn(m.files, p.file)) problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}.file: ${p.file} is not listed in files`);
+      try {
+        checkReceivedPageSize(p);
+      } catch (err) {
+        problems.push(`${BUNDLE_MANIFEST}: documents.${i}.pages.${k}: ${(err as Error).message}`);
+      }
     });
     pagesOf.set(d.id, new Set(numbers));
   });
+  const paged = new Set(m.documents.flatMap((d) => d.pages.map((p) => p.file)));
+  for (const file of Object.keys(m.files)) if (!paged.has(file)) problems.push(`${BUNDLE_MANIFEST}: files: ${file} is the page of no document`);
   const annotators = new Set(m.annotators.map((a) => a.id));
   const ids = new Set<string>();
   const keys = new Set<string>();
@@ -323,6 +447,7 @@ function validate(received: Received): { manifest: BundleManifest | null; proble
     const pages = pagesOf.get(v.documentId);
     if (!pages) problems.push(`${at}.documentId: document ${v.documentId} is not in documents`);
     if (!annotators.has(v.annotatorId)) problems.push(`${at}.annotatorId: annotator ${v.annotatorId} is not in annotators`);
+    for (const p of receivedContentProblems(v)) problems.push(`${at}: ${describeVersion(v)}: ${p}`);
     const boxIds = new Set<string>();
     v.boxes.forEach((b, k) => {
       if (boxIds.has(b.id)) problems.push(`${at}.boxes.${k}.id: box ${b.id} appears twice`);
@@ -336,6 +461,19 @@ function validate(received: Received): { manifest: BundleManifest | null; proble
     );
   });
   return { manifest: problems.length ? null : m, problems };
+}
+
+/** The pages as read against what the manifest lists: each one there, with its hash and size. */
+function checkFiles(received: Received): string[] {
+  const problems = [...received.problems];
+  for (const [file, want] of Object.entries(received.manifest.files)) {
+    const got = received.files.get(file);
+    if (!got) {
+      if (!received.refused.has(file)) problems.push(`${file}: listed in ${BUNDLE_MANIFEST} (files) but not in the archive`);
+    } else if (got.sha256 !== want.sha256) problems.push(`${file}: SHA-256 is ${got.sha256}, but ${BUNDLE_MANIFEST} says ${want.sha256} (damaged or altered)`);
+    else if (got.size !== want.size) problems.push(`${file}: ${got.size} bytes, but ${BUNDLE_MANIFEST} says ${want.size}`);
+  }
+  return problems;
 }
 
 /** The project a bundle belongs to here: the same id, else the same name, else none yet. */
@@ -363,27 +501,31 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
   const path = resolve(req.path);
   if (!existsSync(path) || !(await stat(path)).isFile()) throw new AppError('not_found', `path: ${path} is not a file`);
   const staging = await media.createStaging();
+  const prepared = new Map<string, PreparedDocument>();
   try {
-    const received = await readArchive(path, staging, onProgress);
-    const { manifest: m, problems } = validate(received);
-    // Page images of documents this machine lacks must decode and have the size the manifest says.
-    if (m) {
-      const checks = m.documents.filter((d) => !documents.exists(d.id)).flatMap((d) => d.pages);
-      let n = 0;
-      for (const p of checks) {
-        onProgress?.({ phase: 'checking', done: ++n, total: checks.length });
-        try {
-          await checkPageImage({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file });
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
+    const received = await readArchive(path, staging, async () => {
+      const fs = await statfs(staging);
+      return fs.bavail * fs.bsize;
+    }, onProgress);
+    const m = received.manifest;
+    const problems = checkFiles(received);
+    if (problems.length) refuse(path, problems);
+
+    // The pyramids of the documents this machine lacks, in staging first: a page that does not
+    // decode to the end refuses the bundle before its project, documents or versions are written.
+    const lacking = m.documents.filter((d) => !documents.exists(d.id));
+    let n = 0;
+    for (const d of lacking) {
+      onProgress?.({ phase: 'checking', done: ++n, total: lacking.length });
+      try {
+        const pages = d.pages.map((p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: { file: received.files.get(p.file)!.abs }, file: p.file }));
+        prepared.set(d.id, await prepareDocument(media, { id: d.id, kind: d.kind, sourceName: d.sourceName, sourcePath: receivedSourcePath('bundle:', basename(path)), byteSize: d.byteSize, pages }));
+      } catch (err) {
+        if (!(err instanceof ReceivedFileError)) throw err;
+        problems.push(err.message);
       }
-      // A project found by name with other labels and questions is used as it is; the bundle's
-      // label set is not forced on it (local work decides), so nothing to check there.
     }
-    if (!m || problems.length) {
-      throw new AppError('invalid_request', `The bundle ${basename(path)} was refused; nothing was written:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
-    }
+    if (problems.length) refuse(path, problems);
 
     // Everything checked: write.
     const now = () => isoNow(deps.clock);
@@ -397,21 +539,11 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     let done = 0;
     const total = m.documents.length + m.versions.length;
     for (const d of m.documents) {
-      const created = await ensureDocument(
-        media,
-        documents,
-        project.id,
-        {
-          id: d.id,
-          kind: d.kind,
-          sourceName: d.sourceName,
-          sourcePath: `bundle:${basename(path)}`,
-          byteSize: d.byteSize,
-          pages: await Promise.all(d.pages.map(async (p) => ({ pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: await readFile(received.files.get(p.file)!.abs), file: p.file }))),
-        },
-        now,
-      );
-      if (created) documentsCreated++;
+      const ready = prepared.get(d.id);
+      if (ready) {
+        prepared.delete(d.id);
+        if (await commitDocument(media, documents, project.id, ready, now)) documentsCreated++;
+      } else if (!documents.inProject(project.id, d.id)) documents.addToProject(project.id, { id: d.id }, now());
       // The bundle's word on what a document is counts as an import's: an annotator's choice here stays.
       if (d.docType) documents.setTypesFromImport(project.id, [{ documentId: d.id, docType: d.docType }]);
       onProgress?.({ phase: 'writing', done: ++done, total });
@@ -434,6 +566,7 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     if (err instanceof ReceivedFileError) throw new AppError('invalid_request', `The bundle ${basename(path)} was refused: ${err.message}`);
     throw err;
   } finally {
+    for (const p of prepared.values()) await media.discardStaging(p.staging);
     await media.discardStaging(staging);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { docTypes, docTypeSchema } from '../../../shared/domain/model';
+import { importLimits } from '../import/limits';
 
 /**
  * A Folio bundle: one gzipped tar that carries a project's work between machines without W&B.
@@ -16,6 +17,24 @@ export const BUNDLE_MANIFEST = 'folio-bundle.json';
 export const BUNDLE_FORMAT = 'folio-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
 export const PAGE_FILE = /^pages\/([0-9A-Za-z_-]+)\/p([1-9]\d*)\.(png|jpg|webp)$/;
+
+/**
+ * What one bundle may hold; an archive over any of them is refused while it is read, before its
+ * bytes reach the disk. Sized from a large real project: 100,000 one-page documents with 50,000
+ * boxes and 10,000 QA pairs in 5,000 versions make a 73 MB manifest, so 128 MiB leaves room for
+ * longer transcriptions without letting one JSON string approach what V8 can hold.
+ */
+export const bundleLimits = {
+  maxManifestBytes: 128 * 1024 ** 2,
+  maxDocuments: 200_000,
+  /** Page images (entries besides the manifest): two pages per document of the largest project. */
+  maxFiles: 400_000,
+  maxVersions: 1_000_000,
+  /** One page image: what an import takes as one file. */
+  maxFileBytes: importLimits.maxFileBytes,
+  /** All page images together (their declared sizes); the disk must also have three times this free. */
+  maxTotalBytes: 256 * 1024 ** 3,
+} as const;
 
 const id = z.string().min(1).max(200);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -94,7 +113,8 @@ export const bundleManifestSchema = z
       })
       .strict(),
     annotators: z.array(z.object({ id, name: z.string() }).strict()),
-    documents: z.array(
+    documents: z
+      .array(
       z
         .object({
           id: z.string().regex(/^[0-9A-Za-z_-]+$/, 'must be letters, digits, _ or -').max(200),
@@ -117,9 +137,13 @@ export const bundleManifestSchema = z
             .min(1),
         })
         .strict(),
+      )
+      .max(bundleLimits.maxDocuments),
+    versions: z.array(bundleVersionSchema).max(bundleLimits.maxVersions),
+    files: z.record(
+      z.string().regex(PAGE_FILE, 'must be pages/<document id>/p<n>.png|jpg|webp'),
+      z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'), size: z.number().int().nonnegative().max(bundleLimits.maxFileBytes) }).strict(),
     ),
-    versions: z.array(bundleVersionSchema),
-    files: z.record(z.string(), z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'), size: z.number().int().nonnegative() }).strict()),
   })
   .strict();
 

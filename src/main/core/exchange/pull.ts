@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
 import type { ExchangeConflict, ExchangeError, PullJob } from '../../../shared/domain/exchange';
 import type { Db } from '../db/open';
-import type { DocumentsRepo } from '../db/repos/documents';
+import { receivedSourcePath, type DocumentsRepo } from '../db/repos/documents';
 import type { JobRow, JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { RunningJobs } from '../jobs/runningJobs';
@@ -17,7 +17,7 @@ import { reachWandb } from '../sync/wandb/reach';
 import { artifactDigest, b64md5, parseManifest, type ManifestEntry } from '../sync/wandb/manifest';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { applyVersion } from './apply';
+import { applyVersion, ReceivedContentError } from './apply';
 import { ensureDocument, ReceivedFileError, type ReceivedPage } from './documents';
 import { readPartition, type TableVersion } from './table';
 
@@ -380,7 +380,8 @@ export class PullService {
           else report.addConflict(outcome.conflict);
         } catch (err) {
           ok = false;
-          report.addError({ file, message: `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}` });
+          const message = err instanceof ReceivedContentError ? err.message : `annotation ${tv.version.annotationId} version ${tv.version.version}: ${(err as Error).message}`;
+          report.addError({ file, message });
         }
         report.publish();
       }
@@ -449,10 +450,12 @@ export class PullService {
       return { path: p.path, entry };
     });
     const bytes = await this.download(client, version.id, files, urls);
+    let downloaded = 0;
     const pages: ReceivedPage[] = tv.pages.map((p) => {
       const b = bytes.get(p.path)!;
       const sha = createHash('sha256').update(b).digest('hex');
       if (sha !== p.sha256) throw new ReceivedFileError(p.path, `has SHA-256 ${sha}, but the table cell says ${p.sha256}; refused`);
+      downloaded += b.length;
       return { pageNumber: p.pageNumber, width: p.width, height: p.height, bytes: b, file: p.path };
     });
     return ensureDocument(
@@ -463,8 +466,8 @@ export class PullService {
         id: tv.version.documentId,
         kind: tv.documentKind,
         sourceName: tv.documentName,
-        sourcePath: `wandb:${where.entity}/${where.wandbProject}/${this.collection}:v${version.versionIndex}`,
-        byteSize: tv.documentBytes ?? pages.reduce((n, p) => n + p.bytes.length, 0),
+        sourcePath: receivedSourcePath('wandb:', `${where.entity}/${where.wandbProject}/${this.collection}:v${version.versionIndex}`),
+        byteSize: tv.documentBytes ?? downloaded,
         pages,
       },
       () => isoNow(deps.clock),

@@ -216,8 +216,10 @@ export class ImportService {
         return first.kind === 'imported' ? { kind: 'duplicate' } : first;
       }
       const work = (async (): Promise<Outcome> => {
-        if (documents.inProject(projectId, sha)) return { kind: 'duplicate' };
-        if (documents.exists(sha)) {
+        // Received from another machine under this file's id: its pixels are unproven, so the file's own replace them.
+        const received = documents.isReceived(sha);
+        if (!received && documents.inProject(projectId, sha)) return { kind: 'duplicate' };
+        if (!received && documents.exists(sha)) {
           // Already imported into another project: link it, the pages are there.
           documents.addToProject(projectId, { id: sha }, isoNow(clock));
           return { kind: 'imported', pages: documents.pageCount(sha) };
@@ -226,9 +228,20 @@ export class ImportService {
         try {
           const pages = await rasterizeFile({ path, type, stagingDir: staging, mediaPrefix: media.documentDir(sha), signal, pdf: this.pdf });
           signal.throwIfAborted();
-          await media.commitStaging(staging, sha);
           const kind = type === 'pdf' ? 'pdf' : type === 'tiff' ? 'tiff' : 'image';
-          const added = documents.addToProject(projectId, { id: sha, kind, sourceName: basename(path), sourcePath: recordedPath, byteSize: (await stat(path)).size, pages }, isoNow(clock));
+          const doc = { id: sha, kind, sourceName: basename(path), sourcePath: recordedPath, byteSize: (await stat(path)).size, pages } as const;
+          if (received) {
+            const had = documents.pageCount(sha);
+            if (had !== pages.length) {
+              throw new AppError('conflict', `a document received from another machine claims this file's id but has ${had} page(s), not ${pages.length}: it is not this file; its pages and work are kept as they are`);
+            }
+            await media.commitStaging(staging, sha);
+            documents.replaceReceivedPages(doc);
+            documents.addToProject(projectId, { id: sha }, isoNow(clock));
+            return { kind: 'imported', pages: pages.length };
+          }
+          await media.commitStaging(staging, sha);
+          const added = documents.addToProject(projectId, doc, isoNow(clock));
           return added ? { kind: 'imported', pages: pages.length } : { kind: 'duplicate' };
         } catch (err) {
           await media.discardStaging(staging);

@@ -83,6 +83,16 @@ const toSummary = (r: SummaryRow): DocumentSummary => ({
   nothingFound: null,
 });
 
+/**
+ * A document's id is the SHA-256 of the file it was imported from. One made from page images
+ * another machine sent (a bundle, a W&B pull) cannot be checked against that: its original file
+ * is not sent, and a rotated photo, a PDF or a TIFF is re-encoded on import anyway. So it is
+ * recorded with one of these source schemes, and the first genuine import of a file with that
+ * hash replaces its pages (replaceReceivedPages): the file's own pixels always win.
+ */
+export const RECEIVED_SOURCE_SCHEMES = ['bundle:', 'wandb:'] as const;
+export const receivedSourcePath = (scheme: (typeof RECEIVED_SOURCE_SCHEMES)[number], where: string): string => `${scheme}${where}`;
+
 export const pageId = (documentId: string, pageNumber: number): string => `${documentId}-p${pageNumber}`;
 
 /** Who said what a document is; a source never overrides one ranked above it. */
@@ -229,6 +239,29 @@ export class DocumentsRepo {
 
   exists(documentId: string): boolean {
     return this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(documentId) !== undefined;
+  }
+
+  /** Whether the document was made from received page images, not imported from its file here. */
+  isReceived(documentId: string): boolean {
+    const row = this.db.prepare('SELECT source_path FROM documents WHERE id = ?').get(documentId) as { source_path: string } | undefined;
+    return row !== undefined && RECEIVED_SOURCE_SCHEMES.some((s) => row.source_path.startsWith(s));
+  }
+
+  /**
+   * The genuine file of a received document was imported: its pages (same count, same ids, so
+   * every box stays on its page) now describe the file's own images, and the document is no longer
+   * a received one. The caller has already moved the new media into place.
+   */
+  replaceReceivedPages(doc: NewDocument): void {
+    this.db
+      .transaction(() => {
+        if (!this.isReceived(doc.id)) throw new AppError('conflict', `Document ${doc.id} was imported from its file here; its pages are not replaced`);
+        if (this.pageCount(doc.id) !== doc.pages.length) throw new AppError('conflict', `Document ${doc.id} has ${this.pageCount(doc.id)} pages here, the file ${doc.pages.length}`);
+        this.db.prepare('UPDATE documents SET kind = ?, source_name = ?, source_path = ?, byte_size = ? WHERE id = ?').run(doc.kind, doc.sourceName, doc.sourcePath, doc.byteSize, doc.id);
+        const update = this.db.prepare('UPDATE pages SET width = ?, height = ?, thumbnail = ?, levels = ?, tiles = ? WHERE id = ?');
+        for (const p of doc.pages) update.run(p.width, p.height, p.thumbnail, JSON.stringify(p.levels), p.tiles ? JSON.stringify(p.tiles) : null, pageId(doc.id, p.pageNumber));
+      })
+      .immediate();
   }
 
   pageCount(documentId: string): number {
