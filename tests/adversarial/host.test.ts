@@ -2,12 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Core } from '../../src/main/core/createCore';
 import type { RunningHost } from '../../src/main/host/server';
 import { MAX_CALL_BYTES } from '../../src/shared/contract/rpc';
 import { tempDir } from '../helpers/core';
-import { startTestHost } from '../helpers/host';
+import { openRpc, startTestHost } from '../helpers/host';
 import { pagePng } from '../helpers/fixtures';
 
 /**
@@ -18,7 +18,7 @@ import { pagePng } from '../helpers/fixtures';
 
 function open(host: RunningHost): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}`, maxPayload: 2 * MAX_CALL_BYTES });
+    const ws = openRpc(host, { maxPayload: 2 * MAX_CALL_BYTES });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
