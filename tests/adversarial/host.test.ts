@@ -95,6 +95,29 @@ describe('the browser host under hostile connections', () => {
     await stillServes();
   });
 
+  it('closes a connection whose message is JSON but not a call object (1003) and keeps serving', async () => {
+    for (const text of ['null', '[]', '7', '"projects.list"']) {
+      const ws = await open(host);
+      const end = closed(ws);
+      ws.send(text);
+      expect((await end).code, text).toBe(1003);
+    }
+    await stillServes();
+  });
+
+  it('answers a call whose method is nested 50,000 deep with a contract error, and keeps serving', async () => {
+    const ws = await open(host);
+    try {
+      const deep = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
+      const answer = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
+      ws.send(`{"id":5,"method":${deep},"request":{}}`);
+      expect(await answer).toMatchObject({ id: 5, result: { ok: false, error: { code: 'invalid_request', message: 'Unknown method (an object, not a method name)' } } });
+    } finally {
+      ws.terminate();
+    }
+    await stillServes();
+  });
+
   it('carries the contract’s largest save: 50,000 boxes with 400-character transcriptions', async () => {
     const file = join(dir.path, 'page.png');
     writeFileSync(file, await pagePng(1));

@@ -189,17 +189,23 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       // connection with the matching status code (1007, 1009); the host keeps serving the others.
       ws.on('error', () => clients.delete(ws));
       ws.on('message', (data) => {
-        let message: { id?: unknown; method?: unknown; request?: unknown };
+        let message: unknown;
         try {
-          message = JSON.parse(String(data)) as typeof message;
+          message = JSON.parse(String(data));
         } catch {
           return ws.close(1003, 'messages must be JSON');
         }
-        if (typeof message.id !== 'number') return ws.close(1003, 'a call needs a numeric id');
-        const id = message.id;
-        void dispatch(message.method, message.request).then((result) => {
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) return ws.close(1003, 'a call is a JSON object {id, method, request}');
+        const { id, method, request } = message as { id?: unknown; method?: unknown; request?: unknown };
+        if (typeof id !== 'number') return ws.close(1003, 'a call needs a numeric id');
+        const answer = (result: unknown) => {
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-        });
+        };
+        // Whatever a call does wrong ends in an answer to it, never in an unhandled rejection that would stop the host.
+        dispatch(method, request)
+          .then(answer)
+          .catch((err: unknown) => answer({ ok: false, error: { code: 'internal', message: `${String(typeof method === 'string' ? method : 'call').slice(0, 100)} failed: ${(err as Error)?.message ?? String(err)}`, retryable: false } }))
+          .catch(() => ws.terminate());
       });
     });
   });
