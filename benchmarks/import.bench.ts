@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import WebSocket from 'ws';
+import { rpcProtocols } from '../src/shared/contract/hostAuth';
 import { createCore } from '../src/main/core/createCore';
 import { MemorySettingsStore, FileSecretStore } from '../src/main/core/settings/fileStores';
 import { generatePage } from '../src/main/core/synth';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_CONCURRENCY ? { importConcurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
   });
   const host = await startHost({ core, rendererDir });
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`);
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc`, rpcProtocols(host.token));
   await new Promise((r) => ws.once('open', r));
   const project = await core.api['projects.create']({ name: 'bench' });
 

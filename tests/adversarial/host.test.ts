@@ -2,12 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Core } from '../../src/main/core/createCore';
 import type { RunningHost } from '../../src/main/host/server';
 import { MAX_CALL_BYTES } from '../../src/shared/contract/rpc';
 import { tempDir } from '../helpers/core';
-import { startTestHost } from '../helpers/host';
+import { openRpc, startTestHost } from '../helpers/host';
 import { pagePng } from '../helpers/fixtures';
 
 /**
@@ -18,7 +18,7 @@ import { pagePng } from '../helpers/fixtures';
 
 function open(host: RunningHost): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}`, maxPayload: 2 * MAX_CALL_BYTES });
+    const ws = openRpc(host, { maxPayload: 2 * MAX_CALL_BYTES });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -92,6 +92,29 @@ describe('the browser host under hostile connections', () => {
     const end = closed(ws);
     ws.send(JSON.stringify({ id: 1, method: 'projects.list', request: { pad: 'x'.repeat(MAX_CALL_BYTES) } }));
     expect((await end).code).toBe(1009);
+    await stillServes();
+  });
+
+  it('closes a connection whose message is JSON but not a call object (1003) and keeps serving', async () => {
+    for (const text of ['null', '[]', '7', '"projects.list"']) {
+      const ws = await open(host);
+      const end = closed(ws);
+      ws.send(text);
+      expect((await end).code, text).toBe(1003);
+    }
+    await stillServes();
+  });
+
+  it('answers a call whose method is nested 50,000 deep with a contract error, and keeps serving', async () => {
+    const ws = await open(host);
+    try {
+      const deep = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
+      const answer = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
+      ws.send(`{"id":5,"method":${deep},"request":{}}`);
+      expect(await answer).toMatchObject({ id: 5, result: { ok: false, error: { code: 'invalid_request', message: 'Unknown method (an object, not a method name)' } } });
+    } finally {
+      ws.terminate();
+    }
     await stillServes();
   });
 

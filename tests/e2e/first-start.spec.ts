@@ -19,7 +19,7 @@ test('first start: name, open the demo project, see thumbnails, open a document,
   await expect(cards.first()).toBeVisible();
   expect(await cards.count()).toBeGreaterThan(0);
 
-  // Thumbnails really load (served through the host's media route with the session cookie).
+  // Thumbnails really load (served through the host's media route at signed URLs).
   const thumb = page.getByTestId('document-thumbnail').first();
   await expect(thumb).toBeVisible();
   await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);

@@ -22,6 +22,7 @@ export default defineConfig({
   testDir: '.',
   testMatch: '**/*.spec.ts',
   outputDir: resolve(root, 'test-results/e2e'),
+  globalSetup: resolve(import.meta.dirname, 'globalSetup.ts'),
   fullyParallel: false,
   workers: process.env.CI ? 1 : 2,
   retries: 0,

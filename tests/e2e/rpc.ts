@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { rpcProtocols } from '../../src/shared/contract/hostAuth';
 import type { MethodName, RequestOf, ResponseOf } from '../../src/shared/contract';
 import type { Box } from '../../src/shared/domain/model';
 import { pagePng } from '../helpers/fixtures';
@@ -11,8 +12,7 @@ import type { FolioHost } from './fixtures';
  * test (projects, imports) and for reading back exactly what was saved.
  */
 export async function callHost<M extends MethodName>(host: FolioHost, method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
-  const wsUrl = `${host.origin.replace(/^http/, 'ws')}/rpc?token=${encodeURIComponent(host.token)}`;
-  const ws = new WebSocket(wsUrl, { headers: { origin: host.origin } });
+  const ws = new WebSocket(`${host.origin.replace(/^http/, 'ws')}/rpc`, rpcProtocols(host.token), { headers: { origin: host.origin } });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
+import { RPC_PROTOCOL, rpcProtocols, TOKEN_REFUSED_CLOSE } from '../../src/shared/contract/hostAuth';
 import { expect, test } from './fixtures';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -15,31 +16,33 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-function openSocket(url: string, origin: string): Promise<{ opened: boolean; status?: number }> {
+/** Open the host's socket as a page of `origin` would, offering `protocols`; how it ended. */
+function openSocket(url: string, origin: string, protocols: string[] = []): Promise<{ opened: boolean; status?: number; closeCode?: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: { origin } });
+    const ws = new WebSocket(url, protocols, { headers: { origin } });
+    let opened = false;
     ws.on('open', () => {
-      ws.close();
-      resolve({ opened: true });
+      opened = true;
+      // A socket the host keeps is closed by us (1000); one it refuses is closed by the host.
+      setTimeout(() => ws.close(1000), 300);
     });
     ws.on('unexpected-response', (_req, res) => {
       resolve({ opened: false, status: res.statusCode ?? 0 });
       res.resume();
       ws.terminate();
     });
-    ws.on('error', () => resolve({ opened: false }));
+    ws.on('error', () => undefined);
+    ws.on('close', (code) => resolve({ opened, closeCode: code }));
   });
 }
 
-test('the host refuses requests without its token', async ({ host, page }) => {
+test('the host refuses data without its token, and never uses a cookie', async ({ host, page }) => {
   const wsBase = host.origin.replace(/^http/, 'ws') + '/rpc';
 
-  // Plain HTTP: the page, a script and media need the token.
+  // The app's files hold no data, so they load without the token (a reload has none in its address); media need a signature.
   const noToken = await get(`${host.origin}/`);
-  expect(noToken.status).toBe(401);
-  expect(noToken.body).toContain('token');
-  expect((await get(`${host.origin}/?token=wrong-token`)).status).toBe(401);
-  expect((await get(`${host.origin}/media/docs/x/thumb.jpg`)).status).toBe(401);
+  expect(noToken.status).toBe(200);
+  expect((await get(`${host.origin}/media/docs/x/thumb.jpg`, { cookie: `folio_token=${host.token}` })).status).toBe(403);
   const withToken = await get(host.url);
   expect(withToken.status).toBe(200);
   expect(withToken.body).toContain('Content-Security-Policy');
@@ -47,14 +50,24 @@ test('the host refuses requests without its token', async ({ host, page }) => {
   // Another Host header (DNS rebinding) is refused even with the token.
   expect((await get(host.url, { host: `evil.example:${new URL(host.origin).port}` })).status).toBe(403);
 
-  // The WebSocket: no token, a wrong token, or a foreign origin are refused; the right token opens.
-  expect(await openSocket(wsBase, host.origin)).toEqual({ opened: false, status: 401 });
-  expect(await openSocket(`${wsBase}?token=nope`, host.origin)).toEqual({ opened: false, status: 401 });
-  expect((await openSocket(`${wsBase}?token=${host.token}`, 'http://evil.example')).opened).toBe(false);
-  expect((await openSocket(`${wsBase}?token=${host.token}`, host.origin)).opened).toBe(true);
+  // The WebSocket: no token or a wrong one is closed with 4401, a foreign origin refused; the right token stays open.
+  expect(await openSocket(wsBase, host.origin, [RPC_PROTOCOL])).toEqual({ opened: true, closeCode: TOKEN_REFUSED_CLOSE });
+  expect(await openSocket(wsBase, host.origin, rpcProtocols('nope'))).toEqual({ opened: true, closeCode: TOKEN_REFUSED_CLOSE });
+  expect((await openSocket(wsBase, 'http://evil.example', rpcProtocols(host.token))).opened).toBe(false);
+  expect(await openSocket(wsBase, host.origin, rpcProtocols(host.token))).toEqual({ opened: true, closeCode: 1000 });
 
   // In the browser, the address without its token shows the refusal, not the app.
   await page.goto(`${host.origin}/`);
   await expect(page.locator('body')).toContainText('token');
   await expect(page.getByTestId('first-start')).toHaveCount(0);
+});
+
+test('the token leaves the address bar, no cookie is set, and a reload keeps working', async ({ host, page, context }) => {
+  await page.goto(host.url);
+  await expect(page.getByTestId('first-start')).toBeVisible();
+  expect(page.url()).not.toContain('token');
+  expect(await context.cookies()).toEqual([]);
+  await page.reload();
+  await expect(page.getByTestId('first-start')).toBeVisible();
+  expect(page.url()).not.toContain('token');
 });

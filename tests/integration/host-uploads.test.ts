@@ -8,6 +8,7 @@ import type { Core } from '../../src/main/core/createCore';
 import { currentOwner } from '../../src/main/core/jobs/owner';
 import { UPLOADS_FOLDER } from '../../src/main/core/import/uploads';
 import { startHost, type RunningHost } from '../../src/main/host/server';
+import { TOKEN_HEADER } from '../../src/shared/contract/hostAuth';
 import type { ImportJob } from '../../src/shared/domain/model';
 import { openTestCore, tempDir } from '../helpers/core';
 import { pagePng } from '../helpers/fixtures';
@@ -32,9 +33,8 @@ describe('browser host: uploads for an import', () => {
   let projectId: string;
 
   const origin = () => `http://127.0.0.1:${host.port}`;
-  const withToken = (path: string) => `${path}${path.includes('?') ? '&' : '?'}token=${host.token}`;
   const call = (method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<RawResponse> =>
-    rawRequest(host.port, withToken(path), { method, body, headers: { origin: origin(), ...headers } });
+    rawRequest(host.port, path, { method, body, headers: { origin: origin(), [TOKEN_HEADER]: host.token, ...headers } });
   const json = (res: RawResponse) => JSON.parse(res.body) as Record<string, unknown> & { error?: { code: string; message: string } };
   const createUpload = async (): Promise<string> => {
     const res = await call('POST', '/import-uploads', JSON.stringify({ projectId }), { 'content-type': 'application/json' });
@@ -124,7 +124,9 @@ describe('browser host: uploads for an import', () => {
     const body = JSON.stringify({ projectId });
     const noToken = await rawRequest(host.port, '/import-uploads', { method: 'POST', body, headers: { origin: origin() } });
     expect(noToken.status).toBe(401);
-    expect((await rawRequest(host.port, '/import-uploads?token=wrong', { method: 'POST', body })).status).toBe(401);
+    expect((await rawRequest(host.port, '/import-uploads', { method: 'POST', body, headers: { [TOKEN_HEADER]: 'wrong' } })).status).toBe(401);
+    // The token in the address (how the page first gets it) does not authorize an upload.
+    expect((await rawRequest(host.port, `/import-uploads?token=${host.token}`, { method: 'POST', body })).status).toBe(401);
     expect((await call('POST', '/import-uploads', body, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await call('POST', '/import-uploads', body, { host: `evil.example:${host.port}` })).status).toBe(403);
 
@@ -163,7 +165,7 @@ describe('browser host: uploads for an import', () => {
     // Declared too large: answered at once, the body never read.
     const declared = await new Promise<RawResponse>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: host.port, method: 'PUT', path: withToken(`/import-uploads/${uploadId}/files?path=big.png`), headers: { host: `127.0.0.1:${host.port}`, 'content-length': String(MAX_FILE_BYTES * 50) } },
+        { host: '127.0.0.1', port: host.port, method: 'PUT', path: `/import-uploads/${uploadId}/files?path=big.png`, headers: { host: `127.0.0.1:${host.port}`, [TOKEN_HEADER]: host.token, 'content-length': String(MAX_FILE_BYTES * 50) } },
         (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
@@ -181,7 +183,7 @@ describe('browser host: uploads for an import', () => {
     let sent = 0;
     const streamed = await new Promise<RawResponse>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: host.port, method: 'PUT', path: withToken(`/import-uploads/${uploadId}/files?path=folder/stream.png`), headers: { host: `127.0.0.1:${host.port}`, 'transfer-encoding': 'chunked' } },
+        { host: '127.0.0.1', port: host.port, method: 'PUT', path: `/import-uploads/${uploadId}/files?path=folder/stream.png`, headers: { host: `127.0.0.1:${host.port}`, [TOKEN_HEADER]: host.token, 'transfer-encoding': 'chunked' } },
         (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
@@ -213,8 +215,8 @@ describe('browser host: uploads for an import', () => {
     await new Promise<void>((resolve, reject) => {
       const socket = netConnect(host.port, '127.0.0.1', () => {
         socket.write(
-          `PUT ${withToken(`/import-uploads/${uploadId}/files?path=${encodeURIComponent('scans/half.png')}`)} HTTP/1.1\r\n` +
-            `Host: 127.0.0.1:${host.port}\r\nOrigin: ${origin()}\r\nContent-Length: 150000\r\n\r\n`,
+          `PUT /import-uploads/${uploadId}/files?path=${encodeURIComponent('scans/half.png')} HTTP/1.1\r\n` +
+            `Host: 127.0.0.1:${host.port}\r\nOrigin: ${origin()}\r\n${TOKEN_HEADER}: ${host.token}\r\nContent-Length: 150000\r\n\r\n`,
         );
         socket.write(Buffer.alloc(60_000, 9), () => setTimeout(() => socket.destroy(), 100));
       });
@@ -226,7 +228,7 @@ describe('browser host: uploads for an import', () => {
 
     // The same path can be sent again, and the rest of the host works.
     expect((await put(uploadId, 'scans/half.png', await pagePng(4, 400, 500))).status).toBe(201);
-    expect((await rawRequest(host.port, withToken('/'))).status).toBe(200);
+    expect((await rawRequest(host.port, '/')).status).toBe(200);
     const commit = await call('POST', `/import-uploads/${uploadId}/import`, '{}');
     expect(commit.status).toBe(202);
     expect((await waitForJob(json(commit).jobId as string)).imported).toBe(1);

@@ -1,20 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Core } from '../../src/main/core/createCore';
 import type { RunningHost } from '../../src/main/host/server';
 import { tempDir } from '../helpers/core';
-import { startTestHost } from '../helpers/host';
+import { openRpc, signedMedia, startTestHost } from '../helpers/host';
 import { rawRequest } from '../helpers/http';
 import { pagePng } from '../helpers/fixtures';
 
 /** A raw GET, so tests control the Host and Cookie headers exactly. */
 const get = (port: number, path: string, headers: Record<string, string> = {}) => rawRequest(port, path, { headers });
 
-function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+function opened(ws: WebSocket): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -54,22 +53,15 @@ describe('browser host', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
   });
 
-  it('refuses requests without the token', async () => {
-    const res = await get(host.port, '/');
-    expect(res.status).toBe(401);
-    expect(res.body).toContain('token');
-    expect((await get(host.port, '/?token=wrong')).status).toBe(401);
-    expect((await get(host.port, '/assets/app.js')).status).toBe(401);
-  });
-
-  it('serves the renderer with the token, sets a same-site cookie and a strict CSP', async () => {
+  it('serves the renderer, which holds no data, with or without the token; never sets a cookie; a strict CSP', async () => {
+    for (const path of [`/?token=${host.token}`, '/', '/assets/app.js']) {
+      const res = await get(host.port, path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers['set-cookie'], path).toBeUndefined();
+    }
     const res = await get(host.port, `/?token=${host.token}`);
-    expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Folio</title>');
-    expect(String(res.headers['set-cookie'])).toMatch(/folio_token=.+; Path=\/; HttpOnly; SameSite=Strict/);
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
-    expect((await get(host.port, '/assets/app.js', { cookie })).status).toBe(200);
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
@@ -78,20 +70,18 @@ describe('browser host', () => {
   });
 
   it('never serves files outside the renderer or media folders', async () => {
-    const cookie = `folio_token=${host.token}`;
-    expect((await get(host.port, '/../../etc/passwd', { cookie })).status).toBe(404);
-    expect((await get(host.port, '/media/..%2F..%2Ffolio.db', { cookie })).status).toBe(404);
-    expect((await get(host.port, '/media/%2Fetc%2Fpasswd', { cookie })).status).toBe(404);
+    expect((await get(host.port, '/../../etc/passwd')).status).toBe(404);
+    // Signed, so only the path check stands between them and the file.
+    expect((await get(host.port, signedMedia(host, '../../folio.db'))).status).toBe(404);
+    expect((await get(host.port, signedMedia(host, '/etc/passwd'))).status).toBe(404);
   });
 
-  it('refuses WebSocket connections without the token or from another origin', async () => {
-    const wsBase = `ws://127.0.0.1:${host.port}/rpc`;
-    await expect(connect(wsBase)).rejects.toThrow('HTTP 401');
-    await expect(connect(`${wsBase}?token=${host.token}`, { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+  it('refuses WebSocket connections from another origin, even with the token', async () => {
+    await expect(opened(openRpc(host, { origin: 'https://evil.example' }))).rejects.toThrow('HTTP 403');
   });
 
   it('carries the contract over the WebSocket: calls, validation errors and events', async () => {
-    const ws = await connect(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+    const ws = await opened(openRpc(host));
     const events: unknown[] = [];
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as { event?: string };
@@ -112,7 +102,7 @@ describe('browser host', () => {
     const project = await core.api['projects.create']({ name: 'P' });
     await core.importer.run(project.id, [file]);
     const { items } = await core.api['documents.list']({ projectId: project.id });
-    const res = await get(host.port, `/media/${items[0]!.thumbnail}`, { cookie: `folio_token=${host.token}` });
+    const res = await get(host.port, signedMedia(host, items[0]!.thumbnail));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/jpeg');
   });

@@ -37,7 +37,10 @@ export type Dispatch = (method: unknown, request: unknown) => Promise<RpcResult<
 export function createDispatcher(api: AppApi): Dispatch {
   return async (method, request) => {
     if (!isMethodName(method)) {
-      return { ok: false, error: { code: 'invalid_request', message: `Unknown method ${JSON.stringify(method)}`, retryable: false } };
+      // Named by its start only: a caller may send any JSON here, nested deeper than JSON.stringify can recurse.
+      const kind = method === undefined ? 'none' : method === null ? 'null' : Array.isArray(method) ? 'a list' : typeof method === 'object' ? 'an object' : `a ${typeof method}`;
+      const named = typeof method === 'string' ? JSON.stringify(method.length > 100 ? `${method.slice(0, 100)}…` : method) : `(${kind}, not a method name)`;
+      return { ok: false, error: { code: 'invalid_request', message: `Unknown method ${named}`, retryable: false } };
     }
     const spec = methods[method];
     const parsed = spec.request.safeParse(request ?? {});

@@ -10,7 +10,7 @@ import { z } from 'zod';
  *   POST   /import-uploads/<id>/import           {skipped, notSent}   → 202 {jobId}  (an import.* job)
  *   DELETE /import-uploads/<id>                                       → 204 (cancel: the files go)
  *
- * Every route needs the host's token (`?token=` or its cookie), and an Origin, when sent, must be
+ * Every route needs the host's token in the `x-folio-token` header (hostAuth.ts), and an Origin, when sent, must be
  * the host's own. Errors answer `{ error: { code, message, retryable } }` with an HTTP status.
  */
 export const IMPORT_UPLOADS_PATH = '/import-uploads';

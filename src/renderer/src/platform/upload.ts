@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/contract/errors';
+import { TOKEN_HEADER } from '../../../shared/contract/hostAuth';
 import {
   IMPORT_UPLOADS_PATH,
   uploadCommitResponseSchema,
@@ -17,7 +18,7 @@ import type { UploadProgress } from './types';
  * failures; a cancel stops the transfer and removes what the host had received.
  */
 export function createUploader(token: string) {
-  const url = (path: string, query: Record<string, string> = {}) => `${path}?${new URLSearchParams({ ...query, token })}`;
+  const url = (path: string, query: Record<string, string> = {}) => (Object.keys(query).length ? `${path}?${new URLSearchParams(query)}` : path);
 
   /** The host's message for a refused request (JSON error, or its plain-text token refusal). */
   const refusal = (status: number, text: string): AppError => {
@@ -35,8 +36,9 @@ export function createUploader(token: string) {
     try {
       res = await fetch(url(path), {
         method,
-        credentials: 'same-origin',
-        ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+        credentials: 'omit',
+        headers: { [TOKEN_HEADER]: token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch {
       throw new AppError('unavailable', 'Cannot reach Folio to upload the files. Is `npm run web` still running?', { retryable: true });
@@ -51,6 +53,7 @@ export function createUploader(token: string) {
       const xhr = new XMLHttpRequest();
       const onAbort = () => xhr.abort();
       xhr.open('PUT', url(`${IMPORT_UPLOADS_PATH}/${encodeURIComponent(uploadId)}/files`, { path }));
+      xhr.setRequestHeader(TOKEN_HEADER, token);
       xhr.upload.onprogress = (e) => onBytes(e.loaded);
       xhr.onload = () => {
         signal.removeEventListener('abort', onAbort);

@@ -1,4 +1,5 @@
 import { createApiClient, MAX_CALL_BYTES, type AppEvents, type EventName, type RpcResult } from '../../../shared/contract';
+import { mediaKey, rpcProtocols, signedMediaUrl, TOKEN_REFUSED_CLOSE } from '../../../shared/contract/hostAuth';
 import type { Platform } from './types';
 import { createUploader } from './upload';
 
@@ -11,7 +12,10 @@ const TOKEN_MESSAGE =
 /** Dispatched on `window` when the socket comes back after a drop, so views can refresh. */
 export const RECONNECTED_EVENT = 'folio:reconnected';
 
-/** The token arrives once in the URL (?token=…); keep it for reloads and take it out of the address bar. */
+/**
+ * The token arrives once in the URL (?token=…); keep it for reloads in sessionStorage (this
+ * origin's, port included, unlike a cookie) and take it out of the address bar and history.
+ */
 function takeToken(): string {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
@@ -30,7 +34,8 @@ function takeToken(): string {
  */
 export function createWebPlatform(): Platform {
   const token = takeToken();
-  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`;
+  const media = mediaKey(token);
+  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/rpc`;
   const pending = new Map<number, (result: RpcResult<unknown>) => void>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   let nextId = 1;
@@ -42,14 +47,20 @@ export function createWebPlatform(): Platform {
   let everConnected = false;
   let tokenRefused = false;
 
-  /** Why a socket could not open: the handshake's HTTP status is hidden from pages, so ask the host. */
+  /**
+   * Why a socket could not open. The host opens and closes a socket with TOKEN_REFUSED_CLOSE for a wrong token;
+   * other refusals (the handshake's status is hidden from pages) are asked of the host.
+   */
   const describeFailure = async (code: number): Promise<string> => {
-    if (code === 4401) return TOKEN_MESSAGE;
+    if (code === TOKEN_REFUSED_CLOSE) {
+      tokenRefused = true;
+      return TOKEN_MESSAGE;
+    }
     try {
-      const res = await fetch(window.location.pathname, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
-      if (res.status === 401 || res.status === 403) {
+      const res = await fetch(window.location.pathname, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
+      if (res.status === 403) {
         tokenRefused = true;
-        return TOKEN_MESSAGE;
+        return `Folio refused this address: ${(await res.text()) || 'open the full address that `npm run web` printed.'}`;
       }
       return 'Cannot connect to Folio. Is `npm run web` still running?';
     } catch {
@@ -68,9 +79,10 @@ export function createWebPlatform(): Platform {
   };
 
   const connect = (): Promise<WebSocket> => {
+    if (tokenRefused) return Promise.reject(new Error(TOKEN_MESSAGE));
     if (ready) return ready;
     ready = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(wsUrl);
+      const ws = new WebSocket(wsUrl, rpcProtocols(token));
       let opened = false;
       ws.onopen = () => {
         opened = true;
@@ -104,8 +116,10 @@ export function createWebPlatform(): Platform {
       ws.onclose = (event) => {
         if (socket === ws) socket = null;
         ready = null;
+        // A wrong token opens the socket and closes it at once: say so, and stop retrying.
+        if (event.code === TOKEN_REFUSED_CLOSE) tokenRefused = true;
         for (const [id, settle] of pending) {
-          settle({ ok: false, error: { code: 'unavailable', message: 'Lost the connection to Folio; retrying.', retryable: true } });
+          settle({ ok: false, error: tokenRefused ? { code: 'unavailable', message: TOKEN_MESSAGE, retryable: false } : { code: 'unavailable', message: 'Lost the connection to Folio; retrying.', retryable: true } });
           pending.delete(id);
         }
         if (opened) {
@@ -156,7 +170,7 @@ export function createWebPlatform(): Platform {
     kind: 'web',
     api,
     events,
-    mediaUrl: (path) => `/media/${path.split('/').map(encodeURIComponent).join('/')}`,
+    mediaUrl: (path) => signedMediaUrl(media, path, Date.now()),
     fileImport: { kind: 'upload', upload: createUploader(token) },
   };
 }
