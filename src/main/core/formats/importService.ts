@@ -22,7 +22,6 @@ import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { addItem, buildQa, contentDigest, pageScale, type Attribution, type Group, type ProjectRules } from './import/build';
 import { readCoco } from './import/coco';
-import { JsonSyntaxError } from './import/jsonStream';
 import { readJsonl } from './import/jsonl';
 import { readLabelStudio } from './import/labelstudio';
 import { checkFieldLimits, clipProblem } from './import/limits';
@@ -255,7 +254,9 @@ export class AnnotationsImportService {
       if (signal.aborted) job.state = 'cancelled';
       else {
         job.state = 'failed';
-        job.error = clipError(err instanceof JsonSyntaxError ? `${req.file}: ${err.message}` : err instanceof Error ? err.message : String(err));
+        // Always naming the file: a reader's own errors (a JSON syntax error) do not.
+        const message = err instanceof Error ? err.message : String(err);
+        job.error = clipError(message.includes(req.file) ? message : `${req.file}: ${message}`);
       }
     }
     let result = snapshot(job);

@@ -9,18 +9,41 @@ import { StringDecoder } from 'node:string_decoder';
 
 export class JsonSyntaxError extends Error {}
 
+/**
+ * How deeply JSON text nests (arrays and objects), scanning strings correctly. Checked before
+ * JSON.parse: a value nested thousands deep parses, but everything that walks it afterwards
+ * (JSON.stringify, schema checks) recurses and overflows the stack.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 export interface JsonElement {
   index: number;
   value: unknown;
   /** Set instead of a value when the element is longer than the limit: its length in characters (it was skipped, not held). */
   oversized?: number;
+  /** Set instead of a value when the element nests deeper than `depthLimit`: how deep. */
+  tooDeep?: number;
 }
 
 /**
  * `limit`: the most characters one element may have; a longer one is skipped as it streams by
  * (only its length is kept) and yielded with `oversized`, so one huge element costs no memory.
  */
-export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void, chunkBytes = 1024 * 1024, limit = Infinity): AsyncGenerator<JsonElement> {
+export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void, chunkBytes = 1024 * 1024, limit = Infinity, depthLimit = Infinity): AsyncGenerator<JsonElement> {
   const decoder = new StringDecoder('utf8');
   let top: '[' | '{' | null = null;
   let depth = 0; // nesting inside the current element
@@ -39,6 +62,11 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
       const length = skipped + text.length;
       skipped = 0;
       yield { index: index++, value: undefined, oversized: length };
+      return;
+    }
+    const deep = depthLimit === Infinity ? 0 : jsonDepth(text);
+    if (deep > depthLimit) {
+      yield { index: index++, value: undefined, tooDeep: deep };
       return;
     }
     let value: unknown;

@@ -1,6 +1,6 @@
 import { jsonlLineSchema } from '../jsonlSchema';
-import { textLines } from './jsonStream';
-import { ELEMENT_LIMIT, sizeText } from './limits';
+import { jsonDepth, textLines } from './jsonStream';
+import { ELEMENT_LIMIT, JSON_DEPTH_LIMIT, sizeText } from './limits';
 import { problem, type RawBox, type RawItem, type ReadOutput, type ReaderOptions } from './types';
 
 /** Folio JSONL: each line is checked against jsonlLineSchema; a line that fails is reported field by field. */
@@ -13,6 +13,11 @@ export async function* readJsonl(opts: ReaderOptions): AsyncGenerator<ReadOutput
       continue;
     }
     if (!text.trim()) continue;
+    const deep = jsonDepth(text);
+    if (deep > JSON_DEPTH_LIMIT) {
+      yield problem(file, itemName, '(line)', `the line nests ${deep} levels deep, over the limit of ${JSON_DEPTH_LIMIT}; refused`);
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

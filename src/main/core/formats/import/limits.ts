@@ -46,6 +46,9 @@ export const WHOLE_FILE_LIMITS = {
  */
 export const ELEMENT_LIMIT = 64 * MiB;
 
+/** Nesting of JSON arrays and objects: the formats Folio reads nest fewer than 10 deep. */
+export const JSON_DEPTH_LIMIT = 100;
+
 export const sizeText = (bytes: number): string => (bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${bytes} bytes`);
 
 /** Problems' own text, so that progress and results stay small whatever a file holds. */
