@@ -207,7 +207,9 @@ async function readBody(res: Response, req: HttpRequest, abort: AbortController,
   const expected = req.expectedBytes;
   const ok = res.status >= 200 && res.status < 300;
   const declaredText = res.headers.get('content-length');
-  const declared = declaredText !== null && /^\d+$/.test(declaredText.trim()) ? Number(declaredText) : null;
+  // With a Content-Encoding, Content-Length counts the encoded bytes, not the ones read here.
+  const encoding = (res.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  const declared = declaredText !== null && /^\d+$/.test(declaredText.trim()) && encoding === 'identity' ? Number(declaredText) : null;
   const refuse = (why: string, read: number): never => {
     abort.abort();
     record(read);
