@@ -174,4 +174,18 @@ describe('annotation files with fields past their limits', () => {
     expect(savedRows()).toEqual(saved);
     expect(dbBytes() - before).toBeLessThan(64 * 1024);
   });
+
+  it('a job whose result cannot be saved still ends failed, with the reason, never "running"', async () => {
+    const file = join(files, 'tasks.json');
+    writeFileSync(file, JSON.stringify([{ id: 1, data: { image: 'missing.png' }, annotations: [{ result: rect('a', 'total') }] }]));
+    // The database refuses the first finishing write that carries problems (as a full disk would).
+    core.db.exec(`CREATE TEMP TRIGGER refuse_result BEFORE UPDATE OF state ON jobs WHEN NEW.result LIKE '%missing.png%'
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const job = await core.annotationsImport.run({ projectId, format: 'labelstudio', file, annotator: 'Lee' });
+    core.db.exec('DROP TRIGGER refuse_result');
+    expect(job.state).toBe('failed');
+    expect(job.error).toBe(`${file}: the import's result could not be saved (database or disk is full)`);
+    expect(core.annotationsImport.get(job.jobId)).toMatchObject({ state: 'failed', error: job.error });
+    expect(running()).toBe(0);
+  });
 });
