@@ -22,9 +22,9 @@ import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { addItem, buildQa, contentDigest, pageScale, type Attribution, type Group, type ProjectRules } from './import/build';
 import { readCoco } from './import/coco';
-import { JsonSyntaxError } from './import/jsonStream';
 import { readJsonl } from './import/jsonl';
 import { readLabelStudio } from './import/labelstudio';
+import { checkFieldLimits, clipProblem } from './import/limits';
 import { ImageMatcher, type MatchedPage } from './import/matcher';
 import type { RawItem, ReadOutput, ReaderOptions } from './import/types';
 import { readVoc, readYolo } from './import/vocYolo';
@@ -171,7 +171,8 @@ export class AnnotationsImportService {
     };
     const report = (p: FormatProblem) => {
       job.problemCount++;
-      if (job.problems.length < MAX_PROBLEMS) job.problems.push(p);
+      // Clipped: a problem may quote what the file says, and progress is saved many times a second.
+      if (job.problems.length < MAX_PROBLEMS) job.problems.push(clipProblem(p));
     };
     let wroteVerified = false;
     try {
@@ -253,12 +254,25 @@ export class AnnotationsImportService {
       if (signal.aborted) job.state = 'cancelled';
       else {
         job.state = 'failed';
-        job.error = err instanceof JsonSyntaxError ? `${req.file}: ${err.message}` : err instanceof Error ? err.message : String(err);
+        // Always naming the file: a reader's own errors (a JSON syntax error) do not.
+        const message = err instanceof Error ? err.message : String(err);
+        job.error = clipError(message.includes(req.file) ? message : `${req.file}: ${message}`);
       }
     }
-    const result = snapshot(job);
-    this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
-    publish(true);
+    let result = snapshot(job);
+    try {
+      this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
+      publish(true);
+    } catch (err) {
+      // Whatever went wrong, the job must not stay "running": it ends failed, with the reason and without its problem list.
+      job.state = 'failed';
+      job.error = clipError(`${req.file}: the import's result could not be saved (${err instanceof Error ? err.message : String(err)})${job.error ? `; before that: ${job.error}` : ''}`);
+      job.problems = [];
+      result = snapshot(job);
+      this.deps.jobs.finish(job.jobId, 'failed', result, job.error, isoNow(this.deps.clock));
+      emit('annotationsImport.progress', result);
+      this.active.notify(result);
+    }
     emit('annotationsImport.finished', result);
     emit('documents.changed', { projectId: req.projectId });
     emit('projects.changed', { projectId: req.projectId });
@@ -268,7 +282,7 @@ export class AnnotationsImportService {
 
   /** Match an item's images, check its boxes and add it to its document's group. */
   private async take(
-    item: RawItem,
+    input: RawItem,
     ctx: {
       groups: Map<string, Group>;
       matcher: ImageMatcher;
@@ -280,6 +294,10 @@ export class AnnotationsImportService {
     },
   ): Promise<void> {
     const { report, req } = ctx;
+    const checked = checkFieldLimits(input);
+    for (const p of checked.problems) report(p);
+    if (!checked.item) return;
+    const item = checked.item;
     if (!item.pages.length) {
       report({ severity: 'error', file: item.file, item: item.item, field: '(item)', reason: 'the item names no image' });
       return;
@@ -376,6 +394,9 @@ export class AnnotationsImportService {
     return { kind: 'imported', predictions: added };
   }
 }
+
+/** A failure's message as a job keeps it: long enough to say why, never a file's contents. */
+const clipError = (message: string): string => (message.length > 2000 ? `${message.slice(0, 1999)}…` : message);
 
 function snapshot(job: AnnotationsImportJob): AnnotationsImportJob {
   return { ...job, documents: { ...job.documents }, problems: [...job.problems] };

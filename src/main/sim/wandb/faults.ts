@@ -1,7 +1,7 @@
 /**
  * Faults the simulator can inject, so tests exercise the client's retry and recovery paths over
  * real HTTP: error statuses (with Retry-After), 401s, connection resets part-way through a
- * request body, and slow responses.
+ * request body, slow responses, and answers that never end or end early.
  */
 
 export type SimRoute = 'graphql' | 'upload' | 'download' | 'filestream';
@@ -16,7 +16,14 @@ export type FaultAction =
   /** Wait before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Handle the request, then destroy the connection instead of answering (the client never learns the outcome). */
-  | { kind: 'drop-response' };
+  | { kind: 'drop-response' }
+  /**
+   * Answer 200 with a body generated as it is sent (never held in memory): `bytes` of it (default:
+   * without end, until the client hangs up). Content-Length: the true size when there is one,
+   * `'none'` for a chunked body, or a number to lie with; a declared size above what is sent ends
+   * with the connection destroyed (a body cut short).
+   */
+  | { kind: 'flood'; bytes?: number; contentLength?: number | 'none' };
 
 export interface FaultRule {
   route?: SimRoute;
@@ -41,6 +48,8 @@ export class Faults {
   private seed: number;
   /** Every fault applied, for assertions: route, operation and action kind. */
   readonly log: { route: SimRoute; operation: string | null; kind: FaultAction['kind'] }[] = [];
+  /** Body bytes the flood fault has written to sockets (what the client may have read is at most this). */
+  flooded = 0;
 
   constructor(seed = 1) {
     this.seed = seed >>> 0 || 1;

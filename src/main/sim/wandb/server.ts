@@ -116,6 +116,38 @@ export async function startWandbSim(opts: WandbSimOptions = {}): Promise<WandbSi
   let origin = '';
   const sockets = new Set<Socket>();
 
+  /** The flood fault: a body made as it goes, 64 KiB at a time, written only as fast as the client reads. */
+  async function flood(action: Extract<FaultAction, { kind: 'flood' }>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const total = action.bytes ?? Infinity;
+    const declared = action.contentLength === 'none' ? null : (action.contentLength ?? (Number.isFinite(total) ? total : null));
+    res.writeHead(200, { 'Content-Type': 'application/json', ...(declared !== null ? { 'Content-Length': String(declared) } : {}) });
+    // JSON that never closes: a client that parses before it checks the size would try to hold it all.
+    const opening = Buffer.from('{"data":{"padding":"');
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    const gone = () => res.destroyed || req.socket.destroyed;
+    while (sent < total && !gone()) {
+      const piece = sent === 0 ? Buffer.concat([opening, chunk]).subarray(0, Math.min(opening.length + chunk.length, total)) : chunk.subarray(0, Math.min(chunk.length, total - sent));
+      const more = res.write(piece);
+      sent += piece.length;
+      faults.flooded += piece.length;
+      if (!more) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    if (gone()) return;
+    if (declared !== null && declared > sent) req.socket.destroy();
+    else res.end();
+  }
+
   async function applyFault(action: FaultAction | null, req: IncomingMessage, res: ServerResponse): Promise<'handled' | 'continue' | 'drop'> {
     if (!action) return 'continue';
     switch (action.kind) {
@@ -133,6 +165,9 @@ export async function startWandbSim(opts: WandbSimOptions = {}): Promise<WandbSi
         return 'continue';
       case 'drop-response':
         return 'drop';
+      case 'flood':
+        await flood(action, req, res);
+        return 'handled';
     }
   }
 

@@ -1,4 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
+import { AppError } from '../../../../shared/contract/errors';
+import { jsonDepth } from './jsonStream';
+import { JSON_DEPTH_LIMIT, sizeText, WHOLE_FILE_LIMITS } from './limits';
 import { finite, isObject, problem, shown, type RawBox, type RawItem, type RawQa, type ReadOutput, type ReaderOptions } from './types';
 
 /**
@@ -11,8 +14,15 @@ import { finite, isObject, problem, shown, type RawBox, type RawItem, type RawQa
 export async function* readCoco(opts: ReaderOptions): AsyncGenerator<ReadOutput> {
   const { file } = opts;
   const size = (await stat(file)).size;
+  // Parsed whole (annotations may refer to any image), so its size is what it costs in memory, several times over.
+  if (size > WHOLE_FILE_LIMITS.coco) throw new AppError('invalid_request', `${file}: the COCO file is ${sizeText(size)}, over the limit of ${sizeText(WHOLE_FILE_LIMITS.coco)} for a file read whole; split it into several files`);
   const text = await readFile(file, 'utf8');
   opts.onBytes?.(size);
+  const deep = jsonDepth(text);
+  if (deep > JSON_DEPTH_LIMIT) {
+    yield problem(file, '(file)', '(file)', `the JSON nests ${deep} levels deep, over the limit of ${JSON_DEPTH_LIMIT}; refused`);
+    return;
+  }
   let root: unknown;
   try {
     root = JSON.parse(text);

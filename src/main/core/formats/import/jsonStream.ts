@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 
 /**
@@ -10,12 +9,41 @@ import { StringDecoder } from 'node:string_decoder';
 
 export class JsonSyntaxError extends Error {}
 
+/**
+ * How deeply JSON text nests (arrays and objects), scanning strings correctly. Checked before
+ * JSON.parse: a value nested thousands deep parses, but everything that walks it afterwards
+ * (JSON.stringify, schema checks) recurses and overflows the stack.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 export interface JsonElement {
   index: number;
   value: unknown;
+  /** Set instead of a value when the element is longer than the limit: its length in characters (it was skipped, not held). */
+  oversized?: number;
+  /** Set instead of a value when the element nests deeper than `depthLimit`: how deep. */
+  tooDeep?: number;
 }
 
-export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void, chunkBytes = 1024 * 1024): AsyncGenerator<JsonElement> {
+/**
+ * `limit`: the most characters one element may have; a longer one is skipped as it streams by
+ * (only its length is kept) and yielded with `oversized`, so one huge element costs no memory.
+ */
+export async function* jsonArrayElements(path: string, onBytes?: (bytes: number) => void, chunkBytes = 1024 * 1024, limit = Infinity, depthLimit = Infinity): AsyncGenerator<JsonElement> {
   const decoder = new StringDecoder('utf8');
   let top: '[' | '{' | null = null;
   let depth = 0; // nesting inside the current element
@@ -27,8 +55,20 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
   let afterElement = false; // an element ended; only ',' or ']' may follow
   let closed = false;
   let offset = 0; // characters before the current chunk
+  let skipped = 0; // characters of the current element dropped for being over the limit
 
   const finish = function* (text: string): Generator<JsonElement> {
+    if (skipped) {
+      const length = skipped + text.length;
+      skipped = 0;
+      yield { index: index++, value: undefined, oversized: length };
+      return;
+    }
+    const deep = depthLimit === Infinity ? 0 : jsonDepth(text);
+    if (deep > depthLimit) {
+      yield { index: index++, value: undefined, tooDeep: deep };
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -44,6 +84,10 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
     const chunk = decoder.write(buf);
     if (top === '{') {
       parts.push(chunk);
+      if (skipped || parts.reduce((n, p) => n + p.length, 0) > limit) {
+        skipped += parts.reduce((n, p) => n + p.length, 0);
+        parts = [];
+      }
       continue;
     }
     for (let i = 0; i < chunk.length; i++) {
@@ -129,6 +173,11 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
       // The element goes on in the next chunk, from its first character.
       parts.push(chunk.slice(start));
       start = 0;
+      const held = parts.reduce((n, p) => n + p.length, 0);
+      if (skipped || held > limit) {
+        skipped += held;
+        parts = [];
+      }
     }
     offset += chunk.length;
   }
@@ -142,11 +191,45 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
   if (!closed) throw new JsonSyntaxError('the file ends before its top-level array is closed (truncated?)');
 }
 
-/** Lines of a text file with their 1-based numbers (a JSONL file). */
-export async function* textLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ line: number; text: string }> {
-  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  if (onBytes) stream.on('data', (c) => onBytes((c as Buffer).length));
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+/**
+ * Lines of a text file with their 1-based numbers (a JSONL file). A line longer than `limit`
+ * characters is not held: it comes with `text` null and its length.
+ */
+export async function* textLines(path: string, onBytes?: (bytes: number) => void, limit = Infinity): AsyncGenerator<{ line: number; text: string | null; length: number }> {
+  const decoder = new StringDecoder('utf8');
+  let parts: string[] = [];
+  let held = 0;
+  let skipped = 0;
   let line = 0;
-  for await (const text of rl) yield { line: ++line, text };
+  const take = (piece: string) => {
+    if (skipped || held + piece.length > limit) {
+      skipped += held + piece.length;
+      parts = [];
+      held = 0;
+    } else {
+      parts.push(piece);
+      held += piece.length;
+    }
+  };
+  const end = () => {
+    const text = skipped ? null : parts.join('').replace(/\r$/, '');
+    const out = { line: ++line, text, length: skipped || held };
+    parts = [];
+    held = 0;
+    skipped = 0;
+    return out;
+  };
+  for await (const raw of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    onBytes?.((raw as Buffer).length);
+    const chunk = decoder.write(raw as Buffer);
+    let from = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', from)) {
+      take(chunk.slice(from, nl));
+      from = nl + 1;
+      yield end();
+    }
+    take(chunk.slice(from));
+  }
+  take(decoder.end());
+  if (held || skipped) yield end();
 }

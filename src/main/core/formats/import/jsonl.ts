@@ -1,13 +1,23 @@
 import { jsonlLineSchema } from '../jsonlSchema';
-import { textLines } from './jsonStream';
+import { jsonDepth, textLines } from './jsonStream';
+import { ELEMENT_LIMIT, JSON_DEPTH_LIMIT, sizeText } from './limits';
 import { problem, type RawBox, type RawItem, type ReadOutput, type ReaderOptions } from './types';
 
 /** Folio JSONL: each line is checked against jsonlLineSchema; a line that fails is reported field by field. */
 export async function* readJsonl(opts: ReaderOptions): AsyncGenerator<ReadOutput> {
   const { file } = opts;
-  for await (const { line, text } of textLines(file, opts.onBytes)) {
-    if (!text.trim()) continue;
+  for await (const { line, text, length } of textLines(file, opts.onBytes, ELEMENT_LIMIT)) {
     const itemName = `line ${line}`;
+    if (text === null) {
+      yield problem(file, itemName, '(line)', `the line is ${sizeText(length)}, over the limit of ${sizeText(ELEMENT_LIMIT)} for one document; refused`);
+      continue;
+    }
+    if (!text.trim()) continue;
+    const deep = jsonDepth(text);
+    if (deep > JSON_DEPTH_LIMIT) {
+      yield problem(file, itemName, '(line)', `the line nests ${deep} levels deep, over the limit of ${JSON_DEPTH_LIMIT}; refused`);
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -1,5 +1,6 @@
 import { LS_NAMES } from '../export/labelstudio';
 import { jsonArrayElements } from './jsonStream';
+import { ELEMENT_LIMIT, JSON_DEPTH_LIMIT, sizeText } from './limits';
 import { finite, isObject, problem, shown, type RawBox, type RawItem, type RawPage, type RawQa, type ReadOutput, type ReaderOptions } from './types';
 
 /**
@@ -41,8 +42,16 @@ interface Region {
 
 export async function* readLabelStudio(opts: ReaderOptions): AsyncGenerator<ReadOutput> {
   const { file } = opts;
-  for await (const { index, value: task } of jsonArrayElements(file, opts.onBytes)) {
-    const itemName = `tasks[${index}]${isObject(task) && (typeof task.id === 'number' || typeof task.id === 'string') ? ` (id ${task.id})` : ''}`;
+  for await (const { index, value: task, oversized, tooDeep } of jsonArrayElements(file, opts.onBytes, undefined, ELEMENT_LIMIT, JSON_DEPTH_LIMIT)) {
+    if (oversized !== undefined) {
+      yield problem(file, `tasks[${index}]`, '(task)', `the task is ${sizeText(oversized)} of JSON, over the limit of ${sizeText(ELEMENT_LIMIT)} for one task; refused`);
+      continue;
+    }
+    if (tooDeep !== undefined) {
+      yield problem(file, `tasks[${index}]`, '(task)', `the task nests ${tooDeep} levels deep, over the limit of ${JSON_DEPTH_LIMIT}; refused`);
+      continue;
+    }
+    const itemName = `tasks[${index}]${isObject(task) && (typeof task.id === 'number' || typeof task.id === 'string') ? ` (id ${shown(task.id)})` : ''}`;
     if (!isObject(task)) {
       yield problem(file, itemName, '(task)', `a task must be a JSON object, found ${shown(task)}`);
       continue;

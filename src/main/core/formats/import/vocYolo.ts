@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { AppError } from '../../../../shared/contract/errors';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { VOC_ANNOTATIONS_DIR } from '../export/voc';
 import { YOLO_CLASSES, YOLO_IMAGE_LIST, YOLO_LABELS_DIR } from '../export/yolo';
 import { child, childrenNamed, childText, parseXml, XmlError } from './xml';
+import { sizeText, WHOLE_FILE_LIMITS } from './limits';
 import { problem, type RawBox, type RawItem, type ReadOutput, type ReaderOptions } from './types';
 
 const IMAGE_EXTS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp'];
@@ -21,6 +23,12 @@ export async function* readVoc(opts: ReaderOptions): AsyncGenerator<ReadOutput> 
   const info = await stat(opts.file);
   const files = info.isDirectory() ? await listFiles(existsSync(join(opts.file, VOC_ANNOTATIONS_DIR)) ? join(opts.file, VOC_ANNOTATIONS_DIR) : opts.file, '.xml') : [opts.file];
   for (const file of files) {
+    const bytes = (await stat(file)).size;
+    if (bytes > WHOLE_FILE_LIMITS.page) {
+      opts.onBytes?.(bytes);
+      yield problem(file, 'annotation', '(file)', `the file is ${sizeText(bytes)}, over the limit of ${sizeText(WHOLE_FILE_LIMITS.page)} for one image's annotation; refused`);
+      continue;
+    }
     const source = await readFile(file, 'utf8');
     opts.onBytes?.(Buffer.byteLength(source));
     let root;
@@ -118,6 +126,10 @@ export async function* readYolo(opts: ReaderOptions & { imagesDir?: string | und
     yield problem(classesFile, '(file)', '(file)', 'classes.txt is missing: YOLO class numbers cannot be turned into labels without it');
     return;
   }
+  for (const list of [classesFile, join(root, YOLO_IMAGE_LIST)]) {
+    const size = existsSync(list) ? (await stat(list)).size : 0;
+    if (size > WHOLE_FILE_LIMITS.list) throw new AppError('invalid_request', `${list}: the file is ${sizeText(size)}, over the limit of ${sizeText(WHOLE_FILE_LIMITS.list)}`);
+  }
   const classes = (await readFile(classesFile, 'utf8')).split(/\r?\n/).map((s) => s.trim());
   while (classes.length && classes[classes.length - 1] === '') classes.pop();
   const labelsDir = existsSync(join(root, YOLO_LABELS_DIR)) ? join(root, YOLO_LABELS_DIR) : root;
@@ -136,6 +148,12 @@ export async function* readYolo(opts: ReaderOptions & { imagesDir?: string | und
   for (const file of await listFiles(labelsDir, '.txt')) {
     if (basename(file) === YOLO_CLASSES || basename(file) === YOLO_IMAGE_LIST) continue;
     const stem = basename(file, '.txt');
+    const size = (await stat(file)).size;
+    if (size > WHOLE_FILE_LIMITS.page) {
+      opts.onBytes?.(size);
+      yield problem(file, basename(file), '(file)', `the file is ${sizeText(size)}, over the limit of ${sizeText(WHOLE_FILE_LIMITS.page)} for one image's labels; refused`);
+      continue;
+    }
     const text = await readFile(file, 'utf8');
     opts.onBytes?.(Buffer.byteLength(text));
     const boxes: RawBox[] = [];

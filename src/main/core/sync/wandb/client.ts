@@ -1,5 +1,5 @@
 import * as docs from './documents';
-import { defaultPolicies, errorMessages, FIX_BASE_URL, requestWithRetry, WandbError, type HttpClientOptions, type HttpResponse, type Policies, type RequestRecord, type RetryPolicy } from './http';
+import { BODY_LIMITS, defaultPolicies, errorMessages, FIX_BASE_URL, requestWithRetry, WandbError, type HttpClientOptions, type HttpResponse, type Policies, type RequestRecord, type RetryPolicy } from './http';
 
 /**
  * Folio's W&B client: GraphQL, presigned uploads/downloads and the run file stream over plain
@@ -112,6 +112,11 @@ export class WandbClient {
   private readonly http: HttpClientOptions;
   private readonly auth: string;
   private readonly base: URL;
+  /**
+   * The size the manifest declares for each download URL handed out by fileUrlsByManifestEntries,
+   * until it is downloaded: a download is read up to that size, not up to the general limit.
+   */
+  private readonly declaredSizes = new Map<string, number>();
 
   constructor(private readonly opts: WandbClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -161,6 +166,7 @@ export class WandbClient {
         body,
         policy,
         what: `W&B ${doc.operationName}`,
+        maxBodyBytes: BODY_LIMITS.graphql,
       },
       this.http,
     );
@@ -471,20 +477,49 @@ export class WandbClient {
           storageRegion: null,
         },
       );
-      for (const edge of data.artifact?.filesByManifestEntries?.edges ?? []) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
+      const sizes = new Map(batch.map((e) => [e.name, e.size]));
+      for (const edge of data.artifact?.filesByManifestEntries?.edges ?? []) {
+        if (!edge.node) continue;
+        urls.set(edge.node.name, edge.node.directUrl);
+        const size = sizes.get(edge.node.name);
+        if (size !== undefined) this.declaredSizes.set(edge.node.directUrl, size);
+      }
     }
     return urls;
   }
 
   /** PUT bytes to a presigned URL with exactly the headers the server gave. */
   async upload(url: string, headers: readonly string[], body: Buffer, what: string): Promise<void> {
-    const res = await requestWithRetry({ method: 'PUT', url, headers: { ...parseUploadHeaders(headers), ...this.authFor(url) }, body, policy: this.policies.transfer, what: `upload of ${what}` }, this.http);
+    const res = await requestWithRetry(
+      { method: 'PUT', url, headers: { ...parseUploadHeaders(headers), ...this.authFor(url) }, body, policy: this.policies.transfer, what: `upload of ${what}`, maxBodyBytes: BODY_LIMITS.small },
+      this.http,
+    );
     if (res.status < 200 || res.status >= 300) this.fail(`upload of ${what}`, res);
   }
 
-  /** GET a presigned URL (no key unless it is on the API's own origin). */
-  async download(url: string, what: string): Promise<Buffer> {
-    const res = await requestWithRetry({ method: 'GET', url, headers: this.authFor(url), policy: this.policies.transfer, what: `download of ${what}` }, this.http);
+  /**
+   * GET a presigned URL (no key unless it is on the API's own origin). The answer must have the
+   * size the manifest declares (`expectedBytes`, or the one given with the URL); without one it is
+   * read up to BODY_LIMITS.undeclared. Never more than BODY_LIMITS.file.
+   */
+  async download(url: string, what: string, expectedBytes?: number): Promise<Buffer> {
+    const declared = expectedBytes ?? this.declaredSizes.get(url);
+    this.declaredSizes.delete(url);
+    if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0 || declared > BODY_LIMITS.file)) {
+      throw new WandbError('protocol', `download of ${what}: the manifest says it is ${declared} bytes, over the limit of ${BODY_LIMITS.file / 1024 / 1024} MiB for one file; refused without downloading`);
+    }
+    const res = await requestWithRetry(
+      {
+        method: 'GET',
+        url,
+        headers: this.authFor(url),
+        policy: this.policies.transfer,
+        what: `download of ${what}`,
+        maxBodyBytes: declared ?? BODY_LIMITS.undeclared,
+        expectedBytes: declared,
+      },
+      this.http,
+    );
     if (res.status < 200 || res.status >= 300) this.fail(`download of ${what}`, res);
     return res.body;
   }
@@ -493,7 +528,7 @@ export class WandbClient {
   async fileStream(entity: string, project: string, runId: string, body: Record<string, unknown>): Promise<void> {
     const url = `${this.baseUrl}/files/${q(entity)}/${q(project)}/${q(runId)}/file_stream`;
     const res = await requestWithRetry(
-      { method: 'POST', url, headers: { 'Content-Type': 'application/json', ...this.authFor(url) }, body: JSON.stringify(body), policy: this.policies.fileStream, what: 'W&B file stream' },
+      { method: 'POST', url, headers: { 'Content-Type': 'application/json', ...this.authFor(url) }, body: JSON.stringify(body), policy: this.policies.fileStream, what: 'W&B file stream', maxBodyBytes: BODY_LIMITS.small },
       this.http,
     );
     if (res.status < 200 || res.status >= 300) this.fail('W&B file stream', res);

@@ -150,6 +150,109 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+const MiB = 1024 * 1024;
+
+/**
+ * How much of an answer the client reads before it gives up, by what the answer is. A server that
+ * sends more is refused at the first byte over, and its connection closed: nothing W&B sends
+ * legitimately comes near these, and reading on would only grow memory.
+ */
+export const BODY_LIMITS = {
+  /**
+   * A GraphQL answer. The largest Folio asks for is a batch of 5,000 presigned download URLs
+   * (ArtifactFileURLsByManifestEntries): 5,000 × (path ≤ 1 KiB + URL ≤ 2 KiB + JSON) ≈ 16 MiB.
+   */
+  graphql: 32 * MiB,
+  /** What answers a PUT or a file-stream post: a status and a few fields. */
+  small: 1 * MiB,
+  /** A download no manifest gives the size of (a version's manifest: ≈ 250 bytes an entry, so ≈ 500,000 entries). */
+  undeclared: 128 * MiB,
+  /** Any one download, whatever a manifest declares: far above a page image or a table partition. */
+  file: 256 * MiB,
+} as const;
+
+/** An error answer is read for its message only. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+const sizeText = (n: number): string => (n >= MiB ? `${(n / MiB).toFixed(n % MiB === 0 ? 0 : 1)} MiB` : `${n} bytes`);
+
+/** The URL for messages: origin and path, never the query (presigned signatures). */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/** The body ended early: retried like a reset, and said plainly if retries run out. */
+class CutShort extends Error {
+  constructor(
+    readonly problem: string,
+    readonly bytes: number,
+    cause: unknown,
+  ) {
+    super(problem, { cause });
+  }
+}
+
+/**
+ * Read a body chunk by chunk, refusing it as soon as it passes `limit` (or declares more) and
+ * closing the connection, so a hostile or broken server costs at most the limit plus one chunk.
+ * `expected`: the exact size the caller knows (a manifest's); a Content-Length that differs is refused.
+ */
+async function readBody(res: Response, req: HttpRequest, abort: AbortController, stopped: AbortSignal | undefined, record: (bytes: number) => void): Promise<Buffer> {
+  const limit = req.maxBodyBytes;
+  const expected = req.expectedBytes;
+  const ok = res.status >= 200 && res.status < 300;
+  const declaredText = res.headers.get('content-length');
+  // With a Content-Encoding, Content-Length counts the encoded bytes, not the ones read here.
+  const encoding = (res.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  const declared = declaredText !== null && /^\d+$/.test(declaredText.trim()) && encoding === 'identity' ? Number(declaredText) : null;
+  const refuse = (why: string, read: number): never => {
+    abort.abort();
+    record(read);
+    throw new WandbError('protocol', `${req.what}: the answer from ${shownUrl(req.url)} ${why}; refused (the connection was closed)`, res.status);
+  };
+  if (ok && declared !== null && expected !== undefined && declared !== expected) refuse(`declares ${declared} bytes (Content-Length), but the manifest says the file is ${expected} bytes`, 0);
+  if (ok && declared !== null && declared > limit) refuse(`declares ${sizeText(declared)} (Content-Length), over the limit of ${sizeText(limit)}`, 0);
+  const cap = ok ? limit : ERROR_BODY_BYTES;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const reader = res.body?.getReader();
+  while (reader) {
+    let step: ReadableStreamReadResult<Uint8Array>;
+    try {
+      step = await reader.read();
+    } catch (err) {
+      if (abort.signal.aborted || stopped?.aborted) throw err;
+      const of = declared !== null ? ` of the ${declared} bytes it declared` : '';
+      throw new CutShort(`the answer from ${shownUrl(req.url)} ended after ${n} bytes${of} (${transportCode(err)})`, n, err);
+    }
+    if (step.done) break;
+    const chunk = step.value;
+    if (n + chunk.length > cap) {
+      if (!ok) {
+        // Enough of an error answer for its message; the rest is not wanted.
+        chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, Math.max(0, cap - n)));
+        n = cap;
+        abort.abort();
+        void reader.cancel().catch(() => undefined);
+        break;
+      }
+      void reader.cancel().catch(() => undefined);
+      refuse(`is over the limit of ${sizeText(limit)} (${sizeText(n + chunk.length)} read${declared === null ? ', no Content-Length' : ''})`, n + chunk.length);
+    }
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    n += chunk.length;
+  }
+  if (ok && expected !== undefined && n !== expected) {
+    throw new CutShort(`the answer from ${shownUrl(req.url)} has ${n} bytes, but the manifest says the file is ${expected} bytes`, n, null);
+  }
+  return Buffer.concat(chunks, n);
+}
+
 export interface HttpResponse {
   status: number;
   headers: Headers;
@@ -174,6 +277,10 @@ export interface HttpRequest {
   policy: RetryPolicy;
   /** Human description for error messages ("GraphQL CreateArtifact", "upload of media/…"). */
   what: string;
+  /** The most a successful answer may hold (BODY_LIMITS). */
+  maxBodyBytes: number;
+  /** The exact size a successful answer must have, when the caller knows it (a manifest entry's size). */
+  expectedBytes?: number | undefined;
 }
 
 export interface HttpClientOptions {
@@ -198,14 +305,16 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
     let wait: number | null = null;
     const signals = [opts.signal, req.policy.timeoutMs !== null ? AbortSignal.timeout(req.policy.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
     try {
+      const abort = new AbortController();
       const res = await doFetch(req.url, {
         method: req.method,
         headers: req.headers ?? {},
         ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}),
-        signal: signals.length ? AbortSignal.any(signals) : null,
+        signal: AbortSignal.any([...signals, abort.signal]),
       });
-      const bytes = Buffer.from(await res.arrayBuffer());
-      opts.onRequest?.({ method: req.method, url: req.url, status: res.status, bytesOut: body?.length ?? 0, bytesIn: bytes.length, policy: req.policy.name, attempt });
+      const record = (bytesIn: number) => opts.onRequest?.({ method: req.method, url: req.url, status: res.status, bytesOut: body?.length ?? 0, bytesIn, policy: req.policy.name, attempt });
+      const bytes = await readBody(res, req, abort, opts.signal, record);
+      record(bytes.length);
       unreachable = 0;
       lastError = null;
       if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, body: bytes };
@@ -213,8 +322,17 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
       lastProblem = `HTTP ${res.status}`;
       wait = parseRetryAfter(res.headers.get('retry-after'));
     } catch (err) {
-      opts.onRequest?.({ method: req.method, url: req.url, status: null, bytesOut: body?.length ?? 0, bytesIn: 0, policy: req.policy.name, attempt });
       if (err instanceof WandbError) throw err;
+      opts.onRequest?.({ method: req.method, url: req.url, status: null, bytesOut: body?.length ?? 0, bytesIn: err instanceof CutShort ? err.bytes : 0, policy: req.policy.name, attempt });
+      if (err instanceof CutShort && !opts.signal?.aborted) {
+        // A body cut short is a broken transfer, retried like a reset.
+        lastProblem = err.problem;
+        lastError = err.cause ?? err;
+        unreachable = 0;
+        if (attempt >= req.policy.maxRetries) throw new WandbError('exhausted', `${req.what} failed after ${attempt + 1} attempts; last: ${lastProblem}`, null, { cause: lastError });
+        await (opts.sleep ?? sleep)(backoffMs(req.policy, attempt, opts.random), opts.signal);
+        continue;
+      }
       if (opts.signal?.aborted) throw new WandbError('aborted', `${req.what}: stopped`, null, { cause: err });
       const problem = permanentUrlProblem(req.url, err, 'W&B');
       if (problem !== null) {
@@ -231,7 +349,7 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpClientOptions
         const why = isTlsCode(code) ? `TLS with ${new URL(req.url).host} failed: ${describeTlsCode(code)}` : `${code} (${(err as Error).message})`;
         throw new WandbError('http', `${req.what} failed: ${why}`, null, { cause: err });
       }
-      lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code;
+      lastProblem = code === 'TIMEOUT' ? `no answer within ${req.policy.timeoutMs} ms` : code === 'UND_ERR_SOCKET' ? `the connection closed before the answer was complete (${code})` : code;
       if (unreachableCodes.has(code)) {
         unreachable++;
         if (unreachable > req.policy.maxUnreachableRetries) {
