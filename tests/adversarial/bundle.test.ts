@@ -11,7 +11,7 @@ import type { Core } from '../../src/main/core/createCore';
 import { bundleLimits } from '../../src/main/core/exchange/bundleFormat';
 import { AppError } from '../../src/shared/contract/errors';
 import { END_OF_ARCHIVE, entryParts, readEntries, tarHeader, watchWhile, writeArchive, writeEntries, type Entry } from '../helpers/bundle';
-import { openTestCore, tempDir } from '../helpers/core';
+import { openInstallation, openTestCore, tempDir } from '../helpers/core';
 import { truthContent, verifyAs } from '../helpers/review';
 import { addDocuments, createSyncProject, type SeededDocument } from '../helpers/sync';
 import { generateTruth } from '../../src/main/core/synth';
@@ -51,11 +51,9 @@ describe('bundle import under attack', () => {
   });
 
   async function installation(name: string) {
-    const core = await openTestCore(join(dir.path, name));
-    cores.push(core);
-    await core.api['settings.update']({ annotatorName: name });
-    const a = core.settings.annotator();
-    return { core, me: { id: a.id, name } };
+    const installed = await openInstallation(join(dir.path, name), name);
+    cores.push(installed.core);
+    return installed;
   }
 
   /** A genuine bundle of one verified document, and its entries to alter. */

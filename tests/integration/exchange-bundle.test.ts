@@ -1,11 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import sharp from 'sharp';
-import * as tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
 import { contentDigest } from '../../src/main/core/exchange';
@@ -13,8 +8,9 @@ import { readStoredContent } from '../../src/main/core/exchange/apply';
 import { generateTruth } from '../../src/main/core/synth';
 import { newId } from '../../src/main/core/util/ids';
 import { AppError } from '../../src/shared/contract/errors';
-import { openTestCore, tempDir } from '../helpers/core';
+import { openInstallation, tempDir } from '../helpers/core';
 import { insertGold, truthContent, verifyAs, type Content } from '../helpers/review';
+import { readEntries, writeEntries } from '../helpers/bundle';
 import { addDocuments, createSyncProject, type SeededDocument } from '../helpers/sync';
 
 /**
@@ -31,27 +27,6 @@ async function pageImage(i: number): Promise<{ bytes: Buffer; ext: 'png' }> {
   return { bytes, ext: 'png' };
 }
 
-/** Every entry of a bundle, to alter one and pack it again. */
-async function readEntries(file: string): Promise<{ name: string; data: Buffer }[]> {
-  const out: { name: string; data: Buffer }[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    void buffer(stream).then((data) => {
-      out.push({ name: header.name, data });
-      next();
-    }, next);
-  });
-  await pipeline(Readable.from(readFileSync(file)), createGunzip(), extract);
-  return out;
-}
-
-async function writeEntries(file: string, entries: { name: string; data: Buffer }[]): Promise<void> {
-  const pack = tar.pack();
-  for (const e of entries) pack.entry({ name: e.name }, e.data);
-  pack.finalize();
-  writeFileSync(file, await buffer(pack.pipe(createGzip())));
-}
-
 describe('bundles', () => {
   let dir: ReturnType<typeof tempDir>;
   const cores: Core[] = [];
@@ -64,11 +39,9 @@ describe('bundles', () => {
   });
 
   async function installation(name: string) {
-    const core = await openTestCore(join(dir.path, name));
-    cores.push(core);
-    await core.api['settings.update']({ annotatorName: name });
-    const a = core.settings.annotator();
-    return { core, me: { id: a.id, name } };
+    const installed = await openInstallation(join(dir.path, name), name);
+    cores.push(installed.core);
+    return installed;
   }
 
   const otherView = (c: Content): Content => ({ boxes: c.boxes.map((b, i) => (i === 0 ? { ...b, transcription: `${b.transcription} (edited)` } : b)), qa: c.qa });
