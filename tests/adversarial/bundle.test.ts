@@ -5,13 +5,13 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerExchangeCommands } from '../../src/main/cli/commands/exchange';
-import type { Core } from '../../src/main/core/createCore';
 import { bundleLimits } from '../../src/main/core/exchange/bundleFormat';
 import { AppError } from '../../src/shared/contract/errors';
 import { END_OF_ARCHIVE, entryParts, readEntries, tarHeader, watchWhile, writeArchive, writeEntries, type Entry } from '../helpers/bundle';
-import { openInstallation, openTestCore, tempDir } from '../helpers/core';
+import { openTestCore } from '../helpers/core';
+import { installationsPerTest } from '../helpers/installations';
 import { truthContent, verifyAs } from '../helpers/review';
 import { addDocuments, createSyncProject, type SeededDocument } from '../helpers/sync';
 import { generateTruth } from '../../src/main/core/synth';
@@ -40,21 +40,8 @@ async function pageImage(i: number): Promise<{ bytes: Buffer; ext: 'png' }> {
 }
 
 describe('bundle import under attack', () => {
-  let dir: ReturnType<typeof tempDir>;
-  const cores: Core[] = [];
-  beforeEach(() => {
-    dir = tempDir('folio-bundle-adv-');
-  });
-  afterEach(async () => {
-    for (const c of cores.splice(0)) await c.close();
-    dir.cleanup();
-  });
-
-  async function installation(name: string) {
-    const installed = await openInstallation(join(dir.path, name), name);
-    cores.push(installed.core);
-    return installed;
-  }
+  const dir = installationsPerTest('folio-bundle-adv-');
+  const installation = dir.installation;
 
   /** A genuine bundle of one verified document, and its entries to alter. */
   async function genuine(): Promise<{ entries: Entry[]; manifest: () => Manifest; docs: SeededDocument[] }> {

@@ -38,9 +38,3 @@ export function openTestCore(dataDir: string, overrides: Partial<CoreOptions> = 
   });
 }
 
-/** One annotator's Folio: a core in `dataDir` whose annotator is `name`, and that annotator. */
-export async function openInstallation(dataDir: string, name: string): Promise<{ core: Core; me: { id: string; name: string } }> {
-  const core = await openTestCore(dataDir);
-  await core.api['settings.update']({ annotatorName: name });
-  return { core, me: { id: core.settings.annotator().id, name } };
-}

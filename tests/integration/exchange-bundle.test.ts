@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
 import { contentDigest } from '../../src/main/core/exchange';
 import { readStoredContent } from '../../src/main/core/exchange/apply';
 import { generateTruth } from '../../src/main/core/synth';
 import { newId } from '../../src/main/core/util/ids';
 import { AppError } from '../../src/shared/contract/errors';
-import { openInstallation, tempDir } from '../helpers/core';
+import { installationsPerTest } from '../helpers/installations';
 import { insertGold, truthContent, verifyAs, type Content } from '../helpers/review';
 import { readEntries, writeEntries } from '../helpers/bundle';
 import { addDocuments, createSyncProject, type SeededDocument } from '../helpers/sync';
@@ -28,21 +28,8 @@ async function pageImage(i: number): Promise<{ bytes: Buffer; ext: 'png' }> {
 }
 
 describe('bundles', () => {
-  let dir: ReturnType<typeof tempDir>;
-  const cores: Core[] = [];
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    for (const c of cores.splice(0)) await c.close();
-    dir.cleanup();
-  });
-
-  async function installation(name: string) {
-    const installed = await openInstallation(join(dir.path, name), name);
-    cores.push(installed.core);
-    return installed;
-  }
+  const dir = installationsPerTest();
+  const installation = dir.installation;
 
   const otherView = (c: Content): Content => ({ boxes: c.boxes.map((b, i) => (i === 0 ? { ...b, transcription: `${b.transcription} (edited)` } : b)), qa: c.qa });
   const counts = (core: Core) =>

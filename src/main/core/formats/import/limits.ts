@@ -1,5 +1,5 @@
 import type { FormatProblem } from '../../../../shared/domain/formats';
-import { boxSchema, qaPairSchema } from '../../../../shared/domain/model';
+import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../../shared/domain/model';
 import type { RawItem } from './types';
 
 /**
@@ -16,7 +16,7 @@ export const FIELD_LIMITS = {
   /** An image reference: a path, URL or file name (PATH_MAX is 4,096 on Linux). */
   imageRef: 4096,
   /** Label names as a project can hold them (projects.create). */
-  label: 64,
+  label: LABEL_NAME_MAX,
   transcription: max(boxSchema.shape.transcription),
   question: max(qaPairSchema.shape.question),
   answer: max(qaPairSchema.shape.answer),
