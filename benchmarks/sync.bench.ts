@@ -80,6 +80,44 @@ function startBusyLoops(n: number): { pids: number[]; stop: () => Promise<void> 
   };
 }
 
+/**
+ * The scheduler's floor on a saturated machine: a thread that wakes every PACE_MS to do `workMs`
+ * of pure computation (no SQLite, no I/O, no allocation), timed wall-clock. Whatever verify does,
+ * it cannot beat this while other programs at the same priority hold every core. The amount of
+ * work is fixed by calibrating on the idle machine, so contention slows it as it slows verify.
+ */
+let floorSink = 0; // the computation's result escapes, so the compiler cannot drop it
+function calibrateWork(workMs: number): () => void {
+  const spin = (n: number) => {
+    let x = floorSink;
+    for (let i = 0; i < n; i++) x += Math.sqrt(i + x * 1e-12);
+    floorSink = x % 1e6;
+  };
+  for (let i = 0; i < 20; i++) spin(200_000); // optimised before it is timed
+  let n = 1_000;
+  for (;;) {
+    const t = performance.now();
+    spin(n);
+    const took = performance.now() - t;
+    if (took > 5) {
+      n = Math.max(1, Math.round((n * workMs) / took));
+      break;
+    }
+    n *= 2;
+  }
+  return () => spin(n);
+}
+async function schedulerFloor(work: () => void, samples: number): Promise<number[]> {
+  const walls: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    await new Promise((res) => setTimeout(res, PACE_MS));
+    const t = performance.now();
+    work();
+    walls.push(performance.now() - t);
+  }
+  return walls;
+}
+
 /** A few real rendered pages (cached in .bench/), made unique per document with a JPEG comment segment. */
 function pageImages(): Buffer[] {
   const dir = join(import.meta.dirname, '..', '.bench', `sync-pages-${SEED}`);
@@ -197,11 +235,21 @@ function schedstat(): { onCpu: number; runqueue: number } {
   }
 }
 
+/** Every garbage collection on this thread, [start, end] in performance.now() time. */
+const gcSpans: [number, number][] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcSpans.push([e.startTime, e.startTime + e.duration]);
+}).observe({ entryTypes: ['gc'] });
+const gcWithin = (from: number, to: number) => gcSpans.reduce((n, [a, b]) => n + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+
 /** Mean split of the slowest 1 % of verifies (at least 3): what the tail is made of. */
-function tailSplit(split: { wall: number; onCpu: number; runqueue: number; blocked: number }[]) {
-  const slow = [...split].sort((a, b) => b.wall - a.wall).slice(0, Math.max(3, Math.ceil(split.length / 100)));
-  const mean = (k: 'wall' | 'onCpu' | 'runqueue' | 'blocked') => round(slow.reduce((n, x) => n + x[k], 0) / Math.max(1, slow.length), 2);
-  return { count: slow.length, wallMs: mean('wall'), onCpuMs: mean('onCpu'), runqueueMs: mean('runqueue'), blockedMs: mean('blocked') };
+function tailSplit(split: { at: number; wall: number; onCpu: number; runqueue: number; blocked: number }[]) {
+  const slow = [...split]
+    .sort((a, b) => b.wall - a.wall)
+    .slice(0, Math.max(3, Math.ceil(split.length / 100)))
+    .map((x) => ({ ...x, gc: gcWithin(x.at, x.at + x.wall) }));
+  const mean = (k: 'wall' | 'onCpu' | 'runqueue' | 'blocked' | 'gc') => round(slow.reduce((n, x) => n + x[k], 0) / Math.max(1, slow.length), 2);
+  return { count: slow.length, wallMs: mean('wall'), onCpuMs: mean('onCpu'), runqueueMs: mean('runqueue'), blockedMs: mean('blocked'), gcMs: mean('gc') };
 }
 
 /** p99 of a bare durable commit (one row, WAL, synchronous=FULL) on the data folder's disk: what no verify can beat. */
@@ -264,9 +312,9 @@ async function main(): Promise<void> {
      * Where a verify's time went, from the kernel's per-thread schedstat: on a CPU, runnable but
      * waiting for one (CPU contention), and neither (blocked: fsync, a lock, a page fault).
      */
-    type Split = { wall: number; onCpu: number; runqueue: number; blocked: number };
-    type Timed = { get: number[]; verify: number[]; save: number[]; lock: number[]; lockBlocked: number[]; split: Split[] };
-    const timings = (): Timed => ({ get: [], verify: [], save: [], lock: [], lockBlocked: [], split: [] });
+    type Split = { at: number; wall: number; onCpu: number; runqueue: number; blocked: number };
+    type Timed = { get: number[]; verify: number[]; verifyCpu: number[]; save: number[]; lock: number[]; lockBlocked: number[]; split: Split[] };
+    const timings = (): Timed => ({ get: [], verify: [], verifyCpu: [], save: [], lock: [], lockBlocked: [], split: [] });
     const annotate = async (list: SeededDocument[], timed: Timed, keepTiming: () => boolean) => {
       for (const d of list) {
         const g0 = performance.now();
@@ -279,9 +327,11 @@ async function main(): Promise<void> {
         core.db.exec('BEGIN IMMEDIATE');
         core.db.exec('ROLLBACK');
         const q0 = schedstat();
+        const u0 = process.cpuUsage();
         const v0 = performance.now();
         const r = await core.api['annotations.verify']({ projectId, documentId: d.documentId });
         const v1 = performance.now();
+        const u = process.cpuUsage(u0);
         const q1 = schedstat();
         if (r.result !== 'verified') throw new Error('verify refused');
         if (keepTiming()) {
@@ -291,9 +341,11 @@ async function main(): Promise<void> {
           // Of that, neither on a CPU nor waiting for one: waiting for another connection's lock.
           timed.lockBlocked.push(Math.max(0, v0 - l0 - (q0.onCpu - k0.onCpu) - (q0.runqueue - k0.runqueue)));
           timed.verify.push(v1 - v0);
+          // Exact, unlike schedstat's split (which lags by up to a tick): the process's CPU, this thread's almost all.
+          timed.verifyCpu.push((u.user + u.system) / 1000);
           const onCpu = q1.onCpu - q0.onCpu;
           const runqueue = q1.runqueue - q0.runqueue;
-          timed.split.push({ wall: v1 - v0, onCpu, runqueue, blocked: Math.max(0, v1 - v0 - onCpu - runqueue) });
+          timed.split.push({ at: v0, wall: v1 - v0, onCpu, runqueue, blocked: Math.max(0, v1 - v0 - onCpu - runqueue) });
         }
         await new Promise((res) => setTimeout(res, keepTiming() ? PACE_MS : 0));
       }
@@ -366,6 +418,10 @@ async function main(): Promise<void> {
           await new Promise((res) => setTimeout(res, 20));
         }
       })();
+      // As much pure computation as a verify's median time on a CPU with no sync running.
+      const verifyCpuMs = pct(idle.verifyCpu, 50);
+      const verifySizedWork = calibrateWork(verifyCpuMs);
+      const idleFloor = await schedulerFloor(verifySizedWork, 100);
       busy.loops = startBusyLoops(BUSY);
       await new Promise((res) => setTimeout(res, 200)); // the build is under way and the cores are taken
       const c0 = cpuSample(sim.pid, syncPid);
@@ -377,6 +433,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t) / 1000;
       loop.disable();
       const c1 = cpuSample(sim.pid, syncPid);
+      const floor = await schedulerFloor(verifySizedWork, SATURATED);
       const committedWhileBusy = satJobs.filter((j) => j.state === 'completed').length;
       await busy.loops.stop();
       busy.loops = null;
@@ -385,7 +442,7 @@ async function main(): Promise<void> {
       // Everything verified in the phase reaches W&B once the machine is free again.
       satJobs.push(...(await core.sync.syncNow()).jobs);
       const c = cpuBetween(c0, c1, String(process.pid));
-      return { timed, loop, seconds, satJobs, committedWhileBusy, cpu: c };
+      return { timed, loop, seconds, satJobs, committedWhileBusy, cpu: c, verifyCpuMs, idleFloor, floor };
     }
     if (SATURATED > 0) saturated = await saturatedPhase();
 
@@ -471,6 +528,10 @@ async function main(): Promise<void> {
         verifyP99Ms: ms(saturated.timed.verify, 99),
         verifyMaxMs: ms(saturated.timed.verify, 100),
         targetMet: pct(saturated.timed.verify, 99) < 5,
+        verifyCpuMs: round(saturated.verifyCpuMs, 2),
+        floorIdleP99Ms: ms(saturated.idleFloor, 99),
+        floorP50Ms: ms(saturated.floor, 50),
+        floorP99Ms: ms(saturated.floor, 99),
         saveP99Ms: ms(saturated.timed.save, 99),
         saveMaxMs: ms(saturated.timed.save, 100),
         lockWaitP99Ms: ms(saturated.timed.lock, 99),
@@ -492,7 +553,7 @@ async function main(): Promise<void> {
     line('fsync floor (bare durable 1-row insert)', `p50 ${result.fsyncFloorP50Ms} ms, p99 ${result.fsyncFloorP99Ms} ms (${floor.length} commits)`);
     line('verify, no sync running', `p50 ${result.idleVerifyP50Ms} ms, p99 ${result.idleVerifyP99Ms} ms (${idle.verify.length} verifies; lock wait p99 ${result.idleLockWaitP99Ms} ms)`);
     line('verify while syncing', `p50 ${result.verifyP50Ms} ms, p99 ${result.verifyP99Ms} ms, max ${result.verifyMaxMs} ms (${live.verify.length} verifies)`);
-    const tail = (t: ReturnType<typeof tailSplit>) => `${t.wallMs} ms = on CPU ${t.onCpuMs} + waiting for a CPU ${t.runqueueMs} + blocked (fsync, I/O) ${t.blockedMs}`;
+    const tail = (t: ReturnType<typeof tailSplit>) => `${t.wallMs} ms = on CPU ${t.onCpuMs} (garbage collection ${t.gcMs}) + waiting for a CPU ${t.runqueueMs} + blocked (fsync, I/O) ${t.blockedMs}`;
     line(`slowest ${result.verifyTail.count} verifies while syncing, mean`, tail(result.verifyTail));
     line(`slowest ${result.idleVerifyTail.count} verifies with no sync running, mean`, tail(result.idleVerifyTail));
     line('write-lock wait before a verify, while syncing', `p99 ${result.lockWaitP99Ms} ms, max ${result.lockWaitMaxMs} ms`);
@@ -516,6 +577,10 @@ async function main(): Promise<void> {
       console.log(`\nsaturated machine: ${sat.busyLoops} busy loops at normal priority, Sync now over and over, ${sat.verifies} verifies in ${sat.seconds} s:`);
       line('verify (target: p99 < 5 ms)', `p50 ${sat.verifyP50Ms} ms, p99 ${sat.verifyP99Ms} ms, max ${sat.verifyMaxMs} ms — target ${sat.targetMet ? 'met' : 'NOT met'}`);
       line(`slowest ${sat.verifyTail.count} verifies, mean`, tail(sat.verifyTail));
+      line(
+        'scheduler floor: pure computation',
+        `p50 ${sat.floorP50Ms} ms, p99 ${sat.floorP99Ms} ms for ${sat.verifyCpuMs} ms of work (a verify's median on a CPU), woken ${PACE_MS} ms apart (idle machine: p99 ${sat.floorIdleP99Ms} ms)`,
+      );
       line('save', `p99 ${sat.saveP99Ms} ms, max ${sat.saveMaxMs} ms`);
       line('write-lock wait before a verify', `p99 ${sat.lockWaitP99Ms} ms, max ${sat.lockWaitMaxMs} ms (blocked, not waiting for a CPU: max ${sat.lockBlockedMaxMs} ms)`);
       line('longest event-loop stall of the app', `${sat.maxEventLoopStallMs} ms`);
