@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ImportJob } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
@@ -6,7 +6,7 @@ import { baseName, formatBytes, formatCount, formatEta, plural } from '../lib/fo
 import { getPlatform } from '../platform';
 import { useApp } from '../stores/app';
 import { useFileImport, type UploadState } from '../stores/fileImport';
-import { isFinished, useImports } from '../stores/imports';
+import { cancelJob, isJobFinished, useJob, usePollWhileRunning } from '../stores/jobs';
 import { InlineError } from './ErrorPanel';
 import { IconFile, IconFolder, IconUpload } from './Icons';
 import { Modal } from './Modal';
@@ -244,28 +244,9 @@ export function ImportDialog({ projectId, jobId }: { projectId: string; jobId: s
   const [starting, setStarting] = useState(false);
   const [cancelling, setCancelling] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const job = useImports((s) => (jobId ? s.jobs[jobId] : undefined));
-  const finished = job ? isFinished(job) : false;
-
-  // Events carry the progress; a slow poll covers any event missed while the connection blinked.
-  useEffect(() => {
-    if (!jobId || finished) return;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const latest = await api()['import.get']({ jobId });
-        if (!stopped) useImports.getState().apply(latest);
-      } catch {
-        // the next event or poll catches up
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), 1500);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [jobId, finished]);
+  const job = useJob('import', jobId);
+  const finished = job ? isJobFinished(job) : false;
+  usePollWhileRunning('import', jobId, finished);
 
   const browse = async () => {
     setError(null);
@@ -299,7 +280,7 @@ export function ImportDialog({ projectId, jobId }: { projectId: string; jobId: s
     if (!jobId) return;
     setCancelling(true);
     try {
-      await api()['import.cancel']({ jobId });
+      await cancelJob('import', jobId);
     } catch (err) {
       setError(errorMessage(err));
     } finally {

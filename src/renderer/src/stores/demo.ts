@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Project } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
-import { useImports } from './imports';
+import { useJobs } from './jobs';
 import { useProjects } from './projects';
 
 interface DemoState {
@@ -20,7 +20,7 @@ export const useDemo = create<DemoState>((set, get) => ({
   knownJobs: [],
   async open() {
     if (get().running) return null;
-    set({ running: true, error: null, knownJobs: Object.keys(useImports.getState().jobs) });
+    set({ running: true, error: null, knownJobs: Object.keys(useJobs.getState().jobs.import) });
     try {
       const project = await api()['projects.openDemo']({});
       useProjects.getState().put(project);
@@ -37,9 +37,9 @@ export const useDemo = create<DemoState>((set, get) => ({
 export function useDemoJob() {
   const knownJobs = useDemo((s) => s.knownJobs);
   const running = useDemo((s) => s.running);
-  return useImports((s) => {
+  return useJobs((s) => {
     if (!running) return null;
-    const fresh = Object.values(s.jobs).filter((j) => !knownJobs.includes(j.jobId));
+    const fresh = Object.values(s.jobs.import).filter((j) => !knownJobs.includes(j.jobId));
     return fresh[fresh.length - 1] ?? null;
   });
 }

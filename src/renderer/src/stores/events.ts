@@ -2,8 +2,7 @@ import { events } from '../lib/api';
 import { RECONNECTED_EVENT } from '../platform/web';
 import { useApp } from './app';
 import { useDocuments } from './documents';
-import { useFormatJobs } from './formatJobs';
-import { useImports } from './imports';
+import { useJobs } from './jobs';
 import { usePreannotation } from './preannotation';
 import { useProjects } from './projects';
 import { useSync } from './sync';
@@ -49,9 +48,9 @@ export function connectEvents(): void {
   if (connected) return;
   connected = true;
   const bus = events();
-  bus.on('import.progress', (job) => useImports.getState().apply(job));
+  bus.on('import.progress', (job) => useJobs.getState().apply('import', job));
   bus.on('import.finished', (job) => {
-    useImports.getState().apply(job);
+    useJobs.getState().apply('import', job);
     refreshProject(job.projectId);
   });
   bus.on('documents.changed', ({ projectId }) => refreshProject(projectId));
@@ -64,11 +63,11 @@ export function connectEvents(): void {
     refreshProject(run.projectId);
   });
   // Exports and annotation imports: each event carries the whole job.
-  bus.on('export.progress', (job) => useFormatJobs.getState().applyExport(job));
-  bus.on('export.finished', (job) => useFormatJobs.getState().applyExport(job));
-  bus.on('annotationsImport.progress', (job) => useFormatJobs.getState().applyImport(job));
+  bus.on('export.progress', (job) => useJobs.getState().apply('export', job));
+  bus.on('export.finished', (job) => useJobs.getState().apply('export', job));
+  bus.on('annotationsImport.progress', (job) => useJobs.getState().apply('annotationsImport', job));
   bus.on('annotationsImport.finished', (job) => {
-    useFormatJobs.getState().applyImport(job);
+    useJobs.getState().apply('annotationsImport', job);
     refreshProject(job.projectId);
   });
   // After a dropped connection, events were missed: reload what is on screen.

@@ -15,7 +15,7 @@ import { useApp } from '../stores/app';
 import { rememberContext } from '../stores/documentView';
 import { isDocTypeFilter, PAGE_SIZE, placeFor, useDocuments, type DocumentQuery } from '../stores/documents';
 import { useFileImport } from '../stores/fileImport';
-import { isFinished, useImports } from '../stores/imports';
+import { isJobFinished, useJobs } from '../stores/jobs';
 import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../stores/preannotation';
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
@@ -72,7 +72,7 @@ function openContext(query: DocumentQuery, doc: DocumentSummary, indexOnPage: nu
 }
 
 function ActiveImports({ projectId, onOpen }: { projectId: string; onOpen(jobId: string | null): void }) {
-  const job = useImports((s) => Object.values(s.jobs).find((j) => j.projectId === projectId && !isFinished(j)) ?? null);
+  const job = useJobs((s) => Object.values(s.jobs.import).find((j) => j.projectId === projectId && !isJobFinished(j)) ?? null);
   const upload = useFileImport((s) => (s.upload?.projectId === projectId ? s.upload : null));
   if (upload) {
     const p = upload.progress;

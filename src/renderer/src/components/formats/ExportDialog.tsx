@@ -4,7 +4,7 @@ import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
 import { formatCount, formatEta, plural, suggestedDataPath } from '../../lib/format';
 import { useApp } from '../../stores/app';
-import { isJobFinished, useFormatJobs } from '../../stores/formatJobs';
+import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
 import { Modal } from '../Modal';
 import { ProgressBar } from '../ProgressBar';
@@ -101,8 +101,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const job = useFormatJobs((s) => (jobId ? s.exports[jobId] : undefined));
-  const applyExport = useFormatJobs((s) => s.applyExport);
+  const job = useJob('export', jobId);
   const target = out ?? suggestedDataPath(dataDir, 'exports', projectName, format);
   const [preview, setPreview] = useState<{ for: string; text: string; error: boolean } | null>(null);
 
@@ -139,7 +138,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
         ...(until ? { until } : {}),
       });
       setJobId(id);
-      applyExport(await client['export.get']({ jobId: id }));
+      await refreshJob('export', id);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -150,7 +149,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   return (
     <Modal title="Export annotations" onClose={onClose} wide testId="export-dialog">
       {job ? (
-        <ExportProgress job={job} onCancel={() => void api()['export.cancel']({ jobId: job.jobId }).catch((err: unknown) => setError(errorMessage(err)))} />
+        <ExportProgress job={job} onCancel={() => void cancelJob('export', job.jobId).catch((err: unknown) => setError(errorMessage(err)))} />
       ) : (
         <form
           className="stack"

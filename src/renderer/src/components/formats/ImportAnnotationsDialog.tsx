@@ -4,7 +4,7 @@ import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
 import { formatCount, plural } from '../../lib/format';
 import { useApp } from '../../stores/app';
-import { isJobFinished, useFormatJobs } from '../../stores/formatJobs';
+import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
 import { Modal } from '../Modal';
 import { ProgressBar } from '../ProgressBar';
@@ -76,8 +76,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const job = useFormatJobs((s) => (jobId ? s.imports[jobId] : undefined));
-  const applyImport = useFormatJobs((s) => s.applyImport);
+  const job = useJob('annotationsImport', jobId);
 
   const pick = async () => {
     try {
@@ -102,7 +101,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
         ...(images.trim() ? { images: images.trim() } : {}),
       });
       setJobId(id);
-      applyImport(await client['annotationsImport.get']({ jobId: id }));
+      await refreshJob('annotationsImport', id);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -113,7 +112,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
   return (
     <Modal title="Import annotations or predictions" onClose={onClose} wide testId="annotations-import-dialog">
       {job ? (
-        <ImportProgress job={job} onCancel={() => void api()['annotationsImport.cancel']({ jobId: job.jobId }).catch((err: unknown) => setError(errorMessage(err)))} />
+        <ImportProgress job={job} onCancel={() => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setError(errorMessage(err)))} />
       ) : (
         <form
           className="stack"
