@@ -9,7 +9,7 @@ import { useFileImport, type UploadState } from '../stores/fileImport';
 import { cancelJob, isJobFinished, useJob, usePollWhileRunning } from '../stores/jobs';
 import { InlineError } from './ErrorPanel';
 import { IconFile, IconFolder, IconUpload } from './Icons';
-import { Modal } from './Modal';
+import { JobDialog, type JobPanel } from './JobDialog';
 import { ProgressBar } from './ProgressBar';
 import { Spinner } from './Spinner';
 
@@ -26,9 +26,10 @@ function parsePaths(text: string): string[] {
   return out;
 }
 
-function Running({ job, onCancel, cancelling }: { job: ImportJob | undefined; onCancel(): void; cancelling: boolean }) {
+/** The import's progress (the job is undefined until its first event or answer). */
+function Running({ job }: { job: ImportJob | undefined }) {
   return (
-    <div className="stack" data-testid="import-running">
+    <>
       <div className="row between">
         <Spinner label={job?.state === 'queued' ? 'Waiting to start…' : 'Importing…'} />
         <span className="muted small" data-testid="import-progress-count">
@@ -47,12 +48,7 @@ function Running({ job, onCancel, cancelling }: { job: ImportJob | undefined; on
           {plural(job.imported, 'document')} added so far · {plural(job.duplicates, 'duplicate')} · {formatCount(job.failed.length)} failed
         </div>
       ) : null}
-      <div className="row end">
-        <button type="button" className="btn btn-danger-ghost" onClick={onCancel} disabled={cancelling || !job} data-testid="import-cancel">
-          {cancelling ? 'Cancelling…' : 'Cancel import'}
-        </button>
-      </div>
-    </div>
+    </>
   );
 }
 
@@ -82,7 +78,7 @@ export function summaryTitle(job: ImportJob): { title: string; tone: SummaryTone
 function Summary({ job }: { job: ImportJob }) {
   const { title, tone } = summaryTitle(job);
   return (
-    <div className="stack" data-testid="import-summary" data-state={job.state}>
+    <>
       <h3 className={`summary-title tone-${tone}`} data-tone={tone} data-testid="import-summary-title">
         {title}
       </h3>
@@ -130,7 +126,7 @@ function Summary({ job }: { job: ImportJob }) {
           </ul>
         </div>
       ) : null}
-    </div>
+    </>
   );
 }
 
@@ -327,29 +323,35 @@ export function ImportDialog({ projectId, jobId }: { projectId: string; jobId: s
     );
   }
 
+  let panel: JobPanel | null = null;
+  if (!upload && running) panel = { testId: 'import-running', state: job?.state, jobId, body: <Running job={job} /> };
+  else if (!upload && job) panel = { testId: 'import-summary', state: job.state, jobId: job.jobId, body: <Summary job={job} /> };
+
   return (
-    <Modal title="Import documents" onClose={closeDialog} footer={footer} wide testId="import-dialog">
-      {upload ? (
-        <Uploading upload={upload} onCancel={cancelUpload} />
-      ) : !jobId ? (
-        <div className="stack">
-          <ChooseFiles projectId={projectId} text={text} setText={setText} onBrowse={() => void browse()} />
-          {notice ? (
-            <div className="notice" data-testid="import-notice">
-              {notice}
-            </div>
-          ) : null}
-          <InlineError message={error ?? dropError} testId="import-error" />
-        </div>
-      ) : running ? (
-        <>
-          <Running job={job} onCancel={() => void cancel()} cancelling={cancelling} />
-          <InlineError message={error} testId="import-error" />
-        </>
-      ) : job ? (
-        <Summary job={job} />
-      ) : null}
-    </Modal>
+    <JobDialog
+      title="Import documents"
+      testId="import-dialog"
+      onClose={closeDialog}
+      footer={footer}
+      form={
+        upload ? (
+          <Uploading upload={upload} onCancel={cancelUpload} />
+        ) : (
+          <div className="stack">
+            <ChooseFiles projectId={projectId} text={text} setText={setText} onBrowse={() => void browse()} />
+            {notice ? (
+              <div className="notice" data-testid="import-notice">
+                {notice}
+              </div>
+            ) : null}
+            <InlineError message={error ?? dropError} testId="import-error" />
+          </div>
+        )
+      }
+      panel={panel}
+      cancel={running ? { label: 'Cancel import', testId: 'import-cancel', onCancel: () => void cancel(), cancelling, disabled: !job } : null}
+      error={running ? { message: error, testId: 'import-error' } : undefined}
+    />
   );
 }
 

@@ -6,7 +6,7 @@ import { formatCount, formatEta, plural, suggestedDataPath } from '../../lib/for
 import { useApp } from '../../stores/app';
 import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
-import { Modal } from '../Modal';
+import { JobDialog, JobForm } from '../JobDialog';
 import { ProgressBar } from '../ProgressBar';
 
 export const formatLabels: Record<ExportFormat, string> = {
@@ -41,10 +41,11 @@ export function previewText(status: ExportStatus, p: ExportPreview): string {
   }
 }
 
-function ExportProgress({ job, onCancel }: { job: ExportJob; onCancel(): void }) {
+/** The export's progress, then what it wrote and what it left out. */
+function ExportDetails({ job }: { job: ExportJob }) {
   const done = isJobFinished(job);
   return (
-    <div className="stack" data-testid="export-job" data-state={job.state} data-job-id={job.jobId}>
+    <>
       <ProgressBar value={job.done} max={job.total} label="Export progress" testId="export-progress" />
       <div className="row between small">
         <span data-testid="export-count">
@@ -72,14 +73,7 @@ function ExportProgress({ job, onCancel }: { job: ExportJob; onCancel(): void })
           </ul>
         </details>
       ) : null}
-      {!done ? (
-        <div className="row end">
-          <button type="button" className="btn btn-danger-ghost" onClick={onCancel} data-testid="export-cancel">
-            Cancel export
-          </button>
-        </div>
-      ) : null}
-    </div>
+    </>
   );
 }
 
@@ -147,17 +141,18 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   };
 
   return (
-    <Modal title="Export annotations" onClose={onClose} wide testId="export-dialog">
-      {job ? (
-        <ExportProgress job={job} onCancel={() => void cancelJob('export', job.jobId).catch((err: unknown) => setError(errorMessage(err)))} />
-      ) : (
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void start();
-          }}
-        >
+    <JobDialog
+      title="Export annotations"
+      testId="export-dialog"
+      onClose={onClose}
+      panel={job ? { testId: 'export-job', state: job.state, jobId: job.jobId, body: <ExportDetails job={job} /> } : null}
+      cancel={
+        job && !isJobFinished(job)
+          ? { label: 'Cancel export', testId: 'export-cancel', onCancel: () => void cancelJob('export', job.jobId).catch((err: unknown) => setError(errorMessage(err))) }
+          : null
+      }
+      form={
+        <JobForm onStart={() => void start()} startLabel="Export" startTestId="export-start" canStart={!busy && target.trim() !== ''} error={error}>
           <div className="form-grid">
             <label className="field">
               <span className="field-label">Format</span>
@@ -210,14 +205,8 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
             <input className="input mono" value={target} onChange={(e) => setOut(e.target.value)} spellCheck={false} data-testid="export-out" />
             <span className="field-hint">A folder that does not exist yet (or is empty) on this computer.</span>
           </label>
-          <InlineError message={error} testId="export-start-error" />
-          <div className="row gap">
-            <button type="submit" className="btn btn-primary" disabled={busy || !target.trim()} data-testid="export-start">
-              Export
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+        </JobForm>
+      }
+    />
   );
 }

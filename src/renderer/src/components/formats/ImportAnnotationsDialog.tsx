@@ -6,7 +6,7 @@ import { formatCount, plural } from '../../lib/format';
 import { useApp } from '../../stores/app';
 import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
-import { Modal } from '../Modal';
+import { JobDialog, JobForm } from '../JobDialog';
 import { ProgressBar } from '../ProgressBar';
 
 const importLabels: Record<ImportFormat, string> = {
@@ -17,11 +17,12 @@ const importLabels: Record<ImportFormat, string> = {
   yolo: 'YOLO text (a folder with classes.txt)',
 };
 
-function ImportProgress({ job, onCancel }: { job: AnnotationsImportJob; onCancel(): void }) {
+/** The import's progress, then what it brought in and the problems it found. */
+function ImportDetails({ job }: { job: AnnotationsImportJob }) {
   const done = isJobFinished(job);
   const d = job.documents;
   return (
-    <div className="stack" data-testid="annotations-import-job" data-state={job.state}>
+    <>
       <ProgressBar value={job.done} max={job.total} label="Import progress" testId="annotations-import-progress" />
       <div className="row between small">
         <span>{job.phase === 'reading' ? 'Reading the file…' : job.phase === 'writing' ? `${formatCount(job.done)} / ${formatCount(job.total)} documents` : 'Finished'}</span>
@@ -50,14 +51,7 @@ function ImportProgress({ job, onCancel }: { job: AnnotationsImportJob; onCancel
           </ul>
         </details>
       ) : null}
-      {!done ? (
-        <div className="row end">
-          <button type="button" className="btn btn-danger-ghost" onClick={onCancel} data-testid="annotations-import-cancel">
-            Cancel import
-          </button>
-        </div>
-      ) : null}
-    </div>
+    </>
   );
 }
 
@@ -110,17 +104,22 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
   };
 
   return (
-    <Modal title="Import annotations or predictions" onClose={onClose} wide testId="annotations-import-dialog">
-      {job ? (
-        <ImportProgress job={job} onCancel={() => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setError(errorMessage(err)))} />
-      ) : (
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void start();
-          }}
-        >
+    <JobDialog
+      title="Import annotations or predictions"
+      testId="annotations-import-dialog"
+      onClose={onClose}
+      panel={job ? { testId: 'annotations-import-job', state: job.state, body: <ImportDetails job={job} /> } : null}
+      cancel={
+        job && !isJobFinished(job)
+          ? {
+              label: 'Cancel import',
+              testId: 'annotations-import-cancel',
+              onCancel: () => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setError(errorMessage(err))),
+            }
+          : null
+      }
+      form={
+        <JobForm onStart={() => void start()} startLabel="Import" startTestId="annotations-import-start" canStart={!busy && file.trim() !== ''} error={error}>
           <div className="form-grid">
             <label className="field">
               <span className="field-label">Format</span>
@@ -167,14 +166,8 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
               <input className="input mono" value={images} onChange={(e) => setImages(e.target.value)} spellCheck={false} placeholder="Next to the file" data-testid="annotations-import-images" />
             </label>
           </div>
-          <InlineError message={error} testId="annotations-import-start-error" />
-          <div className="row gap">
-            <button type="submit" className="btn btn-primary" disabled={busy || !file.trim()} data-testid="annotations-import-start">
-              Import
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+        </JobForm>
+      }
+    />
   );
 }
