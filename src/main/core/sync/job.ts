@@ -265,8 +265,8 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
           versionIndex: state.versionIndex,
           digest: state.digest,
           added: batch.added_entries ? (JSON.parse(batch.added_entries) as Record<string, ManifestEntry>) : null,
-          // The manifest sent with that commit (an older Folio kept it in the batch row).
-          manifest: batch.pending_manifest ?? (await deps.manifests.loadPending(batch.id, batch.target ?? ''))?.body ?? null,
+          // The manifest sent with that commit.
+          manifest: (await deps.manifests.loadPending(batch.id, batch.target ?? ''))?.body ?? null,
         });
         return { jobId, ok: true, result, error: null, failure: null };
       }
