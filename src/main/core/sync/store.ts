@@ -124,9 +124,9 @@ export class SyncStore {
   }
 
   /**
-   * Copy the WAL back into the database without waiting for anyone (PASSIVE). The sync worker does
-   * this between batches, so that verify's connection (auto-checkpoint off while the worker runs)
-   * never pays for a checkpoint inside its commit.
+   * Copy the WAL back into the database without waiting for anyone (PASSIVE). The sync process
+   * does this between batches, so that verify's connection (auto-checkpoint off while the sync
+   * process runs) never pays for a checkpoint inside its commit.
    */
   checkpoint(): { busy: number; log: number; checkpointed: number } {
     const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
