@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jobStateSchema } from './model';
 
 /**
- * Bringing annotators' work together (issue 6, item 2), as the app sees it: a lead pulls every
+ * Bringing annotators' work together, as the app sees it: a lead pulls every
  * annotator's verified (and gold) versions back from the W&B dataset, or moves them between
  * machines as a bundle file. The merge rules are the same both ways (src/main/core/exchange/apply.ts):
  * a version already here is skipped, a different one under the same identity is a conflict that
