@@ -145,7 +145,6 @@ const HEX_MD5 = /^[0-9a-f]{32}$/;
 const ARTIFACT_NAME = /^[a-zA-Z0-9_\-.]+$/;
 
 export const b64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
-export const hexToB64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
 /** The artifact digest of docs/WANDB_PROTOCOL.md §3.2, written independently of Folio's client on purpose. */
 export function manifestDigest(contents: Iterable<[string, { digest: string }]>): string {
