@@ -1,5 +1,5 @@
 /**
- * npm run bench:pool — the pre-annotation pool against the Claude simulator, issue 4's benchmark.
+ * npm run bench:pool — the pre-annotation pool against the Claude simulator.
  *
  * In one process and on identical simulator settings (a fresh simulator per run, same seed), three
  * strategies pre-annotate the same 200 generated pages in three scenarios:

@@ -56,6 +56,28 @@ describe('database', () => {
     });
   }
 
+  it('drops the manifest table and column at version 11, keeping every batch and its other fields', () => {
+    const file = join(dir.path, 'folio.db');
+    const old = openDatabase(file, { targetVersion: 10 });
+    seed(old, 10);
+    old
+      .prepare(
+        "INSERT INTO sync_batches (id, project_id, state, target, attempt, artifact_id, added_entries, pending_manifest, created_at, updated_at) VALUES ('b1', 'p1', 'open', 'https://api.wandb.ai e/p/c', 2, 'art1', '{}', '{\"version\":1}', 't', 't')",
+      )
+      .run();
+    old.prepare("INSERT INTO sync_manifests (target, artifact_id, body, updated_at) VALUES ('https://api.wandb.ai e/p/c', 'art1', '{}', 't')").run();
+    old.close();
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(latestSchemaVersion);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'sync_manifests'").all()).toEqual([]);
+    expect((db.prepare('PRAGMA table_info(sync_batches)').all() as { name: string }[]).map((c) => c.name)).not.toContain('pending_manifest');
+    expect(db.prepare('SELECT id, project_id, state, target, attempt, artifact_id, added_entries FROM sync_batches').all()).toEqual([
+      { id: 'b1', project_id: 'p1', state: 'open', target: 'https://api.wandb.ai e/p/c', attempt: 2, artifact_id: 'art1', added_entries: '{}' },
+    ]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
   it('runs a failing migration in one transaction: nothing of it stays', () => {
     const file = join(dir.path, 'folio.db');
     const broken = [

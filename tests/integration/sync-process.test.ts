@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
-import type { SyncStatus } from '../../src/main/core/sync';
+import type { SyncStatusView as SyncStatus } from '../../src/shared/domain/sync';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
 import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, syncEngineFor, verifyDocument } from '../helpers/sync';

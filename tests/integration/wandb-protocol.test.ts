@@ -64,7 +64,7 @@ describe('GraphQL documents', () => {
   });
 });
 
-describe('digests and manifests (PROTOCOL.md §3.2–3.3)', () => {
+describe('digests and manifests (docs/WANDB_PROTOCOL.md §3.1–3.3)', () => {
   it('matches the spec’s test vectors', () => {
     expect(b64md5('hello world\n')).toBe('b1kCrCNwJL3QwXbLkwY9xA==');
     const entries = { 'media/images/a.png': { digest: 'b1kCrCNwJL3QwXbLkwY9xA==' }, 'annotations.table.json': { digest: '1d+Wia9IP2X+0LZtuLcwHg==' } };
@@ -130,7 +130,7 @@ describe('digests and manifests (PROTOCOL.md §3.2–3.3)', () => {
   });
 });
 
-describe('retry rules and URLs (PROTOCOL.md §1.1, §2.1, §7)', () => {
+describe('retry rules and URLs (docs/WANDB_PROTOCOL.md §1.1, §2.1, §7)', () => {
   it('retries what the SDK retries and nothing else', () => {
     const g = defaultPolicies.graphql;
     for (const s of [400, 401, 403, 404, 409, 410, 413, 422, 501]) expect(g.retryStatus(s), String(s)).toBe(false);

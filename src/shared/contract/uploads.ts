@@ -17,9 +17,6 @@ export const IMPORT_UPLOADS_PATH = '/import-uploads';
 
 export const uploadCreateRequestSchema = z.object({ projectId: z.string().min(1) }).strict();
 export const uploadCreateResponseSchema = z.object({ uploadId: z.string(), maxFileBytes: z.number().int().positive(), maxFiles: z.number().int().positive() });
-export type UploadCreateResponse = z.infer<typeof uploadCreateResponseSchema>;
-
-export const uploadFileResponseSchema = z.object({ path: z.string(), bytes: z.number().int().nonnegative() });
 
 export const notSentSchema = z
   .object({ path: z.string().min(1).max(4096), bytes: z.number().int().nonnegative(), problem: z.enum(['too_large', 'unreadable']) })

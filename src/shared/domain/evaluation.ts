@@ -49,7 +49,6 @@ export const answerScoresSchema = z.object({
   tokenF1: rate,
   anls: rate,
 });
-export type AnswerScoresView = z.infer<typeof answerScoresSchema>;
 
 /** Transcriptions of matched boxes: exact (whitespace collapsed) and ANLS. */
 export const transcriptionScoresSchema = z.object({

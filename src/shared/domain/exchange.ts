@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jobStateSchema } from './model';
 
 /**
- * Bringing annotators' work together (issue 6, item 2), as the app sees it: a lead pulls every
+ * Bringing annotators' work together, as the app sees it: a lead pulls every
  * annotator's verified (and gold) versions back from the W&B dataset, or moves them between
  * machines as a bundle file. The merge rules are the same both ways (src/main/core/exchange/apply.ts):
  * a version already here is skipped, a different one under the same identity is a conflict that
@@ -28,7 +28,6 @@ export type ExchangeError = z.infer<typeof exchangeErrorSchema>;
 const count = z.number().int().nonnegative();
 
 export const pullRequestSchema = z.object({ projectId: z.string().min(1) }).strict();
-export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 export const pullJobSchema = z.object({
   jobId: z.string(),
@@ -72,7 +71,6 @@ export const bundleExportRequestSchema = z
     path: z.string().min(1),
   })
   .strict();
-export type BundleExportRequest = z.infer<typeof bundleExportRequestSchema>;
 
 export const bundleExportSummarySchema = z.object({
   path: z.string(),
@@ -89,7 +87,6 @@ export const bundleExportSummarySchema = z.object({
 export type BundleExportSummary = z.infer<typeof bundleExportSummarySchema>;
 
 export const bundleImportRequestSchema = z.object({ path: z.string().min(1) }).strict();
-export type BundleImportRequest = z.infer<typeof bundleImportRequestSchema>;
 
 export const bundleImportSummarySchema = z.object({
   path: z.string(),

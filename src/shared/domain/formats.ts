@@ -3,7 +3,7 @@ import { jobStateSchema } from './model';
 import { referenceChoices } from './reference';
 
 /**
- * Export and annotation-import jobs (issue 7): the formats, what a request may ask for and what a
+ * Export and annotation-import jobs: the formats, what a request may ask for and what a
  * job reports while it runs and when it ends. The file layouts themselves are described in the
  * README's "Formats" section and docs/formats/.
  */

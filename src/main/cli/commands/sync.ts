@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Core } from '../../core/createCore';
 import { FOLIO_VERSION } from '../../core/createCore';
-import type { SyncJobView, SyncService, SyncStatus } from '../../core/sync';
+import type { SyncJob, SyncStatusView } from '../../../shared/domain/sync';
+import type { SyncService } from '../../core/sync';
 import { createSyncEngine, syncStatusFields } from '../../core/sync/forCore';
 
 /**
@@ -56,7 +57,7 @@ export function withSyncStatus<T extends object>(status: T, core: Pick<Core, 'db
   return { ...status, ...syncStatusFields(core.db, lastJobs) };
 }
 
-function describeJob(j: SyncJobView): string {
+function describeJob(j: SyncJob): string {
   const when = j.finishedAt ?? j.startedAt ?? j.createdAt;
   if (j.state === 'completed') {
     return `${when} completed: ${j.documents} verified version(s) → ${j.artifactVersion ?? '(no new version)'}${j.outcome && j.outcome !== 'committed' ? ` (${j.outcome})` : ''}${j.dead ? `, ${j.dead} dead` : ''}${j.artifactUrl ? `  ${j.artifactUrl}` : ''}`;
@@ -64,6 +65,6 @@ function describeJob(j: SyncJobView): string {
   return `${when} ${j.state}: ${j.documents} verified version(s)${j.error ? ` — ${j.error}` : ''}${j.runUrl ? `  ${j.runUrl}` : ''}`;
 }
 
-function describeStatus(s: SyncStatus): string {
+function describeStatus(s: SyncStatusView): string {
   return `Sync: ${s.state} — ${s.message} Outbox (verified versions): ${s.outbox.pending} pending, ${s.outbox.inFlight} in flight, ${s.outbox.dead} dead, ${s.outbox.done} done.`;
 }

@@ -6,7 +6,7 @@ import { reachWandb } from '../sync/wandb/reach';
 import { pythonJson, randomRunId } from '../sync/wandb/manifest';
 
 /**
- * One evaluation as a W&B run, the way the official SDK logs it (PROTOCOL.md §2, §3.7, §6.7):
+ * One evaluation as a W&B run, the way the official SDK logs it (docs/WANDB_PROTOCOL.md §2, §3.6, §6.3):
  * upsertBucket with job type `evaluation` and the model's name and version as tags (cut to the
  * 64 characters W&B allows: runTag); useArtifact declaring the dataset version as the run's
  * input; the per-document W&B table uploaded as a run file (createRunFiles + PUT, then reported in the file stream's `uploaded`); one history row and
@@ -84,7 +84,7 @@ export function runTags(values: readonly string[]): string[] {
 
 const union = (t: string) => ({ wb_type: 'union', params: { allowed_types: [{ wb_type: 'none' }, { wb_type: t }] } });
 
-/** The per-document rows as a W&B table file (PROTOCOL.md §6.2): written like `json.dump(table.to_json(), sort_keys=True)`. */
+/** The per-document rows as a W&B table file (docs/WANDB_PROTOCOL.md §6.2): written like `json.dump(table.to_json(), sort_keys=True)`. */
 export function perDocumentTable(rows: readonly EvaluationDocument[]): { json: Record<string, unknown>; bytes: Buffer } {
   const data = rows.map((r) => [
     r.documentId,

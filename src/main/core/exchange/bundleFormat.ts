@@ -148,7 +148,6 @@ export const bundleManifestSchema = z
   .strict();
 
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
-export type BundleVersion = z.infer<typeof bundleVersionSchema>;
 
 /** The JSON Schema (draft 2020-12) of folio-bundle.json, committed as docs/formats/folio-bundle.schema.json. */
 export function bundleManifestJsonSchema(): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/s
 import { ModelOutputError } from './parse';
 
 /**
- * What one failed attempt means for the page and for the run (issue 4, "Classification"):
+ * What one failed attempt means for the page and for the run:
  *  - retry: 429 / 529 / 5xx / 408 / 409 / connection errors / our deadline → back off and retry
  *  - downsize: a 400 or 413 about the image's size → resize the page to the standard tier, once
  *  - output: malformed or truncated JSON → retry once

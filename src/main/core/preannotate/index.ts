@@ -1,5 +1,5 @@
 /**
- * Pre-annotation (issue 4): page images to Claude, answers to predictions. See service.ts for the
+ * Pre-annotation: page images to Claude, answers to predictions. See service.ts for the
  * API, scheduler.ts for how the pool paces itself, and the simulator in src/main/sim/claude.
  */
 export { createPreannotationService, type PreannotationDeps, type PreannotationService, type StartOptions, type EstimateOptions } from './service';

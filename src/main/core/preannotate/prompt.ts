@@ -18,26 +18,6 @@ export interface PromptProject {
 /** What Claude may say a page is: one of Folio's document types, or none of them. */
 export const MODEL_DOCUMENT_TYPES = ['invoice', 'receipt', 'form', 'other'] as const;
 
-export interface ModelBox {
-  label: string;
-  text: string;
-  bbox: number[];
-  confidence: number;
-}
-export interface ModelQa {
-  template: string;
-  question: string;
-  answerable: boolean;
-  answer: string;
-  evidence: number[];
-  confidence: number;
-}
-export interface ModelOutput {
-  document_type: (typeof MODEL_DOCUMENT_TYPES)[number];
-  boxes: ModelBox[];
-  qa?: ModelQa[];
-}
-
 export type JsonSchema = Record<string, unknown>;
 
 export function buildOutputSchema(project: PromptProject): JsonSchema {

@@ -484,6 +484,6 @@ export class FixedScheduler implements Scheduler {
   }
 }
 
-/** The configuration issue 4 replaces: 4 workers, 200 ms apart, 3 retries after 1, 2 and 4 s, 60 s timeout. */
+/** The fixed configuration the adaptive pool replaced: 4 workers, 200 ms apart, 3 retries after 1, 2 and 4 s, 60 s timeout. */
 export const LEGACY_FIXED: FixedOptions = { workers: 4, spacingMs: 200, backoffMs: [1000, 2000, 4000], timeoutMs: 60_000 };
 export const SEQUENTIAL: FixedOptions = { workers: 1, spacingMs: 0, backoffMs: [1000, 2000, 4000], timeoutMs: 60_000 };

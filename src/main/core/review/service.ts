@@ -234,7 +234,7 @@ export class ReviewService {
    *
    * The cache is keyed on the connection's `total_changes()` (every row this connection inserted,
    * updated or deleted, committed or not) and `PRAGMA data_version` (which moves whenever another
-   * connection — the sync worker, another process — commits). Any write anywhere invalidates it:
+   * connection commits, a CLI's for one). Any write anywhere invalidates it:
    * conservative, but never stale. Only compact per-document summaries and the figures are kept,
    * not the documents.
    */

@@ -9,7 +9,7 @@ import { b64md5, pythonJson } from './wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
- * The dataset layout of one batch (PROTOCOL.md §6): one W&B Table partition
+ * The dataset layout of one batch (docs/WANDB_PROTOCOL.md §6): one W&B Table partition
  * `parts/<batch>.table.json` with a row per page of each annotation version — the page image
  * (content-addressed under media/images/, boxes with class ids from the project's label set and
  * their transcriptions as captions), document, annotator, version, QA pairs with their evidence

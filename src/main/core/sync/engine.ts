@@ -6,8 +6,9 @@ import { lastDailyAt, nextDailyAt, SyncConfigStore, type SyncConfig, type SyncCo
 import { cachedStatement } from '../db/statementCache';
 import { classify, runSyncJob, type JobProgress, type JobReport, type SyncJobResult } from './job';
 import { ManifestCache } from './manifestCache';
-import type { SyncService } from './service';
-import { SyncStore, type DeadItem, type JobRowView, type OutboxCounts, type SyncWrites } from './store';
+import type { SyncJob, SyncStatusView } from '../../../shared/domain/sync';
+import type { SyncRunSummary, SyncService, SyncTrigger } from './service';
+import { SyncStore, type DeadItem, type JobRowView, type SyncWrites } from './store';
 import { WandbClient } from './wandb/client';
 import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
 
@@ -20,53 +21,6 @@ import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wand
  * writes are applied by the app (`writes`, see store.ts); the CLI, the crash test's child and the
  * engine tests run it in-process, writing on its connection.
  */
-
-export type SyncState = 'idle' | 'syncing' | 'offline' | 'not_configured' | 'needs_attention' | 'stopped' | 'other_process';
-export type SyncTrigger = 'start' | 'interval' | 'daily' | 'now' | 'online';
-
-export interface SyncJobView {
-  jobId: string;
-  state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  trigger: string | null;
-  batchId: string | null;
-  attempt: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  documents: number;
-  rows: number;
-  dead: number;
-  outcome: SyncJobResult['outcome'];
-  runId: string | null;
-  runUrl: string | null;
-  artifactVersion: string | null;
-  versionIndex: number | null;
-  artifactUrl: string | null;
-  newFiles: number;
-  reusedFiles: number;
-  bytesSent: number;
-  requests: number;
-  durationMs: number | null;
-  progress: JobProgress | null;
-  error: string | null;
-}
-
-export interface SyncStatus {
-  state: SyncState;
-  /** One sentence for the status bar / status page. */
-  message: string;
-  /** Reachability of W&B as last checked (null: not checked yet). */
-  online: boolean | null;
-  /** Verified versions by state, and the documents the waiting (pending and in-flight) ones are of. */
-  outbox: OutboxCounts;
-  currentJob: SyncJobView | null;
-  lastJob: SyncJobView | null;
-  lastSuccessAt: string | null;
-  /** Next scheduled check (interval) and next daily build. */
-  nextCheckAt: string | null;
-  nextDailyAt: string | null;
-  lastCheckedAt: string | null;
-}
 
 export interface SyncCredentials {
   apiKey: string | null;
@@ -90,19 +44,14 @@ export interface SyncEngineOptions {
   offlineProbeMs?: number;
   probeTimeoutMs?: number;
   uploadConcurrency?: number;
-  onChange?: (status: SyncStatus) => void;
+  onChange?: (status: SyncStatusView) => void;
   /**
-   * Checkpoint the WAL (PASSIVE) between batches and on the timer. The sync worker does, because
-   * the app's verify connection has auto-checkpoint turned off while the worker runs.
+   * Checkpoint the WAL (PASSIVE) between batches and on the timer. The sync process does, because
+   * the app's verify connection has auto-checkpoint turned off while the sync process runs.
    */
   walCheckpoints?: boolean;
   /** Where the engine's writes go (default: SyncWriter on `db`). The sync process sends them to the app. */
   writes?: SyncWrites;
-}
-
-export interface SyncRunSummary {
-  jobs: SyncJobView[];
-  status: SyncStatus;
 }
 
 type ProbeResult = 'online' | 'offline' | 'auth' | 'config';
@@ -114,7 +63,7 @@ export class SyncEngine implements SyncService {
   private readonly clock: Clock;
   private readonly collection: string;
   private timer: NodeJS.Timeout | null = null;
-  private draining: Promise<SyncJobView[]> | null = null;
+  private draining: Promise<SyncJob[]> | null = null;
   /** A try for the lease in progress (holdLease). */
   private leasing: Promise<boolean> | null = null;
   private queuedTrigger: SyncTrigger | null = null;
@@ -288,8 +237,8 @@ export class SyncEngine implements SyncService {
 
   /**
    * "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs
-   * run. `upTo`: the outbox watermark when the user asked (the worker host reads it on the main
-   * thread at the click); by default, when the build starts.
+   * run. `upTo`: the outbox watermark when the user asked (the process host reads it in the app
+   * at the click); by default, when the build starts.
    */
   async syncNow(upTo?: number): Promise<SyncRunSummary> {
     this.attention = null;
@@ -299,14 +248,14 @@ export class SyncEngine implements SyncService {
   }
 
   /** Start a build for `reason` unless one runs (then it is queued to follow). */
-  trigger(reason: SyncTrigger, upTo?: number): Promise<SyncJobView[]> {
+  trigger(reason: SyncTrigger, upTo?: number): Promise<SyncJob[]> {
     if (this.closed) return Promise.resolve([]);
     if (this.draining) {
       if (reason === 'now' || reason === 'daily' || !this.queuedTrigger) {
         this.queuedTrigger = reason;
         this.queuedUpTo = upTo;
       }
-      const after = this.draining.then(() => this.draining ?? Promise.resolve([] as SyncJobView[]));
+      const after = this.draining.then(() => this.draining ?? Promise.resolve([] as SyncJob[]));
       return after;
     }
     const run = this.drain(reason, upTo).finally(() => {
@@ -386,8 +335,8 @@ export class SyncEngine implements SyncService {
     return free.oldest !== null && new Date(free.oldest).getTime() <= this.clock.now().getTime() - cfg.maxWaitMinutes * 60_000;
   }
 
-  private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJobView[]> {
-    const jobs: SyncJobView[] = [];
+  private async drain(reason: SyncTrigger, upToAsked?: number): Promise<SyncJob[]> {
+    const jobs: SyncJob[] = [];
     if (!(await this.holdLease())) {
       this.emit(true);
       return jobs;
@@ -466,11 +415,11 @@ export class SyncEngine implements SyncService {
 
   // ---- reads and actions for the app -----------------------------------------------------------
 
-  async status(): Promise<SyncStatus> {
+  async status(): Promise<SyncStatusView> {
     return this.statusNow();
   }
 
-  private statusNow(): SyncStatus {
+  private statusNow(): SyncStatusView {
     const now = this.clock.now();
     const stats = this.store.outboxCounts();
     const cfg = this.config.get();
@@ -485,7 +434,7 @@ export class SyncEngine implements SyncService {
     const versionsOf = (n: number, documents: number) =>
       n === documents ? `${n} verified document${n === 1 ? '' : 's'}` : `${n} verified version${n === 1 ? '' : 's'} of ${documents} document${documents === 1 ? '' : 's'}`;
     const waitingText = versionsOf(waiting, stats.waitingDocuments);
-    let state: SyncState;
+    let state: SyncStatusView['state'];
     let message: string;
     // Who else is syncing this data folder: known from the last try for the lease, or read (the CLI's status).
     const other = this.closed || this.leaseHeld ? null : (this.otherProcess ?? this.store.leaseHolder());
@@ -533,16 +482,16 @@ export class SyncEngine implements SyncService {
     };
   }
 
-  async jobs(limit = 50): Promise<SyncJobView[]> {
+  async jobs(limit = 50): Promise<SyncJob[]> {
     return this.store.jobs(Math.max(1, Math.min(500, limit))).map((r) => this.toView(r));
   }
 
-  private jobView(jobId: string): SyncJobView | null {
+  private jobView(jobId: string): SyncJob | null {
     const row = cachedStatement(this.opts.db, "SELECT id, project_id, state, params, progress, result, error, created_at, started_at, finished_at FROM jobs WHERE id = ? AND kind = 'sync'").get(jobId);
     return row ? this.toView(row as Parameters<SyncEngine['toView']>[0]) : null;
   }
 
-  private toView(r: JobRowView): SyncJobView {
+  private toView(r: JobRowView): SyncJob {
     return jobView(r, r.state === 'running' && this.current?.jobId === r.id ? this.current.progress : null);
   }
 
@@ -597,7 +546,7 @@ export class SyncEngine implements SyncService {
 }
 
 /** A sync job row as the app shows it. */
-export function jobView(r: JobRowView, progress: JobProgress | null = null): SyncJobView {
+export function jobView(r: JobRowView, progress: JobProgress | null = null): SyncJob {
   const params = JSON.parse(r.params) as { batchId?: string; trigger?: string; attempt?: number; documents?: number };
   const result = r.result ? (JSON.parse(r.result) as Partial<SyncJobResult>) : {};
   return {

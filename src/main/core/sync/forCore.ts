@@ -1,7 +1,8 @@
 import type { Db } from '../db/open';
 import type { SettingsService } from '../settings/settingsService';
 import type { Clock } from '../util/clock';
-import { jobView, SyncEngine, type SyncEngineOptions, type SyncJobView, type SyncStatus } from './engine';
+import type { SyncJob, SyncStatusView } from '../../../shared/domain/sync';
+import { jobView, SyncEngine, type SyncEngineOptions } from './engine';
 import { SyncStore } from './store';
 import { SyncProcessHost, type SyncProcessHostOptions } from './process/host';
 
@@ -35,7 +36,7 @@ export function createSyncEngine(opts: {
   settings: Pick<SettingsService, 'wandb'>;
   folioVersion: string;
   clock?: Clock;
-  onChange?: (status: SyncStatus) => void;
+  onChange?: (status: SyncStatusView) => void;
   extra?: Partial<SyncEngineOptions>;
 }): SyncEngine {
   return new SyncEngine({
@@ -50,7 +51,7 @@ export function createSyncEngine(opts: {
 }
 
 /** What `folio status --json` adds about sync: the outbox by state and the last jobs. */
-export function syncStatusFields(db: Db, lastJobs = 5): { outbox: { pending: number; inFlight: number; dead: number }; syncJobs: SyncJobView[] } {
+export function syncStatusFields(db: Db, lastJobs = 5): { outbox: { pending: number; inFlight: number; dead: number }; syncJobs: SyncJob[] } {
   const store = new SyncStore(db);
   const stats = store.stats(new Date().toISOString());
   return { outbox: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead }, syncJobs: store.jobs(lastJobs).map((r) => jobView(r)) };

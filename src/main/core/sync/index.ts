@@ -1,8 +1,8 @@
 /** Sync of verified annotations to a W&B dataset artifact: engine, outbox store, W&B client. */
-export type { SyncService } from './service';
+export type { SyncRunSummary, SyncService, SyncTrigger } from './service';
 export { SyncProcessHost } from './process/host';
 export { exitReason, forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './process/launch';
-export { SyncEngine, type SyncCredentials, type SyncEngineOptions, type SyncJobView, type SyncRunSummary, type SyncState, type SyncStatus, type SyncTrigger } from './engine';
+export { SyncEngine, type SyncCredentials, type SyncEngineOptions } from './engine';
 export { DEFAULT_SYNC_CONFIG, syncConfigPatchSchema, syncConfigSchema, type SyncConfig, type SyncConfigPatch } from './config';
 export { SyncStore, type DeadItem, type OutboxStats } from './store';
 export { WandbClient, appUrlFor, artifactVersionUrl, runUrl } from './wandb/client';

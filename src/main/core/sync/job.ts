@@ -9,7 +9,7 @@ import { artifactDigest, b64md5, parseManifest, serializeManifest, type Manifest
 import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
- * One dataset-build job: one attempt at one batch, end to end (PROTOCOL.md §5). The order of
+ * One dataset-build job: one attempt at one batch, end to end (docs/WANDB_PROTOCOL.md §3.4, §5). The order of
  * writes is what makes it exactly once: membership and client ids are on disk before the first
  * request; an unresolved commit is asked about (clientIDMapping → artifact state) before anything
  * is redone; a batch whose partition is already in `latest` is done without a new version.
@@ -265,8 +265,8 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
           versionIndex: state.versionIndex,
           digest: state.digest,
           added: batch.added_entries ? (JSON.parse(batch.added_entries) as Record<string, ManifestEntry>) : null,
-          // The manifest sent with that commit (an older Folio kept it in the batch row).
-          manifest: batch.pending_manifest ?? (await deps.manifests.loadPending(batch.id, batch.target ?? ''))?.body ?? null,
+          // The manifest sent with that commit.
+          manifest: (await deps.manifests.loadPending(batch.id, batch.target ?? ''))?.body ?? null,
         });
         return { jobId, ok: true, result, error: null, failure: null };
       }
@@ -441,7 +441,7 @@ export async function runSyncJob(deps: JobDeps, batchIn: BatchRow, trigger: stri
       });
     }
 
-    // 7. The manifest: reserve → digest → upload URL → PUT (FULL manifests, §3.4 steps 2, 6, 7).
+    // 7. The manifest: reserve → digest → upload URL → PUT (full manifests, §3.4 steps 2 and 5).
     progress({ phase: 'committing', filesDone, filesTotal: toUpload.length });
     await yieldToLoop();
     const manifestBytes = serializeManifest(contents);

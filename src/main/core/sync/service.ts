@@ -1,6 +1,15 @@
+import type { SyncJob, SyncStatusView } from '../../../shared/domain/sync';
 import type { SyncConfig } from './config';
-import type { SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from './engine';
 import type { DeadItem } from './store';
+
+/** What starts a build: app start, the interval, the daily time, "Sync now", coming back online. */
+export type SyncTrigger = 'start' | 'interval' | 'daily' | 'now' | 'online';
+
+/** What "Sync now" answers: the jobs it ran and the status after them. */
+export interface SyncRunSummary {
+  jobs: SyncJob[];
+  status: SyncStatusView;
+}
 
 /**
  * What the app asks of sync. Two implementations: SyncEngine (the engine itself, in-process: the
@@ -17,12 +26,12 @@ export interface SyncService {
   stop(): Promise<void>;
   /** Resolves when no build is running. */
   idle(): Promise<void>;
-  status(): Promise<SyncStatus>;
+  status(): Promise<SyncStatusView>;
   /** "Sync now": send everything waiting (ignoring backoff and thresholds); resolves with the jobs run. */
   syncNow(): Promise<SyncRunSummary>;
   /** Start a build for `reason` unless one runs (then it follows). */
-  trigger(reason: SyncTrigger): Promise<SyncJobView[]>;
-  jobs(limit?: number): Promise<SyncJobView[]>;
+  trigger(reason: SyncTrigger): Promise<SyncJob[]>;
+  jobs(limit?: number): Promise<SyncJob[]>;
   deadItems(limit?: number, offset?: number): Promise<DeadItem[]>;
   retryDead(ids?: string[]): Promise<{ retried: number }>;
   discardDead(ids?: string[]): Promise<{ discarded: number }>;

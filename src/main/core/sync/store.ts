@@ -58,7 +58,6 @@ export interface BatchRow {
   version_index: number | null;
   artifact_digest: string | null;
   added_entries: string | null;
-  pending_manifest: string | null;
   created_at: string;
   updated_at: string;
   committed_at: string | null;
@@ -125,9 +124,9 @@ export class SyncStore {
   }
 
   /**
-   * Copy the WAL back into the database without waiting for anyone (PASSIVE). The sync worker does
-   * this between batches, so that verify's connection (auto-checkpoint off while the worker runs)
-   * never pays for a checkpoint inside its commit.
+   * Copy the WAL back into the database without waiting for anyone (PASSIVE). The sync process
+   * does this between batches, so that verify's connection (auto-checkpoint off while the sync
+   * process runs) never pays for a checkpoint inside its commit.
    */
   checkpoint(): { busy: number; log: number; checkpointed: number } {
     const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
@@ -568,7 +567,7 @@ export class SyncWriter {
    */
   recordCommitSent(batchId: string, added: Record<string, ManifestEntry>, now: string): void {
     this.tx(() => {
-      this.q('UPDATE sync_batches SET commit_sent_at = ?, added_entries = ?, pending_manifest = NULL, updated_at = ? WHERE id = ?').run(now, JSON.stringify(added), now, batchId);
+      this.q('UPDATE sync_batches SET commit_sent_at = ?, added_entries = ?, updated_at = ? WHERE id = ?').run(now, JSON.stringify(added), now, batchId);
     }, true);
   }
 
@@ -581,7 +580,7 @@ export class SyncWriter {
   clearCommitSent(batchId: string, now: string): void {
     this.tx(() =>
       this.q(
-        'UPDATE sync_batches SET commit_sent_at = NULL, artifact_id = NULL, added_entries = NULL, pending_manifest = NULL, run_id = ?, client_id = ?, sequence_client_id = ?, updated_at = ? WHERE id = ?',
+        'UPDATE sync_batches SET commit_sent_at = NULL, artifact_id = NULL, added_entries = NULL, run_id = ?, client_id = ?, sequence_client_id = ?, updated_at = ? WHERE id = ?',
       ).run(randomRunId(), randomClientId(), randomClientId(), now, batchId),
     );
   }
@@ -617,7 +616,7 @@ export class SyncWriter {
   ): void {
     this.tx(() => {
       this.q(
-        "UPDATE sync_batches SET state = 'committed', artifact_id = ?, version_index = ?, artifact_digest = ?, added_entries = ?, pending_manifest = NULL, committed_at = ?, updated_at = ? WHERE id = ?",
+        "UPDATE sync_batches SET state = 'committed', artifact_id = ?, version_index = ?, artifact_digest = ?, added_entries = ?, committed_at = ?, updated_at = ? WHERE id = ?",
       ).run(v.artifactId, v.versionIndex, v.digest, v.addedEntries ? JSON.stringify(v.addedEntries) : null, now, now, batchId);
       this.finishJob(job.id, 'completed', job.result, null, now);
     });

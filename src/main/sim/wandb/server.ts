@@ -15,7 +15,7 @@ import { SimError, SimState, type SimUser } from './state';
  * A local W&B-compatible server for the calls Folio makes: GraphQL (every document validated
  * against the reconstructed schema), Basic auth with API keys, presigned-style uploads checked
  * against their declared MD5, downloads, and the run file stream. Faults can be injected; the
- * state is readable by tests. PROTOCOL.md §8 is the contract it follows.
+ * state is readable by tests. docs/WANDB_PROTOCOL.md says what it follows.
  */
 
 export interface WandbSimOptions {

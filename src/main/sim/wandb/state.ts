@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /**
  * Everything the W&B simulator knows: users and their keys, projects, runs (with what the file
  * stream sent), artifact collections, versions, aliases, manifests and stored bytes. The rules
- * here are the ones PROTOCOL.md says the real server applies (or, where it is unknown, the
+ * here are the ones the real server applies (docs/WANDB_PROTOCOL.md) (or, where it is unknown, the
  * strictest reasonable choice), so a client that gets something wrong is told so.
  */
 
@@ -145,9 +145,8 @@ const HEX_MD5 = /^[0-9a-f]{32}$/;
 const ARTIFACT_NAME = /^[a-zA-Z0-9_\-.]+$/;
 
 export const b64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
-export const hexToB64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
-/** The artifact digest of PROTOCOL.md §3.2, written independently of Folio's client on purpose. */
+/** The artifact digest of docs/WANDB_PROTOCOL.md §3.2, written independently of Folio's client on purpose. */
 export function manifestDigest(contents: Iterable<[string, { digest: string }]>): string {
   const entries = [...contents].map(([path, e]) => ({ key: Buffer.from(path, 'utf8'), path, digest: e.digest }));
   entries.sort((a, b) => Buffer.compare(a.key, b.key));

@@ -1,6 +1,6 @@
 import type { Label, Page } from '../../../shared/domain/model';
 import { useApp } from '../stores/app';
-import { useViewer } from '../stores/viewer';
+import { useViewer, ZOOM_STEP } from '../stores/viewer';
 import { clampRect } from './geometry';
 import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
 import { takePageTextForSelection } from './pageText';
@@ -24,8 +24,6 @@ export interface ActionContext {
   previousQuestion(): void;
   focusAnswer(): void;
 }
-
-const ZOOM_STEP = 1.25;
 
 /**
  * Actions that change the annotation: on a read-only (verified) document they only point at Edit.

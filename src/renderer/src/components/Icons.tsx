@@ -167,12 +167,6 @@ export const IconAlert = (p: IconProps) => (
     <path d="M12 10v4M12 17.5v.01" />
   </Icon>
 );
-export const IconKeyboard = (p: IconProps) => (
-  <Icon {...p}>
-    <rect x="2.5" y="6" width="19" height="12" rx="2" />
-    <path d="M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10" />
-  </Icon>
-);
 export const IconCompare = (p: IconProps) => (
   <Icon {...p}>
     <rect x="3" y="3" width="12" height="12" rx="1.5" />

@@ -21,9 +21,7 @@ import { formatBytes, formatCount } from '../lib/format';
 import { rememberContext, useDocumentView, type Neighbours } from '../stores/documentView';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
-import { useViewer } from '../stores/viewer';
-
-const ZOOM_STEP = 1.25;
+import { useViewer, ZOOM_STEP } from '../stores/viewer';
 
 function ZoomControls() {
   const scale = useViewer((s) => s.scale);

@@ -1,7 +1,7 @@
 import type { Migration } from './types';
 
 /**
- * Pre-annotation runs (issue 4): a run per start, a task per page, an attempt per request, and the
+ * Pre-annotation runs: a run per start, a task per page, an attempt per request, and the
  * Message Batches a batch-mode run submitted. Predictions remember the run that made them.
  * Additive only: new tables, one nullable column and indexes.
  */

@@ -10,10 +10,11 @@ import { migration007 } from './007-job-owner';
 import { migration008 } from './008-sync-lease';
 import { migration009 } from './009-preannotation-owner';
 import { migration010 } from './010-document-types';
+import { migration011 } from './011-drop-db-manifests';
 import type { Migration } from './types';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -2,8 +2,9 @@ import { AppError, toAppErrorData } from '../../../../shared/contract/errors';
 import type { Db } from '../../db/open';
 import { cachedStatement } from '../../db/statementCache';
 import type { SyncConfig } from '../config';
-import type { SyncCredentials, SyncJobView, SyncRunSummary, SyncStatus, SyncTrigger } from '../engine';
-import type { SyncService } from '../service';
+import type { SyncJob, SyncStatusView } from '../../../../shared/domain/sync';
+import type { SyncCredentials } from '../engine';
+import type { SyncRunSummary, SyncService, SyncTrigger } from '../service';
 import { applySyncWrite, SyncWriter, type DeadItem } from '../store';
 import { forkSyncProcess, type SyncProcessHandle, type SyncProcessLauncher } from './launch';
 import type { EventLoopDelay, FromSyncProcess, PriorityReport, SyncCall, SyncProcessEngineOptions, SyncProcessInit, ToSyncProcess } from './messages';
@@ -15,7 +16,7 @@ export interface SyncProcessHostOptions {
   folioVersion: string;
   /** Read in the app (settings, safeStorage) and sent to the sync process at start and on settingsChanged(). */
   credentials: () => SyncCredentials;
-  onChange?: (status: SyncStatus) => void;
+  onChange?: (status: SyncStatusView) => void;
   /**
    * The connection verify writes through. The sync process's writes are applied on it, here, at the
    * app's priority (store.ts says why). While the engine runs, its automatic WAL checkpoint is off
@@ -57,7 +58,7 @@ export class SyncProcessHost implements SyncService {
   /** start() was asked and stop() was not: a restart starts the engine again. */
   private running = false;
   private crash: string | null = null;
-  private lastStatus: SyncStatus | null = null;
+  private lastStatus: SyncStatusView | null = null;
   private osOnline: boolean | null = null;
   private readonly writer: SyncWriter;
   /** What the last sync process reported when it came up: its pid and the priority it runs at. */
@@ -144,8 +145,8 @@ export class SyncProcessHost implements SyncService {
     return `${this.crash} Verified work is kept and waits; press Sync now to restart sync.`;
   }
 
-  private crashStatus(): SyncStatus {
-    const base: SyncStatus = this.lastStatus ?? {
+  private crashStatus(): SyncStatusView {
+    const base: SyncStatusView = this.lastStatus ?? {
       state: 'needs_attention',
       message: '',
       online: null,
@@ -160,7 +161,7 @@ export class SyncProcessHost implements SyncService {
     return { ...base, state: 'needs_attention', message: this.crashMessage(), currentJob: null, nextCheckAt: null };
   }
 
-  private emit(status: SyncStatus): void {
+  private emit(status: SyncStatusView): void {
     try {
       this.opts.onChange?.(status);
     } catch {
@@ -238,9 +239,9 @@ export class SyncProcessHost implements SyncService {
     if (this.child) await this.call('idle');
   }
 
-  async status(): Promise<SyncStatus> {
+  async status(): Promise<SyncStatusView> {
     if (this.crash) return this.crashStatus();
-    return this.call<SyncStatus>('status');
+    return this.call<SyncStatusView>('status');
   }
 
   async syncNow(): Promise<SyncRunSummary> {
@@ -251,11 +252,11 @@ export class SyncProcessHost implements SyncService {
     return this.call<SyncRunSummary>('syncNow', upTo);
   }
 
-  trigger(reason: SyncTrigger): Promise<SyncJobView[]> {
+  trigger(reason: SyncTrigger): Promise<SyncJob[]> {
     return this.call('trigger', reason);
   }
 
-  jobs(limit?: number): Promise<SyncJobView[]> {
+  jobs(limit?: number): Promise<SyncJob[]> {
     return this.call('jobs', limit);
   }
 

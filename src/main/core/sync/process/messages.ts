@@ -1,5 +1,6 @@
 import type { AppErrorData } from '../../../../shared/contract/errors';
-import type { SyncCredentials, SyncStatus } from '../engine';
+import type { SyncStatusView } from '../../../../shared/domain/sync';
+import type { SyncCredentials } from '../engine';
 import type { SyncWriteOp } from '../store';
 
 /**
@@ -66,7 +67,7 @@ export type FromSyncProcess =
   | { type: 'ready'; pid: number; priority: PriorityReport }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: AppErrorData }
-  | { type: 'status'; status: SyncStatus }
+  | { type: 'status'; status: SyncStatusView }
   /**
    * A SyncWriter call for the app to apply on its connection (the sync process never writes:
    * see store.ts); answered by a 'written' with the same id once committed.

@@ -3,7 +3,7 @@ import { BODY_LIMITS, defaultPolicies, errorMessages, FIX_BASE_URL, requestWithR
 
 /**
  * Folio's W&B client: GraphQL, presigned uploads/downloads and the run file stream over plain
- * HTTP (PROTOCOL.md §1–4). No Electron, no SDK: W&B has no TypeScript SDK for artifacts.
+ * HTTP (docs/WANDB_PROTOCOL.md §1–4). No Electron, no SDK: W&B has no TypeScript SDK for artifacts.
  */
 
 export interface WandbClientOptions {
@@ -71,7 +71,7 @@ export interface ArtifactVersion {
   manifestUrl: string | null;
 }
 
-/** A committed version as the collection listing gives it (PROTOCOL.md §4.2). */
+/** A committed version as the collection listing gives it (§4.2). */
 export interface ListedVersion {
   id: string;
   versionIndex: number;
@@ -372,7 +372,7 @@ export class WandbClient {
   }
 
   /**
-   * Upload URLs for run files (PROTOCOL.md §2.4): one answer per name, in order; a null URL means
+   * Upload URLs for run files (§2.4): one answer per name, in order; a null URL means
    * "skip this file". The headers apply to every PUT.
    */
   async createRunFiles(entity: string, project: string, run: string, files: string[]): Promise<{ runId: string; uploadHeaders: string[]; files: { name: string; uploadUrl: string | null }[] }> {
@@ -389,7 +389,7 @@ export class WandbClient {
   }
 
   /**
-   * Declare an artifact version as the input of a run (`run.use_artifact`, PROTOCOL.md §3.7), with
+   * Declare an artifact version as the input of a run (`run.use_artifact`, §3.6), with
    * the wandb-core document; artifactEntityName/ProjectName only when the server supports them.
    */
   async useArtifact(v: { artifactID: string; entityName: string; projectName: string; runName: string; artifactEntityName?: string; artifactProjectName?: string }): Promise<{ id: string }> {

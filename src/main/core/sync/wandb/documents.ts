@@ -1,6 +1,6 @@
 /**
- * Every GraphQL document Folio sends to W&B. The wandb-core (and SDK-generated) ones are verbatim from
- * shared/reference/wandb/operations.graphql (the text the official SDK puts on the wire); the two
+ * Every GraphQL document Folio sends to W&B. The wandb-core (and SDK-generated) ones are verbatim
+ * the text the official SDK puts on the wire (docs/WANDB_PROTOCOL.md §1.3); the two
  * reads marked "Folio" select only fields the SDK itself selects elsewhere. A test validates each
  * against schema.graphql, and the simulator rejects any that does not validate.
  */
@@ -174,7 +174,7 @@ export const ARTIFACT_MANIFEST: GqlDocument = {
 }`,
 };
 
-/** custom:ArtifactVersionByName (PROTOCOL.md §4.1) — resolves `collection:latest`. */
+/** custom:ArtifactVersionByName (docs/WANDB_PROTOCOL.md §4.1) — resolves `collection:latest`. */
 export const ARTIFACT_VERSION_BY_NAME: GqlDocument = {
   operationName: 'ArtifactVersionByName',
   query: `query ArtifactVersionByName($entity: String!, $project: String!, $name: String!) {
@@ -225,7 +225,7 @@ export const PROJECT: GqlDocument = {
 }`,
 };
 
-/** go:CreateRunFiles — upload URLs for run files (the evaluation's per-document table), PROTOCOL.md §2.4. */
+/** go:CreateRunFiles — upload URLs for run files (the evaluation's per-document table), docs/WANDB_PROTOCOL.md §2.4. */
 export const CREATE_RUN_FILES: GqlDocument = {
   operationName: 'CreateRunFiles',
   query: `mutation CreateRunFiles ($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
@@ -240,7 +240,7 @@ export const CREATE_RUN_FILES: GqlDocument = {
 }`,
 };
 
-/** go:UseArtifact — declares an artifact version as a run's input (lineage, PROTOCOL.md §3.7). */
+/** go:UseArtifact — declares an artifact version as a run's input (lineage, docs/WANDB_PROTOCOL.md §3.6). */
 export const USE_ARTIFACT: GqlDocument = {
   operationName: 'UseArtifact',
   query: `mutation UseArtifact ($input: UseArtifactInput!) {
@@ -255,7 +255,7 @@ export const USE_ARTIFACT: GqlDocument = {
 /**
  * py-generated:PROJECT_ARTIFACTS — the official SDK's listing of a collection's versions
  * (`api.artifacts(type, name)`); Folio passes `filters: {"state": "COMMITTED"}` as the public API
- * does by default (PROTOCOL.md §4.2). Used by the lead's pull (src/main/core/exchange).
+ * does by default (docs/WANDB_PROTOCOL.md §4.2). Used by the lead's pull (src/main/core/exchange).
  */
 export const PROJECT_ARTIFACTS: GqlDocument = {
   operationName: 'ProjectArtifacts',

@@ -1,6 +1,6 @@
 /**
  * HTTP for the W&B client: one request helper with a retry policy per channel, following the
- * official SDK (PROTOCOL.md §7): which statuses are retried, exponential backoff with jitter
+ * official SDK (docs/WANDB_PROTOCOL.md §7): which statuses are retried, exponential backoff with jitter
  * capped at 60 s, and an exact wait when the server sends one valid Retry-After. Errors are
  * classified so the sync engine can tell "offline" from "bad key" from "server trouble".
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Artifact manifests and digests exactly as PROTOCOL.md §3.2–3.3 and the SDK define them:
+ * Artifact manifests and digests exactly as the SDK defines them (docs/WANDB_PROTOCOL.md §3.1–3.3):
  * entry digest = base64 MD5 of the bytes; artifact digest = hex MD5 of
  * "wandb-artifact-manifest-v1\n" + "{path}:{digest}\n" per entry sorted by UTF-8 bytes; the
  * manifest file is what Python's `json.dump(manifest, fp, indent=4)` writes.
