@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { mixSeed, Rng } from '../../core/synth/random';
 import { DEFAULT_NOISE, naturalAnswer, type NoiseOptions } from './answer';
-import { SimBucket } from './buckets';
+import { makeBuckets, rateLimitHeaders, type SimLimits } from './buckets';
 import { fitToSchema } from './schemaRules';
 import { simTextTokens } from './tokens';
 import { sourceNameFromPrompt, TruthRegistry } from './truth';
@@ -35,13 +35,7 @@ import { baseHeaders, iso, parseJson, readBody, rid, send, sendError, sendProxyP
  * Every response carries `x-folio-simulator: 1`, so a run can say its answers were simulated.
  */
 
-export interface SimLimits {
-  rpm?: number;
-  itpm?: number;
-  otpm?: number;
-  /** Seconds of the per-minute limit one burst may use (default 1). */
-  burstSeconds?: number;
-}
+export type { SimLimits } from './buckets';
 
 /** The noise seed `npm run demo` answers with (bench:effort uses it too, so both see the same predictions). */
 export const DEMO_SIM_SEED = 2026;
@@ -140,18 +134,8 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
   const cache = new Map<string, CacheEntry>();
   const batches = new Map<string, SimBatch>();
   const faults = new FaultInjector(rng, opts.faults ?? {}, origin, scale);
-  let buckets = makeBuckets(opts.limits ?? {});
+  let buckets = makeBuckets(opts.limits ?? {}, scale);
   let baseUrl = '';
-
-  function makeBuckets(l: SimLimits) {
-    const burst = l.burstSeconds ?? 1;
-    const now = Date.now();
-    return {
-      rpm: new SimBucket(l.rpm ?? 4000, burst, scale, now),
-      itpm: new SimBucket(l.itpm ?? 2_000_000, burst, scale, now),
-      otpm: new SimBucket(l.otpm ?? 400_000, burst, scale, now),
-    };
-  }
 
   const accepts = (key: string): 'ok' | 'unknown' | 'forbidden' => {
     if (opts.forbiddenKeys?.includes(key)) return 'forbidden';
@@ -164,22 +148,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     return Math.max(latency.minMs, latency.medianMs * Math.exp(latency.sigma * z));
   };
 
-  const rateHeaders = (): Record<string, string> => {
-    const now = Date.now();
-    const h: Record<string, string> = {};
-    const views = { requests: buckets.rpm.view(now), 'input-tokens': buckets.itpm.view(now), 'output-tokens': buckets.otpm.view(now) };
-    for (const [name, v] of Object.entries(views)) {
-      h[`anthropic-ratelimit-${name}-limit`] = String(v.limit);
-      h[`anthropic-ratelimit-${name}-remaining`] = String(v.remaining);
-      h[`anthropic-ratelimit-${name}-reset`] = iso(v.resetAt);
-    }
-    // "tokens": the most restrictive token limit in effect, remaining rounded to the thousand.
-    const tight = views['input-tokens'].remaining / views['input-tokens'].limit <= views['output-tokens'].remaining / views['output-tokens'].limit ? views['input-tokens'] : views['output-tokens'];
-    h['anthropic-ratelimit-tokens-limit'] = String(tight.limit);
-    h['anthropic-ratelimit-tokens-remaining'] = String(Math.round(tight.remaining / 1000) * 1000);
-    h['anthropic-ratelimit-tokens-reset'] = iso(tight.resetAt);
-    return h;
-  };
+  const rateHeaders = (): Record<string, string> => rateLimitHeaders(buckets, Date.now());
 
   const record = (e: Partial<SimRequestLog> & Pick<SimRequestLog, 'endpoint' | 'status' | 'cause'>) => {
     log.push({ at: Date.now() - origin, documentId: null, model: null, itpmTokens: 0, inputTokens: 0, cacheRead: 0, cacheWrite: 0, outputTokens: 0, latencyMs: 0, ...e });
@@ -602,7 +571,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
     setLimits: (limits) => {
-      buckets = makeBuckets(limits);
+      buckets = makeBuckets(limits, scale);
     },
     setFaultRates: (r) => faults.setRates(r),
     requests: () => [...log],
