@@ -195,7 +195,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     projects,
     settings,
     clock,
-    emit: (event, payload) => (emit as (e: string, p: unknown) => void)(event, payload),
+    emit,
     ...(opts.preannotation?.timeScale ? { timeScale: opts.preannotation.timeScale } : {}),
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();

@@ -1,3 +1,5 @@
+import { iso } from './http';
+
 /**
  * The simulator's rate limits: token buckets per minute of simulated time, refilled
  * continuously ("your capacity is continuously replenished up to your maximum limit"). The
@@ -67,4 +69,46 @@ export class SimBucket {
     this.refill(now);
     this.level = Math.min(this.level, 0);
   }
+}
+
+export interface SimLimits {
+  rpm?: number;
+  itpm?: number;
+  otpm?: number;
+  /** Seconds of the per-minute limit one burst may use (default 1). */
+  burstSeconds?: number;
+}
+
+/** The three limits the API enforces per organization. */
+export interface SimBuckets {
+  rpm: SimBucket;
+  itpm: SimBucket;
+  otpm: SimBucket;
+}
+
+export function makeBuckets(l: SimLimits, timeScale: number): SimBuckets {
+  const burst = l.burstSeconds ?? 1;
+  const now = Date.now();
+  return {
+    rpm: new SimBucket(l.rpm ?? 4000, burst, timeScale, now),
+    itpm: new SimBucket(l.itpm ?? 2_000_000, burst, timeScale, now),
+    otpm: new SimBucket(l.otpm ?? 400_000, burst, timeScale, now),
+  };
+}
+
+/** The `anthropic-ratelimit-*` headers every response carries. */
+export function rateLimitHeaders(buckets: SimBuckets, now: number): Record<string, string> {
+  const h: Record<string, string> = {};
+  const views = { requests: buckets.rpm.view(now), 'input-tokens': buckets.itpm.view(now), 'output-tokens': buckets.otpm.view(now) };
+  for (const [name, v] of Object.entries(views)) {
+    h[`anthropic-ratelimit-${name}-limit`] = String(v.limit);
+    h[`anthropic-ratelimit-${name}-remaining`] = String(v.remaining);
+    h[`anthropic-ratelimit-${name}-reset`] = iso(v.resetAt);
+  }
+  // "tokens": the most restrictive token limit in effect, remaining rounded to the thousand.
+  const tight = views['input-tokens'].remaining / views['input-tokens'].limit <= views['output-tokens'].remaining / views['output-tokens'].limit ? views['input-tokens'] : views['output-tokens'];
+  h['anthropic-ratelimit-tokens-limit'] = String(tight.limit);
+  h['anthropic-ratelimit-tokens-remaining'] = String(Math.round(tight.remaining / 1000) * 1000);
+  h['anthropic-ratelimit-tokens-reset'] = iso(tight.resetAt);
+  return h;
 }

@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { mixSeed, Rng } from '../../core/synth/random';
 import { DEFAULT_NOISE, naturalAnswer, type NoiseOptions } from './answer';
-import { SimBucket } from './buckets';
+import { makeBuckets, rateLimitHeaders, type SimLimits } from './buckets';
 import { fitToSchema } from './schemaRules';
 import { simTextTokens } from './tokens';
 import { sourceNameFromPrompt, TruthRegistry } from './truth';
 import { checkAuth, checkVersion, SimHttpError, validateMessageBody, type ValidRequest } from './validate';
+import { FaultInjector, faultError, type FaultRule, type SimFaultRates } from './faults';
+import { baseHeaders, iso, parseJson, readBody, rid, send, sendError, sendProxyPage, wait } from './http';
 
 /**
  * A local stand-in for the Claude API (Messages, count_tokens, Message Batches), speaking the
@@ -33,61 +35,7 @@ import { checkAuth, checkVersion, SimHttpError, validateMessageBody, type ValidR
  * Every response carries `x-folio-simulator: 1`, so a run can say its answers were simulated.
  */
 
-export type FaultKind =
-  | 'overloaded'
-  | 'server_error'
-  | 'rate_limit'
-  | 'spend_limit'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'image_too_large'
-  | 'bad_request'
-  | 'reset'
-  | 'stall_headers'
-  | 'stall_body'
-  | 'malformed'
-  | 'truncated'
-  | 'refusal'
-  | 'off_schema_labels'
-  | 'degenerate_boxes'
-  | 'batch_expired'
-  /** Not the API at all: a proxy, gateway or login page in front of it answers with HTML (status `status`, default 200). */
-  | 'proxy_html';
-
-export interface FaultRule {
-  kind: FaultKind;
-  /** How many matching requests get it (default 1; Infinity for all). */
-  times?: number;
-  /** Only requests about this synthetic document id (e.g. "invoice-7-3"). */
-  documentId?: string;
-  /** Chance a matching request gets it (default 1). */
-  probability?: number;
-  /** messages (default), count_tokens, or batch (applied while a batch is processed). */
-  endpoint?: 'messages' | 'count_tokens' | 'batch';
-  /** For proxy_html: the status the page comes with (default 200). */
-  status?: number;
-  /** For rate_limit: seconds of retry-after (simulated). */
-  retryAfterSeconds?: number;
-  /** For stalls: simulated ms before giving up (default: until the client hangs up). */
-  stallMs?: number;
-}
-
-export interface SimLimits {
-  rpm?: number;
-  itpm?: number;
-  otpm?: number;
-  /** Seconds of the per-minute limit one burst may use (default 1). */
-  burstSeconds?: number;
-}
-
-export interface SimFaultRates {
-  /** Fraction of requests answered 529 overloaded_error. */
-  overloaded?: number;
-  /** Fraction of requests answered 500 api_error. */
-  serverError?: number;
-  /** Windows in which every request gets 429 + retry-after (simulated ms). */
-  bursts429?: { everyMs: number; durationMs: number } | null;
-}
+export type { SimLimits } from './buckets';
 
 /** The noise seed `npm run demo` answers with (bench:effort uses it too, so both see the same predictions). */
 export const DEMO_SIM_SEED = 2026;
@@ -167,8 +115,6 @@ interface SimBatch {
   timer: NodeJS.Timeout | null;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const rid = (prefix: string): string => `${prefix}_sim${randomBytes(12).toString('hex')}`;
 const EFFORT_THINKING: Record<string, number> = { low: 0.1, medium: 0.25, high: 0.5, xhigh: 0.8, max: 1.1 };
 const MAX_MESSAGE_BODY = 32 * 1024 * 1024;
 const MAX_BATCH_BODY = 256 * 1024 * 1024;
@@ -187,20 +133,9 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
   const log: SimRequestLog[] = [];
   const cache = new Map<string, CacheEntry>();
   const batches = new Map<string, SimBatch>();
-  let rules: (FaultRule & { left: number })[] = [];
-  let rates: SimFaultRates = opts.faults ?? {};
-  let buckets = makeBuckets(opts.limits ?? {});
+  const faults = new FaultInjector(rng, opts.faults ?? {}, origin, scale);
+  let buckets = makeBuckets(opts.limits ?? {}, scale);
   let baseUrl = '';
-
-  function makeBuckets(l: SimLimits) {
-    const burst = l.burstSeconds ?? 1;
-    const now = Date.now();
-    return {
-      rpm: new SimBucket(l.rpm ?? 4000, burst, scale, now),
-      itpm: new SimBucket(l.itpm ?? 2_000_000, burst, scale, now),
-      otpm: new SimBucket(l.otpm ?? 400_000, burst, scale, now),
-    };
-  }
 
   const accepts = (key: string): 'ok' | 'unknown' | 'forbidden' => {
     if (opts.forbiddenKeys?.includes(key)) return 'forbidden';
@@ -213,96 +148,10 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     return Math.max(latency.minMs, latency.medianMs * Math.exp(latency.sigma * z));
   };
 
-  const rateHeaders = (): Record<string, string> => {
-    const now = Date.now();
-    const h: Record<string, string> = {};
-    const views = { requests: buckets.rpm.view(now), 'input-tokens': buckets.itpm.view(now), 'output-tokens': buckets.otpm.view(now) };
-    for (const [name, v] of Object.entries(views)) {
-      h[`anthropic-ratelimit-${name}-limit`] = String(v.limit);
-      h[`anthropic-ratelimit-${name}-remaining`] = String(v.remaining);
-      h[`anthropic-ratelimit-${name}-reset`] = iso(v.resetAt);
-    }
-    // "tokens": the most restrictive token limit in effect, remaining rounded to the thousand.
-    const tight = views['input-tokens'].remaining / views['input-tokens'].limit <= views['output-tokens'].remaining / views['output-tokens'].limit ? views['input-tokens'] : views['output-tokens'];
-    h['anthropic-ratelimit-tokens-limit'] = String(tight.limit);
-    h['anthropic-ratelimit-tokens-remaining'] = String(Math.round(tight.remaining / 1000) * 1000);
-    h['anthropic-ratelimit-tokens-reset'] = iso(tight.resetAt);
-    return h;
-  };
-
-  const baseHeaders = (requestId: string): Record<string, string> => ({
-    'content-type': 'application/json',
-    'request-id': requestId,
-    'anthropic-organization-id': '00000000-0000-4000-8000-00000051a7e0',
-    'x-folio-simulator': '1',
-  });
-
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) => {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, headers);
-    res.end(JSON.stringify(body));
-  };
-
-  const sendError = (res: ServerResponse, err: SimHttpError, requestId: string, extra: Record<string, string> = {}) => {
-    send(
-      res,
-      err.status,
-      { type: 'error', error: { type: err.type, message: err.message, ...(err.details ? { details: err.details } : {}) }, request_id: requestId },
-      { ...baseHeaders(requestId), ...extra, ...err.headers },
-    );
-  };
+  const rateHeaders = (): Record<string, string> => rateLimitHeaders(buckets, Date.now());
 
   const record = (e: Partial<SimRequestLog> & Pick<SimRequestLog, 'endpoint' | 'status' | 'cause'>) => {
     log.push({ at: Date.now() - origin, documentId: null, model: null, itpmTokens: 0, inputTokens: 0, cacheRead: 0, cacheWrite: 0, outputTokens: 0, latencyMs: 0, ...e });
-  };
-
-  const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let over = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) over = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => (over ? reject(new SimHttpError(413, 'request_too_large', `Request exceeds the maximum allowed number of bytes (${limit}).`)) : resolve(Buffer.concat(chunks))));
-      req.on('error', reject);
-    });
-
-  const parseJson = (buf: Buffer): unknown => {
-    try {
-      return JSON.parse(buf.toString('utf8'));
-    } catch {
-      throw new SimHttpError(400, 'invalid_request_error', 'There was an error parsing the body of your request: it is not valid JSON.');
-    }
-  };
-
-  /** A rule or a rate that applies to this request, if any (rules are consumed). */
-  const pickFault = (endpoint: 'messages' | 'count_tokens' | 'batch', documentId: string | null): FaultRule | null => {
-    for (const r of rules) {
-      if ((r.endpoint ?? 'messages') !== endpoint || r.left <= 0) continue;
-      if (r.documentId && r.documentId !== documentId) continue;
-      if (r.probability !== undefined && !rng.chance(r.probability)) continue;
-      r.left--;
-      return r;
-    }
-    const u = rng.next();
-    if (endpoint === 'messages' || endpoint === 'batch') {
-      if (u < (rates.overloaded ?? 0)) return { kind: 'overloaded' };
-      if (u < (rates.overloaded ?? 0) + (rates.serverError ?? 0)) return { kind: 'server_error' };
-    }
-    return null;
-  };
-
-  const inBurst = (): number | null => {
-    const b = rates.bursts429;
-    if (!b) return null;
-    const t = (Date.now() - origin) / scale;
-    const phase = t % b.everyMs;
-    // The first window starts one period in, so a run gets going before the first burst.
-    if (t >= b.everyMs && phase < b.durationMs) return b.durationMs - phase;
-    return null;
   };
 
   /** Token accounting for one request: what is read from or written to the cache, what counts. */
@@ -423,66 +272,11 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     };
   };
 
-  const wait = (ms: number, res: ServerResponse): Promise<boolean> =>
-    new Promise((resolve) => {
-      if (res.destroyed) return resolve(false);
-      const t = setTimeout(() => {
-        res.off('close', onClose);
-        resolve(!res.destroyed);
-      }, ms);
-      const onClose = () => {
-        clearTimeout(t);
-        resolve(false);
-      };
-      res.once('close', onClose);
-    });
-
-  const faultError = (f: FaultRule): SimHttpError | null => {
-    switch (f.kind) {
-      case 'overloaded':
-        return new SimHttpError(529, 'overloaded_error', 'Overloaded');
-      case 'server_error':
-        return new SimHttpError(500, 'api_error', 'Internal server error');
-      case 'rate_limit':
-        return new SimHttpError(429, 'rate_limit_error', 'This request would exceed your organization’s rate limit. Please retry after the time in the retry-after header.', undefined, {
-          'retry-after': String(f.retryAfterSeconds ?? 1),
-        });
-      case 'spend_limit':
-        return new SimHttpError(
-          429,
-          'rate_limit_error',
-          'You have reached your API usage limits: your organization has crossed its monthly API usage threshold. You will regain access at the start of next month.',
-          { error_code: 'enforced_spend_limit_reached' },
-        );
-      case 'unauthorized':
-        return new SimHttpError(401, 'authentication_error', 'invalid x-api-key');
-      case 'forbidden':
-        return new SimHttpError(403, 'permission_error', 'Your API key does not have permission to use the specified resource.');
-      case 'image_too_large':
-        return new SimHttpError(400, 'invalid_request_error', 'messages.0.content.0: the image is larger than this model accepts', {
-          error_code: 'image_dimensions_too_large',
-          max_side_length_pixels: 1568,
-          paths: ['messages.0.content.0'],
-        });
-      case 'bad_request':
-        return new SimHttpError(400, 'invalid_request_error', 'messages.0.content.1.text: the simulator was told to refuse this request');
-      default:
-        return null;
-    }
-  };
-
-  /** What a proxy in front of the API sends: a web page, whatever was asked. */
-  const sendProxyPage = (res: ServerResponse, status: number) => {
-    const page = `<!doctype html><html><head><title>Sign in to continue</title></head><body><h1>Corporate gateway</h1><p>Please sign in to reach the internet.</p></body></html>`;
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(page)) });
-    res.end(page);
-  };
-
   async function handleMessages(req: IncomingMessage, res: ServerResponse, requestId: string, countOnly: boolean): Promise<void> {
     const started = Date.now();
     const endpoint = countOnly ? 'count_tokens' : 'messages';
     // count_tokens takes its faults when it arrives; Messages after its rate limits (below).
-    const countFault = countOnly ? pickFault('count_tokens', null) : null;
+    const countFault = countOnly ? faults.pick('count_tokens', null) : null;
     if (countFault?.kind === 'proxy_html') {
       req.resume();
       record({ endpoint, status: countFault.status ?? 200, cause: 'injected:proxy_html' });
@@ -519,7 +313,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     }
 
     const now = Date.now();
-    const burst = inBurst();
+    const burst = faults.inBurst();
     if (burst !== null) {
       const err = new SimHttpError(429, 'rate_limit_error', 'This request would exceed your organization’s rate limit (simulated burst). Please retry after the time in the retry-after header.', undefined, {
         'retry-after': String(Math.max(1, Math.ceil(burst / 1000))),
@@ -557,7 +351,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     const counted = account(v, now, latencyWall, false);
     const name = v.images[0] ? sourceNameFromPrompt(v.userText) : null;
     const documentId = name && v.images[0] ? (truth.lookup(name, v.images[0].received)?.id ?? null) : null;
-    const fault = pickFault('messages', documentId);
+    const fault = faults.pick('messages', documentId);
     const entry = { endpoint, model: v.model, documentId, itpmTokens: counted.itpm, inputTokens: counted.input, cacheRead: counted.cacheRead, cacheWrite: counted.cacheWrite } as const;
 
     const asError = fault ? faultError(fault) : null;
@@ -631,7 +425,7 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
         const v = await validateMessageBody(r.params, { version: b.version, countTokens: false, inBatch: true, textTokens: simTextTokens });
         const name = v.images[0] ? sourceNameFromPrompt(v.userText) : null;
         const documentId = name && v.images[0] ? (truth.lookup(name, v.images[0].received)?.id ?? null) : null;
-        const fault = pickFault('batch', documentId);
+        const fault = faults.pick('batch', documentId);
         if (fault?.kind === 'batch_expired') {
           results.push({ custom_id: r.custom_id, result: { type: 'expired' } });
           counts.expired++;
@@ -774,17 +568,12 @@ export async function startClaudeSimulator(opts: ClaudeSimOptions = {}): Promise
     url: baseUrl,
     port,
     truth,
-    inject: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
-    clearFaults: () => {
-      rules = [];
-      rates = {};
-    },
+    inject: (rule) => faults.inject(rule),
+    clearFaults: () => faults.clear(),
     setLimits: (limits) => {
-      buckets = makeBuckets(limits);
+      buckets = makeBuckets(limits, scale);
     },
-    setFaultRates: (r) => {
-      rates = r;
-    },
+    setFaultRates: (r) => faults.setRates(r),
     requests: () => [...log],
     resetLog: () => {
       log.length = 0;

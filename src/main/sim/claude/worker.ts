@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { startClaudeSimulator, type ClaudeSimOptions, type ClaudeSimulator, type FaultRule, type SimFaultRates, type SimLimits } from './server';
+import type { FaultRule, SimFaultRates } from './faults';
+import { startClaudeSimulator, type ClaudeSimOptions, type ClaudeSimulator, type SimLimits } from './server';
 
 /**
  * The simulator on a worker thread, driven by messages — so a benchmark in one process measures
