@@ -17,6 +17,7 @@ import { reachWandb } from '../sync/wandb/reach';
 import { artifactDigest, b64md5, parseManifest, type ManifestEntry } from '../sync/wandb/manifest';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
+import { pool } from '../util/pool';
 import { applyVersion, ReceivedContentError } from './apply';
 import { ensureDocument, ReceivedFileError, type ReceivedPage } from './documents';
 import { readPartition, type TableVersion } from './table';
@@ -101,24 +102,6 @@ function failureMessage(err: unknown, creds: { baseUrl: string; entity: string |
 
 /** A presigned URL the storage refused (expired, or its signature no longer valid): worth asking for a fresh one. */
 const isRefusedUrl = (err: unknown): boolean => err instanceof WandbError && err.kind === 'http' && (err.status === 403 || err.status === 400);
-
-/** Run `fn` over `items`, `limit` at a time; the first error stops the rest and is thrown. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | null = null;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw (failed as { err: unknown }).err;
-}
 
 interface Work {
   path: string;
