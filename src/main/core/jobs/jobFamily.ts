@@ -43,6 +43,8 @@ export interface JobLaunch<J extends FamilyJob> {
   job: J;
   projectId: string | null;
   params: unknown;
+  /** When the row says the job was created (default: now). */
+  createdAt?: string;
   /** The job's own work. Returning means completed; throwing means cancelled if the job was cancelled, else failed. */
   body: (job: J, signal: AbortSignal, publish: (force?: boolean) => void) => Promise<void>;
   /** Why the job failed, from what `body` threw (default: the error's message). */
@@ -72,7 +74,7 @@ export class JobFamily<J extends FamilyJob> {
   /** Record the job as running and start its body in the background. */
   start(launch: JobLaunch<J>): string {
     const { job } = launch;
-    this.opts.jobs.create({ id: job.jobId, kind: this.opts.kind, projectId: launch.projectId, params: launch.params }, isoNow(this.opts.clock));
+    this.opts.jobs.create({ id: job.jobId, kind: this.opts.kind, projectId: launch.projectId, params: launch.params }, launch.createdAt ?? isoNow(this.opts.clock));
     this.active.launch(job, (_job, signal) => this.execute(launch, signal));
     return job.jobId;
   }
