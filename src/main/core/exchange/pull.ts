@@ -108,13 +108,11 @@ interface Work {
   version: ListedVersion;
 }
 
-export class PullService {
-  private readonly family: JobFamily<PullJob>;
+export class PullService extends JobFamily<PullJob> {
   private readonly collection: string;
 
   constructor(private readonly deps: PullDeps) {
-    this.collection = deps.collection ?? DEFAULT_WANDB_ARTIFACT;
-    this.family = new JobFamily<PullJob>({
+    super({
       kind: PULL_JOB_KIND,
       noun: 'pull',
       jobs: deps.jobs,
@@ -129,20 +127,21 @@ export class PullService {
         job.finishedAt = now;
       },
     });
+    this.collection = deps.collection ?? DEFAULT_WANDB_ARTIFACT;
   }
 
   /** Start a pull of the project in the background; follow it with exchange.* events or `list`. */
   start(projectId: string): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
     for (const id of this.runningIds()) {
-      if (this.family.live(id)?.projectId === projectId) throw new AppError('conflict', 'A pull of this project is already running; wait for it to finish.');
+      if (this.live(id)?.projectId === projectId) throw new AppError('conflict', 'A pull of this project is already running; wait for it to finish.');
     }
     const creds = this.deps.settings.wandb();
     if (!creds.apiKey) {
       throw new AppError('unavailable', 'No W&B API key: enter one in Settings → Weights & Biases (or set WANDB_API_KEY, or run `wandb login`) to pull annotators’ work from W&B, or exchange bundles instead.');
     }
     const now = isoNow(this.deps.clock);
-    return this.family.start({
+    return this.launch({
       job: newPullJob(newId(), projectId, 'running', now),
       createdAt: now,
       projectId,
@@ -161,7 +160,7 @@ export class PullService {
 
   /** Run a pull to the end (CLI, tests); `onProgress` sees the same snapshots as the events. */
   async run(projectId: string, onProgress?: (job: PullJob) => void): Promise<PullJob> {
-    return this.family.wait(this.start(projectId), onProgress);
+    return this.wait(this.start(projectId), onProgress);
   }
 
   /** Pulls, newest first (running ones as they are now). */
@@ -171,19 +170,7 @@ export class PullService {
         ? this.deps.db.prepare('SELECT * FROM jobs WHERE kind = ? AND project_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(PULL_JOB_KIND, opts.projectId, opts.limit ?? 50)
         : this.deps.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(PULL_JOB_KIND, opts.limit ?? 50)
     ) as JobRow[];
-    return rows.map((r) => this.family.fromRow(r));
-  }
-
-  get(jobId: string): PullJob {
-    return this.family.get(jobId);
-  }
-
-  cancelAll(): void {
-    this.family.cancelAll();
-  }
-
-  async idle(): Promise<void> {
-    await this.family.idle();
+    return rows.map((r) => this.fromRow(r));
   }
 
   private runningIds(): string[] {

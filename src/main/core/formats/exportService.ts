@@ -97,11 +97,9 @@ interface Plan {
  * into a staging folder beside the target and renamed into place when complete, so a cancelled or
  * failed export leaves nothing half-written where the user asked for it.
  */
-export class ExportService {
-  private readonly family: JobFamily<ExportJob>;
-
+export class ExportService extends JobFamily<ExportJob> {
   constructor(private readonly deps: ExportDeps) {
-    this.family = new JobFamily<ExportJob>({
+    super({
       kind: EXPORT_JOB_KIND,
       noun: 'export job',
       jobs: deps.jobs,
@@ -165,7 +163,7 @@ export class ExportService {
   start(request: ExportRequest): string {
     const jobId = newId();
     const plan = this.plan(request, jobId);
-    return this.family.start({
+    return this.launch({
       job: newExportJob(jobId, plan.request.projectId, 'running', plan.request.format, plan.out),
       projectId: plan.request.projectId,
       params: plan.request,
@@ -177,23 +175,7 @@ export class ExportService {
   /** Run an export to the end (CLI, tests); `onProgress` sees the same updates as the events. */
   async run(request: ExportRequest, onProgress?: (job: ExportJob) => void): Promise<ExportJob> {
     const jobId = this.start(request);
-    return this.family.wait(jobId, onProgress);
-  }
-
-  get(jobId: string): ExportJob {
-    return this.family.get(jobId);
-  }
-
-  cancel(jobId: string): boolean {
-    return this.family.cancel(jobId);
-  }
-
-  async idle(): Promise<void> {
-    await this.family.idle();
-  }
-
-  cancelAll(): void {
-    this.family.cancelAll();
+    return this.wait(jobId, onProgress);
   }
 
   private async execute(job: ExportJob, plan: Plan, signal: AbortSignal, publish: (force?: boolean) => void): Promise<void> {

@@ -97,11 +97,9 @@ const predictionId = (projectId: string, model: string, documentId: string, kind
  *   prediction's id and inserted only if absent, so accepted or rejected predictions keep their
  *   status.
  */
-export class AnnotationsImportService {
-  private readonly family: JobFamily<AnnotationsImportJob>;
-
+export class AnnotationsImportService extends JobFamily<AnnotationsImportJob> {
   constructor(private readonly deps: AnnotationsImportDeps) {
-    this.family = new JobFamily<AnnotationsImportJob>({
+    super({
       kind: ANNOTATIONS_IMPORT_JOB_KIND,
       noun: 'annotation import job',
       jobs: deps.jobs,
@@ -137,28 +135,12 @@ export class AnnotationsImportService {
 
   start(request: AnnotationsImportRequest): string {
     const plan = this.plan(request);
-    return this.family.start({ job: newJob(newId(), plan.req, 'running'), projectId: plan.req.projectId, params: plan.req, ...this.work(plan) });
+    return this.launch({ job: newJob(newId(), plan.req, 'running'), projectId: plan.req.projectId, params: plan.req, ...this.work(plan) });
   }
 
   async run(request: AnnotationsImportRequest, onProgress?: (job: AnnotationsImportJob) => void): Promise<AnnotationsImportJob> {
     const jobId = this.start(request);
-    return this.family.wait(jobId, onProgress);
-  }
-
-  get(jobId: string): AnnotationsImportJob {
-    return this.family.get(jobId);
-  }
-
-  cancel(jobId: string): boolean {
-    return this.family.cancel(jobId);
-  }
-
-  async idle(): Promise<void> {
-    await this.family.idle();
-  }
-
-  cancelAll(): void {
-    this.family.cancelAll();
+    return this.wait(jobId, onProgress);
   }
 
   /** An import's own part of its job: reading and writing, how a failure reads, what it tells at the end. */

@@ -68,14 +68,12 @@ const newImportJob = (jobId: string, projectId: string, state: ImportJob['state'
  * cancellation, per-file failures with reasons. Each file is all-or-nothing: its pages are written
  * to a staging folder, moved into place, then recorded in one transaction.
  */
-export class ImportService {
-  private readonly family: JobFamily<ImportJob>;
+export class ImportService extends JobFamily<ImportJob> {
   /** PDF rendering runs JavaScript for seconds a page: on worker threads, off the thread that serves the UI. */
   readonly pdf: PdfRenderers;
 
   constructor(private readonly deps: ImportDeps) {
-    this.pdf = new PdfRenderers(deps.pdfWorker);
-    this.family = new JobFamily<ImportJob>({
+    super({
       kind: 'import',
       noun: 'import job',
       jobs: deps.jobs,
@@ -91,12 +89,13 @@ export class ImportService {
         job.etaMs = 0;
       },
     });
+    this.pdf = new PdfRenderers(deps.pdfWorker);
   }
 
   /** Start an import in the background; follow it with events or `get`. */
   start(projectId: string, paths: string[], opts: ImportOptions = {}): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
-    return this.family.start({
+    return this.launch({
       job: newImportJob(newId(), projectId, 'running'),
       projectId,
       params: { paths: opts.shownAs ? paths.map(opts.shownAs) : paths },
@@ -111,36 +110,19 @@ export class ImportService {
 
   /** Resolves with the job's end state once a running import has finished. */
   async finished(jobId: string): Promise<ImportJob> {
-    return this.family.wait(jobId);
+    return this.wait(jobId);
   }
 
   /** Run an import to the end (CLI, demo project); `onProgress` sees the same updates as events. */
   async run(projectId: string, paths: string[], onProgress?: (job: ImportJob) => void): Promise<ImportJob> {
     const jobId = this.start(projectId, paths);
-    return this.family.wait(jobId, onProgress);
-  }
-
-  get(jobId: string): ImportJob {
-    return this.family.get(jobId);
-  }
-
-  cancel(jobId: string): boolean {
-    return this.family.cancel(jobId);
-  }
-
-  /** Wait for every running import (shutdown, tests). */
-  async idle(): Promise<void> {
-    await this.family.idle();
-  }
-
-  cancelAll(): void {
-    this.family.cancelAll();
+    return this.wait(jobId, onProgress);
   }
 
   /** Cancel every import, wait for them, and end the PDF worker threads (shutdown). */
   async close(): Promise<void> {
-    this.family.cancelAll();
-    await this.family.idle();
+    this.cancelAll();
+    await this.idle();
     await this.pdf.close();
   }
 

@@ -62,30 +62,31 @@ export function remainingMs(done: number, total: number, elapsedMs: number): num
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * One kind of background job (file import, export, annotation import, pull): its durable row in
- * `jobs`, the running job in this process, throttled progress, the end state and the reads of
- * either. A service supplies its job's body and view; everything a job goes through is here.
+ * The base of a service that runs one kind of background job (file import, export, annotation
+ * import, pull): its durable row in `jobs`, the running job in this process, throttled progress,
+ * the end state, and the reads of either. A service supplies its job's body and view; everything
+ * a job goes through is here.
  */
-export class JobFamily<J extends FamilyJob> {
+export abstract class JobFamily<J extends FamilyJob> {
   private readonly active = new RunningJobs<J>();
 
-  constructor(private readonly opts: JobFamilyOptions<J>) {}
+  protected constructor(private readonly opts: JobFamilyOptions<J>) {}
 
   /** Record the job as running and start its body in the background. */
-  start(launch: JobLaunch<J>): string {
+  protected launch(launch: JobLaunch<J>): string {
     const { job } = launch;
     this.opts.jobs.create({ id: job.jobId, kind: this.opts.kind, projectId: launch.projectId, params: launch.params }, launch.createdAt ?? isoNow(this.opts.clock));
-    this.active.launch(job, (_job, signal) => this.execute(launch, signal));
+    this.active.launch(job, (_job, signal) => this.runJob(launch, signal));
     return job.jobId;
   }
 
   /** Resolves with a running job's end state; `onProgress` sees its progress meanwhile. */
-  wait(jobId: string, onProgress?: (job: J) => void): Promise<J> {
+  protected wait(jobId: string, onProgress?: (job: J) => void): Promise<J> {
     return this.active.wait(jobId, onProgress);
   }
 
   /** The running job itself (mutable: for checks, never to hand out). */
-  live(jobId: string): J | undefined {
+  protected live(jobId: string): J | undefined {
     return this.active.live(jobId);
   }
 
@@ -99,7 +100,7 @@ export class JobFamily<J extends FamilyJob> {
   }
 
   /** The view of a job's row (the live job instead while it runs). */
-  fromRow(row: JobRow): J {
+  protected fromRow(row: JobRow): J {
     const live = this.active.live(row.id);
     if (live) return this.opts.snapshot(live);
     const saved = JSON.parse(row.result ?? row.progress) as Partial<J>;
@@ -119,7 +120,7 @@ export class JobFamily<J extends FamilyJob> {
     this.active.cancelAll();
   }
 
-  private async execute(launch: JobLaunch<J>, signal: AbortSignal): Promise<J> {
+  private async runJob(launch: JobLaunch<J>, signal: AbortSignal): Promise<J> {
     const { opts } = this;
     const { job } = launch;
     const startedAt = Date.now();
