@@ -6,7 +6,7 @@ import type { Db } from '../db/open';
 import { receivedSourcePath, type DocumentsRepo } from '../db/repos/documents';
 import type { JobRow, JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
-import { RunningJobs } from '../jobs/runningJobs';
+import { JobFamily } from '../jobs/jobFamily';
 import type { MediaStore } from '../media/mediaStore';
 import type { SettingsService } from '../settings/settingsService';
 import { DEFAULT_WANDB_ARTIFACT } from '../settings/types';
@@ -17,6 +17,7 @@ import { reachWandb } from '../sync/wandb/reach';
 import { artifactDigest, b64md5, parseManifest, type ManifestEntry } from '../sync/wandb/manifest';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
+import { pool } from '../util/pool';
 import { applyVersion, ReceivedContentError } from './apply';
 import { ensureDocument, ReceivedFileError, type ReceivedPage } from './documents';
 import { readPartition, type TableVersion } from './table';
@@ -38,7 +39,6 @@ export const PULL_JOB_KIND = 'exchange_pull';
 const MAX_LISTED = 1000;
 /** Documents recreated at once during a pull (each: download its pages, write its pyramid). */
 const DOCUMENT_CONCURRENCY = 4;
-const PROGRESS_INTERVAL_MS = 100;
 
 export interface PullDeps {
   db: Db;
@@ -102,35 +102,31 @@ function failureMessage(err: unknown, creds: { baseUrl: string; entity: string |
 /** A presigned URL the storage refused (expired, or its signature no longer valid): worth asking for a fresh one. */
 const isRefusedUrl = (err: unknown): boolean => err instanceof WandbError && err.kind === 'http' && (err.status === 403 || err.status === 400);
 
-/** Run `fn` over `items`, `limit` at a time; the first error stops the rest and is thrown. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | null = null;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw (failed as { err: unknown }).err;
-}
-
 interface Work {
   path: string;
   entry: ManifestEntry;
   version: ListedVersion;
 }
 
-export class PullService {
-  private readonly active = new RunningJobs<PullJob>();
+export class PullService extends JobFamily<PullJob> {
   private readonly collection: string;
 
   constructor(private readonly deps: PullDeps) {
+    super({
+      kind: PULL_JOB_KIND,
+      noun: 'pull',
+      jobs: deps.jobs,
+      clock: deps.clock,
+      snapshot,
+      initial: (row) => newPullJob(row.id, row.project_id ?? '', row.state, row.started_at ?? row.created_at),
+      // A pull a crash interrupted has its end time only in the row.
+      fromRow: (row) => ({ finishedAt: row.finished_at }),
+      emitProgress: (s) => deps.emit('exchange.progress', s),
+      settle: (job, now) => {
+        job.phase = 'done';
+        job.finishedAt = now;
+      },
+    });
     this.collection = deps.collection ?? DEFAULT_WANDB_ARTIFACT;
   }
 
@@ -138,22 +134,33 @@ export class PullService {
   start(projectId: string): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
     for (const id of this.runningIds()) {
-      if (this.active.live(id)?.projectId === projectId) throw new AppError('conflict', 'A pull of this project is already running; wait for it to finish.');
+      if (this.live(id)?.projectId === projectId) throw new AppError('conflict', 'A pull of this project is already running; wait for it to finish.');
     }
-    if (!this.deps.settings.wandb().apiKey) {
+    const creds = this.deps.settings.wandb();
+    if (!creds.apiKey) {
       throw new AppError('unavailable', 'No W&B API key: enter one in Settings → Weights & Biases (or set WANDB_API_KEY, or run `wandb login`) to pull annotators’ work from W&B, or exchange bundles instead.');
     }
     const now = isoNow(this.deps.clock);
-    const jobId = newId();
-    const job = newPullJob(jobId, projectId, 'running', now);
-    this.deps.jobs.create({ id: jobId, kind: PULL_JOB_KIND, projectId, params: { projectId, collection: this.collection } }, now);
-    this.active.launch(job, (j, signal) => this.execute(j, signal));
-    return jobId;
+    return this.launch({
+      job: newPullJob(newId(), projectId, 'running', now),
+      createdAt: now,
+      projectId,
+      params: { projectId, collection: this.collection },
+      body: (job, signal, publish) => this.execute(job, signal, publish, creds),
+      failureMessage: (err) => failureMessage(err, creds),
+      finished: (result) => {
+        this.deps.emit('exchange.finished', result);
+        if (result.imported || result.documentsCreated) {
+          this.deps.emit('documents.changed', { projectId });
+          this.deps.emit('projects.changed', { projectId });
+        }
+      },
+    });
   }
 
   /** Run a pull to the end (CLI, tests); `onProgress` sees the same snapshots as the events. */
   async run(projectId: string, onProgress?: (job: PullJob) => void): Promise<PullJob> {
-    return this.active.wait(this.start(projectId), onProgress);
+    return this.wait(this.start(projectId), onProgress);
   }
 
   /** Pulls, newest first (running ones as they are now). */
@@ -166,43 +173,12 @@ export class PullService {
     return rows.map((r) => this.fromRow(r));
   }
 
-  get(jobId: string): PullJob {
-    const row = this.deps.jobs.get(jobId);
-    if (!row || row.kind !== PULL_JOB_KIND) throw new AppError('not_found', `No pull ${jobId}`);
-    return this.fromRow(row);
-  }
-
-  cancelAll(): void {
-    this.active.cancelAll();
-  }
-
-  async idle(): Promise<void> {
-    await this.active.idle();
-  }
-
   private runningIds(): string[] {
     return (this.deps.db.prepare("SELECT id FROM jobs WHERE kind = ? AND state = 'running'").all(PULL_JOB_KIND) as { id: string }[]).map((r) => r.id);
   }
 
-  private fromRow(row: JobRow): PullJob {
-    const live = this.active.live(row.id);
-    if (live) return snapshot(live);
-    const saved = JSON.parse(row.result ?? row.progress) as Partial<PullJob>;
-    return { ...newPullJob(row.id, row.project_id ?? '', row.state, row.started_at ?? row.created_at), ...saved, state: row.state, error: row.error, finishedAt: row.finished_at };
-  }
-
-  private async execute(job: PullJob, signal: AbortSignal): Promise<PullJob> {
+  private async execute(job: PullJob, signal: AbortSignal, publish: (force?: boolean) => void, creds: ReturnType<PullDeps['settings']['wandb']>): Promise<void> {
     const { deps } = this;
-    let lastEmit = 0;
-    const publish = (force = false) => {
-      const t = Date.now();
-      if (!force && t - lastEmit < PROGRESS_INTERVAL_MS) return;
-      lastEmit = t;
-      const s = snapshot(job);
-      deps.jobs.saveProgress(job.jobId, s);
-      deps.emit('exchange.progress', s);
-      this.active.notify(s);
-    };
     const addError = (e: ExchangeError) => {
       job.errorCount++;
       if (job.errors.length < MAX_LISTED) job.errors.push(e);
@@ -211,113 +187,91 @@ export class PullService {
       job.conflictCount++;
       if (job.conflicts.length < MAX_LISTED) job.conflicts.push(c);
     };
-    const creds = deps.settings.wandb();
-    try {
-      const project = deps.projects.get(job.projectId);
-      if (!creds.apiKey) throw new AppError('unavailable', 'No W&B API key');
-      const client = new WandbClient({
-        baseUrl: creds.baseUrl,
-        apiKey: creds.apiKey,
-        signal,
-        ...(deps.policies ? { policies: deps.policies } : {}),
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      });
-      publish(true);
-      // An unreachable W&B ends the pull at once, not after every request's retries (reach.ts).
-      const { entity } = await reachWandb(client, creds.entity, deps.probeTimeoutMs);
-      const target = targetKey({ baseUrl: creds.baseUrl, entity, project: creds.project, collection: this.collection });
-      job.target = target;
-      job.phase = 'listing';
-      publish(true);
-
-      const versions = await client.listArtifactVersions(entity, creds.project, ARTIFACT_TYPE, this.collection);
-      const pulled = new Set(
-        (deps.db.prepare('SELECT artifact_id FROM exchange_pulled_versions WHERE target = ? AND project_id = ?').all(target, project.id) as { artifact_id: string }[]).map((r) => r.artifact_id),
-      );
-      const fresh = versions.filter((v) => !pulled.has(v.id));
-      job.artifactVersions = versions.length;
-      job.newArtifactVersions = fresh.length;
-      job.phase = 'reading';
-      publish(true);
-
-      // Manifests of the new versions, and the partitions none of this project's pulls has read.
-      const partitionPulled = deps.db.prepare('SELECT 1 FROM exchange_pulled_partitions WHERE target = ? AND project_id = ? AND path = ? AND digest = ?');
-      const manifests = new Map<string, Map<string, ManifestEntry>>();
-      const work: Work[] = [];
-      const queued = new Set<string>();
-      const incomplete = new Set<string>(); // versions not to record as pulled
-      const partitionsOf = new Map<string, string[]>(); // version id → partition keys it lists
-      for (const v of fresh) {
-        signal.throwIfAborted();
-        const manifestName = `${this.collection}:v${v.versionIndex}/wandb_manifest.json`;
-        try {
-          const manifestUrl = async () => {
-            const url = await client.artifactManifestUrl(v.id);
-            if (!url) throw new ReceivedFileError(manifestName, 'W&B gave no download URL for the manifest');
-            return url;
-          };
-          const first = await manifestUrl();
-          const contents = parseManifest(await client.download(first, manifestName).catch(async (err: unknown) => {
-            if (!isRefusedUrl(err)) throw err;
-            return client.download(await manifestUrl(), manifestName); // a fresh URL, once
-          }));
-          const digest = artifactDigest(contents);
-          if (digest !== v.digest) throw new ReceivedFileError(manifestName, `lists files whose digest is ${digest}, not the version's ${v.digest}; the manifest is refused`);
-          const keys: string[] = [];
-          const before = work.length;
-          for (const [path, entry] of contents) {
-            if (!path.startsWith('parts/') || !path.endsWith('.table.json')) continue;
-            const key = `${path}\n${entry.digest}`;
-            keys.push(key);
-            if (queued.has(key) || partitionPulled.get(target, project.id, path, entry.digest)) continue;
-            queued.add(key);
-            work.push({ path, entry, version: v });
-          }
-          partitionsOf.set(v.id, keys);
-          // Kept only while a partition first listed here waits to be read (manifests can be large).
-          if (work.length > before) manifests.set(v.id, contents);
-        } catch (err) {
-          if (signal.aborted || isFatal(err)) throw err;
-          addError({ file: err instanceof ReceivedFileError ? err.file : manifestName, message: (err as Error).message });
-          incomplete.add(v.id);
-        }
-      }
-      job.partitions = work.length;
-      publish(true);
-
-      const failedPartitions = new Set<string>();
-      for (const w of work) {
-        signal.throwIfAborted();
-        const ok = await this.pullPartition(client, job, w, manifests.get(w.version.id)!, { project, entity, wandbProject: creds.project, target }, { addError, addConflict, publish }, signal);
-        if (!ok) failedPartitions.add(`${w.path}\n${w.entry.digest}`);
-        job.partitionsDone++;
-        publish();
-      }
-      const recordVersion = deps.db.prepare('INSERT OR IGNORE INTO exchange_pulled_versions (target, artifact_id, version_index, project_id, pulled_at) VALUES (?, ?, ?, ?, ?)');
-      for (const v of fresh) {
-        if (incomplete.has(v.id) || (partitionsOf.get(v.id) ?? []).some((k) => failedPartitions.has(k))) continue;
-        recordVersion.run(target, v.id, v.versionIndex, project.id, isoNow(deps.clock));
-      }
-      job.state = 'completed';
-    } catch (err) {
-      if (signal.aborted) {
-        job.state = 'cancelled';
-      } else {
-        job.state = 'failed';
-        job.error = failureMessage(err, creds);
-      }
-    }
-    job.phase = 'done';
-    job.finishedAt = isoNow(deps.clock);
-    const result = snapshot(job);
-    deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, job.finishedAt);
+    const project = deps.projects.get(job.projectId);
+    if (!creds.apiKey) throw new AppError('unavailable', 'No W&B API key');
+    const client = new WandbClient({
+      baseUrl: creds.baseUrl,
+      apiKey: creds.apiKey,
+      signal,
+      ...(deps.policies ? { policies: deps.policies } : {}),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
     publish(true);
-    deps.emit('exchange.finished', result);
-    if (job.imported || job.documentsCreated) {
-      deps.emit('documents.changed', { projectId: job.projectId });
-      deps.emit('projects.changed', { projectId: job.projectId });
+    // An unreachable W&B ends the pull at once, not after every request's retries (reach.ts).
+    const { entity } = await reachWandb(client, creds.entity, deps.probeTimeoutMs);
+    const target = targetKey({ baseUrl: creds.baseUrl, entity, project: creds.project, collection: this.collection });
+    job.target = target;
+    job.phase = 'listing';
+    publish(true);
+
+    const versions = await client.listArtifactVersions(entity, creds.project, ARTIFACT_TYPE, this.collection);
+    const pulled = new Set(
+      (deps.db.prepare('SELECT artifact_id FROM exchange_pulled_versions WHERE target = ? AND project_id = ?').all(target, project.id) as { artifact_id: string }[]).map((r) => r.artifact_id),
+    );
+    const fresh = versions.filter((v) => !pulled.has(v.id));
+    job.artifactVersions = versions.length;
+    job.newArtifactVersions = fresh.length;
+    job.phase = 'reading';
+    publish(true);
+
+    // Manifests of the new versions, and the partitions none of this project's pulls has read.
+    const partitionPulled = deps.db.prepare('SELECT 1 FROM exchange_pulled_partitions WHERE target = ? AND project_id = ? AND path = ? AND digest = ?');
+    const manifests = new Map<string, Map<string, ManifestEntry>>();
+    const work: Work[] = [];
+    const queued = new Set<string>();
+    const incomplete = new Set<string>(); // versions not to record as pulled
+    const partitionsOf = new Map<string, string[]>(); // version id → partition keys it lists
+    for (const v of fresh) {
+      signal.throwIfAborted();
+      const manifestName = `${this.collection}:v${v.versionIndex}/wandb_manifest.json`;
+      try {
+        const manifestUrl = async () => {
+          const url = await client.artifactManifestUrl(v.id);
+          if (!url) throw new ReceivedFileError(manifestName, 'W&B gave no download URL for the manifest');
+          return url;
+        };
+        const first = await manifestUrl();
+        const contents = parseManifest(await client.download(first, manifestName).catch(async (err: unknown) => {
+          if (!isRefusedUrl(err)) throw err;
+          return client.download(await manifestUrl(), manifestName); // a fresh URL, once
+        }));
+        const digest = artifactDigest(contents);
+        if (digest !== v.digest) throw new ReceivedFileError(manifestName, `lists files whose digest is ${digest}, not the version's ${v.digest}; the manifest is refused`);
+        const keys: string[] = [];
+        const before = work.length;
+        for (const [path, entry] of contents) {
+          if (!path.startsWith('parts/') || !path.endsWith('.table.json')) continue;
+          const key = `${path}\n${entry.digest}`;
+          keys.push(key);
+          if (queued.has(key) || partitionPulled.get(target, project.id, path, entry.digest)) continue;
+          queued.add(key);
+          work.push({ path, entry, version: v });
+        }
+        partitionsOf.set(v.id, keys);
+        // Kept only while a partition first listed here waits to be read (manifests can be large).
+        if (work.length > before) manifests.set(v.id, contents);
+      } catch (err) {
+        if (signal.aborted || isFatal(err)) throw err;
+        addError({ file: err instanceof ReceivedFileError ? err.file : manifestName, message: (err as Error).message });
+        incomplete.add(v.id);
+      }
     }
-    return result;
+    job.partitions = work.length;
+    publish(true);
+
+    const failedPartitions = new Set<string>();
+    for (const w of work) {
+      signal.throwIfAborted();
+      const ok = await this.pullPartition(client, job, w, manifests.get(w.version.id)!, { project, entity, wandbProject: creds.project, target }, { addError, addConflict, publish }, signal);
+      if (!ok) failedPartitions.add(`${w.path}\n${w.entry.digest}`);
+      job.partitionsDone++;
+      publish();
+    }
+    const recordVersion = deps.db.prepare('INSERT OR IGNORE INTO exchange_pulled_versions (target, artifact_id, version_index, project_id, pulled_at) VALUES (?, ?, ?, ?, ?)');
+    for (const v of fresh) {
+      if (incomplete.has(v.id) || (partitionsOf.get(v.id) ?? []).some((k) => failedPartitions.has(k))) continue;
+      recordVersion.run(target, v.id, v.versionIndex, project.id, isoNow(deps.clock));
+    }
   }
 
   /** Read one partition and apply its versions; true when every version in it was applied, skipped or reported. */

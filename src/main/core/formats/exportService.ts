@@ -27,7 +27,7 @@ import { VOC_IMAGES_DIR, VocWriter } from './export/voc';
 import { YoloWriter } from './export/yolo';
 import { ExportReader, parseDateBound, resolveAnnotators, type ExportDocument, type ExportFilters } from './exportReader';
 import { exportImageStem } from './geometry';
-import { RunningJobs } from '../jobs/runningJobs';
+import { JobFamily, remainingMs } from '../jobs/jobFamily';
 import { yieldToLoop } from '../util/yieldToLoop';
 
 export const EXPORT_JOB_KIND = 'export';
@@ -41,7 +41,6 @@ export interface ExportDeps {
   emit: EventSink;
 }
 
-const PROGRESS_INTERVAL_MS = 100;
 /** Documents read, checked and written together (and between two turns of the event loop). */
 const BATCH = 8;
 
@@ -82,6 +81,8 @@ const newExportJob = (jobId: string, projectId: string, state: ExportJob['state'
   error: null,
 });
 
+const snapshot = (job: ExportJob): ExportJob => ({ ...job, files: [...job.files], skipped: [...job.skipped] });
+
 interface Plan {
   request: ExportRequest & { status: ExportStatus; images: 'copy' | 'reference' };
   out: string;
@@ -96,9 +97,27 @@ interface Plan {
  * into a staging folder beside the target and renamed into place when complete, so a cancelled or
  * failed export leaves nothing half-written where the user asked for it.
  */
-export class ExportService {
-  private readonly active = new RunningJobs<ExportJob>();
-  constructor(private readonly deps: ExportDeps) {}
+export class ExportService extends JobFamily<ExportJob> {
+  constructor(private readonly deps: ExportDeps) {
+    super({
+      kind: EXPORT_JOB_KIND,
+      noun: 'export job',
+      jobs: deps.jobs,
+      clock: deps.clock,
+      snapshot,
+      initial: (row) => {
+        const params = JSON.parse(row.params) as Partial<ExportRequest>;
+        return newExportJob(row.id, row.project_id ?? '', row.state, params.format ?? 'jsonl', params.out ?? '');
+      },
+      emitProgress: (s) => deps.emit('export.progress', s),
+      beforePublish: (job, elapsedMs) => {
+        job.etaMs = remainingMs(job.done, job.total, elapsedMs);
+      },
+      settle: (job) => {
+        job.etaMs = 0;
+      },
+    });
+  }
 
   /** Which versions a request selects: the project, the status and the filters, checked. */
   private filtersOf(req: Pick<ExportRequest, 'projectId' | 'status' | 'annotator' | 'since' | 'until'>): ExportFilters {
@@ -144,56 +163,24 @@ export class ExportService {
   start(request: ExportRequest): string {
     const jobId = newId();
     const plan = this.plan(request, jobId);
-    const job = newExportJob(jobId, plan.request.projectId, 'running', plan.request.format, plan.out);
-    this.deps.jobs.create({ id: jobId, kind: EXPORT_JOB_KIND, projectId: plan.request.projectId, params: plan.request }, isoNow(this.deps.clock));
-    this.active.launch(job, (j, signal) => this.execute(j, plan, signal));
-    return jobId;
+    return this.launch({
+      job: newExportJob(jobId, plan.request.projectId, 'running', plan.request.format, plan.out),
+      projectId: plan.request.projectId,
+      params: plan.request,
+      body: (job, signal, publish) => this.execute(job, plan, signal, publish),
+      finished: (result) => this.deps.emit('export.finished', result),
+    });
   }
 
   /** Run an export to the end (CLI, tests); `onProgress` sees the same updates as the events. */
   async run(request: ExportRequest, onProgress?: (job: ExportJob) => void): Promise<ExportJob> {
     const jobId = this.start(request);
-    return this.active.wait(jobId, onProgress);
+    return this.wait(jobId, onProgress);
   }
 
-  get(jobId: string): ExportJob {
-    const live = this.active.live(jobId);
-    if (live) return { ...live, files: [...live.files], skipped: [...live.skipped] };
-    const row = this.deps.jobs.get(jobId);
-    if (!row || row.kind !== EXPORT_JOB_KIND) throw new AppError('not_found', `No export job ${jobId}`);
-    const params = JSON.parse(row.params) as Partial<ExportRequest>;
-    const saved = JSON.parse(row.result ?? row.progress) as Partial<ExportJob>;
-    return { ...newExportJob(jobId, row.project_id ?? '', row.state, params.format ?? 'jsonl', params.out ?? ''), ...saved, state: row.state, error: row.error };
-  }
-
-  cancel(jobId: string): boolean {
-    return this.active.cancel(jobId);
-  }
-
-  async idle(): Promise<void> {
-    await this.active.idle();
-  }
-
-  cancelAll(): void {
-    this.active.cancelAll();
-  }
-
-  private async execute(job: ExportJob, plan: Plan, signal: AbortSignal): Promise<ExportJob> {
-    const { emit, media } = this.deps;
+  private async execute(job: ExportJob, plan: Plan, signal: AbortSignal, publish: (force?: boolean) => void): Promise<void> {
+    const { media } = this.deps;
     const req = plan.request;
-    const startedAt = Date.now();
-    let lastEmit = 0;
-    const publish = (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
-      lastEmit = now;
-      const elapsed = now - startedAt;
-      job.etaMs = job.done > 0 && job.total > job.done ? Math.round((elapsed / job.done) * (job.total - job.done)) : job.done >= job.total ? 0 : null;
-      const snapshot = { ...job, files: [...job.files], skipped: [...job.skipped] };
-      this.deps.jobs.saveProgress(job.jobId, snapshot);
-      emit('export.progress', snapshot);
-      this.active.notify(snapshot);
-    };
 
     let writer: FormatWriter | null = null;
     try {
@@ -270,22 +257,11 @@ export class ExportService {
       // Into place: an empty target folder the user made is replaced by the finished export.
       if (existsSync(plan.out)) await rmdir(plan.out);
       await rename(plan.staging, plan.out);
-      job.state = 'completed';
     } catch (err) {
+      // Nothing half-written stays beside the target.
       writer?.abort();
       await rm(plan.staging, { recursive: true, force: true }).catch(() => undefined);
-      if (signal.aborted) {
-        job.state = 'cancelled';
-      } else {
-        job.state = 'failed';
-        job.error = err instanceof Error ? err.message : String(err);
-      }
+      throw err;
     }
-    job.etaMs = 0;
-    const result = { ...job, files: [...job.files], skipped: [...job.skipped] };
-    this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
-    publish(true);
-    emit('export.finished', result);
-    return result;
   }
 }

@@ -28,12 +28,11 @@ import { checkFieldLimits, clipProblem } from './import/limits';
 import { ImageMatcher, type MatchedPage } from './import/matcher';
 import type { RawItem, ReadOutput, ReaderOptions } from './import/types';
 import { readVoc, readYolo } from './import/vocYolo';
-import { RunningJobs } from '../jobs/runningJobs';
+import { JobFamily, type JobLaunch } from '../jobs/jobFamily';
 import { yieldToLoop } from '../util/yieldToLoop';
 
 export const ANNOTATIONS_IMPORT_JOB_KIND = 'annotations_import';
 
-const PROGRESS_INTERVAL_MS = 100;
 const MAX_PROBLEMS = 1000;
 /** Documents written per transaction (one fsync per batch, not per document). */
 const WRITE_BATCH = 50;
@@ -98,9 +97,23 @@ const predictionId = (projectId: string, model: string, documentId: string, kind
  *   prediction's id and inserted only if absent, so accepted or rejected predictions keep their
  *   status.
  */
-export class AnnotationsImportService {
-  private readonly active = new RunningJobs<AnnotationsImportJob>();
-  constructor(private readonly deps: AnnotationsImportDeps) {}
+export class AnnotationsImportService extends JobFamily<AnnotationsImportJob> {
+  constructor(private readonly deps: AnnotationsImportDeps) {
+    super({
+      kind: ANNOTATIONS_IMPORT_JOB_KIND,
+      noun: 'annotation import job',
+      jobs: deps.jobs,
+      clock: deps.clock,
+      snapshot,
+      initial: (row) => newJob(row.id, JSON.parse(row.params) as Plan['req'], row.state),
+      emitProgress: (s) => deps.emit('annotationsImport.progress', s),
+      unsaved: (job, err) => {
+        // Saved without its problem list, which may be what could not be saved.
+        job.error = clipError(`${job.file}: the import's result could not be saved (${err instanceof Error ? err.message : String(err)})${job.error ? `; before that: ${job.error}` : ''}`);
+        job.problems = [];
+      },
+    });
+  }
 
   private plan(raw: AnnotationsImportRequest): Plan {
     const parsed = annotationsImportRequestSchema.safeParse(raw);
@@ -122,60 +135,25 @@ export class AnnotationsImportService {
 
   start(request: AnnotationsImportRequest): string {
     const plan = this.plan(request);
-    const jobId = newId();
-    const job = newJob(jobId, plan.req, 'running');
-    this.deps.jobs.create({ id: jobId, kind: ANNOTATIONS_IMPORT_JOB_KIND, projectId: plan.req.projectId, params: plan.req }, isoNow(this.deps.clock));
-    this.active.launch(job, (j, signal) => this.execute(j, plan, signal));
-    return jobId;
+    return this.launch({ job: newJob(newId(), plan.req, 'running'), projectId: plan.req.projectId, params: plan.req, ...this.work(plan) });
   }
 
   async run(request: AnnotationsImportRequest, onProgress?: (job: AnnotationsImportJob) => void): Promise<AnnotationsImportJob> {
     const jobId = this.start(request);
-    return this.active.wait(jobId, onProgress);
+    return this.wait(jobId, onProgress);
   }
 
-  get(jobId: string): AnnotationsImportJob {
-    const live = this.active.live(jobId);
-    if (live) return snapshot(live);
-    const row = this.deps.jobs.get(jobId);
-    if (!row || row.kind !== ANNOTATIONS_IMPORT_JOB_KIND) throw new AppError('not_found', `No annotation import job ${jobId}`);
-    const params = JSON.parse(row.params) as Plan['req'];
-    const saved = JSON.parse(row.result ?? row.progress) as Partial<AnnotationsImportJob>;
-    return { ...newJob(jobId, params, row.state), ...saved, state: row.state, error: row.error };
-  }
-
-  cancel(jobId: string): boolean {
-    return this.active.cancel(jobId);
-  }
-
-  async idle(): Promise<void> {
-    await this.active.idle();
-  }
-
-  cancelAll(): void {
-    this.active.cancelAll();
-  }
-
-  private async execute(job: AnnotationsImportJob, plan: Plan, signal: AbortSignal): Promise<AnnotationsImportJob> {
+  /** An import's own part of its job: reading and writing, how a failure reads, what it tells at the end. */
+  private work(plan: Plan): Pick<JobLaunch<AnnotationsImportJob>, 'body' | 'failureMessage' | 'finished'> {
     const { emit } = this.deps;
     const { req } = plan;
-    let lastEmit = 0;
-    const publish = (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
-      lastEmit = now;
-      const s = snapshot(job);
-      this.deps.jobs.saveProgress(job.jobId, s);
-      emit('annotationsImport.progress', s);
-      this.active.notify(s);
-    };
-    const report = (p: FormatProblem) => {
-      job.problemCount++;
-      // Clipped: a problem may quote what the file says, and progress is saved many times a second.
-      if (job.problems.length < MAX_PROBLEMS) job.problems.push(clipProblem(p));
-    };
     let wroteVerified = false;
-    try {
+    const body = async (job: AnnotationsImportJob, signal: AbortSignal, publish: (force?: boolean) => void): Promise<void> => {
+      const report = (p: FormatProblem) => {
+        job.problemCount++;
+        // Clipped: a problem may quote what the file says, and progress is saved many times a second.
+        if (job.problems.length < MAX_PROBLEMS) job.problems.push(clipProblem(p));
+      };
       const project = this.deps.projects.get(req.projectId);
       const rules: ProjectRules = {
         labels: new Set(project.labels.map((l) => l.name)),
@@ -249,35 +227,21 @@ export class AnnotationsImportService {
         await yieldToLoop();
       }
       job.phase = 'finished';
-      job.state = 'completed';
-    } catch (err) {
-      if (signal.aborted) job.state = 'cancelled';
-      else {
-        job.state = 'failed';
-        // Always naming the file: a reader's own errors (a JSON syntax error) do not.
+    };
+    return {
+      body,
+      // Always naming the file: a reader's own errors (a JSON syntax error) do not.
+      failureMessage: (err) => {
         const message = err instanceof Error ? err.message : String(err);
-        job.error = clipError(message.includes(req.file) ? message : `${req.file}: ${message}`);
-      }
-    }
-    let result = snapshot(job);
-    try {
-      this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
-      publish(true);
-    } catch (err) {
-      // Whatever went wrong, the job must not stay "running": it ends failed, with the reason and without its problem list.
-      job.state = 'failed';
-      job.error = clipError(`${req.file}: the import's result could not be saved (${err instanceof Error ? err.message : String(err)})${job.error ? `; before that: ${job.error}` : ''}`);
-      job.problems = [];
-      result = snapshot(job);
-      this.deps.jobs.finish(job.jobId, 'failed', result, job.error, isoNow(this.deps.clock));
-      emit('annotationsImport.progress', result);
-      this.active.notify(result);
-    }
-    emit('annotationsImport.finished', result);
-    emit('documents.changed', { projectId: req.projectId });
-    emit('projects.changed', { projectId: req.projectId });
-    if (wroteVerified) this.deps.onVerified?.();
-    return result;
+        return clipError(message.includes(req.file) ? message : `${req.file}: ${message}`);
+      },
+      finished: (result) => {
+        emit('annotationsImport.finished', result);
+        emit('documents.changed', { projectId: req.projectId });
+        emit('projects.changed', { projectId: req.projectId });
+        if (wroteVerified) this.deps.onVerified?.();
+      },
+    };
   }
 
   /** Match an item's images, check its boxes and add it to its document's group. */

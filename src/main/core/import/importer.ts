@@ -16,7 +16,7 @@ import { PdfRenderers, type WorkerEntry } from './pdf';
 import { rasterizeFile } from './rasterize';
 import { scanPaths } from './scan';
 import { sniffFile } from './sniff';
-import { RunningJobs } from '../jobs/runningJobs';
+import { JobFamily, remainingMs } from '../jobs/jobFamily';
 
 export interface ImportDeps {
   documents: DocumentsRepo;
@@ -45,7 +45,7 @@ export interface ImportOptions {
 
 type Outcome = { kind: 'imported'; pages: number } | { kind: 'duplicate' } | { kind: 'failed'; reason: string };
 
-const PROGRESS_INTERVAL_MS = 100;
+const snapshot = (job: ImportJob): ImportJob => ({ ...job, failed: [...job.failed] });
 
 const newImportJob = (jobId: string, projectId: string, state: ImportJob['state']): ImportJob => ({
   jobId,
@@ -68,135 +68,103 @@ const newImportJob = (jobId: string, projectId: string, state: ImportJob['state'
  * cancellation, per-file failures with reasons. Each file is all-or-nothing: its pages are written
  * to a staging folder, moved into place, then recorded in one transaction.
  */
-export class ImportService {
-  private readonly active = new RunningJobs<ImportJob>();
+export class ImportService extends JobFamily<ImportJob> {
   /** PDF rendering runs JavaScript for seconds a page: on worker threads, off the thread that serves the UI. */
   readonly pdf: PdfRenderers;
 
   constructor(private readonly deps: ImportDeps) {
+    super({
+      kind: 'import',
+      noun: 'import job',
+      jobs: deps.jobs,
+      clock: deps.clock,
+      snapshot,
+      initial: (row) => newImportJob(row.id, row.project_id ?? '', row.state),
+      emitProgress: (s) => deps.emit('import.progress', s),
+      beforePublish: (job, elapsedMs) => {
+        job.etaMs = remainingMs(job.done, job.total, elapsedMs);
+      },
+      settle: (job) => {
+        job.currentFile = null;
+        job.etaMs = 0;
+      },
+    });
     this.pdf = new PdfRenderers(deps.pdfWorker);
   }
 
   /** Start an import in the background; follow it with events or `get`. */
   start(projectId: string, paths: string[], opts: ImportOptions = {}): string {
     this.deps.projects.get(projectId); // not_found now, not later in the background
-    const jobId = newId();
-    const job = newImportJob(jobId, projectId, 'running');
-    this.deps.jobs.create({ id: jobId, kind: 'import', projectId, params: { paths: opts.shownAs ? paths.map(opts.shownAs) : paths } }, isoNow(this.deps.clock));
-    this.active.launch(job, (j, signal) => this.execute(j, paths, opts, signal));
-    return jobId;
+    return this.launch({
+      job: newImportJob(newId(), projectId, 'running'),
+      projectId,
+      params: { paths: opts.shownAs ? paths.map(opts.shownAs) : paths },
+      body: (job, signal, publish) => this.execute(job, paths, opts, signal, publish),
+      finished: (result) => {
+        this.deps.emit('import.finished', result);
+        this.deps.emit('documents.changed', { projectId });
+        this.deps.emit('projects.changed', { projectId });
+      },
+    });
   }
 
   /** Resolves with the job's end state once a running import has finished. */
   async finished(jobId: string): Promise<ImportJob> {
-    return this.active.wait(jobId);
+    return this.wait(jobId);
   }
 
   /** Run an import to the end (CLI, demo project); `onProgress` sees the same updates as events. */
   async run(projectId: string, paths: string[], onProgress?: (job: ImportJob) => void): Promise<ImportJob> {
     const jobId = this.start(projectId, paths);
-    return this.active.wait(jobId, onProgress);
-  }
-
-  get(jobId: string): ImportJob {
-    const live = this.active.live(jobId);
-    if (live) return { ...live, failed: [...live.failed] };
-    const row = this.deps.jobs.get(jobId);
-    if (!row || row.kind !== 'import') throw new AppError('not_found', `No import job ${jobId}`);
-    const saved = JSON.parse(row.result ?? row.progress) as Partial<ImportJob>;
-    return { ...newImportJob(jobId, row.project_id ?? '', row.state), ...saved, state: row.state, error: row.error };
-  }
-
-  cancel(jobId: string): boolean {
-    return this.active.cancel(jobId);
-  }
-
-  /** Wait for every running import (shutdown, tests). */
-  async idle(): Promise<void> {
-    await this.active.idle();
-  }
-
-  cancelAll(): void {
-    this.active.cancelAll();
+    return this.wait(jobId, onProgress);
   }
 
   /** Cancel every import, wait for them, and end the PDF worker threads (shutdown). */
   async close(): Promise<void> {
-    this.active.cancelAll();
-    await this.active.idle();
+    this.cancelAll();
+    await this.idle();
     await this.pdf.close();
   }
 
-  private async execute(job: ImportJob, paths: string[], opts: ImportOptions, signal: AbortSignal): Promise<ImportJob> {
+  private async execute(job: ImportJob, paths: string[], opts: ImportOptions, signal: AbortSignal, publish: (force?: boolean) => void): Promise<void> {
     const { emit } = this.deps;
     const shown = opts.shownAs ?? ((path: string) => path);
-    const startedAt = Date.now();
-    let lastEmit = 0;
-    const publish = (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
-      lastEmit = now;
-      const elapsed = now - startedAt;
-      job.etaMs = job.done > 0 && job.total > job.done ? Math.round((elapsed / job.done) * (job.total - job.done)) : job.done === job.total ? 0 : null;
-      const snapshot = { ...job, failed: [...job.failed] };
-      this.deps.jobs.saveProgress(job.jobId, snapshot);
-      emit('import.progress', snapshot);
-      this.active.notify(snapshot);
-    };
-
-    try {
-      const scan = await scanPaths(paths, signal);
-      const refused = [...(opts.failed ?? []), ...scan.failed.map((f) => ({ ...f, path: shown(f.path) }))];
-      job.total = scan.files.length + refused.length;
-      job.failed.push(...refused);
-      job.done = refused.length;
-      job.skipped = scan.skipped + (opts.skipped ?? 0);
-      publish(true);
-
-      // The same bytes twice in one import: the first one imports, the rest wait and count as duplicates.
-      const inFlight = new Map<string, Promise<Outcome>>();
-      let next = 0;
-      const worker = async () => {
-        while (next < scan.files.length && !signal.aborted) {
-          const path = scan.files[next++]!;
-          job.currentFile = shown(path);
-          publish();
-          const outcome = await this.importFile(job.projectId, path, opts.recordedAs?.(path) ?? path, inFlight, signal);
-          // A file committed as the cancel came still counts: the job's figures match the database.
-          if (signal.aborted && outcome.kind !== 'imported') break;
-          if (outcome.kind === 'imported') {
-            job.imported++;
-            job.pages += outcome.pages;
-          } else if (outcome.kind === 'duplicate') {
-            job.duplicates++;
-          } else {
-            job.failed.push({ path: shown(path), reason: outcome.reason });
-          }
-          job.done++;
-          publish();
-          if (outcome.kind === 'imported') emit('documents.changed', { projectId: job.projectId });
-        }
-      };
-      const workers = Math.max(1, Math.min(this.deps.concurrency ?? Math.max(1, Math.min(4, availableParallelism())), scan.files.length));
-      await Promise.all(Array.from({ length: workers }, worker));
-      job.state = signal.aborted ? 'cancelled' : 'completed';
-    } catch (err) {
-      if (signal.aborted) {
-        job.state = 'cancelled';
-      } else {
-        job.state = 'failed';
-        job.error = err instanceof Error ? err.message : String(err);
-      }
-    }
-    job.currentFile = null;
-    job.etaMs = 0;
-    const result = { ...job, failed: [...job.failed] };
-    this.deps.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, isoNow(this.deps.clock));
+    const scan = await scanPaths(paths, signal);
+    const refused = [...(opts.failed ?? []), ...scan.failed.map((f) => ({ ...f, path: shown(f.path) }))];
+    job.total = scan.files.length + refused.length;
+    job.failed.push(...refused);
+    job.done = refused.length;
+    job.skipped = scan.skipped + (opts.skipped ?? 0);
     publish(true);
-    emit('import.finished', result);
-    emit('documents.changed', { projectId: job.projectId });
-    emit('projects.changed', { projectId: job.projectId });
-    return result;
+
+    // The same bytes twice in one import: the first one imports, the rest wait and count as duplicates.
+    const inFlight = new Map<string, Promise<Outcome>>();
+    let next = 0;
+    const worker = async () => {
+      while (next < scan.files.length && !signal.aborted) {
+        const path = scan.files[next++]!;
+        job.currentFile = shown(path);
+        publish();
+        const outcome = await this.importFile(job.projectId, path, opts.recordedAs?.(path) ?? path, inFlight, signal);
+        // A file committed as the cancel came still counts: the job's figures match the database.
+        if (signal.aborted && outcome.kind !== 'imported') break;
+        if (outcome.kind === 'imported') {
+          job.imported++;
+          job.pages += outcome.pages;
+        } else if (outcome.kind === 'duplicate') {
+          job.duplicates++;
+        } else {
+          job.failed.push({ path: shown(path), reason: outcome.reason });
+        }
+        job.done++;
+        publish();
+        if (outcome.kind === 'imported') emit('documents.changed', { projectId: job.projectId });
+      }
+    };
+    const workers = Math.max(1, Math.min(this.deps.concurrency ?? Math.max(1, Math.min(4, availableParallelism())), scan.files.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    // The workers stop at a cancel without throwing: the job still ends cancelled.
+    signal.throwIfAborted();
   }
 
   private async importFile(projectId: string, path: string, recordedPath: string, inFlight: Map<string, Promise<Outcome>>, signal: AbortSignal): Promise<Outcome> {

@@ -1,8 +1,7 @@
 /**
- * The in-process half of a background job (file import, export, annotation import): the live
- * job object, its AbortController and completion, and an optional progress listener for callers
- * that run a job to the end (CLI, tests). The durable half is the `jobs` table, which each service
- * writes itself.
+ * The in-process half of a background job: the live job object, its AbortController and
+ * completion, and an optional progress listener for callers that run a job to the end (CLI,
+ * tests). The durable half is the `jobs` table; JobFamily (jobFamily.ts) keeps the two together.
  */
 export class RunningJobs<J extends { jobId: string }> {
   private readonly running = new Map<string, { job: J; controller: AbortController; done: Promise<J> }>();

@@ -6,6 +6,7 @@ import type { BatchItem, BatchRow, SyncStore } from './store';
 import { artifactVersionUrl, runUrl, WandbClient, type ArtifactVersion, type RunRef, type WandbClientOptions } from './wandb/client';
 import { WandbError, type Policies } from './wandb/http';
 import { artifactDigest, b64md5, parseManifest, serializeManifest, type ManifestEntry } from './wandb/manifest';
+import { pool } from '../util/pool';
 import { yieldToLoop } from '../util/yieldToLoop';
 
 /**
@@ -129,23 +130,6 @@ export function classify(err: unknown, t: { baseUrl: string; entity: string | nu
     }
   }
   return { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
-}
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async () => {
-    while (next < items.length && failed === null) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== null) throw failed;
 }
 
 /** Run one attempt at `batchIn` as a job; never throws for W&B or data problems (they end in the job's state). */
