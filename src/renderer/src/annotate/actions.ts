@@ -1,7 +1,6 @@
 import type { Label, Page } from '../../../shared/domain/model';
 import { useApp } from '../stores/app';
 import { useViewer } from '../stores/viewer';
-import { clampRect } from './geometry';
 import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
 import { takePageTextForSelection } from './pageText';
 import { isReadOnly } from './store';
@@ -50,36 +49,6 @@ const EDITING = new Set([
   'prediction.rejectRest',
 ]);
 
-/** Selected boxes on this page that may change (locked ones stay put; none while read-only). */
-function movable(page: Page) {
-  const s = annotationStore.getState();
-  if (isReadOnly(s)) return [];
-  return [...s.selection].flatMap((id) => {
-    const b = s.boxes[id];
-    return b && b.pageId === page.id && !b.locked ? [b] : [];
-  });
-}
-
-function nudge(page: Page, dx: number, dy: number): boolean {
-  const boxes = movable(page);
-  if (!boxes.length) return false;
-  annotationStore.getState().updateBoxes(
-    boxes.map((b) => ({ id: b.id, patch: clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height) })),
-    { coalesceKey: 'nudge' },
-  );
-  return true;
-}
-
-function resize(page: Page, dw: number, dh: number): boolean {
-  const boxes = movable(page);
-  if (!boxes.length) return false;
-  annotationStore.getState().updateBoxes(
-    boxes.map((b) => ({ id: b.id, patch: clampRect({ x: b.x, y: b.y, w: Math.max(1, b.w + dw), h: Math.max(1, b.h + dh) }, page.width, page.height) })),
-    { coalesceKey: 'resize' },
-  );
-  return true;
-}
-
 /** Returns false when the action does not apply (so the key can do its default). */
 export function runAction(id: string, ctx: ActionContext): boolean {
   const store = annotationStore.getState();
@@ -87,6 +56,9 @@ export function runAction(id: string, ctx: ActionContext): boolean {
   const viewer = useViewer.getState();
   const { page } = ctx;
   const PAN = 80;
+  const onScreen = { pageId: page.id, width: page.width, height: page.height };
+  const nudge = (dx: number, dy: number) => store.nudgeSelection(onScreen, dx, dy);
+  const resize = (dw: number, dh: number) => store.resizeSelection(onScreen, dw, dh);
   if (isReadOnly(store) && (EDITING.has(id) || id.startsWith('label.slot') || id.startsWith('box.narrower') || id.startsWith('box.wider') || id.startsWith('box.shorter') || id.startsWith('box.taller'))) {
     store.nudgeReadOnly();
     return true;
@@ -146,37 +118,37 @@ export function runAction(id: string, ctx: ActionContext): boolean {
     case 'edit.paste':
       return store.pasteBoxes({ pageId: page.id, width: page.width, height: page.height }).length > 0;
     case 'box.nudgeLeft':
-      return nudge(page, -1, 0) || (viewer.panBy(PAN, 0), true);
+      return nudge(-1, 0) || (viewer.panBy(PAN, 0), true);
     case 'box.nudgeRight':
-      return nudge(page, 1, 0) || (viewer.panBy(-PAN, 0), true);
+      return nudge(1, 0) || (viewer.panBy(-PAN, 0), true);
     case 'box.nudgeUp':
-      return nudge(page, 0, -1) || (viewer.panBy(0, PAN), true);
+      return nudge(0, -1) || (viewer.panBy(0, PAN), true);
     case 'box.nudgeDown':
-      return nudge(page, 0, 1) || (viewer.panBy(0, -PAN), true);
+      return nudge(0, 1) || (viewer.panBy(0, -PAN), true);
     case 'box.nudgeLeft10':
-      return nudge(page, -10, 0) || (viewer.panBy(PAN * 4, 0), true);
+      return nudge(-10, 0) || (viewer.panBy(PAN * 4, 0), true);
     case 'box.nudgeRight10':
-      return nudge(page, 10, 0) || (viewer.panBy(-PAN * 4, 0), true);
+      return nudge(10, 0) || (viewer.panBy(-PAN * 4, 0), true);
     case 'box.nudgeUp10':
-      return nudge(page, 0, -10) || (viewer.panBy(0, PAN * 4), true);
+      return nudge(0, -10) || (viewer.panBy(0, PAN * 4), true);
     case 'box.nudgeDown10':
-      return nudge(page, 0, 10) || (viewer.panBy(0, -PAN * 4), true);
+      return nudge(0, 10) || (viewer.panBy(0, -PAN * 4), true);
     case 'box.narrower':
-      return resize(page, -1, 0);
+      return resize(-1, 0);
     case 'box.wider':
-      return resize(page, 1, 0);
+      return resize(1, 0);
     case 'box.shorter':
-      return resize(page, 0, -1);
+      return resize(0, -1);
     case 'box.taller':
-      return resize(page, 0, 1);
+      return resize(0, 1);
     case 'box.narrower10':
-      return resize(page, -10, 0);
+      return resize(-10, 0);
     case 'box.wider10':
-      return resize(page, 10, 0);
+      return resize(10, 0);
     case 'box.shorter10':
-      return resize(page, 0, -10);
+      return resize(0, -10);
     case 'box.taller10':
-      return resize(page, 0, 10);
+      return resize(0, 10);
     case 'box.transcribe': {
       const prediction = ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined;
       if (prediction && !isReadOnly(store)) {
@@ -189,20 +161,10 @@ export function runAction(id: string, ctx: ActionContext): boolean {
       ui.requestFocus('transcription', first);
       return true;
     }
-    case 'box.toggleLock': {
-      const ids = [...store.selection].filter((bid) => store.boxes[bid]);
-      if (!ids.length) return false;
-      const lock = !ids.every((bid) => store.boxes[bid]!.locked);
-      store.updateBoxes(ids.map((bid) => ({ id: bid, patch: { locked: lock } })));
-      return true;
-    }
-    case 'box.toggleHidden': {
-      const ids = [...store.selection].filter((bid) => store.boxes[bid]);
-      if (!ids.length) return false;
-      const hide = !ids.every((bid) => store.boxes[bid]!.hidden);
-      store.updateBoxes(ids.map((bid) => ({ id: bid, patch: { hidden: hide } })));
-      return true;
-    }
+    case 'box.toggleLock':
+      return store.toggleSelectionLocked();
+    case 'box.toggleHidden':
+      return store.toggleSelectionHidden();
     case 'label.picker':
       ui.set({ labelPickerOpen: true });
       return true;

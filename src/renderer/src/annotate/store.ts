@@ -114,6 +114,17 @@ export interface AnnotationStore extends AnnotationData {
   duplicateBoxes(ids: string[], offset: number, page: PageSize): string[];
   copyBoxes(ids: string[]): number;
   pasteBoxes(page: PageSize & { pageId: string }): string[];
+  /**
+   * Move the selected boxes on this page by (dx, dy), kept inside it: one undo step per run of
+   * nudges. Locked boxes stay put; returns false when none can move (read-only or nothing selected here).
+   */
+  nudgeSelection(page: PageOnScreen, dx: number, dy: number): boolean;
+  /** Grow or shrink the selected boxes on this page (never under 1 px), as nudgeSelection moves them. */
+  resizeSelection(page: PageOnScreen, dw: number, dh: number): boolean;
+  /** Hide the selected boxes, or show them when all are hidden; false with nothing selected. */
+  toggleSelectionHidden(): boolean;
+  /** Lock the selected boxes, or unlock them when all are locked; false with nothing selected. */
+  toggleSelectionLocked(): boolean;
 
   addQuestion(question: string): string;
   updateQa(id: string, patch: Partial<Omit<QaPair, 'id'>>, opts?: { coalesceKey?: string }): void;
@@ -139,6 +150,8 @@ export interface PageSize {
   width: number;
   height: number;
 }
+
+export type PageOnScreen = PageSize & { pageId: string };
 
 /** Copied boxes live outside any one document, so they can be pasted onto another page or document. */
 let clipboard: Box[] = [];
@@ -430,6 +443,31 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
 
     const boxChange = (before: Box | null, after: Box | null): Change['boxes'][number] => ({ id: (after ?? before)!.id, before, after });
 
+    /** Reshape the selected, unlocked boxes on this page (none while read-only), kept inside it. */
+    const moveSelection = (page: PageOnScreen, reshape: (b: Box) => GeometryOf<Box>, coalesceKey: string): boolean => {
+      const s = get();
+      if (isReadOnly(s)) return false;
+      const boxes = [...s.selection].flatMap((id) => {
+        const b = s.boxes[id];
+        return b && b.pageId === page.pageId && !b.locked ? [b] : [];
+      });
+      if (!boxes.length) return false;
+      s.updateBoxes(
+        boxes.map((b) => ({ id: b.id, patch: clampRect(reshape(b), page.width, page.height) })),
+        { coalesceKey },
+      );
+      return true;
+    };
+
+    const toggleSelectionFlag = (flag: 'hidden' | 'locked'): boolean => {
+      const s = get();
+      const ids = [...s.selection].filter((id) => s.boxes[id]);
+      if (!ids.length) return false;
+      const value = !ids.every((id) => s.boxes[id]![flag]);
+      s.updateBoxes(ids.map((id) => ({ id, patch: { [flag]: value } })));
+      return true;
+    };
+
     return {
       projectId: '',
       documentId: '',
@@ -641,6 +679,22 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         }));
         get().addBoxes(pasted);
         return pasted.map((b) => b.id);
+      },
+
+      nudgeSelection(page, dx, dy) {
+        return moveSelection(page, (b) => ({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }), 'nudge');
+      },
+
+      resizeSelection(page, dw, dh) {
+        return moveSelection(page, (b) => ({ x: b.x, y: b.y, w: Math.max(1, b.w + dw), h: Math.max(1, b.h + dh) }), 'resize');
+      },
+
+      toggleSelectionHidden() {
+        return toggleSelectionFlag('hidden');
+      },
+
+      toggleSelectionLocked() {
+        return toggleSelectionFlag('locked');
       },
 
       addQuestion(question) {
