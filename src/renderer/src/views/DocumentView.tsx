@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type { DocumentSummary } from '../../../shared/domain/model';
-import { runAction, type ActionContext } from '../annotate/actions';
+import type { ActionContext } from '../annotate/actions';
+import { runAction } from '../annotate/runAction';
 import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
 import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, ReadOnlyNote, runVerify, SaveRefusedBanner, VerifyControls } from '../annotate/panels';
