@@ -7,6 +7,7 @@ import { emptyChange, invert, isEmpty, prune, sameBox, type Change } from './cha
 import { LOW_CONFIDENCE } from './confidence';
 import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
+import { createUnsavedEdits } from './unsavedEdits';
 
 /**
  * The annotation being edited: boxes, QA pairs and prediction decisions for one document, with
@@ -180,9 +181,7 @@ function toData(state: AnnotationColumnsState): AnnotationData {
 export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
   let undoStack: HistoryEntry[] = [];
   let redoStack: HistoryEntry[] = [];
-  const dirtyBoxes = new Set<string>();
-  const dirtyQa = new Set<string>();
-  const dirtyPredictions = new Set<string>();
+  const unsaved = createUnsavedEdits();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let firstUnsavedAt: number | null = null;
   let inFlight: Promise<void> | null = null;
@@ -275,9 +274,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
     };
 
     const markDirty = (change: Change) => {
-      for (const c of change.boxes) dirtyBoxes.add(c.id);
-      for (const c of change.qa) dirtyQa.add(c.id);
-      for (const c of change.predictions) dirtyPredictions.add(c.id);
+      unsaved.mark(change);
       schedule();
     };
 
@@ -297,18 +294,14 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       }
       if (inFlight) {
         await inFlight;
-        if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) return flush();
+        if (unsaved.any()) return flush();
         return;
       }
-      if (!dirtyBoxes.size && !dirtyQa.size && !dirtyPredictions.size) return;
+      if (!unsaved.any()) return;
       if (get().saveState === 'conflict') return;
       const s = get();
-      const boxIds = [...dirtyBoxes];
-      const qaIds = [...dirtyQa];
-      const predictionIds = [...dirtyPredictions];
-      dirtyBoxes.clear();
-      dirtyQa.clear();
-      dirtyPredictions.clear();
+      const sent = unsaved.take();
+      const { boxIds, qaIds, predictionIds } = sent;
       firstUnsavedAt = null;
       const qaById = new Map(s.qa.map((q) => [q.id, q]));
       // Boxes first in the request: evidence links in QA pairs may point at boxes created in it.
@@ -329,7 +322,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       inFlight = api['annotations.save'](request).then(
         async (result) => {
           retryDelay = 500;
-          const dirty = dirtyBoxes.size > 0 || dirtyQa.size > 0 || dirtyPredictions.size > 0;
+          const dirty = unsaved.any();
           set({
             revision: result.revision,
             version: result.version,
@@ -343,10 +336,8 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           if (get().saveState === 'saving') set({ saveState: 'saved' });
         },
         (err: { code?: string; message?: string; retryable?: boolean; details?: Record<string, unknown> }) => {
-          // Nothing is lost: the ids go back into the dirty sets and are sent again.
-          for (const id of boxIds) dirtyBoxes.add(id);
-          for (const id of qaIds) dirtyQa.add(id);
-          for (const id of predictionIds) dirtyPredictions.add(id);
+          // Nothing is lost: the ids are unsaved again and sent with the next save.
+          unsaved.restore(sent);
           if (err.code === 'conflict') {
             set({ saveState: 'conflict', saveError: err.message ?? 'This document was changed elsewhere.' });
             return;
@@ -371,7 +362,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       } finally {
         inFlight = null;
       }
-      if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) {
+      if (unsaved.any()) {
         if (get().saveState === 'pending') schedule();
       }
     };
@@ -499,9 +490,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         const state = await api['annotations.getColumns']({ projectId, documentId });
         undoStack = [];
         redoStack = [];
-        dirtyBoxes.clear();
-        dirtyQa.clear();
-        dirtyPredictions.clear();
+        unsaved.clear();
         firstUnsavedAt = null;
         verifiedMark = state.status === 'verified' ? 0 : -1;
         set({
