@@ -168,6 +168,55 @@ describe('annotation store', () => {
     expect((await saved()).qa.find((q) => q.id === pair.id)!.evidenceBoxIds).toEqual([box.id]);
   });
 
+  it('nudges and resizes the selected unlocked boxes on the page, inside it, one undo step per run', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    const page = { pageId, width: 1700, height: 2200 };
+    s().addBoxes([box('b1'), box('b2', { locked: true }), box('b3', { pageId: page2 })]);
+    s().select([]);
+    expect(s().nudgeSelection(page, 1, 0)).toBe(false);
+    s().select(['b1', 'b2', 'b3']);
+    expect(s().nudgeSelection(page, 1, 0)).toBe(true);
+    expect(s().nudgeSelection(page, 10, -1)).toBe(true);
+    expect(s().boxes.b1).toMatchObject({ x: 21.5, y: 19.25, w: 100, h: 30 });
+    expect(s().boxes.b2).toMatchObject({ x: 10.5, y: 20.25 });
+    expect(s().boxes.b3).toMatchObject({ x: 10.5, y: 20.25 });
+    expect(s().nudgeSelection(page, -100, 0)).toBe(true);
+    expect(s().boxes.b1!.x).toBe(0);
+    s().undo();
+    expect(s().boxes.b1).toMatchObject({ x: 10.5, y: 20.25 });
+
+    expect(s().resizeSelection(page, -10, 5)).toBe(true);
+    expect(s().resizeSelection(page, -200, 0)).toBe(true);
+    expect(s().boxes.b1).toMatchObject({ x: 10.5, w: 1, h: 35 });
+    expect(s().boxes.b2).toMatchObject({ w: 100, h: 30 });
+    s().undo();
+    expect(s().boxes.b1).toMatchObject({ w: 100, h: 30 });
+
+    s().select(['b2']);
+    expect(s().nudgeSelection(page, 1, 0)).toBe(false);
+  });
+
+  it('hides and locks the selection together, and shows or unlocks it when all already are', async () => {
+    const store = createAnnotationStore(api());
+    await store.getState().load(projectId, documentId);
+    const s = () => store.getState();
+    s().addBoxes([box('b1'), box('b2', { hidden: true, locked: true })]);
+    s().select([]);
+    expect(s().toggleSelectionHidden()).toBe(false);
+    expect(s().toggleSelectionLocked()).toBe(false);
+    s().select(['b1', 'b2']);
+    expect(s().toggleSelectionHidden()).toBe(true);
+    expect([s().boxes.b1!.hidden, s().boxes.b2!.hidden]).toEqual([true, true]);
+    expect(s().toggleSelectionHidden()).toBe(true);
+    expect([s().boxes.b1!.hidden, s().boxes.b2!.hidden]).toEqual([false, false]);
+    expect(s().toggleSelectionLocked()).toBe(true);
+    expect([s().boxes.b1!.locked, s().boxes.b2!.locked]).toEqual([true, true]);
+    s().undo();
+    expect([s().boxes.b1!.locked, s().boxes.b2!.locked]).toEqual([false, true]);
+  });
+
   it('refuses verify with the problems listed, then verifies once they are fixed', async () => {
     const store = createAnnotationStore(api());
     await store.getState().load(projectId, documentId);

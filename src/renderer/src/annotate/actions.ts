@@ -1,18 +1,21 @@
 import type { Label, Page } from '../../../shared/domain/model';
-import { useApp } from '../stores/app';
-import { useViewer, ZOOM_STEP } from '../stores/viewer';
-import { clampRect } from './geometry';
-import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
-import { takePageTextForSelection } from './pageText';
-import { isReadOnly } from './store';
-import { useAnnotationUi } from './uiStore';
-import { annotationStore } from './useAnnotation';
+import { ZOOM_STEP } from '../lib/viewport';
+import type { useViewer } from '../stores/viewer';
+import type * as Panels from './panels';
+import type { AnnotationStore } from './store';
+import type { AnnotationUiState } from './uiStore';
 
 /**
- * What each keymap action does in the annotation view. The document view maps a key event to an
- * action id (keymap.ts) and calls `runAction`; buttons call the same functions, so a shortcut and
- * its button can never disagree.
+ * Every action of the annotation view, one object each: its id, title, help group, default keys,
+ * and what it does. The key dispatch (runAction.ts), the help overlay and the keymap settings all
+ * read this table, so a shortcut, its title and its behaviour can never drift apart. The table
+ * imports no store: what an action touches arrives in its ActionEnv, so the keymap (and its
+ * tests) can read titles and keys without starting the app.
  */
+
+export type ActionGroup = 'Tools' | 'View' | 'Edit' | 'Boxes' | 'Labels' | 'Questions' | 'Predictions' | 'Documents' | 'Help';
+
+/** What the document view supplies to an action. */
 export interface ActionContext {
   page: Page;
   labels: Label[];
@@ -25,252 +28,256 @@ export interface ActionContext {
   focusAnswer(): void;
 }
 
-/**
- * Actions that change the annotation: on a read-only (verified) document they only point at Edit.
- * (Arrow keys are not here: with nothing movable they pan.)
- */
-const EDITING = new Set([
-  'tool.draw',
-  'edit.undo',
-  'edit.redo',
-  'edit.delete',
-  'edit.duplicate',
-  'edit.paste',
-  'box.toggleLock',
-  'box.toggleHidden',
-  'label.picker',
-  'qa.linkEvidence',
-  'qa.answerFromEvidence',
-  'prediction.accept',
-  'prediction.reject',
-  'prediction.usePageText',
-  'prediction.acceptAbove',
-  'prediction.rejectRest',
-]);
+/** The panels' operations an action may run (the same ones their buttons run). */
+export type PanelOperations = Pick<
+  typeof Panels,
+  'acceptAboveThreshold' | 'answerFromEvidence' | 'applyLabel' | 'decidePrediction' | 'editPredictionText' | 'linkSelectedEvidence' | 'rejectRest' | 'stepPrediction'
+> & { takePageTextForSelection(): void };
 
-/** Selected boxes on this page that may change (locked ones stay put; none while read-only). */
-function movable(page: Page) {
-  const s = annotationStore.getState();
-  if (isReadOnly(s)) return [];
-  return [...s.selection].flatMap((id) => {
-    const b = s.boxes[id];
-    return b && b.pageId === page.id && !b.locked ? [b] : [];
+/** Everything an action reads or changes, as it is when the key is pressed. */
+export interface ActionEnv extends ActionContext {
+  store: AnnotationStore;
+  /** The document is verified and Edit was not asked for (see isReadOnly). */
+  readOnly: boolean;
+  ui: AnnotationUiState;
+  viewer: ReturnType<typeof useViewer.getState>;
+  panels: PanelOperations;
+  toggleBoxLabels(): void;
+}
+
+export interface Action<Id extends string = string> {
+  id: Id;
+  title: string;
+  group: ActionGroup;
+  keys: string[];
+  /** Changes the annotation: on a read-only (verified) document it only points at Edit. */
+  edits?: true;
+  /** When false the action does not apply, and the key does its default. */
+  enabled?(env: ActionEnv): boolean;
+  /** Returns false when it turned out not to apply (the key then does its default). */
+  perform(env: ActionEnv): boolean | void;
+}
+
+/** Titles and keys only: what the help and the settings list. */
+export type ActionSpec = Pick<Action, 'id' | 'title' | 'group' | 'keys'>;
+
+const action = <Id extends string>(a: Action<Id>): Action<Id> => a;
+
+const PAN = 80;
+
+const pageOnScreen = ({ page }: ActionEnv) => ({ pageId: page.id, width: page.width, height: page.height });
+
+/** Arrows move the selection; with nothing movable they pan the page the other way. */
+function nudge<Id extends string>(id: Id, title: string, key: string, dx: number, dy: number): Action<Id> {
+  const step = Math.max(Math.abs(dx), Math.abs(dy)) === 1 ? PAN : PAN * 4;
+  const pan = (d: number) => (d === 0 ? 0 : d < 0 ? step : -step);
+  return action({
+    id,
+    title,
+    group: 'Boxes',
+    keys: [key],
+    perform: (env) => env.store.nudgeSelection(pageOnScreen(env), dx, dy) || (env.viewer.panBy(pan(dx), pan(dy)), true),
   });
 }
 
-function nudge(page: Page, dx: number, dy: number): boolean {
-  const boxes = movable(page);
-  if (!boxes.length) return false;
-  annotationStore.getState().updateBoxes(
-    boxes.map((b) => ({ id: b.id, patch: clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height) })),
-    { coalesceKey: 'nudge' },
-  );
-  return true;
+function resize<Id extends string>(id: Id, title: string, key: string, dw: number, dh: number): Action<Id> {
+  return action({ id, title, group: 'Boxes', keys: [key], edits: true, perform: (env) => env.store.resizeSelection(pageOnScreen(env), dw, dh) });
 }
 
-function resize(page: Page, dw: number, dh: number): boolean {
-  const boxes = movable(page);
-  if (!boxes.length) return false;
-  annotationStore.getState().updateBoxes(
-    boxes.map((b) => ({ id: b.id, patch: clampRect({ x: b.x, y: b.y, w: Math.max(1, b.w + dw), h: Math.max(1, b.h + dh) }, page.width, page.height) })),
-    { coalesceKey: 'resize' },
-  );
-  return true;
-}
+const selectedPrediction = ({ store, ui }: ActionEnv) => (ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined);
 
-/** Returns false when the action does not apply (so the key can do its default). */
-export function runAction(id: string, ctx: ActionContext): boolean {
-  const store = annotationStore.getState();
-  const ui = useAnnotationUi.getState();
-  const viewer = useViewer.getState();
-  const { page } = ctx;
-  const PAN = 80;
-  if (isReadOnly(store) && (EDITING.has(id) || id.startsWith('label.slot') || id.startsWith('box.narrower') || id.startsWith('box.wider') || id.startsWith('box.shorter') || id.startsWith('box.taller'))) {
-    store.nudgeReadOnly();
-    return true;
-  }
-  switch (id) {
-    case 'tool.select':
-      ui.set({ tool: 'select' });
-      return true;
-    case 'tool.draw':
-      ui.set({ tool: 'draw' });
-      return true;
-    case 'view.fitPage':
-      viewer.fitPage();
-      return true;
-    case 'view.fitWidth':
-      viewer.fitWidth();
-      return true;
-    case 'view.actualSize':
-      viewer.actualSize();
-      return true;
-    case 'view.zoomIn':
-      viewer.zoomBy(ZOOM_STEP);
-      return true;
-    case 'view.zoomOut':
-      viewer.zoomBy(1 / ZOOM_STEP);
-      return true;
-    case 'view.toggleLabels':
-      void useApp.getState().setUi({ showBoxLabels: !(useApp.getState().settings?.ui.showBoxLabels ?? true) });
-      return true;
-    case 'view.lowConfidence':
-      ui.set({ lowConfidenceOnly: !ui.lowConfidenceOnly, showPredictions: true });
-      return true;
-    case 'edit.undo':
-      store.undo();
-      return true;
-    case 'edit.redo':
-      store.redo();
-      return true;
-    case 'edit.selectAll':
-      store.select(store.order.filter((bid) => store.boxes[bid]?.pageId === page.id && !store.boxes[bid]?.hidden));
-      return true;
-    case 'edit.deselect':
-      // Esc steps out of one mode at a time and never leaves the document (U does).
+const SLOTS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
+
+const labelSlots = SLOTS.map((n) =>
+  action({
+    id: `label.slot${n}` as const,
+    title: `Apply label with hotkey ${n}`,
+    group: 'Labels',
+    keys: [n],
+    edits: true,
+    perform: ({ labels, panels }) => {
+      const label = labels.find((l) => l.hotkey === n);
+      if (!label) return false;
+      panels.applyLabel(label.name);
+    },
+  }),
+);
+
+const registry = [
+  action({ id: 'tool.select', title: 'Select tool', group: 'Tools', keys: ['v'], perform: ({ ui }) => ui.set({ tool: 'select' }) }),
+  action({ id: 'tool.draw', title: 'Draw rectangle tool', group: 'Tools', keys: ['r'], edits: true, perform: ({ ui }) => ui.set({ tool: 'draw' }) }),
+  action({ id: 'view.fitPage', title: 'Fit page', group: 'View', keys: ['f', '0'], perform: ({ viewer }) => viewer.fitPage() }),
+  action({ id: 'view.fitWidth', title: 'Fit width', group: 'View', keys: ['w', 'shift+f'], perform: ({ viewer }) => viewer.fitWidth() }),
+  // Shift+0 arrives as ")" on most layouts.
+  action({ id: 'view.actualSize', title: 'Zoom to 100%', group: 'View', keys: ['mod+0', 'shift+)', 'shift+0'], perform: ({ viewer }) => viewer.actualSize() }),
+  action({ id: 'view.zoomIn', title: 'Zoom in', group: 'View', keys: ['=', 'shift+='], perform: ({ viewer }) => viewer.zoomBy(ZOOM_STEP) }),
+  action({ id: 'view.zoomOut', title: 'Zoom out', group: 'View', keys: ['-'], perform: ({ viewer }) => viewer.zoomBy(1 / ZOOM_STEP) }),
+  action({ id: 'view.toggleLabels', title: 'Show or hide label text on boxes and predictions', group: 'View', keys: ['t'], perform: (env) => env.toggleBoxLabels() }),
+  action({
+    id: 'view.lowConfidence',
+    title: 'Show only predictions under 0.8 confidence',
+    group: 'View',
+    keys: ['shift+c'],
+    perform: ({ ui }) => ui.set({ lowConfidenceOnly: !ui.lowConfidenceOnly, showPredictions: true }),
+  }),
+  // Handled by the sidebar on every page, not by the annotation view.
+  action({ id: 'view.toggleSidebar', title: 'Collapse or expand the sidebar', group: 'View', keys: ['mod+b'], perform: () => false }),
+  action({ id: 'edit.undo', title: 'Undo', group: 'Edit', keys: ['mod+z'], edits: true, perform: ({ store }) => store.undo() }),
+  action({ id: 'edit.redo', title: 'Redo', group: 'Edit', keys: ['mod+shift+z', 'mod+y'], edits: true, perform: ({ store }) => store.redo() }),
+  action({
+    id: 'edit.selectAll',
+    title: 'Select all boxes on the page',
+    group: 'Edit',
+    keys: ['mod+a'],
+    perform: ({ store, page }) => store.select(store.order.filter((id) => store.boxes[id]?.pageId === page.id && !store.boxes[id]?.hidden)),
+  }),
+  action({
+    id: 'edit.deselect',
+    title: 'Clear selection / leave a mode (never leaves the document)',
+    group: 'Edit',
+    keys: ['escape'],
+    // Esc steps out of one mode at a time and never leaves the document (U does).
+    perform: ({ store, ui }) => {
       if (ui.linkingEvidence) ui.set({ linkingEvidence: false });
       else if (ui.selectedPredictionId) ui.set({ selectedPredictionId: null });
       else if (store.selection.size) store.select([]);
       else if (ui.tool === 'draw') ui.set({ tool: 'select' });
-      return true;
-    case 'edit.delete':
-      if (!store.selection.size) return false;
-      store.deleteBoxes([...store.selection]);
-      return true;
-    case 'edit.duplicate':
-      return store.duplicateBoxes([...store.selection], 10, page).length > 0;
-    case 'edit.copy':
-      return store.copyBoxes([...store.selection]) > 0;
-    case 'edit.paste':
-      return store.pasteBoxes({ pageId: page.id, width: page.width, height: page.height }).length > 0;
-    case 'box.nudgeLeft':
-      return nudge(page, -1, 0) || (viewer.panBy(PAN, 0), true);
-    case 'box.nudgeRight':
-      return nudge(page, 1, 0) || (viewer.panBy(-PAN, 0), true);
-    case 'box.nudgeUp':
-      return nudge(page, 0, -1) || (viewer.panBy(0, PAN), true);
-    case 'box.nudgeDown':
-      return nudge(page, 0, 1) || (viewer.panBy(0, -PAN), true);
-    case 'box.nudgeLeft10':
-      return nudge(page, -10, 0) || (viewer.panBy(PAN * 4, 0), true);
-    case 'box.nudgeRight10':
-      return nudge(page, 10, 0) || (viewer.panBy(-PAN * 4, 0), true);
-    case 'box.nudgeUp10':
-      return nudge(page, 0, -10) || (viewer.panBy(0, PAN * 4), true);
-    case 'box.nudgeDown10':
-      return nudge(page, 0, 10) || (viewer.panBy(0, -PAN * 4), true);
-    case 'box.narrower':
-      return resize(page, -1, 0);
-    case 'box.wider':
-      return resize(page, 1, 0);
-    case 'box.shorter':
-      return resize(page, 0, -1);
-    case 'box.taller':
-      return resize(page, 0, 1);
-    case 'box.narrower10':
-      return resize(page, -10, 0);
-    case 'box.wider10':
-      return resize(page, 10, 0);
-    case 'box.shorter10':
-      return resize(page, 0, -10);
-    case 'box.taller10':
-      return resize(page, 0, 10);
-    case 'box.transcribe': {
-      const prediction = ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined;
-      if (prediction && !isReadOnly(store)) {
-        // Correct a prediction's text before accepting it.
-        editPredictionText(prediction);
-        return true;
-      }
-      const first = [...store.selection][0];
+    },
+  }),
+  action({
+    id: 'edit.delete',
+    title: 'Delete selected boxes',
+    group: 'Edit',
+    keys: ['delete', 'backspace'],
+    edits: true,
+    enabled: ({ store }) => store.selection.size > 0,
+    perform: ({ store }) => store.deleteBoxes([...store.selection]),
+  }),
+  action({
+    id: 'edit.duplicate',
+    title: 'Duplicate selected boxes',
+    group: 'Edit',
+    keys: ['mod+d'],
+    edits: true,
+    perform: ({ store, page }) => store.duplicateBoxes([...store.selection], 10, page).length > 0,
+  }),
+  action({ id: 'edit.copy', title: 'Copy selected boxes', group: 'Edit', keys: ['mod+c'], perform: ({ store }) => store.copyBoxes([...store.selection]) > 0 }),
+  action({ id: 'edit.paste', title: 'Paste boxes onto this page', group: 'Edit', keys: ['mod+v'], edits: true, perform: (env) => env.store.pasteBoxes(pageOnScreen(env)).length > 0 }),
+  nudge('box.nudgeLeft', 'Move left 1 px', 'arrowleft', -1, 0),
+  nudge('box.nudgeRight', 'Move right 1 px', 'arrowright', 1, 0),
+  nudge('box.nudgeUp', 'Move up 1 px', 'arrowup', 0, -1),
+  nudge('box.nudgeDown', 'Move down 1 px', 'arrowdown', 0, 1),
+  nudge('box.nudgeLeft10', 'Move left 10 px', 'shift+arrowleft', -10, 0),
+  nudge('box.nudgeRight10', 'Move right 10 px', 'shift+arrowright', 10, 0),
+  nudge('box.nudgeUp10', 'Move up 10 px', 'shift+arrowup', 0, -10),
+  nudge('box.nudgeDown10', 'Move down 10 px', 'shift+arrowdown', 0, 10),
+  resize('box.narrower', 'Resize: 1 px narrower', 'alt+arrowleft', -1, 0),
+  resize('box.wider', 'Resize: 1 px wider', 'alt+arrowright', 1, 0),
+  resize('box.shorter', 'Resize: 1 px shorter', 'alt+arrowup', 0, -1),
+  resize('box.taller', 'Resize: 1 px taller', 'alt+arrowdown', 0, 1),
+  resize('box.narrower10', 'Resize: 10 px narrower', 'alt+shift+arrowleft', -10, 0),
+  resize('box.wider10', 'Resize: 10 px wider', 'alt+shift+arrowright', 10, 0),
+  resize('box.shorter10', 'Resize: 10 px shorter', 'alt+shift+arrowup', 0, -10),
+  resize('box.taller10', 'Resize: 10 px taller', 'alt+shift+arrowdown', 0, 10),
+  action({
+    id: 'box.transcribe',
+    title: 'Edit the selected box’s transcription',
+    group: 'Boxes',
+    keys: ['enter'],
+    perform: (env) => {
+      const prediction = selectedPrediction(env);
+      // Correct a prediction's text before accepting it (not on a read-only document).
+      if (prediction && !env.readOnly) return void env.panels.editPredictionText(prediction);
+      const first = [...env.store.selection][0];
       if (!first) return false;
-      ui.requestFocus('transcription', first);
-      return true;
-    }
-    case 'box.toggleLock': {
-      const ids = [...store.selection].filter((bid) => store.boxes[bid]);
-      if (!ids.length) return false;
-      const lock = !ids.every((bid) => store.boxes[bid]!.locked);
-      store.updateBoxes(ids.map((bid) => ({ id: bid, patch: { locked: lock } })));
-      return true;
-    }
-    case 'box.toggleHidden': {
-      const ids = [...store.selection].filter((bid) => store.boxes[bid]);
-      if (!ids.length) return false;
-      const hide = !ids.every((bid) => store.boxes[bid]!.hidden);
-      store.updateBoxes(ids.map((bid) => ({ id: bid, patch: { hidden: hide } })));
-      return true;
-    }
-    case 'label.picker':
-      ui.set({ labelPickerOpen: true });
-      return true;
-    case 'qa.next':
-      ctx.nextQuestion();
-      return true;
-    case 'qa.previous':
-      ctx.previousQuestion();
-      return true;
-    case 'qa.answer':
-      ctx.focusAnswer();
-      return true;
-    case 'qa.linkEvidence':
-      return linkSelectedEvidence() > 0;
-    case 'qa.answerFromEvidence': {
+      env.ui.requestFocus('transcription', first);
+    },
+  }),
+  action({ id: 'box.toggleLock', title: 'Lock or unlock selected boxes', group: 'Boxes', keys: ['shift+l'], edits: true, perform: ({ store }) => store.toggleSelectionLocked() }),
+  action({ id: 'box.toggleHidden', title: 'Hide or show selected boxes', group: 'Boxes', keys: ['h'], edits: true, perform: ({ store }) => store.toggleSelectionHidden() }),
+  action({ id: 'label.picker', title: 'Choose a label (searchable)', group: 'Labels', keys: ['l'], edits: true, perform: ({ ui }) => ui.set({ labelPickerOpen: true }) }),
+  ...labelSlots,
+  action({ id: 'qa.next', title: 'Next question', group: 'Questions', keys: [']'], perform: (env) => env.nextQuestion() }),
+  action({ id: 'qa.previous', title: 'Previous question', group: 'Questions', keys: ['['], perform: (env) => env.previousQuestion() }),
+  action({
+    id: 'qa.linkEvidence',
+    title: 'Link selected boxes as evidence of the current question',
+    group: 'Questions',
+    keys: ['e'],
+    edits: true,
+    perform: ({ panels }) => panels.linkSelectedEvidence() > 0,
+  }),
+  action({ id: 'qa.answer', title: 'Answer the current question', group: 'Questions', keys: ['q'], perform: (env) => env.focusAnswer() }),
+  action({
+    id: 'qa.answerFromEvidence',
+    title: 'Answer with the text of the evidence boxes (a selected proposed answer: accept it so)',
+    group: 'Questions',
+    keys: ['c'],
+    edits: true,
+    perform: (env) => {
       // On a selected proposed answer: accept it with its evidence's text instead of the model's.
-      const prediction = ui.selectedPredictionId ? store.predictions.find((p) => p.id === ui.selectedPredictionId) : undefined;
-      if (prediction?.kind === 'qa') decidePrediction(prediction.id, true);
-      answerFromEvidence();
-      return true;
-    }
-    case 'prediction.accept':
-      if (!ui.selectedPredictionId) return false;
-      decidePrediction(ui.selectedPredictionId, true);
-      return true;
-    case 'prediction.reject':
-      if (!ui.selectedPredictionId) return false;
-      decidePrediction(ui.selectedPredictionId, false);
-      return true;
-    case 'prediction.usePageText':
-      if (!ui.selectedPredictionId && annotationStore.getState().selection.size === 0) return false;
-      void takePageTextForSelection(decidePrediction);
-      return true;
-    case 'prediction.next':
-      return stepPrediction(1);
-    case 'prediction.previous':
-      return stepPrediction(-1);
-    case 'prediction.acceptAbove':
-      acceptAboveThreshold();
-      return true;
-    case 'prediction.rejectRest':
-      rejectRest();
-      return true;
-    case 'document.next':
-      ctx.nextDocument();
-      return true;
-    case 'document.previous':
-      ctx.previousDocument();
-      return true;
-    case 'document.back':
-      ctx.backToList();
-      return true;
-    case 'document.edit':
-      store.unlockEdit();
-      return true;
-    case 'document.verify':
-      ctx.verify();
-      return true;
-    case 'help.toggle':
-      ui.set({ helpOpen: !ui.helpOpen });
-      return true;
-    default: {
-      const slot = /^label\.slot(\d)$/.exec(id);
-      if (slot) {
-        const label = ctx.labels.find((l) => l.hotkey === slot[1]);
-        if (!label) return false;
-        applyLabel(label.name);
-        return true;
-      }
-      return false;
-    }
-  }
-}
+      const prediction = selectedPrediction(env);
+      if (prediction?.kind === 'qa') env.panels.decidePrediction(prediction.id, true);
+      env.panels.answerFromEvidence();
+    },
+  }),
+  action({
+    id: 'prediction.accept',
+    title: 'Accept selected prediction',
+    group: 'Predictions',
+    keys: ['a'],
+    edits: true,
+    enabled: ({ ui }) => Boolean(ui.selectedPredictionId),
+    perform: ({ ui, panels }) => panels.decidePrediction(ui.selectedPredictionId!, true),
+  }),
+  action({
+    id: 'prediction.reject',
+    title: 'Reject selected prediction',
+    group: 'Predictions',
+    keys: ['x'],
+    edits: true,
+    enabled: ({ ui }) => Boolean(ui.selectedPredictionId),
+    perform: ({ ui, panels }) => panels.decidePrediction(ui.selectedPredictionId!, false),
+  }),
+  action({
+    id: 'prediction.usePageText',
+    title: 'Accept the selected prediction with the text the page shows (selected boxes: read them again)',
+    group: 'Predictions',
+    keys: ['o'],
+    edits: true,
+    enabled: ({ ui, store }) => Boolean(ui.selectedPredictionId) || store.selection.size > 0,
+    perform: ({ panels }) => panels.takePageTextForSelection(),
+  }),
+  action({ id: 'prediction.next', title: 'Select the next undecided prediction', group: 'Predictions', keys: ['n'], perform: ({ panels }) => panels.stepPrediction(1) }),
+  action({ id: 'prediction.previous', title: 'Select the previous undecided prediction', group: 'Predictions', keys: ['shift+n'], perform: ({ panels }) => panels.stepPrediction(-1) }),
+  action({
+    id: 'prediction.acceptAbove',
+    title: 'Accept all predictions above the threshold',
+    group: 'Predictions',
+    keys: ['shift+a'],
+    edits: true,
+    perform: ({ panels }) => {
+      panels.acceptAboveThreshold();
+    },
+  }),
+  action({ id: 'prediction.rejectRest', title: 'Reject every undecided prediction', group: 'Predictions', keys: ['shift+x'], edits: true, perform: ({ panels }) => {
+      panels.rejectRest();
+    },
+  }),
+  action({ id: 'document.next', title: 'Next document', group: 'Documents', keys: ['j'], perform: (env) => env.nextDocument() }),
+  action({ id: 'document.previous', title: 'Previous document', group: 'Documents', keys: ['k'], perform: (env) => env.previousDocument() }),
+  action({ id: 'document.back', title: 'Back to the document list', group: 'Documents', keys: ['u'], perform: (env) => env.backToList() }),
+  action({ id: 'document.edit', title: 'Edit a verified document', group: 'Documents', keys: ['shift+e'], perform: ({ store }) => store.unlockEdit() }),
+  action({ id: 'document.verify', title: 'Verify document', group: 'Documents', keys: ['mod+enter'], perform: (env) => env.verify() }),
+  action({ id: 'help.toggle', title: 'Show keyboard shortcuts', group: 'Help', keys: ['shift+?', '?'], perform: ({ ui }) => ui.set({ helpOpen: !ui.helpOpen }) }),
+];
+
+export type ActionId = (typeof registry)[number]['id'];
+
+export const actions: readonly Action<ActionId>[] = registry;
+
+const byId = new Map<string, Action<ActionId>>(actions.map((a) => [a.id, a]));
+
+export const isActionId = (id: string): id is ActionId => byId.has(id);
+
+export const actionById = (id: ActionId): Action<ActionId> => byId.get(id)!;

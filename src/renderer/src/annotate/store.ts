@@ -7,6 +7,7 @@ import { emptyChange, invert, isEmpty, prune, sameBox, type Change } from './cha
 import { LOW_CONFIDENCE } from './confidence';
 import { evidenceText } from './evidence';
 import { clampRect } from './geometry';
+import { createUnsavedEdits } from './unsavedEdits';
 
 /**
  * The annotation being edited: boxes, QA pairs and prediction decisions for one document, with
@@ -114,6 +115,17 @@ export interface AnnotationStore extends AnnotationData {
   duplicateBoxes(ids: string[], offset: number, page: PageSize): string[];
   copyBoxes(ids: string[]): number;
   pasteBoxes(page: PageSize & { pageId: string }): string[];
+  /**
+   * Move the selected boxes on this page by (dx, dy), kept inside it: one undo step per run of
+   * nudges. Locked boxes stay put; returns false when none can move (read-only or nothing selected here).
+   */
+  nudgeSelection(page: PageOnScreen, dx: number, dy: number): boolean;
+  /** Grow or shrink the selected boxes on this page (never under 1 px), as nudgeSelection moves them. */
+  resizeSelection(page: PageOnScreen, dw: number, dh: number): boolean;
+  /** Hide the selected boxes, or show them when all are hidden; false with nothing selected. */
+  toggleSelectionHidden(): boolean;
+  /** Lock the selected boxes, or unlock them when all are locked; false with nothing selected. */
+  toggleSelectionLocked(): boolean;
 
   addQuestion(question: string): string;
   updateQa(id: string, patch: Partial<Omit<QaPair, 'id'>>, opts?: { coalesceKey?: string }): void;
@@ -139,6 +151,8 @@ export interface PageSize {
   width: number;
   height: number;
 }
+
+export type PageOnScreen = PageSize & { pageId: string };
 
 /** Copied boxes live outside any one document, so they can be pasted onto another page or document. */
 let clipboard: Box[] = [];
@@ -167,9 +181,7 @@ function toData(state: AnnotationColumnsState): AnnotationData {
 export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
   let undoStack: HistoryEntry[] = [];
   let redoStack: HistoryEntry[] = [];
-  const dirtyBoxes = new Set<string>();
-  const dirtyQa = new Set<string>();
-  const dirtyPredictions = new Set<string>();
+  const unsaved = createUnsavedEdits();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let firstUnsavedAt: number | null = null;
   let inFlight: Promise<void> | null = null;
@@ -262,9 +274,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
     };
 
     const markDirty = (change: Change) => {
-      for (const c of change.boxes) dirtyBoxes.add(c.id);
-      for (const c of change.qa) dirtyQa.add(c.id);
-      for (const c of change.predictions) dirtyPredictions.add(c.id);
+      unsaved.mark(change);
       schedule();
     };
 
@@ -284,18 +294,14 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       }
       if (inFlight) {
         await inFlight;
-        if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) return flush();
+        if (unsaved.any()) return flush();
         return;
       }
-      if (!dirtyBoxes.size && !dirtyQa.size && !dirtyPredictions.size) return;
+      if (!unsaved.any()) return;
       if (get().saveState === 'conflict') return;
       const s = get();
-      const boxIds = [...dirtyBoxes];
-      const qaIds = [...dirtyQa];
-      const predictionIds = [...dirtyPredictions];
-      dirtyBoxes.clear();
-      dirtyQa.clear();
-      dirtyPredictions.clear();
+      const sent = unsaved.take();
+      const { boxIds, qaIds, predictionIds } = sent;
       firstUnsavedAt = null;
       const qaById = new Map(s.qa.map((q) => [q.id, q]));
       // Boxes first in the request: evidence links in QA pairs may point at boxes created in it.
@@ -316,7 +322,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       inFlight = api['annotations.save'](request).then(
         async (result) => {
           retryDelay = 500;
-          const dirty = dirtyBoxes.size > 0 || dirtyQa.size > 0 || dirtyPredictions.size > 0;
+          const dirty = unsaved.any();
           set({
             revision: result.revision,
             version: result.version,
@@ -330,10 +336,8 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
           if (get().saveState === 'saving') set({ saveState: 'saved' });
         },
         (err: { code?: string; message?: string; retryable?: boolean; details?: Record<string, unknown> }) => {
-          // Nothing is lost: the ids go back into the dirty sets and are sent again.
-          for (const id of boxIds) dirtyBoxes.add(id);
-          for (const id of qaIds) dirtyQa.add(id);
-          for (const id of predictionIds) dirtyPredictions.add(id);
+          // Nothing is lost: the ids are unsaved again and sent with the next save.
+          unsaved.restore(sent);
           if (err.code === 'conflict') {
             set({ saveState: 'conflict', saveError: err.message ?? 'This document was changed elsewhere.' });
             return;
@@ -358,7 +362,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
       } finally {
         inFlight = null;
       }
-      if (dirtyBoxes.size || dirtyQa.size || dirtyPredictions.size) {
+      if (unsaved.any()) {
         if (get().saveState === 'pending') schedule();
       }
     };
@@ -430,6 +434,31 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
 
     const boxChange = (before: Box | null, after: Box | null): Change['boxes'][number] => ({ id: (after ?? before)!.id, before, after });
 
+    /** Reshape the selected, unlocked boxes on this page (none while read-only), kept inside it. */
+    const moveSelection = (page: PageOnScreen, reshape: (b: Box) => GeometryOf<Box>, coalesceKey: string): boolean => {
+      const s = get();
+      if (isReadOnly(s)) return false;
+      const boxes = [...s.selection].flatMap((id) => {
+        const b = s.boxes[id];
+        return b && b.pageId === page.pageId && !b.locked ? [b] : [];
+      });
+      if (!boxes.length) return false;
+      s.updateBoxes(
+        boxes.map((b) => ({ id: b.id, patch: clampRect(reshape(b), page.width, page.height) })),
+        { coalesceKey },
+      );
+      return true;
+    };
+
+    const toggleSelectionFlag = (flag: 'hidden' | 'locked'): boolean => {
+      const s = get();
+      const ids = [...s.selection].filter((id) => s.boxes[id]);
+      if (!ids.length) return false;
+      const value = !ids.every((id) => s.boxes[id]![flag]);
+      s.updateBoxes(ids.map((id) => ({ id, patch: { [flag]: value } })));
+      return true;
+    };
+
     return {
       projectId: '',
       documentId: '',
@@ -461,9 +490,7 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         const state = await api['annotations.getColumns']({ projectId, documentId });
         undoStack = [];
         redoStack = [];
-        dirtyBoxes.clear();
-        dirtyQa.clear();
-        dirtyPredictions.clear();
+        unsaved.clear();
         firstUnsavedAt = null;
         verifiedMark = state.status === 'verified' ? 0 : -1;
         set({
@@ -641,6 +668,22 @@ export function createAnnotationStore(api: AppApi): StoreApi<AnnotationStore> {
         }));
         get().addBoxes(pasted);
         return pasted.map((b) => b.id);
+      },
+
+      nudgeSelection(page, dx, dy) {
+        return moveSelection(page, (b) => ({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }), 'nudge');
+      },
+
+      resizeSelection(page, dw, dh) {
+        return moveSelection(page, (b) => ({ x: b.x, y: b.y, w: Math.max(1, b.w + dw), h: Math.max(1, b.h + dh) }), 'resize');
+      },
+
+      toggleSelectionHidden() {
+        return toggleSelectionFlag('hidden');
+      },
+
+      toggleSelectionLocked() {
+        return toggleSelectionFlag('locked');
       },
 
       addQuestion(question) {

@@ -15,7 +15,7 @@ export interface FocusRequest {
   nonce: number;
 }
 
-interface AnnotationUiState {
+export interface AnnotationUiState {
   tool: Tool;
   /** Label given to newly drawn boxes; null draws unlabelled boxes. */
   activeLabel: string | null;

@@ -3,6 +3,9 @@
  * screen pixels: screen = image × scale + (x, y). Everything drawn on the stage (the page image,
  * later the boxes) is placed in original image pixels, so overlays stay exact at any zoom.
  */
+/** One zoom step in or out, the same for the toolbar's buttons and the keys. */
+export const ZOOM_STEP = 1.25;
+
 export interface Viewport {
   scale: number;
   x: number;

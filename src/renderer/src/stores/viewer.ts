@@ -3,9 +3,6 @@ import { actualSize, fitPage, fitWidth, panBy, zoomAt, type Size, type Viewport 
 
 export type FitMode = 'page' | 'width' | 'free';
 
-/** One zoom step in or out, the same for the toolbar's buttons and the keys. */
-export const ZOOM_STEP = 1.25;
-
 interface ViewerState extends Viewport {
   /** The canvas panel in CSS pixels, and the page in original image pixels. */
   view: Size | null;

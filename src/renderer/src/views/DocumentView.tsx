@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type { DocumentSummary } from '../../../shared/domain/model';
-import { runAction, type ActionContext } from '../annotate/actions';
+import type { ActionContext } from '../annotate/actions';
+import { runAction } from '../annotate/runAction';
 import { AnnotationLayers } from '../annotate/canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from '../annotate/keymap';
 import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, ReadOnlyNote, runVerify, SaveRefusedBanner, VerifyControls } from '../annotate/panels';
@@ -21,7 +22,8 @@ import { formatBytes, formatCount } from '../lib/format';
 import { rememberContext, useDocumentView, type Neighbours } from '../stores/documentView';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
-import { useViewer, ZOOM_STEP } from '../stores/viewer';
+import { ZOOM_STEP } from '../lib/viewport';
+import { useViewer } from '../stores/viewer';
 
 function ZoomControls() {
   const scale = useViewer((s) => s.scale);

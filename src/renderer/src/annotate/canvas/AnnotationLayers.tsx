@@ -5,14 +5,14 @@ import type { Box, Label, Page } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
 import { useViewer } from '../../stores/viewer';
 import { publishDrawnText, recordPerf } from '../../lib/perf';
-import { clampRect, MIN_BOX_SIZE, rectFromPoints, SpatialIndex, type Rect as R } from '../geometry';
+import { clampRect, MIN_BOX_SIZE, SpatialIndex, type Rect as R } from '../geometry';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
 import { questionBeingAnswered } from '../panels/qaActions';
 import { isReadOnly } from '../store';
 import { annotationStore, useAnnotation } from '../useAnnotation';
-import { readDrawnBox } from '../reading';
 import { describeBox, describePrediction, drawAnnotations, newLabelLayout } from './draw';
 import { loadInkMap } from './inkMapLoader';
+import { drawInteraction, marqueeInteraction, moveInteraction, type Interaction, type InteractionSurface, type Point } from './interactions';
 import type { InkMap } from './labelRoom';
 import { pageBoxes as pageBoxesOf } from './pageBoxes';
 
@@ -25,18 +25,11 @@ import { pageBoxes as pageBoxesOf } from './pageBoxes';
  */
 
 const SELECT_COLOUR = '#0091ff';
-/** Screen pixels a press may move before it becomes a drag. */
-const DRAG_THRESHOLD = 3;
 /** Screen pixels around the pointer that still count as "on" a box edge. */
 const HIT_TOLERANCE = 3;
 const DOUBLE_CLICK_MS = 400;
 /** How long the zoom must rest before label text is placed for it. */
 const ZOOM_REST_MS = 150;
-
-type Gesture =
-  | { kind: 'draw'; start: { x: number; y: number } }
-  | { kind: 'marquee'; start: { x: number; y: number }; additive: boolean }
-  | { kind: 'move'; start: { x: number; y: number }; origins: Map<string, Box>; moved: boolean };
 
 function visibleRect(page: Page): R {
   const { scale, x, y, view } = useViewer.getState();
@@ -169,7 +162,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
   const selectionLayer = useRef<Konva.Layer>(null);
   const transformer = useRef<Konva.Transformer>(null);
   const draft = useRef<Konva.Rect>(null);
-  const gesture = useRef<Gesture | null>(null);
+  const gesture = useRef<Interaction | null>(null);
   const lastClick = useRef<{ id: string; at: number } | null>(null);
 
   // Attach the transformer to the selected, unlocked boxes.
@@ -248,6 +241,28 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
       if (ui.hoverBoxId || ui.hoverPredictionId) ui.set({ hoverBoxId: null, hoverPredictionId: null });
     };
 
+    // A second plain click on the same box soon after the first: edit its transcription.
+    // (Konva's own dblclick also fires for a marquee followed by a click.)
+    const click = (p: Point) => {
+      const hit = hitBox(p);
+      const now = performance.now();
+      const prev = lastClick.current;
+      lastClick.current = hit ? { id: hit.id, at: now } : null;
+      if (hit && prev && prev.id === hit.id && now - prev.at < DOUBLE_CLICK_MS) {
+        lastClick.current = null;
+        useAnnotationUi.getState().requestFocus('transcription', hit.id);
+      }
+    };
+    const surface: InteractionSurface = {
+      page,
+      showDraft,
+      selectionLayer: () => selectionLayer.current,
+      transformer: () => transformer.current,
+      query: (r) => index.query(r),
+      click,
+      selectionNodeId: (id) => `sel-${cssId(id)}`,
+    };
+
     const down = (e: Konva.KonvaEventObject<PointerEvent>) => {
       showHoverLabel(null);
       if (e.evt.button !== 0 || useViewer.getState().spaceHeld || onTransformer(e.target)) return;
@@ -266,7 +281,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
         }
       }
       if (ui.tool === 'draw' && !isReadOnly(store)) {
-        gesture.current = { kind: 'draw', start: { x: Math.min(Math.max(p.x, 0), page.width), y: Math.min(Math.max(p.y, 0), page.height) } };
+        gesture.current = drawInteraction(surface, p);
         return;
       }
       const hit = hitBox(p);
@@ -282,7 +297,7 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
           return;
         }
         ui.set({ selectedPredictionId: null });
-        gesture.current = { kind: 'marquee', start: p, additive: e.evt.shiftKey };
+        gesture.current = marqueeInteraction(surface, p, e.evt.shiftKey);
         return;
       }
       ui.set({ selectedPredictionId: null });
@@ -297,13 +312,12 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
         const b = annotationStore.getState().boxes[id];
         if (b && !b.locked && b.pageId === page.id) origins.set(id, b);
       }
-      gesture.current = { kind: 'move', start: p, origins, moved: false };
+      gesture.current = moveInteraction(surface, p, origins);
     };
 
     const move = (e: Konva.KonvaEventObject<PointerEvent>) => {
       const g = gesture.current;
       const p = imagePoint();
-      const scale = useViewer.getState().scale;
       if (!g && (e.evt.buttons !== 0 || useViewer.getState().spaceHeld)) return showHoverLabel(null); // panning: no hover work
       if (!g) {
         cancelAnimationFrame(hoverFrame);
@@ -317,72 +331,14 @@ export function AnnotationLayers({ page, labels }: { page: Page; labels: Label[]
         });
         return;
       }
-      if (g.kind === 'draw') {
-        showDraft(clampRect(rectFromPoints(g.start.x, g.start.y, p.x, p.y), page.width, page.height), false);
-      } else if (g.kind === 'marquee') {
-        showDraft(rectFromPoints(g.start.x, g.start.y, p.x, p.y), true);
-      } else {
-        const dx = p.x - g.start.x;
-        const dy = p.y - g.start.y;
-        if (!g.moved && Math.hypot(dx, dy) * scale < DRAG_THRESHOLD) return;
-        g.moved = true;
-        // Move the selection's nodes directly; the model changes once, on release.
-        const layer = selectionLayer.current;
-        for (const [id, b] of g.origins) {
-          const r = clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height);
-          layer?.findOne(`#sel-${cssId(id)}`)?.position({ x: r.x, y: r.y });
-        }
-        transformer.current?.forceUpdate();
-        layer?.batchDraw();
-      }
+      g.move(p);
     };
 
-    const up = (e: Konva.KonvaEventObject<PointerEvent>) => {
+    const up = () => {
       const g = gesture.current;
       gesture.current = null;
-      if (!g) return;
-      const p = imagePoint();
-      const store = annotationStore.getState();
-      const scale = useViewer.getState().scale;
-      if (g.kind === 'draw') {
-        showDraft(null, false);
-        const r = clampRect(rectFromPoints(g.start.x, g.start.y, p.x, p.y), page.width, page.height);
-        if (r.w * scale < 4 || r.h * scale < 4 || r.w < MIN_BOX_SIZE || r.h < MIN_BOX_SIZE) return;
-        const box: Box = { id: crypto.randomUUID(), pageId: page.id, label: useAnnotationUi.getState().activeLabel, ...r, transcription: '', locked: false, hidden: false, originPredictionId: null };
-        store.addBoxes([box]);
-        // The page's text inside it arrives a moment later; the next box can be drawn meanwhile.
-        if (annotationStore.getState().boxes[box.id]) readDrawnBox(box);
-      } else if (g.kind === 'marquee') {
-        showDraft(null, true);
-        const r = rectFromPoints(g.start.x, g.start.y, p.x, p.y);
-        if (r.w * scale < DRAG_THRESHOLD && r.h * scale < DRAG_THRESHOLD) {
-          if (!g.additive) store.select([]);
-          return;
-        }
-        const ids = [...index.query(r)].filter((id) => {
-          const b = annotationStore.getState().boxes[id];
-          return b && !b.hidden && b.x < r.x + r.w && b.x + b.w > r.x && b.y < r.y + r.h && b.y + b.h > r.y;
-        });
-        store.select(ids, g.additive ? 'add' : 'replace');
-      } else if (!g.moved) {
-        // A second plain click on the same box soon after the first: edit its transcription.
-        // (Konva's own dblclick also fires for a marquee followed by a click.)
-        const hit = hitBox(p);
-        const now = performance.now();
-        const prev = lastClick.current;
-        lastClick.current = hit ? { id: hit.id, at: now } : null;
-        if (hit && prev && prev.id === hit.id && now - prev.at < DOUBLE_CLICK_MS) {
-          lastClick.current = null;
-          useAnnotationUi.getState().requestFocus('transcription', hit.id);
-        }
-      } else {
-        const dx = p.x - g.start.x;
-        const dy = p.y - g.start.y;
-        store.updateBoxes([...g.origins].map(([id, b]) => ({ id, patch: clampRect({ x: b.x + dx, y: b.y + dy, w: b.w, h: b.h }, page.width, page.height) })));
-      }
-      void e;
+      g?.end(imagePoint());
     };
-
 
     stage.on('pointerdown.annotate', down);
     stage.on('pointermove.annotate', move);

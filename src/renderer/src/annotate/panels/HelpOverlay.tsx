@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { Modal } from '../../components/Modal';
 import { navigate, paths } from '../../stores/route';
-import { actions, displayCombo, type ActionGroup, type ActionSpec } from '../keymap';
+import { actions, type ActionGroup, type ActionSpec } from '../actions';
+import { displayCombo } from '../keymap';
 import { useAnnotationUi } from '../uiStore';
 import { IconSearch } from '../../components/Icons';
 import { useCurrentLabels, useKeymap } from './shared';
