@@ -4,6 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import folio from './eslint-rules/core-layers.js';
 
 /**
  * The architecture's boundaries, enforced so a violation fails `npm test`:
@@ -11,6 +12,7 @@ import { builtinModules } from 'node:module';
  *   src/main         plain Node; only src/main/electron (the shell) may import electron
  *   src/preload      electron + the contract's names only
  *   src/renderer     never imports main or preload code, Node or electron
+ * and, inside src/main/core, ground and feature layers (eslint-rules/core-layers.js).
  */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electronOnly = ['electron', 'electron-store', 'electron/*'];
@@ -57,6 +59,11 @@ export default tseslint.config(
       ],
       message: 'Only the Electron shell (src/main/electron) may import electron: services in src/main are plain Node and tested in Node.',
     }),
+  },
+  {
+    files: ['src/main/core/**/*.ts'],
+    plugins: { folio },
+    rules: { 'folio/core-layers': 'error' },
   },
   {
     files: ['src/preload/**'],

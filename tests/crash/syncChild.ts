@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../src/main/core/db/open';
 import { SyncEngine } from '../../src/main/core/sync/engine';
-import { fastPolicies } from '../../src/main/core/sync/wandb/http';
+import { fastPolicies } from '../../src/main/core/wandb/http';
 
 const [dataDir, simUrl, apiKey] = process.argv.slice(2) as [string, string, string];
 const db = openDatabase(join(dataDir, 'folio.db'));

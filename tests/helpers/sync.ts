@@ -6,7 +6,7 @@ import type { Core } from '../../src/main/core/createCore';
 import { pageId } from '../../src/main/core/db/repos/documents';
 import { generateTruth, SYNTH_LABELS, type SynthDocument } from '../../src/main/core/synth';
 import { SyncEngine, type SyncEngineOptions } from '../../src/main/core/sync';
-import { fastPolicies } from '../../src/main/core/sync/wandb/http';
+import { fastPolicies } from '../../src/main/core/wandb/http';
 import type { WandbSim } from '../../src/main/sim/wandb/server';
 import { DEFAULT_SIM_USERS } from '../../src/main/sim/wandb/server';
 import { truthContent } from './review';

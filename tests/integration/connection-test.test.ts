@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Core } from '../../src/main/core/createCore';
 import { checkAnthropicConnection } from '../../src/main/core/preannotate/connection';
 import { bundledCatalogPath } from '../../src/main/core/preannotate/catalog';
-import { WandbClient } from '../../src/main/core/sync/wandb/client';
-import { checkWandbConnection } from '../../src/main/core/sync/wandb/connection';
+import { WandbClient } from '../../src/main/core/wandb/client';
+import { checkWandbConnection } from '../../src/main/core/wandb/connection';
 import { startClaudeSimulator, type ClaudeSimulator } from '../../src/main/sim/claude';
 import { DEFAULT_SIM_USERS, startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';

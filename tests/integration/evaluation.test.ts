@@ -11,7 +11,7 @@ import { iou } from '../../src/main/core/review';
 import type { PreannotationService } from '../../src/main/core/preannotate';
 import { SYNTH_LABELS, SYNTH_QUESTIONS, type SynthDocument } from '../../src/main/core/synth';
 import { NO_NOISE, startClaudeSimulator, type ClaudeSimulator, type NoiseOptions } from '../../src/main/sim/claude';
-import { fastPolicies } from '../../src/main/core/sync/wandb/http';
+import { fastPolicies } from '../../src/main/core/wandb/http';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { createDispatcher } from '../../src/shared/contract/rpc';
 import { evaluationJobSchema, type EvaluationJob, type EvaluationJobDetail } from '../../src/shared/domain/evaluation';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
-import { importLimits } from '../../src/main/core/import/limits';
+import { importLimits } from '../../src/main/core/media/limits';
 import type { ImportJob } from '../../src/shared/domain/model';
 import { openTestCore, tempDir } from '../helpers/core';
 import { importScenarioFolder, multiPagePdf, pagePng, passwordProtectedPdf } from '../helpers/fixtures';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/createCore';
 import type { SyncEngine } from '../../src/main/core/sync';
 import { partitionPath } from '../../src/main/core/sync/dataset';
-import { defaultPolicies } from '../../src/main/core/sync/wandb/http';
+import { defaultPolicies } from '../../src/main/core/wandb/http';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { openTestCore, tempDir } from '../helpers/core';
 import { addDocuments, createSyncProject, SIM_ENTITY, SIM_KEY, syncEngineFor, verifyDocument, type SeededDocument } from '../helpers/sync';
@@ -366,8 +366,8 @@ describe('sync to W&B over real HTTP', () => {
     // Another machine commits a version built on an older base: latest no longer has our partition.
     const seq = sim.state.sequence(SIM_ENTITY, PROJECT, COLLECTION)!;
     const v0 = sim.state.versions(seq)[0]!;
-    const { WandbClient } = await import('../../src/main/core/sync/wandb/client');
-    const { artifactDigest, b64md5, randomClientId, serializeManifest } = await import('../../src/main/core/sync/wandb/manifest');
+    const { WandbClient } = await import('../../src/main/core/wandb/client');
+    const { artifactDigest, b64md5, randomClientId, serializeManifest } = await import('../../src/main/core/wandb/manifest');
     const c = new WandbClient({ baseUrl: sim.url, apiKey: (await import('../helpers/sync')).SIM_KEY });
     const run = await c.upsertRun({ name: 'other001', project: PROJECT, entity: SIM_ENTITY });
     const contents = new Map([['other.txt', { digest: b64md5('x'), size: 1 }]]);

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, print } from 'graphql';
-import { ALL_DOCUMENTS } from '../../src/main/core/sync/wandb/documents';
-import { appUrlFor, artifactVersionUrl, parseUploadHeaders, runUrl } from '../../src/main/core/sync/wandb/client';
-import { backoffMs, defaultPolicies, parseRetryAfter } from '../../src/main/core/sync/wandb/http';
-import { artifactDigest, b64md5, parseManifest, pythonJson, randomClientId, randomRunId, serializeManifest, sortPaths } from '../../src/main/core/sync/wandb/manifest';
+import { ALL_DOCUMENTS } from '../../src/main/core/wandb/documents';
+import { appUrlFor, artifactVersionUrl, parseUploadHeaders, runUrl } from '../../src/main/core/wandb/client';
+import { backoffMs, defaultPolicies, parseRetryAfter } from '../../src/main/core/wandb/http';
+import { artifactDigest, b64md5, parseManifest, pythonJson, randomClientId, randomRunId, serializeManifest, sortPaths } from '../../src/main/core/wandb/manifest';
 import { checkDocument, schemaFile } from '../../src/main/sim/wandb/schema';
 import { manifestDigest } from '../../src/main/sim/wandb/state';
 

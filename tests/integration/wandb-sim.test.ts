@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WandbClient } from '../../src/main/core/sync/wandb/client';
-import { fastPolicies, WandbError, type RequestRecord } from '../../src/main/core/sync/wandb/http';
-import { artifactDigest, b64md5, randomClientId, randomRunId, serializeManifest, type ManifestEntry } from '../../src/main/core/sync/wandb/manifest';
+import { WandbClient } from '../../src/main/core/wandb/client';
+import { fastPolicies, WandbError, type RequestRecord } from '../../src/main/core/wandb/http';
+import { artifactDigest, b64md5, randomClientId, randomRunId, serializeManifest, type ManifestEntry } from '../../src/main/core/wandb/manifest';
 import { startWandbSim, type WandbSim } from '../../src/main/sim/wandb/server';
 import { SIM_ENTITY, SIM_KEY } from '../helpers/sync';
 

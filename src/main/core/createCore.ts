@@ -22,7 +22,7 @@ import { ReviewService } from './review/service';
 import { ReviewWorkerHost } from './review/worker/host';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
-import { checkWandbConnection } from './sync/wandb/connection';
+import { checkWandbConnection } from './wandb/connection';
 import type { SyncProcessHost } from './sync/process/host';
 import type { SyncProcessLauncher } from './sync/process/launch';
 import type { SyncProcessEngineOptions } from './sync/process/messages';

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Project } from '../../../shared/domain/model';
 import type { DocumentsRepo } from '../db/repos/documents';
 import type { ProjectsRepo } from '../db/repos/projects';
-import type { ImportService } from '../import/importer';
+import type { ImportService } from '../import';
 import { type Clock, isoNow } from '../util/clock';
 
 export const DEMO_PROJECT_NAME = 'Demo: business documents';

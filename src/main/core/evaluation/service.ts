@@ -14,7 +14,7 @@ import {
 import { chooseReference } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
 import { readReviewDocuments, type ReviewDocumentInput, type ReviewVersion } from '../review';
-import type { Policies } from '../sync/wandb/http';
+import type { Policies } from '../wandb/http';
 import { type Clock, isoNow, systemClock } from '../util/clock';
 import { newId } from '../util/ids';
 import { EvaluationAccumulator } from './metrics';

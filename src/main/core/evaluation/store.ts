@@ -12,7 +12,7 @@ import type {
 } from '../../../shared/domain/evaluation';
 import type { Db } from '../db/open';
 import { JobsRepo } from '../db/repos/jobs';
-import { artifactVersionUrl } from '../sync/wandb/client';
+import { artifactVersionUrl } from '../wandb/client';
 import type { JobRow as BaseJobRow } from '../db/repos/jobs';
 
 /**

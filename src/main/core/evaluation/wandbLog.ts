@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BoxScores, EvaluationDataset, EvaluationDocument, EvaluationMetrics, EvaluationWandb } from '../../../shared/domain/evaluation';
-import { runUrl, WandbClient } from '../sync/wandb/client';
-import { WandbError, type Policies } from '../sync/wandb/http';
-import { reachWandb } from '../sync/wandb/reach';
-import { pythonJson, randomRunId } from '../sync/wandb/manifest';
+import { runUrl, WandbClient } from '../wandb/client';
+import { WandbError, type Policies } from '../wandb/http';
+import { reachWandb } from '../wandb/reach';
+import { pythonJson, randomRunId } from '../wandb/manifest';
 
 /**
  * One evaluation as a W&B run, the way the official SDK logs it (docs/WANDB_PROTOCOL.md §2, §3.6, §6.3):

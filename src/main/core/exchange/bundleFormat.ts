@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { docTypes, docTypeSchema } from '../../../shared/domain/model';
-import { importLimits } from '../import/limits';
+import { importLimits } from '../media/limits';
 
 /**
  * A Folio bundle: one gzipped tar that carries a project's work between machines without W&B.

@@ -4,9 +4,9 @@ import sharp, { type Metadata } from 'sharp';
 import type { DocumentKind } from '../../../shared/domain/model';
 import type { DocumentsRepo } from '../db/repos/documents';
 import { AppError } from '../../../shared/contract/errors';
-import { checkPageSize } from '../import/limits';
-import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../import/pyramid';
-import { sniffBytes, sniffFile } from '../import/sniff';
+import { checkPageSize } from '../media/limits';
+import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../media/pyramid';
+import { sniffBytes, sniffFile } from '../media/sniff';
 import type { MediaStore } from '../media/mediaStore';
 
 /**

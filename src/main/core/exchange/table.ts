@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DocumentKind } from '../../../shared/domain/model';
-import { TABLE_COLUMNS } from '../sync/dataset';
+import { TABLE_COLUMNS } from '../sync';
 import type { IncomingVersion } from './apply';
 import { ReceivedFileError } from './documents';
 

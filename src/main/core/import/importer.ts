@@ -10,12 +10,12 @@ import type { ProjectsRepo } from '../db/repos/projects';
 import type { MediaStore } from '../media/mediaStore';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
-import { sha256File } from './hash';
-import { fileSizeProblem } from './limits';
+import { sha256File } from '../media/hash';
+import { fileSizeProblem } from '../media/limits';
 import { PdfRenderers, type WorkerEntry } from './pdf';
 import { rasterizeFile } from './rasterize';
 import { scanPaths } from './scan';
-import { sniffFile } from './sniff';
+import { sniffFile } from '../media/sniff';
 import { JobFamily, remainingMs } from '../jobs/jobFamily';
 
 export interface ImportDeps {

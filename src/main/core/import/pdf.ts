@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../shared/contract/errors';
 import { sourceEntry } from '../util/sourceEntry';
-import { importLimits } from './limits';
+import { importLimits } from '../media/limits';
 import type { FromPdfWorker, ToPdfWorker } from './pdfWorker/messages';
 
 /** How a PDF worker thread starts: a script and its arguments (see util/sourceEntry.ts). */

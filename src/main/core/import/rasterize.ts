@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../../shared/contract/errors';
-import { checkPageSize, importLimits } from './limits';
+import { checkPageSize, importLimits } from '../media/limits';
 import type { PdfRenderers } from './pdf';
-import { sharpInputOptions, writePagePyramid, type PreparedPage } from './pyramid';
-import type { SniffedType } from './sniff';
+import { sharpInputOptions, writePagePyramid, type PreparedPage } from '../media/pyramid';
+import type { SniffedType } from '../media/sniff';
 import { verifyPixelData } from './verify';
 
 /** Why sharp could not read a file, in words a user can act on. */

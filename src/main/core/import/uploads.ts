@@ -10,7 +10,7 @@ import type { ImportFailure } from '../../../shared/domain/model';
 import { formatBytes } from '../../../shared/format';
 import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
 import type { ImportService } from './importer';
-import { fileSizeProblem, importLimits } from './limits';
+import { fileSizeProblem, importLimits } from '../media/limits';
 
 /**
  * Files a browser sends for an import (the browser host has no access to the user's disk, so a

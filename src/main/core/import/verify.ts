@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { AppError } from '../../../shared/contract/errors';
-import { sharpInputOptions } from './pyramid';
-import type { SniffedType } from './sniff';
+import { sharpInputOptions } from '../media/pyramid';
+import type { SniffedType } from '../media/sniff';
 
 // libjpeg only warns when the compressed data ends before the last block (and paints the rest
 // grey); every other JPEG warning (extraneous bytes, a bad Huffman code it resyncs past) is

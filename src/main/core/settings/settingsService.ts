@@ -1,6 +1,6 @@
 import type { SecretName, SettingsView, UiPreferences } from '../../../shared/domain/model';
 import { newId } from '../util/ids';
-import { appUrlFor } from '../sync/wandb/client';
+import { appUrlFor } from '../wandb/client';
 import { netrcPassword } from './netrc';
 import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_WANDB_BASE_URL, DEFAULT_WANDB_PROJECT, type SecretStore, type SettingsStore, type StoredSettings } from './types';
 

@@ -5,7 +5,7 @@ import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
 import { readOrNull, statOrNull } from './files';
 import type { BatchItem, ImageHashRow } from './store';
-import { b64md5, pythonJson } from './wandb/manifest';
+import { b64md5, pythonJson } from '../wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
 
 /**

@@ -9,8 +9,8 @@ import { ManifestCache } from './manifestCache';
 import type { SyncJob, SyncStatusView } from '../../../shared/domain/sync';
 import type { SyncRunSummary, SyncService, SyncTrigger } from './service';
 import { SyncStore, type DeadItem, type JobRowView, type SyncWrites } from './store';
-import { WandbClient } from './wandb/client';
-import { probePolicy, WandbError, type Policies, type RetryPolicy } from './wandb/http';
+import { WandbClient } from '../wandb/client';
+import { probePolicy, WandbError, type Policies, type RetryPolicy } from '../wandb/http';
 
 /**
  * The sync engine: decides when to build (interval, daily time, "Sync now", app start, coming

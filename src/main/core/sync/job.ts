@@ -3,9 +3,9 @@ import { readOrNull, statOrNull } from './files';
 import { buildBatch, partitionPath, type ArtifactFile, type BuiltBatch } from './dataset';
 import type { ManifestCache } from './manifestCache';
 import type { BatchItem, BatchRow, SyncStore } from './store';
-import { artifactVersionUrl, runUrl, WandbClient, type ArtifactVersion, type RunRef, type WandbClientOptions } from './wandb/client';
-import { WandbError, type Policies } from './wandb/http';
-import { artifactDigest, b64md5, parseManifest, serializeManifest, type ManifestEntry } from './wandb/manifest';
+import { artifactVersionUrl, runUrl, WandbClient, type ArtifactVersion, type RunRef, type WandbClientOptions } from '../wandb/client';
+import { WandbError, type Policies } from '../wandb/http';
+import { artifactDigest, b64md5, parseManifest, serializeManifest, type ManifestEntry } from '../wandb/manifest';
 import { pool } from '../util/pool';
 import { yieldToLoop } from '../util/yieldToLoop';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
 import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
-import type { ManifestEntry } from './wandb/manifest';
-import { randomClientId, randomRunId } from './wandb/manifest';
+import type { ManifestEntry } from '../wandb/manifest';
+import { randomClientId, randomRunId } from '../wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
 import type { JobRow } from '../db/repos/jobs';
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/open';
-import { sha256File } from '../../import/hash';
+import { sha256File } from '../../media/hash';
 import { parseExportImageStem } from '../geometry';
 import type { RawPage } from './types';
 

@@ -6,7 +6,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp from 'sharp';
 import { AppError } from '../../../../shared/contract/errors';
-import { checkPageSize, importLimits } from '../limits';
+import { checkPageSize, importLimits } from '../../media/limits';
 
 type PdfJs = typeof PdfJsModule;
 let pdfjsPromise: Promise<PdfJs> | null = null;

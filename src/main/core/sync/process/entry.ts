@@ -15,7 +15,7 @@ import { openDatabase, type Db } from '../../db/open';
 import { SyncEngine, type SyncCredentials } from '../engine';
 import { remoteWrites, type SyncWriteOp } from '../store';
 import { AppError, toAppErrorData } from '../../../../shared/contract/errors';
-import { fastPolicies } from '../wandb/http';
+import { fastPolicies } from '../../wandb/http';
 import { SYNC_CALLS, type EventLoopDelay, type FromSyncProcess, type SyncProcessInit, type ToSyncProcess } from './messages';
 import { lowerToBackground } from './priority';
 

@@ -4,7 +4,7 @@
  * capped at 60 s, and an exact wait when the server sends one valid Retry-After. Errors are
  * classified so the sync engine can tell "offline" from "bad key" from "server trouble".
  */
-import { describeTlsCode, isFinalTransportCode, isTlsCode, permanentUrlProblem, transportCode, unreachableCodes } from '../../util/fetchErrors';
+import { describeTlsCode, isFinalTransportCode, isTlsCode, permanentUrlProblem, transportCode, unreachableCodes } from '../util/fetchErrors';
 
 export type WandbErrorKind =
   /** 401: the API key is missing or wrong. */

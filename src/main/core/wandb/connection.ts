@@ -1,5 +1,5 @@
-import type { ConnectionProblem, ConnectionTest } from '../../../../shared/domain/connection';
-import { describeTlsCode, describeWait, describeTransportCode, isTlsCode, transportCode } from '../../util/fetchErrors';
+import type { ConnectionProblem, ConnectionTest } from '../../../shared/domain/connection';
+import { describeTlsCode, describeWait, describeTransportCode, isTlsCode, transportCode } from '../util/fetchErrors';
 import { WandbClient } from './client';
 import { probePolicy, WandbError } from './http';
 

@@ -1,0 +1,3 @@
+export { ImportService } from './importer';
+export { ImportUploads, type UploadLimits } from './uploads';
+export type { WorkerEntry } from './pdf';
