@@ -6,6 +6,7 @@ import { newId } from '../../util/ids';
 import type { Db } from '../open';
 import { docTypeOf } from './documents';
 import { templateColumns, toTemplate, type TemplateRow } from './projects';
+import { PredictionsRepo } from './predictions';
 import { VersionsRepo } from './versions';
 import { cachedStatement } from '../statementCache';
 
@@ -69,6 +70,7 @@ interface QaRow {
  */
 export class AnnotationsRepo {
   private readonly versions: VersionsRepo;
+  private readonly predictions: PredictionsRepo;
 
   /** `decideVerify`: verify's rules (annotations/verifyRules.ts); this repository only reads and writes. */
   constructor(
@@ -76,6 +78,7 @@ export class AnnotationsRepo {
     private readonly decideVerify: DecideVerify,
   ) {
     this.versions = new VersionsRepo(db);
+    this.predictions = new PredictionsRepo(db);
   }
 
   /** Prepared once per connection: save and verify run on every keystroke batch and every verify. */
@@ -150,44 +153,6 @@ export class AnnotationsRepo {
     }));
   }
 
-  predictions(projectId: string, documentId: string): Prediction[] {
-    return (
-      this.stmt('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id').all(projectId, documentId) as {
-        id: string;
-        kind: 'box' | 'qa';
-        page_id: string | null;
-        model: string;
-        label: string | null;
-        x: number | null;
-        y: number | null;
-        w: number | null;
-        h: number | null;
-        transcription: string | null;
-        question: string | null;
-        answer: string | null;
-        evidence: string | null;
-        confidence: number;
-        status: Prediction['status'];
-      }[]
-    ).map((p) => ({
-      id: p.id,
-      kind: p.kind,
-      pageId: p.page_id,
-      model: p.model,
-      label: p.label,
-      x: p.x,
-      y: p.y,
-      w: p.w,
-      h: p.h,
-      transcription: p.transcription,
-      question: p.question,
-      answer: p.answer,
-      evidence: p.evidence ? (JSON.parse(p.evidence) as string[]) : [],
-      confidence: p.confidence,
-      status: p.status,
-    }));
-  }
-
   /**
    * The template questions this document is asked: those for its type, line-item templates once
    * per box of their label (see templateQuestions.ts). `boxes`: the annotation's, in order; read
@@ -235,7 +200,7 @@ export class AnnotationsRepo {
         status: row?.status ?? 'draft',
         revision: row?.revision ?? 0,
         qa: arrangeQa(this.asked(projectId, documentId, row?.id ?? null), row ? this.qaPairs(row.id) : []).qa,
-        predictions: this.predictions(projectId, documentId),
+        predictions: this.predictions.forDocument(projectId, documentId),
         updatedAt: row?.updated_at ?? null,
         verifiedAt: row?.verified_at ?? null,
       },
@@ -357,8 +322,7 @@ export class AnnotationsRepo {
         });
       }
 
-      const setPrediction = this.stmt('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
-      for (const p of patch.predictionStatus ?? []) setPrediction.run(p.status, p.id, patch.projectId, patch.documentId);
+      this.predictions.setStatuses(patch.projectId, patch.documentId, patch.predictionStatus ?? []);
 
       const revision = draft.revision + 1;
       this.stmt('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
