@@ -4,6 +4,7 @@ import { AppError } from '../../shared/contract/errors';
 import type { DocumentSummary } from '../../shared/domain/model';
 import { openDatabase, type Db } from './db/open';
 import { ensurePrivateFolder, makeOwnerOnly } from './util/privateFiles';
+import { decideVerify } from './annotations/verifyRules';
 import { AnnotationsRepo } from './db/repos/annotations';
 import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
@@ -131,7 +132,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const projects = new ProjectsRepo(db);
   const documents = new DocumentsRepo(db);
   const jobs = new JobsRepo(db);
-  const annotations = new AnnotationsRepo(db);
+  const annotations = new AnnotationsRepo(db, decideVerify);
   /** Every version carries the installation's annotator identity. */
   const annotator = () => {
     const { id, name } = settings.annotator();

@@ -4,6 +4,7 @@ import type { ExchangeConflict } from '../../../shared/domain/exchange';
 import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { pageId } from '../db/repos/documents';
+import { VersionsRepo } from '../db/repos/versions';
 
 /**
  * The one place where annotation versions made on another machine enter this database, for the
@@ -196,35 +197,28 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
     // Annotators are people with stable ids; a name already known here is left as it is.
     db.prepare('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING').run(v.annotatorId, v.annotatorName, now);
     const parent = v.parentId && db.prepare('SELECT 1 FROM annotations WHERE id = ?').get(v.parentId) ? v.parentId : null;
-    db.prepare(
-      `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at, revision)
-       VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, 0)`,
-    ).run(v.annotationId, projectId, v.documentId, v.annotatorId, v.version, v.kind, parent, now, now);
-
-    const insertBox = db.prepare(
-      `INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, locked, hidden, origin_prediction_id, position)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?)`,
-    );
-    v.boxes.forEach((b, i) => insertBox.run(v.annotationId, b.id, pageId(v.documentId, b.page), b.label, b.x, b.y, b.w, b.h, b.transcription, i));
     const templates = db.prepare('SELECT id, text FROM question_templates WHERE project_id = ?').all(projectId) as { id: string; text: string }[];
     const templateById = new Set(templates.map((t) => t.id));
     const templateByText = new Map(templates.map((t) => [t.text.trim(), t.id]));
-    const insertQa = db.prepare(
-      `INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, origin_prediction_id, position)
-       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+    // Frozen exactly as it was verified where it was made, and not enqueued: that machine syncs it.
+    new VersionsRepo(db).insert(
+      {
+        projectId,
+        documentId: v.documentId,
+        annotationId: v.annotationId,
+        annotatorId: v.annotatorId,
+        version: v.version,
+        kind: v.kind,
+        parentId: parent,
+        boxes: v.boxes.map((b) => ({ ...b, pageId: pageId(v.documentId, b.page) })),
+        qa: v.qa.map((q) => ({
+          ...q,
+          answer: q.unanswerable ? '' : q.answer,
+          templateId: q.templateId && templateById.has(q.templateId) ? q.templateId : (templateByText.get(q.question.trim()) ?? null),
+        })),
+      },
+      { now, verifiedAt: v.verifiedAt, enqueue: false },
     );
-    const insertEvidence = db.prepare('INSERT OR IGNORE INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
-    const boxIds = new Set(v.boxes.map((b) => b.id));
-    v.qa.forEach((q, i) => {
-      const templateId = q.templateId && templateById.has(q.templateId) ? q.templateId : (templateByText.get(q.question.trim()) ?? null);
-      insertQa.run(v.annotationId, q.id, q.question, q.unanswerable ? '' : q.answer, q.unanswerable ? 1 : 0, q.source, templateId, i);
-      q.evidenceBoxIds.forEach((boxId, k) => {
-        if (!boxIds.has(boxId)) throw new Error(`QA pair ${q.id} of annotation ${v.annotationId} cites box ${boxId}, which the version does not have`);
-        insertEvidence.run(v.annotationId, q.id, boxId, k);
-      });
-    });
-    // Frozen exactly as it was verified where it was made.
-    db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(v.verifiedAt, v.verifiedAt, v.annotationId);
     if (v.lineage) {
       db.prepare('INSERT OR IGNORE INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
         v.annotationId,

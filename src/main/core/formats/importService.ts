@@ -15,6 +15,7 @@ import {
 import type { Db } from '../db/open';
 import type { AnnotationsRepo } from '../db/repos/annotations';
 import { settlePredictionStatus } from '../db/repos/documents';
+import { PredictionsRepo, type NewPrediction } from '../db/repos/predictions';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { DocumentsRepo } from '../db/repos/documents';
@@ -337,22 +338,41 @@ export class AnnotationsImportService extends JobFamily<AnnotationsImportJob> {
   private writePredictions(projectId: string, group: Group, qa: ReturnType<typeof buildQa>['qa'], now: string): { kind: 'imported'; predictions: number } | { kind: 'unchanged' } {
     const { db } = this.deps;
     const model = group.attribution.model!;
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO predictions (id, project_id, document_id, page_id, model, kind, label, x, y, w, h, transcription, question, answer, evidence, confidence, status, created_at, run_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, NULL)`,
-    );
     const firstPage = group.boxes[0]?.box.pageId ?? (db.prepare('SELECT id FROM pages WHERE document_id = ? ORDER BY page_number LIMIT 1').get(group.documentId) as { id: string }).id;
-    let added = 0;
-    for (const { box, score } of group.boxes) {
-      const id = predictionId(projectId, model, group.documentId, 'b', box.id);
-      added += insert.run(id, projectId, group.documentId, box.pageId, model, 'box', box.label, box.x, box.y, box.w, box.h, box.transcription, null, null, null, score, now).changes;
-    }
-    for (const q of qa) {
-      const evidence = JSON.stringify(q.evidenceBoxIds.map((b) => predictionId(projectId, model, group.documentId, 'b', b)));
-      const pageId = group.boxes.find((b) => b.box.id === q.evidenceBoxIds[0])?.box.pageId ?? firstPage;
-      const answer = q.unanswerable ? null : q.answer;
-      added += insert.run(predictionId(projectId, model, group.documentId, 'q', q.id), projectId, group.documentId, pageId, model, 'qa', null, null, null, null, null, null, q.question, answer, evidence, q.score, now).changes;
-    }
+    const common = { documentId: group.documentId, model };
+    const boxes = group.boxes.map(({ box, score }): NewPrediction => ({
+      ...common,
+      id: predictionId(projectId, model, group.documentId, 'b', box.id),
+      pageId: box.pageId,
+      kind: 'box',
+      label: box.label,
+      x: box.x,
+      y: box.y,
+      w: box.w,
+      h: box.h,
+      transcription: box.transcription,
+      question: null,
+      answer: null,
+      evidence: [],
+      confidence: score,
+    }));
+    const questions = qa.map((q): NewPrediction => ({
+      ...common,
+      id: predictionId(projectId, model, group.documentId, 'q', q.id),
+      pageId: group.boxes.find((b) => b.box.id === q.evidenceBoxIds[0])?.box.pageId ?? firstPage,
+      kind: 'qa',
+      label: null,
+      x: null,
+      y: null,
+      w: null,
+      h: null,
+      transcription: null,
+      question: q.question,
+      answer: q.unanswerable ? null : q.answer,
+      evidence: q.evidenceBoxIds.map((b) => predictionId(projectId, model, group.documentId, 'b', b)),
+      confidence: q.score,
+    }));
+    const added = new PredictionsRepo(db).insertPending(projectId, [...boxes, ...questions], { now, runId: null, skipExisting: true });
     if (!added) return { kind: 'unchanged' };
     settlePredictionStatus(db, projectId, group.documentId);
     return { kind: 'imported', predictions: added };

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
 import { setDocType, settlePredictionStatus } from '../db/repos/documents';
+import { PredictionsRepo, type NewPrediction } from '../db/repos/predictions';
 import { currentOwner, ownerAlive } from '../jobs/owner';
 import { newId } from '../util/ids';
 import type { AttemptOutcome } from './classify';
@@ -215,8 +216,11 @@ export const predictionId = (taskId: string, kind: 'b' | 'q', index: number): st
  */
 export class RunStore {
   private readonly statements = new Map<string, Statement>();
+  private readonly predictions: PredictionsRepo;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.predictions = new PredictionsRepo(db);
+  }
 
   /** Prepared once per SQL text: preparing costs more than running these small statements. */
   private q(sql: string): Statement {
@@ -467,30 +471,31 @@ export class RunStore {
       ).run(now, args.latencyMs, args.durationMs, JSON.stringify(args.detail), taskId).changes;
       if (claimed !== 1) return false;
       this.insertAttempt(taskId, run.id, args.attempt, args.billed);
-      // Earlier runs' pending predictions of this page, unless an annotator's box or answer came from one.
-      const earlier = this.q("SELECT 1 FROM predictions WHERE project_id = ? AND page_id = ? AND status = 'pending' AND (run_id IS NULL OR run_id <> ?) LIMIT 1").get(
+      // Earlier runs' pending predictions of this page give way to this run's.
+      this.predictions.dropSupersededPending(run.projectId, work.pageId, run.id);
+      const common = { documentId: work.documentId, pageId: work.pageId, model: run.model };
+      this.predictions.insertPending(
         run.projectId,
-        work.pageId,
-        run.id,
+        [
+          ...parsed.boxes.map((b): NewPrediction => ({ ...common, id: predictionId(taskId, 'b', b.index), kind: 'box', label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription, question: null, answer: null, evidence: [], confidence: b.confidence })),
+          ...parsed.qa.map((q, i): NewPrediction => ({
+            ...common,
+            id: predictionId(taskId, 'q', i),
+            kind: 'qa',
+            label: null,
+            x: null,
+            y: null,
+            w: null,
+            h: null,
+            transcription: null,
+            question: q.question,
+            answer: q.answer,
+            evidence: q.evidence.map((e) => predictionId(taskId, 'b', e)),
+            confidence: q.confidence,
+          })),
+        ],
+        { now, runId: run.id, skipExisting: false },
       );
-      if (earlier) {
-        this.q(
-          `DELETE FROM predictions WHERE project_id = ? AND page_id = ? AND status = 'pending' AND (run_id IS NULL OR run_id <> ?)
-             AND id NOT IN (SELECT origin_prediction_id FROM boxes WHERE origin_prediction_id IS NOT NULL)
-             AND id NOT IN (SELECT origin_prediction_id FROM qa_pairs WHERE origin_prediction_id IS NOT NULL)`,
-        ).run(run.projectId, work.pageId, run.id);
-      }
-      const insert = this.q(
-        `INSERT INTO predictions (id, project_id, document_id, page_id, model, kind, label, x, y, w, h, transcription, question, answer, evidence, confidence, status, created_at, run_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      );
-      for (const b of parsed.boxes) {
-        insert.run(predictionId(taskId, 'b', b.index), run.projectId, work.documentId, work.pageId, run.model, 'box', b.label, b.x, b.y, b.w, b.h, b.transcription, null, null, null, b.confidence, now, run.id);
-      }
-      parsed.qa.forEach((q, i) => {
-        const evidence = JSON.stringify(q.evidence.map((e) => predictionId(taskId, 'b', e)));
-        insert.run(predictionId(taskId, 'q', i), run.projectId, work.documentId, work.pageId, run.model, 'qa', null, null, null, null, null, null, q.question, q.answer, evidence, q.confidence, now, run.id);
-      });
       settlePredictionStatus(this.db, run.projectId, work.documentId);
       // A document is what its first page says it is, unless an annotator or an import said so.
       if (work.pageNumber === 1 && parsed.docType) setDocType(this.db, run.projectId, work.documentId, parsed.docType, 'model');

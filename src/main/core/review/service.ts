@@ -2,6 +2,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
 import type { ProjectsRepo } from '../db/repos/projects';
+import { VersionsRepo } from '../db/repos/versions';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import { analyseProject, readLineage, summarize, type DocumentSummary, type ProjectAnalysis } from './analysis';
@@ -155,25 +156,32 @@ export class ReviewService {
           .get(project.id, req.documentId, lead.id) as { id: string; version: number } | undefined;
         const annotationId = newId();
         const version = (previous?.version ?? 0) + 1;
-        db.prepare(
-          `INSERT INTO annotations (id, project_id, document_id, annotator_id, version, status, kind, parent_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'draft', 'gold', ?, ?, ?)`,
-        ).run(annotationId, project.id, req.documentId, lead.id, version, previous?.id ?? null, now, now);
-        const addBox = db.prepare(
-          'INSERT INTO boxes (annotation_id, id, page_id, label, x, y, w, h, transcription, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        // Frozen and in the outbox at once: gold syncs like any verified work.
+        new VersionsRepo(db).insert(
+          {
+            projectId: project.id,
+            documentId: req.documentId,
+            annotationId,
+            annotatorId: lead.id,
+            version,
+            kind: 'gold',
+            parentId: previous?.id ?? null,
+            boxes,
+            qa: req.qa.map((q) => {
+              const templateId = q.templateId && templates.has(q.templateId) ? q.templateId : null;
+              return {
+                id: q.id,
+                question: q.question.trim(),
+                answer: q.unanswerable ? '' : q.answer,
+                unanswerable: q.unanswerable,
+                source: templateId ? ('template' as const) : ('annotator' as const),
+                templateId,
+                evidenceBoxIds: q.evidenceBoxIds,
+              };
+            }),
+          },
+          { now, enqueue: true },
         );
-        boxes.forEach((b, i) => addBox.run(annotationId, b.id, b.pageId, b.label, b.x, b.y, b.w, b.h, b.transcription, i));
-        const addQa = db.prepare(
-          'INSERT INTO qa_pairs (annotation_id, id, question, answer, unanswerable, source, template_id, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        const addEvidence = db.prepare('INSERT INTO qa_evidence (annotation_id, qa_id, box_id, position) VALUES (?, ?, ?, ?)');
-        req.qa.forEach((q, i) => {
-          const templateId = q.templateId && templates.has(q.templateId) ? q.templateId : null;
-          addQa.run(annotationId, q.id, q.question.trim(), q.unanswerable ? '' : q.answer, q.unanswerable ? 1 : 0, templateId ? 'template' : 'annotator', templateId, i);
-          q.evidenceBoxIds.forEach((boxId, position) => addEvidence.run(annotationId, q.id, boxId, position));
-        });
-        // Content first, then freeze: verified rows (and their boxes) are immutable from here on.
-        db.prepare("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, annotationId);
 
         const sources = [...doc.annotators, ...(doc.gold ? [doc.gold] : [])].map((v) => ({
           id: v.source.id,
@@ -196,10 +204,6 @@ export class ReviewService {
           JSON.stringify(sources),
           JSON.stringify(items),
         );
-        db.prepare(
-          `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
-           VALUES (?, 'annotation_version', ?, ?, 'pending', 0, ?, ?, ?)`,
-        ).run(newId(), annotationId, JSON.stringify({ projectId: project.id, documentId: req.documentId, annotationId, annotatorId: lead.id, version, kind: 'gold' }), now, now, now);
         db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'review.resolve', 'annotation', ?, ?)").run(
           now,
           lead.id,

@@ -1,6 +1,6 @@
-import type { Prediction } from '../../../shared/domain/model';
 import { newestVersion } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
+import { toPrediction, type PredictionRow } from '../db/repos/predictions';
 import { modelVersion } from './disagreements';
 import type { ReviewBox, ReviewQa, ReviewVersion } from './types';
 
@@ -155,27 +155,6 @@ export function* readReviewDocuments(
 /** Documents read per batch of statements. */
 const BATCH = 200;
 
-interface PredictionRow {
-  id: string;
-  document_id: string;
-  page_id: string | null;
-  model: string;
-  kind: 'box' | 'qa';
-  label: string | null;
-  x: number | null;
-  y: number | null;
-  w: number | null;
-  h: number | null;
-  transcription: string | null;
-  question: string | null;
-  answer: string | null;
-  evidence: string | null;
-  confidence: number;
-  status: Prediction['status'];
-  created_at: string;
-  run_id: string | null;
-}
-
 /**
  * A page can hold predictions of several runs (a re-run keeps the ones annotators accepted): the
  * model's version of each page is its newest run's predictions.
@@ -191,26 +170,5 @@ function latestModelVersion(rows: PredictionRow[]): ReviewVersion | null {
   }
   const chosen = rows.filter((r) => newestRun.get(r.page_id ?? '')!.run === (r.run_id ?? ''));
   const models = [...new Set(chosen.map((r) => r.model))].sort();
-  return modelVersion(
-    chosen.map(
-      (r): Prediction => ({
-        id: r.id,
-        kind: r.kind,
-        pageId: r.page_id,
-        model: r.model,
-        label: r.label,
-        x: r.x,
-        y: r.y,
-        w: r.w,
-        h: r.h,
-        transcription: r.transcription,
-        question: r.question,
-        answer: r.answer,
-        evidence: r.evidence ? (JSON.parse(r.evidence) as string[]) : [],
-        confidence: r.confidence,
-        status: r.status,
-      }),
-    ),
-    models.join('+'),
-  );
+  return modelVersion(chosen.map(toPrediction), models.join('+'));
 }

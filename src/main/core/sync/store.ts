@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
+import { SYNC_OUTBOX_KIND } from '../db/repos/versions';
 import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
 import type { ManifestEntry } from '../wandb/manifest';
 import { randomClientId, randomRunId } from '../wandb/manifest';
@@ -29,7 +30,6 @@ import type { JobRow } from '../db/repos/jobs';
  *                       permanent error) ──► dead after maxAttempts, or at once for a poison item
  */
 
-export const SYNC_OUTBOX_KIND = 'annotation_version';
 export const SYNC_JOB_KIND = 'sync';
 
 export interface OutboxStats {

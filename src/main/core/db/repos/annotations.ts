@@ -1,14 +1,16 @@
 import { AppError } from '../../../../shared/contract/errors';
-import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyProblem, VerifyResult, VerifyWarning, VerifyWarningKind } from '../../../../shared/domain/model';
+import type { AnnotationState, Box, DocumentStatus, Prediction, QaPair, VerifyResult, VerifyWarningKind } from '../../../../shared/domain/model';
 import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColumns } from '../../../../shared/domain/boxColumns';
 import { arrangeQa, expandTemplates, itemLabels, type ItemBox, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
 import { docTypeOf } from './documents';
 import { templateColumns, toTemplate, type TemplateRow } from './projects';
+import { PredictionsRepo } from './predictions';
+import { VersionsRepo } from './versions';
+import { cachedStatement } from '../statementCache';
 
 type BoxRow = [string, string, string | null, number, number, number, number, string, number, number, string | null];
-import { cachedStatement } from '../statementCache';
 
 export interface AnnotationPatch {
   projectId: string;
@@ -21,6 +23,18 @@ export interface AnnotationPatch {
   deleteQaIds?: string[] | undefined;
   predictionStatus?: { id: string; status: Prediction['status'] }[] | undefined;
 }
+
+/** What verify's rules decide on besides the annotation state. */
+export interface VerifyFacts {
+  /** The project's label names. */
+  labels: ReadonlySet<string>;
+  /** Template questions this document must answer (or mark unanswerable); other template pairs may stay empty. */
+  requiredTemplateQaIds: ReadonlySet<string>;
+}
+
+export type VerifyDecision = Exclude<VerifyResult, { result: 'verified' }> | { result: 'record' };
+
+export type DecideVerify = (state: AnnotationState, facts: VerifyFacts, acknowledged: readonly VerifyWarningKind[]) => VerifyDecision;
 
 export interface SaveResult {
   annotationId: string;
@@ -55,7 +69,17 @@ interface QaRow {
  * editing a verified document starts a new draft that copies it.
  */
 export class AnnotationsRepo {
-  constructor(private readonly db: Db) {}
+  private readonly versions: VersionsRepo;
+  private readonly predictions: PredictionsRepo;
+
+  /** `decideVerify`: verify's rules (annotations/verifyRules.ts); this repository only reads and writes. */
+  constructor(
+    private readonly db: Db,
+    private readonly decideVerify: DecideVerify,
+  ) {
+    this.versions = new VersionsRepo(db);
+    this.predictions = new PredictionsRepo(db);
+  }
 
   /** Prepared once per connection: save and verify run on every keystroke batch and every verify. */
   private stmt(sql: string) {
@@ -129,44 +153,6 @@ export class AnnotationsRepo {
     }));
   }
 
-  predictions(projectId: string, documentId: string): Prediction[] {
-    return (
-      this.stmt('SELECT * FROM predictions WHERE project_id = ? AND document_id = ? ORDER BY created_at, id').all(projectId, documentId) as {
-        id: string;
-        kind: 'box' | 'qa';
-        page_id: string | null;
-        model: string;
-        label: string | null;
-        x: number | null;
-        y: number | null;
-        w: number | null;
-        h: number | null;
-        transcription: string | null;
-        question: string | null;
-        answer: string | null;
-        evidence: string | null;
-        confidence: number;
-        status: Prediction['status'];
-      }[]
-    ).map((p) => ({
-      id: p.id,
-      kind: p.kind,
-      pageId: p.page_id,
-      model: p.model,
-      label: p.label,
-      x: p.x,
-      y: p.y,
-      w: p.w,
-      h: p.h,
-      transcription: p.transcription,
-      question: p.question,
-      answer: p.answer,
-      evidence: p.evidence ? (JSON.parse(p.evidence) as string[]) : [],
-      confidence: p.confidence,
-      status: p.status,
-    }));
-  }
-
   /**
    * The template questions this document is asked: those for its type, line-item templates once
    * per box of their label (see templateQuestions.ts). `boxes`: the annotation's, in order; read
@@ -186,12 +172,6 @@ export class AnnotationsRepo {
       }
     }
     return expandTemplates(templates, docType, items);
-  }
-
-  /** Template pairs verify does not insist on: optional ones, and answers kept from questions no longer asked. */
-  private optionalTemplateQa(state: AnnotationState): Set<string> {
-    const required = new Set(this.asked(state.projectId, state.documentId, state.annotationId, state.boxes).filter((q) => q.required).map((q) => q.qaId));
-    return new Set(state.qa.filter((q) => q.source === 'template' && !required.has(q.id)).map((q) => q.id));
   }
 
   get(projectId: string, documentId: string, annotator: { id: string; name: string }): AnnotationState {
@@ -220,7 +200,7 @@ export class AnnotationsRepo {
         status: row?.status ?? 'draft',
         revision: row?.revision ?? 0,
         qa: arrangeQa(this.asked(projectId, documentId, row?.id ?? null), row ? this.qaPairs(row.id) : []).qa,
-        predictions: this.predictions(projectId, documentId),
+        predictions: this.predictions.forDocument(projectId, documentId),
         updatedAt: row?.updated_at ?? null,
         verifiedAt: row?.verified_at ?? null,
       },
@@ -342,8 +322,7 @@ export class AnnotationsRepo {
         });
       }
 
-      const setPrediction = this.stmt('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
-      for (const p of patch.predictionStatus ?? []) setPrediction.run(p.status, p.id, patch.projectId, patch.documentId);
+      this.predictions.setStatuses(patch.projectId, patch.documentId, patch.predictionStatus ?? []);
 
       const revision = draft.revision + 1;
       this.stmt('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
@@ -356,40 +335,10 @@ export class AnnotationsRepo {
     return new Set((this.stmt('SELECT name FROM labels WHERE project_id = ?').all(projectId) as { name: string }[]).map((r) => r.name));
   }
 
-  /**
-   * What stops a draft from being verified: unlabelled boxes, labels the project no longer has,
-   * questions with neither answer nor "unanswerable".
-   */
-  problems(state: AnnotationState): VerifyProblem[] {
-    const optional = this.optionalTemplateQa(state);
-    const labels = this.labelNames(state.projectId);
-    const problems: VerifyProblem[] = [];
-    state.boxes.forEach((b, i) => {
-      const which = `Box ${i + 1}${b.transcription ? ` ("${b.transcription.slice(0, 40)}")` : ''}`;
-      if (!b.label) problems.push({ kind: 'unlabelled_box', boxId: b.id, message: `${which} has no label` });
-      else if (!labels.has(b.label)) problems.push({ kind: 'unknown_label', boxId: b.id, message: `${which} has the label "${b.label}", which is no longer in this project's label set` });
-    });
-    for (const q of state.qa) {
-      if (!q.unanswerable && q.answer.trim() === '' && !optional.has(q.id)) {
-        problems.push({ kind: 'unanswered_question', qaId: q.id, message: `"${q.question}" has no answer and is not marked unanswerable` });
-      }
-    }
-    return problems;
-  }
-
-  /** What verify asks about once before recording: usually a slip, sometimes meant. */
-  warnings(state: AnnotationState): VerifyWarning[] {
-    const warnings: VerifyWarning[] = [];
-    if (state.boxes.length === 0) warnings.push({ kind: 'no_boxes', count: 0, message: 'This document has no boxes' });
-    const undecided = state.predictions.filter((p) => p.status === 'pending').length;
-    if (undecided) {
-      warnings.push({
-        kind: 'undecided_predictions',
-        count: undecided,
-        message: `${undecided} model prediction${undecided === 1 ? ' is' : 's are'} neither accepted nor rejected`,
-      });
-    }
-    return warnings;
+  /** What verify's rules decide on besides the state, read inside verify's transaction. */
+  private verifyFacts(state: AnnotationState): VerifyFacts {
+    const requiredTemplateQaIds = new Set(this.asked(state.projectId, state.documentId, state.annotationId, state.boxes).filter((q) => q.required).map((q) => q.qaId));
+    return { labels: this.labelNames(state.projectId), requiredTemplateQaIds };
   }
 
   /**
@@ -403,20 +352,16 @@ export class AnnotationsRepo {
       if (state.status === 'verified' && state.annotationId) {
         return { result: 'verified', annotationId: state.annotationId, version: state.version, verifiedAt: state.verifiedAt ?? now };
       }
-      const problems = this.problems(state);
-      if (problems.length) return { result: 'refused', problems };
-      const warnings = this.warnings(state).filter((w) => !acknowledged.includes(w.kind));
-      if (warnings.length) return { result: 'confirm', warnings };
+      const decision = this.decideVerify(state, this.verifyFacts(state), acknowledged);
+      if (decision.result !== 'record') return decision;
       // The version holds every template question that was answered or marked unanswerable.
       const unsavedTemplates = state.qa.filter((q) => q.source === 'template' && (q.unanswerable || q.answer.trim() !== ''));
       const saved = this.save({ projectId, documentId, baseRevision: state.revision, upsertQa: unsavedTemplates }, annotator.id, now);
-      this.stmt("UPDATE annotations SET status = 'verified', verified_at = ?, updated_at = ? WHERE id = ?").run(now, now, saved.annotationId);
+      this.versions.freeze(
+        { projectId, documentId, annotationId: saved.annotationId, annotatorId: annotator.id, version: saved.version, kind: 'annotation' },
+        { now, enqueue: true },
+      );
       this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.stmt(
-          `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
-           VALUES (?, 'annotation_version', ?, ?, 'pending', 0, ?, ?, ?)`,
-        )
-        .run(newId(), saved.annotationId, JSON.stringify({ projectId, documentId, annotationId: saved.annotationId, annotatorId: annotator.id, version: saved.version }), now, now, now);
       this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
         .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
