@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AppApi, EventSink } from '../../shared/contract/methods';
-import { AppError } from '../../shared/contract/errors';
+import { createApi } from './api';
 import type { DocumentSummary } from '../../shared/domain/model';
 import { openDatabase, type Db } from './db/open';
 import { ensurePrivateFolder, makeOwnerOnly } from './util/privateFiles';
@@ -9,9 +9,8 @@ import { AnnotationsRepo } from './db/repos/annotations';
 import { DocumentsRepo } from './db/repos/documents';
 import { JobsRepo } from './db/repos/jobs';
 import { ProjectsRepo } from './db/repos/projects';
-import { openDemoProject } from './demo/demoProject';
 import { ANNOTATIONS_IMPORT_JOB_KIND, AnnotationsImportService, EXPORT_JOB_KIND, ExportService } from './formats';
-import { exportBundle, importBundle, PULL_JOB_KIND, PullService, type BundleDeps } from './exchange';
+import { PULL_JOB_KIND, PullService, type BundleDeps } from './exchange';
 import { ImportService } from './import/importer';
 import type { WorkerEntry } from './import/pdf';
 import { ImportUploads, type UploadLimits } from './import/uploads';
@@ -23,7 +22,6 @@ import { ReviewService } from './review/service';
 import { ReviewWorkerHost } from './review/worker/host';
 import { EvaluationService } from './evaluation';
 import { createSyncService } from './sync/forCore';
-import { checkWandbConnection } from './wandb/connection';
 import type { SyncProcessHost } from './sync/process/host';
 import type { SyncProcessLauncher } from './sync/process/launch';
 import type { SyncProcessEngineOptions } from './sync/process/messages';
@@ -226,149 +224,29 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const bundleDeps: BundleDeps = { db, projects, documents, media, clock, folioVersion: FOLIO_VERSION };
   const ocr = new OcrService({ documents, media, ...(opts.ocr?.langPath ? { tesseract: { langPath: opts.ocr.langPath } } : {}) });
 
-  const api: AppApi = {
-    'app.info': async () => ({
-      version: FOLIO_VERSION,
-      platform: opts.platform.kind,
-      dataDir: opts.dataDir,
-      firstStart: settings.isFirstStart(),
-      capabilities: { nativeDialogs: opts.platform.pickImportPaths !== undefined },
-    }),
-    'projects.list': async () => projects.list(),
-    'projects.get': async ({ projectId }) => projects.get(projectId),
-    'projects.create': async (req) => {
-      const project = projects.create(req, isoNow(clock));
-      emit('projects.changed', { projectId: project.id });
-      return project;
-    },
-    'projects.update': async (req) => {
-      const project = projects.update(req, isoNow(clock));
-      emit('projects.changed', { projectId: project.id });
-      return project;
-    },
-    'projects.openDemo': async () => openDemoProject({ dataDir: opts.dataDir, projects, documents, importer, clock }),
-    'documents.list': async (req) => {
-      const list = documents.list(req);
-      return { ...list, items: withPreannotationNotes(req.projectId, list.items) };
-    },
-    'documents.get': async ({ projectId, documentId }) => withPreannotationNotes(projectId, [documents.get(projectId, documentId)])[0]!,
-    'documents.setType': async ({ projectId, documentId, docType }) => {
-      const summary = documents.setType(projectId, documentId, docType, isoNow(clock));
-      emit('documents.changed', { projectId });
-      return withPreannotationNotes(projectId, [summary])[0]!;
-    },
-    'annotations.get': async ({ projectId, documentId }) => annotations.get(projectId, documentId, annotator()),
-    'annotations.getColumns': async ({ projectId, documentId }) => annotations.getColumns(projectId, documentId, annotator()),
-    'annotations.save': async (patch) => {
-      const before = documents.status(patch.projectId, patch.documentId);
-      const result = annotations.save(patch, annotator().id, isoNow(clock));
-      // Lists only care about a document's status; autosave mostly leaves it alone.
-      if (result.documentStatus !== before) emit('documents.changed', { projectId: patch.projectId });
-      return result;
-    },
-    'annotations.verify': async ({ projectId, documentId, acknowledge }) => {
-      const result = annotations.verify(projectId, documentId, annotator(), isoNow(clock), acknowledge);
-      if (result.result === 'verified') {
-        emit('documents.changed', { projectId });
-        emit('projects.changed', { projectId });
-        sync.notifyOutboxChanged();
-      }
-      return result;
-    },
-    'annotations.revertToVerified': async ({ projectId, documentId, baseRevision }) => {
-      const result = annotations.revertToVerified(projectId, documentId, annotator().id, baseRevision, isoNow(clock));
-      emit('documents.changed', { projectId });
-      return result;
-    },
-    'import.start': async ({ projectId, paths }) => ({ jobId: importer.start(projectId, paths) }),
-    'import.get': async ({ jobId }) => importer.get(jobId),
-    'import.cancel': async ({ jobId }) => ({ cancelled: importer.cancel(jobId) }),
-    'dialog.pickImportPaths': async () => {
-      if (!opts.platform.pickImportPaths) {
-        throw new AppError('unavailable', 'This window has no file dialog: type or paste the paths of files or folders on this computer.');
-      }
-      return { paths: await opts.platform.pickImportPaths() };
-    },
-    'settings.get': async () => settings.view(),
-    'settings.update': async (patch) => {
-      const view = settings.update(patch);
-      sync.settingsChanged(); // a new W&B project or host may make waiting work sendable
-      return view;
-    },
-    'settings.setSecret': async ({ name, value }) => {
-      const view = settings.setSecret(name, value);
-      sync.settingsChanged();
-      return view;
-    },
-    'settings.testConnection': async ({ service }) => {
-      const tested = service === 'anthropic' ? await preannotation.testConnection() : await checkWandbConnection(settings.wandb());
-      const withheldFor = (service === 'anthropic' ? settings.anthropic() : settings.wandb()).keyWithheldFor;
-      if (tested.problem !== 'no_key' || !withheldFor) return tested;
-      return { ...tested, message: `The saved key was entered for ${withheldFor}; Folio does not send it to ${tested.url ?? 'another address'}. Enter it again above to use it there.` };
-    },
-    'shell.openExternal': async ({ url }) => {
-      const parsed = new URL(url);
-      const allowed = settings.externalHostAllowlist();
-      if (parsed.protocol !== 'https:' || parsed.username || parsed.password || !allowed.includes(parsed.hostname)) {
-        throw new AppError('forbidden', `Folio only opens https links to ${allowed.join(', ')}; refused ${parsed.protocol}//${parsed.host}`);
-      }
-      if (!opts.platform.openExternal) return { opened: false };
-      await opts.platform.openExternal(parsed.toString());
-      return { opened: true };
-    },
-    'sync.status': async () => sync.status(),
-    'sync.jobs': async ({ limit }) => sync.jobs(limit),
-    // Sync runs in the background; its progress arrives as sync.changed events.
-    'sync.now': async () => {
-      void sync.syncNow().catch(() => undefined);
-      return { jobs: [], status: await sync.status() };
-    },
-    'sync.dead.list': async ({ limit, offset }) => sync.deadItems(limit, offset),
-    'sync.dead.retry': async ({ outboxIds }) => sync.retryDead(outboxIds),
-    'sync.dead.discard': async ({ outboxIds }) => sync.discardDead(outboxIds),
-    'sync.config.get': async () => sync.getConfig(),
-    'sync.config.update': async (patch) => sync.updateConfig(patch),
-    'preannotate.models': async () => preannotation.models(),
-    'preannotate.estimate': async ({ projectId, ...opts }) => preannotation.estimate(projectId, opts),
-    'preannotate.start': async ({ projectId, ...opts }) => preannotation.start(projectId, opts),
-    'preannotate.get': async ({ runId }) => preannotation.status(runId),
-    'preannotate.list': async ({ projectId }) => preannotation.listRuns(projectId),
-    'preannotate.active': async () => preannotation.activeRuns(),
-    'preannotate.pause': async ({ runId }) => preannotation.pause(runId),
-    'preannotate.resume': async ({ runId }) => preannotation.resume(runId),
-    'preannotate.cancel': async ({ runId }) => preannotation.cancel(runId),
-    'review.queue': async (req) => review.queue(req),
-    'review.document': async (req) => review.document(req),
-    'review.resolve': async (req) => {
-      const result = review.resolve(req);
-      emit('review.changed', { projectId: req.projectId, documentId: req.documentId });
-      return result;
-    },
-    'review.agreement': async (req) => review.agreement(req),
-    'export.preview': async (req) => exporter.preview(req),
-    'export.start': async (req) => ({ jobId: exporter.start(req) }),
-    'export.get': async ({ jobId }) => exporter.get(jobId),
-    'export.cancel': async ({ jobId }) => ({ cancelled: exporter.cancel(jobId) }),
-    'annotationsImport.start': async (req) => ({ jobId: annotationsImport.start(req) }),
-    'annotationsImport.get': async ({ jobId }) => annotationsImport.get(jobId),
-    'annotationsImport.cancel': async ({ jobId }) => ({ cancelled: annotationsImport.cancel(jobId) }),
-    'evaluation.start': async (req) => evaluation.start(req),
-    'evaluation.list': async ({ projectId }) => evaluation.list(projectId),
-    'evaluation.get': async ({ jobId }) => evaluation.get(jobId),
-    'evaluation.models': async ({ projectId }) => evaluation.models(projectId),
-    'evaluation.schedule.get': async ({ projectId }) => evaluation.schedule(projectId),
-    'evaluation.schedule.update': async (patch) => evaluation.updateSchedule(patch),
-    'exchange.pull': async ({ projectId }) => ({ jobId: pulls.start(projectId) }),
-    'exchange.pulls': async ({ projectId, limit }) => pulls.list({ projectId, limit }),
-    'bundle.export': async (req) => exportBundle(bundleDeps, req),
-    'bundle.import': async (req) => {
-      const summary = await importBundle(bundleDeps, req);
-      emit('projects.changed', { projectId: summary.projectId });
-      emit('documents.changed', { projectId: summary.projectId });
-      return summary;
-    },
-    'ocr.readRegion': async (req) => ocr.readRegion(req),
-  };
+  const api = createApi({
+    folioVersion: FOLIO_VERSION,
+    platform: opts.platform,
+    dataDir: opts.dataDir,
+    clock,
+    emit,
+    projects,
+    documents,
+    annotations,
+    importer,
+    settings,
+    sync,
+    preannotation,
+    review,
+    exporter,
+    annotationsImport,
+    evaluation,
+    pulls,
+    bundleDeps,
+    ocr,
+    annotator,
+    withPreannotationNotes,
+  });
 
   return {
     api,
