@@ -8,6 +8,7 @@ import type { Migration } from './types';
 export const migration001: Migration = {
   version: 1,
   name: 'initial schema',
+  // One CREATE per table, read top to bottom: a schema is clearer whole than split.
   up(db) {
     db.exec(`
       CREATE TABLE projects (

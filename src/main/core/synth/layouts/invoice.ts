@@ -85,6 +85,7 @@ function style(r: Rng) {
   };
 }
 
+// Long on purpose: it draws the page from the letterhead down, and each block places the next.
 export const drawInvoice: LayoutFn = (b, seed, u, lineItems) => {
   const c = content(new Rng(seed), lineItems);
   const s = style(new Rng(seed ^ 0x5eed));
