@@ -94,6 +94,8 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   const [until, setUntil] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A refused cancel shows beside the running job (the form, and its error, are hidden then).
+  const [cancelError, setCancelError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const job = useJob('export', jobId);
   const target = out ?? suggestedDataPath(dataDir, 'exports', projectName, format);
@@ -142,13 +144,14 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
 
   return (
     <JobDialog
+      error={cancelError ? { message: cancelError, testId: 'export-cancel-error' } : undefined}
       title="Export annotations"
       testId="export-dialog"
       onClose={onClose}
       panel={job ? { testId: 'export-job', state: job.state, jobId: job.jobId, body: <ExportDetails job={job} /> } : null}
       cancel={
         job && !isJobFinished(job)
-          ? { label: 'Cancel export', testId: 'export-cancel', onCancel: () => void cancelJob('export', job.jobId).catch((err: unknown) => setError(errorMessage(err))) }
+          ? { label: 'Cancel export', testId: 'export-cancel', onCancel: () => void cancelJob('export', job.jobId).catch((err: unknown) => setCancelError(errorMessage(err))) }
           : null
       }
       form={

@@ -69,6 +69,8 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
   const [images, setImages] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A refused cancel shows beside the running job (the form, and its error, are hidden then).
+  const [cancelError, setCancelError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const job = useJob('annotationsImport', jobId);
 
@@ -105,6 +107,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
 
   return (
     <JobDialog
+      error={cancelError ? { message: cancelError, testId: 'annotations-import-cancel-error' } : undefined}
       title="Import annotations or predictions"
       testId="annotations-import-dialog"
       onClose={onClose}
@@ -114,7 +117,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
           ? {
               label: 'Cancel import',
               testId: 'annotations-import-cancel',
-              onCancel: () => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setError(errorMessage(err))),
+              onCancel: () => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setCancelError(errorMessage(err))),
             }
           : null
       }
