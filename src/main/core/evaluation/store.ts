@@ -117,22 +117,21 @@ export class EvaluationStore {
   }
 
   running(id: string, now: string): void {
-    this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").run(now, id);
+    this.jobs.markRunning(id, now);
   }
 
   progress(id: string, progress: NonNullable<EvaluationJob['progress']>): void {
-    this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), id);
+    this.jobs.saveProgress(id, progress);
   }
 
   /** Partial results (metrics before W&B logging) so a crash while logging keeps them. */
   saveResult(id: string, result: JobResult): void {
-    this.db.prepare('UPDATE jobs SET result = ? WHERE id = ?').run(JSON.stringify(result), id);
+    this.jobs.saveResult(id, result);
   }
 
+  /** Without a result, the partial one saveResult stored stays. */
   finish(id: string, state: 'completed' | 'failed', result: JobResult | null, error: string | null, now: string): void {
-    this.db
-      .prepare("UPDATE jobs SET state = ?, progress = '{}', result = COALESCE(?, result), error = ?, finished_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?")
-      .run(state, result ? JSON.stringify(result) : null, error, now, now, id);
+    this.jobs.finish(id, { state, result: result ?? undefined, error }, now);
   }
 
   get(id: string): EvaluationJobDetail | null {

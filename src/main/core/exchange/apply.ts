@@ -219,15 +219,7 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
       },
       { now, verifiedAt: v.verifiedAt, enqueue: false },
     );
-    if (v.lineage) {
-      db.prepare('INSERT OR IGNORE INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
-        v.annotationId,
-        v.lineage.resolvedBy,
-        v.lineage.resolvedAt,
-        JSON.stringify(v.lineage.sources),
-        JSON.stringify(v.lineage.items),
-      );
-    }
+    if (v.lineage) new VersionsRepo(db).recordLineage(v.annotationId, v.lineage);
     // The list shows the document as verified once someone has; local work in progress keeps its status.
     db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, v.documentId);
     db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.import', 'annotation', ?, ?)").run(

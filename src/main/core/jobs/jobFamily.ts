@@ -151,7 +151,7 @@ export abstract class JobFamily<J extends FamilyJob> {
     opts.settle?.(job, now);
     let result = opts.snapshot(job);
     try {
-      opts.jobs.finish(job.jobId, job.state as 'completed' | 'failed' | 'cancelled', result, job.error, now);
+      opts.jobs.finish(job.jobId, { state: job.state as 'completed' | 'failed' | 'cancelled', result, error: job.error, progress: result }, now);
       publish(true);
     } catch (err) {
       // The job must not stay "running" in its row: it ends failed, saying why.
@@ -159,7 +159,7 @@ export abstract class JobFamily<J extends FamilyJob> {
       job.state = 'failed';
       opts.unsaved(job, err);
       result = opts.snapshot(job);
-      opts.jobs.finish(job.jobId, 'failed', result, job.error, isoNow(opts.clock));
+      opts.jobs.finish(job.jobId, { state: 'failed', result, error: job.error, progress: result }, isoNow(opts.clock));
       opts.emitProgress(result);
       this.active.notify(result);
     }

@@ -197,13 +197,7 @@ export class ReviewService {
           boxes: Object.fromEntries(boxes.map((b) => [b.id, b.from])),
           qa: Object.fromEntries(req.qa.map((q) => [q.id, q.from])),
         };
-        db.prepare('INSERT INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
-          annotationId,
-          lead.id,
-          now,
-          JSON.stringify(sources),
-          JSON.stringify(items),
-        );
+        new VersionsRepo(db).recordLineage(annotationId, { resolvedBy: lead.id, resolvedAt: now, sources, items });
         db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'review.resolve', 'annotation', ?, ?)").run(
           now,
           lead.id,

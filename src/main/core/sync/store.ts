@@ -6,7 +6,7 @@ import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
 import type { ManifestEntry } from '../wandb/manifest';
 import { randomClientId, randomRunId } from '../wandb/manifest';
 import { yieldToLoop } from '../util/yieldToLoop';
-import type { JobRow } from '../db/repos/jobs';
+import { JobsRepo, type JobRow } from '../db/repos/jobs';
 
 /**
  * The outbox state machine and sync batches, in SQLite. Every transition is a short transaction,
@@ -446,7 +446,11 @@ function leaseHolderOther(db: Db, me: JobOwner): { pid: number; since: string } 
  * commit marker, is durable (FULL). The connection's own setting is restored after each call.
  */
 export class SyncWriter {
-  constructor(private readonly db: Db) {}
+  private readonly jobs: JobsRepo;
+
+  constructor(private readonly db: Db) {
+    this.jobs = new JobsRepo(db);
+  }
 
   private q(sql: string) {
     return cachedStatement(this.db, sql);
@@ -482,9 +486,7 @@ export class SyncWriter {
   recoverAtStart(now: string): { inFlight: number; interruptedJobs: number } {
     return this.tx(() => {
       const inFlight = this.q("UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in_flight' AND kind = ?").run(now, SYNC_OUTBOX_KIND).changes;
-      const interruptedJobs = this.q(
-        "UPDATE jobs SET state = 'failed', error = 'interrupted: Folio stopped while this build ran; its batch resumes automatically', finished_at = ? WHERE kind = ? AND state IN ('queued', 'running')",
-      ).run(now, SYNC_JOB_KIND).changes;
+      const interruptedJobs = this.jobs.failOpen(SYNC_JOB_KIND, 'interrupted: Folio stopped while this build ran; its batch resumes automatically', now);
       return { inFlight, interruptedJobs };
     });
   }
@@ -532,11 +534,9 @@ export class SyncWriter {
           `SELECT COUNT(*) AS n FROM sync_batch_items i JOIN outbox o ON o.id = i.outbox_id WHERE i.batch_id = ? AND o.state IN ('pending', 'in_flight')`,
         ).get(batchId) as { n: number }
       ).n;
-      this.q("INSERT INTO jobs (id, kind, project_id, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)").run(
-        opts.jobId,
-        SYNC_JOB_KIND,
-        b.project_id,
-        JSON.stringify({ batchId, trigger: opts.trigger, attempt: b.attempt + 1, documents: items }),
+      // No process owns it: this writer may run in the app for the sync process; the lease governs sync's jobs.
+      this.jobs.create(
+        { id: opts.jobId, kind: SYNC_JOB_KIND, projectId: b.project_id, params: { batchId, trigger: opts.trigger, attempt: b.attempt + 1, documents: items }, state: 'queued', owner: null },
         opts.now,
       );
       if (b.commit_sent_at === null) {
@@ -553,7 +553,7 @@ export class SyncWriter {
   }
 
   jobRunning(jobId: string, now: string): void {
-    this.tx(() => this.q("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?").run(now, jobId));
+    this.tx(() => this.jobs.markRunning(jobId, now));
   }
 
   recordArtifact(batchId: string, artifactId: string, baseArtifactId: string | null, now: string): void {
@@ -618,14 +618,14 @@ export class SyncWriter {
       this.q(
         "UPDATE sync_batches SET state = 'committed', artifact_id = ?, version_index = ?, artifact_digest = ?, added_entries = ?, committed_at = ?, updated_at = ? WHERE id = ?",
       ).run(v.artifactId, v.versionIndex, v.digest, v.addedEntries ? JSON.stringify(v.addedEntries) : null, now, now, batchId);
-      this.finishJob(job.id, 'completed', job.result, null, now);
+      this.jobs.finish(job.id, { state: 'completed', result: job.result, error: null }, now);
     });
   }
 
   markEmpty(batchId: string, job: { id: string; result: unknown }, now: string): void {
     this.tx(() => {
       this.q("UPDATE sync_batches SET state = 'empty', updated_at = ? WHERE id = ?").run(now, batchId);
-      this.finishJob(job.id, 'completed', job.result, null, now);
+      this.jobs.finish(job.id, { state: 'completed', result: job.result, error: null }, now);
     });
   }
 
@@ -671,21 +671,9 @@ export class SyncWriter {
           batchId,
         );
       }
-      this.finishJob(f.job.id, 'failed', f.job.result, f.error, f.now);
+      this.jobs.finish(f.job.id, { state: 'failed', result: f.job.result, error: f.error }, f.now);
       return { dead };
     });
-  }
-
-  private finishJob(id: string, state: 'completed' | 'failed', result: unknown, error: string | null, now: string): void {
-    this.q("UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ? AND kind = ?").run(
-      state,
-      JSON.stringify(result),
-      error,
-      now,
-      now,
-      id,
-      SYNC_JOB_KIND,
-    );
   }
 
   /** Dead items back to pending with a clean slate (all of them when `ids` is null). */

@@ -37,6 +37,14 @@ export interface VersionQa {
   evidenceBoxIds: readonly string[];
 }
 
+/** How a gold version was resolved: the lead, when, the source versions compared, and where each box and answer came from. */
+export interface GoldLineageRecord {
+  resolvedBy: string;
+  resolvedAt: string;
+  sources: unknown;
+  items: unknown;
+}
+
 /**
  * Whether a frozen version goes to the outbox. Everything made here does: sync depends on every
  * verified version of this machine being enqueued in the transaction that froze it. A version
@@ -51,8 +59,8 @@ export interface FreezeOptions {
 
 /**
  * The one writer of annotation versions: freezing a version (status verified, immutable from then
- * on by the schema's triggers) and enqueueing it for sync happen here and only here, inside the
- * caller's transaction.
+ * on by the schema's triggers), enqueueing it for sync and recording a gold version's lineage
+ * happen here and only here, inside the caller's transaction.
  */
 export class VersionsRepo {
   constructor(private readonly db: Db) {}
@@ -103,6 +111,21 @@ export class VersionsRepo {
       `INSERT INTO outbox (id, kind, entity_id, payload, state, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     ).run(newId(), SYNC_OUTBOX_KIND, v.annotationId, JSON.stringify(outboxPayload(v)), now, now, now);
+  }
+
+  /**
+   * The lineage of a gold version `insert` just wrote (a lead's resolution, or received with it).
+   * OR IGNORE: a received lineage without its sources or items (the bundle format leaves them
+   * open) is left out instead of refusing the version.
+   */
+  recordLineage(annotationId: string, lineage: GoldLineageRecord): void {
+    this.stmt('INSERT OR IGNORE INTO gold_lineage (annotation_id, resolved_by, resolved_at, sources, items) VALUES (?, ?, ?, ?, ?)').run(
+      annotationId,
+      lineage.resolvedBy,
+      lineage.resolvedAt,
+      JSON.stringify(lineage.sources),
+      JSON.stringify(lineage.items),
+    );
   }
 }
 
