@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExchangeConflict } from '../../../shared/domain/exchange';
 import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
+import { recordAudit } from '../db/repos/audit';
 import { pageId } from '../db/repos/documents';
 import { VersionsRepo } from '../db/repos/versions';
 
@@ -230,12 +231,14 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
     }
     // The list shows the document as verified once someone has; local work in progress keeps its status.
     db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, v.documentId);
-    db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.import', 'annotation', ?, ?)").run(
-      now,
-      v.annotatorId,
-      v.annotationId,
-      JSON.stringify({ projectId, documentId: v.documentId, version: v.version, kind: v.kind, source }),
-    );
+    recordAudit(db, {
+      at: now,
+      actor: v.annotatorId,
+      action: 'annotation.import',
+      entityType: 'annotation',
+      entityId: v.annotationId,
+      details: { projectId, documentId: v.documentId, version: v.version, kind: v.kind, source },
+    });
     return { kind: 'imported' };
   }).immediate();
 }

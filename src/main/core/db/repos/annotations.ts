@@ -4,6 +4,7 @@ import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColu
 import { arrangeQa, expandTemplates, itemLabels, type ItemBox, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { recordAudit } from './audit';
 import { docTypeOf } from './documents';
 import { templateColumns, toTemplate, type TemplateRow } from './projects';
 import { PredictionsRepo } from './predictions';
@@ -362,8 +363,14 @@ export class AnnotationsRepo {
         { now, enqueue: true },
       );
       this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
-        .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
+      recordAudit(this.db, {
+        at: now,
+        actor: annotator.id,
+        action: 'annotation.verify',
+        entityType: 'annotation',
+        entityId: saved.annotationId,
+        details: { projectId, documentId, version: saved.version },
+      });
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
     }).immediate();
   }
@@ -387,8 +394,14 @@ export class AnnotationsRepo {
       if (!this.sameContent(draft.id, parent.id)) throw new AppError('conflict', 'The draft differs from the verified version: it was kept.');
       this.stmt('DELETE FROM annotations WHERE id = ?').run(draft.id);
       this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.revert', 'annotation', ?, ?)")
-        .run(now, annotatorId, parent.id, JSON.stringify({ projectId, documentId, droppedDraftVersion: draft.version }));
+      recordAudit(this.db, {
+        at: now,
+        actor: annotatorId,
+        action: 'annotation.revert',
+        entityType: 'annotation',
+        entityId: parent.id,
+        details: { projectId, documentId, droppedDraftVersion: draft.version },
+      });
       return { annotationId: parent.id, version: parent.version, status: 'verified', revision: parent.revision, documentStatus: 'verified' };
     }).immediate();
   }

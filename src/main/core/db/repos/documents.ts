@@ -13,6 +13,7 @@ import {
 } from '../../../../shared/domain/model';
 import type { Db } from '../open';
 import { cachedStatement } from '../statementCache';
+import { recordAudit } from './audit';
 
 /**
  * A document nobody has started (`new` or `pre_annotated`) is `pre_annotated` exactly when it has
@@ -198,9 +199,7 @@ export class DocumentsRepo {
     this.db.transaction(() => {
       if (!this.inProject(projectId, documentId)) throw new AppError('not_found', `Document ${documentId} is not in this project`);
       if (setDocType(this.db, projectId, documentId, docType, 'annotator')) {
-        this.db
-          .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.type', 'document', ?, ?)")
-          .run(now, documentId, JSON.stringify({ projectId, docType }));
+        recordAudit(this.db, { at: now, actor: null, action: 'document.type', entityType: 'document', entityId: documentId, details: { projectId, docType } });
       }
     }).immediate();
     return this.summary(projectId, documentId);
@@ -310,9 +309,7 @@ export class DocumentsRepo {
       const position = (this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS next FROM project_documents WHERE project_id = ?').get(projectId) as { next: number }).next;
       this.db.prepare("INSERT INTO project_documents (project_id, document_id, status, added_at, position) VALUES (?, ?, 'new', ?, ?)").run(projectId, doc.id, now, position);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
-      this.db
-        .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.import', 'document', ?, ?)")
-        .run(now, doc.id, JSON.stringify({ projectId }));
+      recordAudit(this.db, { at: now, actor: null, action: 'document.import', entityType: 'document', entityId: doc.id, details: { projectId } });
       return true;
     }).immediate(); // reads then writes: take the write lock first (see AnnotationsRepo.save)
   }

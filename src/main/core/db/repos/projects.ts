@@ -3,6 +3,7 @@ import type { DocType, Label, Project, ProjectSummary, QuestionTemplate } from '
 import { placeholderProblem } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { recordAudit } from './audit';
 
 export interface LabelInput {
   id?: string | undefined;
@@ -228,8 +229,6 @@ export class ProjectsRepo {
   }
 
   private audit(at: string, action: string, projectId: string, details: unknown): void {
-    this.db
-      .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, ?, 'project', ?, ?)")
-      .run(at, action, projectId, JSON.stringify(details));
+    recordAudit(this.db, { at, actor: null, action, entityType: 'project', entityId: projectId, details });
   }
 }
