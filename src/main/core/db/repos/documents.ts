@@ -28,6 +28,16 @@ export function settlePredictionStatus(db: Db, projectId: string, documentId: st
   ).run({ projectId, documentId });
 }
 
+/** A document's status in a project, as the annotator's own save, verify or revert leaves it. */
+export function setDocumentStatus(db: Db, projectId: string, documentId: string, status: 'in_progress' | 'verified'): void {
+  cachedStatement(db, 'UPDATE project_documents SET status = ? WHERE project_id = ? AND document_id = ?').run(status, projectId, documentId);
+}
+
+/** Work verified elsewhere arrived: the document shows as verified unless someone here has started on it. */
+export function markVerifiedIfUnstarted(db: Db, projectId: string, documentId: string): void {
+  cachedStatement(db, "UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, documentId);
+}
+
 interface SummaryRow {
   id: string;
   source_name: string;
