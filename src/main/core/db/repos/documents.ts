@@ -14,6 +14,7 @@ import {
 import type { Db } from '../open';
 import { cachedStatement } from '../statementCache';
 import { recordAudit } from './audit';
+import { touchProject } from './projects';
 
 /**
  * A document nobody has started (`new` or `pre_annotated`) is `pre_annotated` exactly when it has
@@ -318,7 +319,7 @@ export class DocumentsRepo {
       }
       const position = (this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS next FROM project_documents WHERE project_id = ?').get(projectId) as { next: number }).next;
       this.db.prepare("INSERT INTO project_documents (project_id, document_id, status, added_at, position) VALUES (?, ?, 'new', ?, ?)").run(projectId, doc.id, now, position);
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
+      touchProject(this.db, projectId, now);
       recordAudit(this.db, { at: now, actor: null, action: 'document.import', entityType: 'document', entityId: doc.id, details: { projectId } });
       return true;
     }).immediate(); // reads then writes: take the write lock first (see AnnotationsRepo.save)
