@@ -140,7 +140,7 @@ export class ProjectsRepo {
     return this.get(id);
   }
 
-  /** Create a received project as sent: no checks beyond the sender's, labels get ids of this machine. */
+  /** Create the project a bundle brought, as sent (import checked its manifest); its labels get ids of this machine. */
   createReceived(p: ReceivedProject, now: string): void {
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at, required_annotators) VALUES (?, ?, 0, ?, ?, ?)').run(p.id, p.name.trim(), now, now, p.requiredAnnotators);
