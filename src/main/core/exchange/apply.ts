@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { ExchangeConflict } from '../../../shared/domain/exchange';
 import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
-import { pageId } from '../db/repos/documents';
+import { knowAnnotator } from '../db/repos/annotators';
+import { recordAudit } from '../db/repos/audit';
+import { markVerifiedIfUnstarted, pageId } from '../db/repos/documents';
 import { VersionsRepo } from '../db/repos/versions';
 
 /**
@@ -194,8 +196,8 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
     const pages = new Set((db.prepare('SELECT page_number FROM pages WHERE document_id = ?').all(v.documentId) as { page_number: number }[]).map((p) => p.page_number));
     for (const b of v.boxes) if (!pages.has(b.page)) throw new Error(`box ${b.id} of annotation ${v.annotationId} is on page ${b.page}, which document ${v.documentId} does not have`);
 
-    // Annotators are people with stable ids; a name already known here is left as it is.
-    db.prepare('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING').run(v.annotatorId, v.annotatorName, now);
+    // Annotators are people with stable ids; received work never renames one known here.
+    knowAnnotator(db, v.annotatorId, v.annotatorName, now);
     const parent = v.parentId && db.prepare('SELECT 1 FROM annotations WHERE id = ?').get(v.parentId) ? v.parentId : null;
     const templates = db.prepare('SELECT id, text FROM question_templates WHERE project_id = ?').all(projectId) as { id: string; text: string }[];
     const templateById = new Set(templates.map((t) => t.id));
@@ -221,13 +223,15 @@ export function applyVersion(db: Db, projectId: string, v: IncomingVersion, now:
     );
     if (v.lineage) new VersionsRepo(db).recordLineage(v.annotationId, v.lineage);
     // The list shows the document as verified once someone has; local work in progress keeps its status.
-    db.prepare("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, v.documentId);
-    db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.import', 'annotation', ?, ?)").run(
-      now,
-      v.annotatorId,
-      v.annotationId,
-      JSON.stringify({ projectId, documentId: v.documentId, version: v.version, kind: v.kind, source }),
-    );
+    markVerifiedIfUnstarted(db, projectId, v.documentId);
+    recordAudit(db, {
+      at: now,
+      actor: v.annotatorId,
+      action: 'annotation.import',
+      entityType: 'annotation',
+      entityId: v.annotationId,
+      details: { projectId, documentId: v.documentId, version: v.version, kind: v.kind, source },
+    });
     return { kind: 'imported' };
   }).immediate();
 }

@@ -14,7 +14,6 @@ import { receivedSourcePath, type DocumentsRepo } from '../db/repos/documents';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { MediaStore } from '../media/mediaStore';
 import { type Clock, isoNow } from '../util/clock';
-import { newId } from '../util/ids';
 import { applyVersion, describeVersion, readStoredContent, receivedContentProblems, type IncomingVersion } from './apply';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_MANIFEST, bundleLimits, bundleManifestSchema, PAGE_FILE, type BundleManifest } from './bundleFormat';
 import { checkReceivedPageSize, commitDocument, PAGE_HEAD_BYTES, pageHeadProblem, prepareDocument, ReceivedFileError, type PreparedDocument } from './documents';
@@ -484,18 +483,6 @@ function findProject(db: Db, projects: ProjectsRepo, p: BundleManifest['project'
   return byName ? { id: byName.id, name: byName.name } : null;
 }
 
-/** Create the bundle's project with its own id and question ids, so later pulls and bundles line up. */
-function createProject(db: Db, p: BundleManifest['project'], now: string): void {
-  db.transaction(() => {
-    db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at, required_annotators) VALUES (?, ?, 0, ?, ?, ?)').run(p.id, p.name.trim(), now, now, p.requiredAnnotators);
-    const label = db.prepare('INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)');
-    p.labels.forEach((l, i) => label.run(newId(), p.id, l.name.trim(), l.color.toLowerCase(), l.hotkey, i));
-    const question = db.prepare('INSERT INTO question_templates (id, project_id, text, required, kinds, position) VALUES (?, ?, ?, ?, ?, ?)');
-    p.questions.forEach((q, i) => question.run(q.id, p.id, q.text.trim(), q.required ? 1 : 0, JSON.stringify([...new Set(q.kinds ?? [])]), i));
-    db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'project.create', 'project', ?, ?)").run(now, p.id, JSON.stringify({ name: p.name, from: 'bundle' }));
-  }).immediate();
-}
-
 export async function importBundle(deps: BundleDeps, req: { path: string }, onProgress?: (p: BundleProgress) => void): Promise<BundleImportSummary> {
   const { db, projects, documents, media } = deps;
   const path = resolve(req.path);
@@ -532,7 +519,7 @@ export async function importBundle(deps: BundleDeps, req: { path: string }, onPr
     let project = findProject(db, projects, m.project);
     const projectCreated = !project;
     if (!project) {
-      createProject(db, m.project, now());
+      projects.createReceived(m.project, now());
       project = { id: m.project.id, name: m.project.name.trim() };
     }
     let documentsCreated = 0;

@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/contract/errors';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
+import { recordAudit } from '../db/repos/audit';
 import type { ProjectsRepo } from '../db/repos/projects';
 import { VersionsRepo } from '../db/repos/versions';
 import { type Clock, isoNow } from '../util/clock';
@@ -198,12 +199,14 @@ export class ReviewService {
           qa: Object.fromEntries(req.qa.map((q) => [q.id, q.from])),
         };
         new VersionsRepo(db).recordLineage(annotationId, { resolvedBy: lead.id, resolvedAt: now, sources, items });
-        db.prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'review.resolve', 'annotation', ?, ?)").run(
-          now,
-          lead.id,
-          annotationId,
-          JSON.stringify({ projectId: project.id, documentId: req.documentId, version, boxes: boxes.length, qa: req.qa.length }),
-        );
+        recordAudit(db, {
+          at: now,
+          actor: lead.id,
+          action: 'review.resolve',
+          entityType: 'annotation',
+          entityId: annotationId,
+          details: { projectId: project.id, documentId: req.documentId, version, boxes: boxes.length, qa: req.qa.length },
+        });
         return { annotationId, version, verifiedAt: now, boxes: boxes.length, qa: req.qa.length };
       })
       .immediate();

@@ -4,7 +4,9 @@ import { boxColumnsFrom, toBoxColumns, type AnnotationColumnsState, type BoxColu
 import { arrangeQa, expandTemplates, itemLabels, type ItemBox, type TemplateQuestion } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
-import { docTypeOf } from './documents';
+import { recordAudit } from './audit';
+import { ensureAnnotator } from './annotators';
+import { docTypeOf, setDocumentStatus } from './documents';
 import { templateColumns, toTemplate, type TemplateRow } from './projects';
 import { PredictionsRepo } from './predictions';
 import { VersionsRepo } from './versions';
@@ -87,8 +89,7 @@ export class AnnotationsRepo {
   }
 
   ensureAnnotator(id: string, name: string, now: string): void {
-    this.stmt('INSERT INTO annotators (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name')
-      .run(id, name, now);
+    ensureAnnotator(this.db, id, name, now);
   }
 
   private current(projectId: string, documentId: string, annotatorId: string): AnnotationRow | undefined {
@@ -326,7 +327,7 @@ export class AnnotationsRepo {
 
       const revision = draft.revision + 1;
       this.stmt('UPDATE annotations SET revision = ?, updated_at = ? WHERE id = ?').run(revision, now, draft.id);
-      this.stmt("UPDATE project_documents SET status = 'in_progress' WHERE project_id = ? AND document_id = ?").run(patch.projectId, patch.documentId);
+      setDocumentStatus(this.db, patch.projectId, patch.documentId, 'in_progress');
       return { annotationId: draft.id, version: draft.version, status: 'draft', revision, documentStatus: 'in_progress' };
     }).immediate();
   }
@@ -361,9 +362,15 @@ export class AnnotationsRepo {
         { projectId, documentId, annotationId: saved.annotationId, annotatorId: annotator.id, version: saved.version, kind: 'annotation' },
         { now, enqueue: true },
       );
-      this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.verify', 'annotation', ?, ?)")
-        .run(now, annotator.id, saved.annotationId, JSON.stringify({ projectId, documentId, version: saved.version }));
+      setDocumentStatus(this.db, projectId, documentId, 'verified');
+      recordAudit(this.db, {
+        at: now,
+        actor: annotator.id,
+        action: 'annotation.verify',
+        entityType: 'annotation',
+        entityId: saved.annotationId,
+        details: { projectId, documentId, version: saved.version },
+      });
       return { result: 'verified', annotationId: saved.annotationId, version: saved.version, verifiedAt: now };
     }).immediate();
   }
@@ -386,9 +393,15 @@ export class AnnotationsRepo {
       if (!parent || parent.status !== 'verified') throw new AppError('conflict', 'This draft was not started from a verified version: there is nothing to revert to.');
       if (!this.sameContent(draft.id, parent.id)) throw new AppError('conflict', 'The draft differs from the verified version: it was kept.');
       this.stmt('DELETE FROM annotations WHERE id = ?').run(draft.id);
-      this.stmt("UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ?").run(projectId, documentId);
-      this.stmt("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, 'annotation.revert', 'annotation', ?, ?)")
-        .run(now, annotatorId, parent.id, JSON.stringify({ projectId, documentId, droppedDraftVersion: draft.version }));
+      setDocumentStatus(this.db, projectId, documentId, 'verified');
+      recordAudit(this.db, {
+        at: now,
+        actor: annotatorId,
+        action: 'annotation.revert',
+        entityType: 'annotation',
+        entityId: parent.id,
+        details: { projectId, documentId, droppedDraftVersion: draft.version },
+      });
       return { annotationId: parent.id, version: parent.version, status: 'verified', revision: parent.revision, documentStatus: 'verified' };
     }).immediate();
   }

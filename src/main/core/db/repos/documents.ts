@@ -13,6 +13,8 @@ import {
 } from '../../../../shared/domain/model';
 import type { Db } from '../open';
 import { cachedStatement } from '../statementCache';
+import { recordAudit } from './audit';
+import { touchProject } from './projects';
 
 /**
  * A document nobody has started (`new` or `pre_annotated`) is `pre_annotated` exactly when it has
@@ -25,6 +27,16 @@ export function settlePredictionStatus(db: Db, projectId: string, documentId: st
     `UPDATE project_documents SET status = CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE project_id = @projectId AND document_id = @documentId) THEN 'pre_annotated' ELSE 'new' END
      WHERE project_id = @projectId AND document_id = @documentId AND status IN ('new', 'pre_annotated')`,
   ).run({ projectId, documentId });
+}
+
+/** A document's status in a project, as the annotator's own save, verify or revert leaves it. */
+export function setDocumentStatus(db: Db, projectId: string, documentId: string, status: 'in_progress' | 'verified'): void {
+  cachedStatement(db, 'UPDATE project_documents SET status = ? WHERE project_id = ? AND document_id = ?').run(status, projectId, documentId);
+}
+
+/** Work verified elsewhere arrived: the document shows as verified unless someone here has started on it. */
+export function markVerifiedIfUnstarted(db: Db, projectId: string, documentId: string): void {
+  cachedStatement(db, "UPDATE project_documents SET status = 'verified' WHERE project_id = ? AND document_id = ? AND status IN ('new', 'pre_annotated')").run(projectId, documentId);
 }
 
 interface SummaryRow {
@@ -198,9 +210,7 @@ export class DocumentsRepo {
     this.db.transaction(() => {
       if (!this.inProject(projectId, documentId)) throw new AppError('not_found', `Document ${documentId} is not in this project`);
       if (setDocType(this.db, projectId, documentId, docType, 'annotator')) {
-        this.db
-          .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.type', 'document', ?, ?)")
-          .run(now, documentId, JSON.stringify({ projectId, docType }));
+        recordAudit(this.db, { at: now, actor: null, action: 'document.type', entityType: 'document', entityId: documentId, details: { projectId, docType } });
       }
     }).immediate();
     return this.summary(projectId, documentId);
@@ -309,10 +319,8 @@ export class DocumentsRepo {
       }
       const position = (this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS next FROM project_documents WHERE project_id = ?').get(projectId) as { next: number }).next;
       this.db.prepare("INSERT INTO project_documents (project_id, document_id, status, added_at, position) VALUES (?, ?, 'new', ?, ?)").run(projectId, doc.id, now, position);
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
-      this.db
-        .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, 'document.import', 'document', ?, ?)")
-        .run(now, doc.id, JSON.stringify({ projectId }));
+      touchProject(this.db, projectId, now);
+      recordAudit(this.db, { at: now, actor: null, action: 'document.import', entityType: 'document', entityId: doc.id, details: { projectId } });
       return true;
     }).immediate(); // reads then writes: take the write lock first (see AnnotationsRepo.save)
   }

@@ -3,6 +3,8 @@ import type { DocType, Label, Project, ProjectSummary, QuestionTemplate } from '
 import { placeholderProblem } from '../../../../shared/domain/templateQuestions';
 import { newId } from '../../util/ids';
 import type { Db } from '../open';
+import { cachedStatement } from '../statementCache';
+import { recordAudit } from './audit';
 
 export interface LabelInput {
   id?: string | undefined;
@@ -58,6 +60,23 @@ const toSummary = (r: ProjectRow): ProjectSummary => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** A project as another machine sent it (a bundle): its own id and question ids, so later work lines up. */
+export interface ReceivedProject {
+  id: string;
+  name: string;
+  requiredAnnotators: number;
+  labels: { name: string; color: string; hotkey: Label['hotkey'] }[];
+  questions: { id: string; text: string; required: boolean; kinds?: DocType[] | undefined }[];
+}
+
+const insertLabelSql = 'INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)';
+const insertQuestionSql = 'INSERT INTO question_templates (id, project_id, text, required, kinds, position) VALUES (?, ?, ?, ?, ?, ?)';
+
+/** A project's last change is now; adding a document to it counts as one. */
+export function touchProject(db: Db, projectId: string, now: string): void {
+  cachedStatement(db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
+}
 
 /** Label and question checks the schema cannot express: names and hotkeys unique within the set. */
 function checkLabels(labels: LabelInput[]): void {
@@ -121,6 +140,18 @@ export class ProjectsRepo {
     return this.get(id);
   }
 
+  /** Create the project a bundle brought, as sent (import checked its manifest); its labels get ids of this machine. */
+  createReceived(p: ReceivedProject, now: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO projects (id, name, is_demo, created_at, updated_at, required_annotators) VALUES (?, ?, 0, ?, ?, ?)').run(p.id, p.name.trim(), now, now, p.requiredAnnotators);
+      const label = this.db.prepare(insertLabelSql);
+      p.labels.forEach((l, i) => label.run(newId(), p.id, l.name.trim(), l.color.toLowerCase(), l.hotkey, i));
+      const question = this.db.prepare(insertQuestionSql);
+      p.questions.forEach((q, i) => question.run(q.id, p.id, q.text.trim(), q.required ? 1 : 0, JSON.stringify([...new Set(q.kinds ?? [])]), i));
+      this.audit(now, 'project.create', p.id, { name: p.name, from: 'bundle' });
+    }).immediate();
+  }
+
   update(
     input: { projectId: string; name?: string | undefined; labels?: LabelInput[] | undefined; questions?: QuestionInput[] | undefined; requiredAnnotators?: number | undefined },
     now: string,
@@ -145,14 +176,14 @@ export class ProjectsRepo {
       if (input.questions) this.replaceQuestions(input.projectId, input.questions);
       if (before) this.checkPlaceholders(before, input.projectId);
       if (input.requiredAnnotators !== undefined) this.db.prepare('UPDATE projects SET required_annotators = ? WHERE id = ?').run(input.requiredAnnotators, input.projectId);
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
+      touchProject(this.db, input.projectId, now);
       this.audit(now, 'project.update', input.projectId, { name: input.name, labels: input.labels?.length, questions: input.questions?.length, requiredAnnotators: input.requiredAnnotators });
     }).immediate();
     return this.get(input.projectId);
   }
 
   touch(projectId: string, now: string): void {
-    this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, projectId);
+    touchProject(this.db, projectId, now);
   }
 
   /** Labels keep their ids when the caller sends them back, so boxes referring to them stay linked. */
@@ -163,7 +194,7 @@ export class ProjectsRepo {
     // Clear unique columns first so reordering names and hotkeys never collides mid-update.
     this.db.prepare("UPDATE labels SET hotkey = NULL, name = '~' || id WHERE project_id = ?").run(projectId);
     const update = this.db.prepare('UPDATE labels SET name = ?, color = ?, hotkey = ?, position = ? WHERE id = ? AND project_id = ?');
-    const insert = this.db.prepare('INSERT INTO labels (id, project_id, name, color, hotkey, position) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare(insertLabelSql);
     labels.forEach((label, position) => {
       const hotkey = label.hotkey ?? null;
       if (label.id && existing.has(label.id)) {
@@ -183,7 +214,7 @@ export class ProjectsRepo {
     );
     const kept = new Set<string>();
     const update = this.db.prepare('UPDATE question_templates SET text = ?, required = ?, kinds = ?, position = ? WHERE id = ? AND project_id = ?');
-    const insert = this.db.prepare('INSERT INTO question_templates (id, project_id, text, required, kinds, position) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare(insertQuestionSql);
     questions.forEach((q, position) => {
       const required = q.required === false ? 0 : 1;
       const kinds = JSON.stringify([...new Set(q.kinds ?? [])]);
@@ -228,8 +259,6 @@ export class ProjectsRepo {
   }
 
   private audit(at: string, action: string, projectId: string, details: unknown): void {
-    this.db
-      .prepare("INSERT INTO audit (at, actor, action, entity_type, entity_id, details) VALUES (?, NULL, ?, 'project', ?, ?)")
-      .run(at, action, projectId, JSON.stringify(details));
+    recordAudit(this.db, { at, actor: null, action, entityType: 'project', entityId: projectId, details });
   }
 }
