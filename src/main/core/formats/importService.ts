@@ -15,7 +15,7 @@ import {
 import type { Db } from '../db/open';
 import type { AnnotationsRepo } from '../db/repos/annotations';
 import { settlePredictionStatus } from '../db/repos/documents';
-import { PredictionsRepo, type NewPrediction } from '../db/repos/predictions';
+import { boxPrediction, PredictionsRepo, qaPrediction } from '../db/repos/predictions';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
 import type { DocumentsRepo } from '../db/repos/documents';
@@ -340,38 +340,31 @@ export class AnnotationsImportService extends JobFamily<AnnotationsImportJob> {
     const model = group.attribution.model!;
     const firstPage = group.boxes[0]?.box.pageId ?? (db.prepare('SELECT id FROM pages WHERE document_id = ? ORDER BY page_number LIMIT 1').get(group.documentId) as { id: string }).id;
     const common = { documentId: group.documentId, model };
-    const boxes = group.boxes.map(({ box, score }): NewPrediction => ({
-      ...common,
-      id: predictionId(projectId, model, group.documentId, 'b', box.id),
-      pageId: box.pageId,
-      kind: 'box',
-      label: box.label,
-      x: box.x,
-      y: box.y,
-      w: box.w,
-      h: box.h,
-      transcription: box.transcription,
-      question: null,
-      answer: null,
-      evidence: [],
-      confidence: score,
-    }));
-    const questions = qa.map((q): NewPrediction => ({
-      ...common,
-      id: predictionId(projectId, model, group.documentId, 'q', q.id),
-      pageId: group.boxes.find((b) => b.box.id === q.evidenceBoxIds[0])?.box.pageId ?? firstPage,
-      kind: 'qa',
-      label: null,
-      x: null,
-      y: null,
-      w: null,
-      h: null,
-      transcription: null,
-      question: q.question,
-      answer: q.unanswerable ? null : q.answer,
-      evidence: q.evidenceBoxIds.map((b) => predictionId(projectId, model, group.documentId, 'b', b)),
-      confidence: q.score,
-    }));
+    const boxes = group.boxes.map(({ box, score }) =>
+      boxPrediction({
+        ...common,
+        id: predictionId(projectId, model, group.documentId, 'b', box.id),
+        pageId: box.pageId,
+        label: box.label,
+        x: box.x,
+        y: box.y,
+        w: box.w,
+        h: box.h,
+        transcription: box.transcription,
+        confidence: score,
+      }),
+    );
+    const questions = qa.map((q) =>
+      qaPrediction({
+        ...common,
+        id: predictionId(projectId, model, group.documentId, 'q', q.id),
+        pageId: group.boxes.find((b) => b.box.id === q.evidenceBoxIds[0])?.box.pageId ?? firstPage,
+        question: q.question,
+        answer: q.unanswerable ? null : q.answer,
+        evidence: q.evidenceBoxIds.map((b) => predictionId(projectId, model, group.documentId, 'b', b)),
+        confidence: q.score,
+      }),
+    );
     const added = new PredictionsRepo(db).insertPending(projectId, [...boxes, ...questions], { now, runId: null, skipExisting: true });
     if (!added) return { kind: 'unchanged' };
     settlePredictionStatus(db, projectId, group.documentId);

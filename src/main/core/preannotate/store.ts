@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
 import { setDocType, settlePredictionStatus } from '../db/repos/documents';
-import { PredictionsRepo, type NewPrediction } from '../db/repos/predictions';
+import { boxPrediction, PredictionsRepo, qaPrediction } from '../db/repos/predictions';
 import { currentOwner, ownerAlive } from '../jobs/owner';
 import { newId } from '../util/ids';
 import type { AttemptOutcome } from './classify';
@@ -477,22 +477,12 @@ export class RunStore {
       this.predictions.insertPending(
         run.projectId,
         [
-          ...parsed.boxes.map((b): NewPrediction => ({ ...common, id: predictionId(taskId, 'b', b.index), kind: 'box', label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription, question: null, answer: null, evidence: [], confidence: b.confidence })),
-          ...parsed.qa.map((q, i): NewPrediction => ({
-            ...common,
-            id: predictionId(taskId, 'q', i),
-            kind: 'qa',
-            label: null,
-            x: null,
-            y: null,
-            w: null,
-            h: null,
-            transcription: null,
-            question: q.question,
-            answer: q.answer,
-            evidence: q.evidence.map((e) => predictionId(taskId, 'b', e)),
-            confidence: q.confidence,
-          })),
+          ...parsed.boxes.map((b) =>
+            boxPrediction({ ...common, id: predictionId(taskId, 'b', b.index), label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, transcription: b.transcription, confidence: b.confidence }),
+          ),
+          ...parsed.qa.map((q, i) =>
+            qaPrediction({ ...common, id: predictionId(taskId, 'q', i), question: q.question, answer: q.answer, evidence: q.evidence.map((e) => predictionId(taskId, 'b', e)), confidence: q.confidence }),
+          ),
         ],
         { now, runId: run.id, skipExisting: false },
       );

@@ -49,6 +49,29 @@ export function toPrediction(r: PredictionRow): Prediction {
 /** A model's prediction to store: always pending until an annotator accepts or rejects it. */
 export type NewPrediction = Omit<Prediction, 'status'> & { documentId: string };
 
+type Common = Pick<NewPrediction, 'id' | 'documentId' | 'pageId' | 'model' | 'confidence'>;
+
+/** A predicted box: the question fields stay empty. */
+export const boxPrediction = (p: Common & Pick<NewPrediction, 'label' | 'x' | 'y' | 'w' | 'h' | 'transcription'>): NewPrediction => ({
+  ...p,
+  kind: 'box',
+  question: null,
+  answer: null,
+  evidence: [],
+});
+
+/** A predicted question and answer, with the ids of the predicted boxes it cites: the box fields stay empty. */
+export const qaPrediction = (p: Common & { question: string; answer: string | null; evidence: string[] }): NewPrediction => ({
+  ...p,
+  kind: 'qa',
+  label: null,
+  x: null,
+  y: null,
+  w: null,
+  h: null,
+  transcription: null,
+});
+
 /**
  * The one writer of the predictions table: model output (pre-annotation runs, imported
  * predictions) in, superseded pending output out, and annotators' accept/reject decisions.
