@@ -9,7 +9,7 @@ import { useApp } from './stores/app';
 import { connectEvents } from './stores/events';
 import { useRoute, type Route } from './stores/route';
 import { DocumentListView } from './views/DocumentListView';
-import { DocumentView } from './views/DocumentView';
+import { DocumentView } from './annotate/DocumentView';
 import { FirstStart } from './views/FirstStart';
 import { NotFound } from './views/NotFound';
 import { ProjectListView } from './views/ProjectListView';
@@ -18,7 +18,7 @@ import { EvaluationsView } from './evaluation/EvaluationsView';
 import { ReviewDocumentView } from './review/ReviewDocumentView';
 import { ReviewQueueView } from './review/ReviewQueueView';
 import { SettingsView } from './views/SettingsView';
-import { SyncView } from './views/SyncView';
+import { SyncView } from './sync/SyncView';
 
 function useTheme() {
   const theme = useApp((s) => s.settings?.ui.theme ?? 'system');

@@ -5,7 +5,7 @@ import { useProjects } from '../stores/projects';
 import { paths, useRoute } from '../stores/route';
 import { IconCompare, IconGauge, IconFile, IconFolder, IconSettings, IconSidebar } from './Icons';
 import { isTypingTarget } from './PageCanvas';
-import { IconCloud, SyncIndicator } from './SyncIndicator';
+import { IconCloud, SyncIndicator } from '../sync/SyncIndicator';
 
 /** Below this window width (a 1280 px laptop included) the sidebar starts collapsed, unless the user chose otherwise. */
 const NARROW_WINDOW = '(max-width: 1299px)';

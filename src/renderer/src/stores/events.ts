@@ -3,9 +3,9 @@ import { RECONNECTED_EVENT } from '../platform/web';
 import { useApp } from './app';
 import { useDocuments } from './documents';
 import { useJobs } from './jobs';
-import { usePreannotation } from './preannotation';
+import { usePreannotation } from '../preannotate/preannotationStore';
 import { useProjects } from './projects';
-import { useSync } from './sync';
+import { useSync } from '../sync/syncStore';
 
 /** Run `fn` at most once per `ms`, always once more after the last call (an import sends many events). */
 function throttle(fn: () => void, ms: number): () => void {

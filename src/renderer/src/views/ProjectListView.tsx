@@ -7,7 +7,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { LoadingPanel, Spinner } from '../components/Spinner';
 import { formatCount, formatDateTime, formatRelative, plural } from '../lib/format';
 import { useDemo } from '../stores/demo';
-import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../stores/preannotation';
+import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '../preannotate/preannotationStore';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { useNow } from '../lib/useNow';

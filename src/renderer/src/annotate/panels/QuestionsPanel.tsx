@@ -11,7 +11,7 @@ import { confirmAnswer, linkSelectedEvidence, setLinking } from './qaActions';
 import { cssEscape, formatConfidence, labelColor, showPage, useKeymap, whenElement } from './shared';
 import { displayCombo } from '../keymap';
 import { useProjects } from '../../stores/projects';
-import { useDocumentView } from '../../stores/documentView';
+import { useDocumentView } from '../documentViewStore';
 import { docTypeLabel, DocTypeOptions } from '../../components/DocType';
 
 const edit = () => annotationStore.getState();

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { Label, Page } from '../../../../shared/domain/model';
 import { useApp } from '../../stores/app';
-import { useDocumentView } from '../../stores/documentView';
+import { useDocumentView } from '../documentViewStore';
 import { useProjects } from '../../stores/projects';
 import { navigate, paths, useRoute } from '../../stores/route';
 import { resolveKeymap, type Keymap } from '../keymap';

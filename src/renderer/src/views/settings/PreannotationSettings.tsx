@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SettingsView } from '../../../../shared/domain/model';
 import { InlineError } from '../../components/ErrorPanel';
-import { useModels } from '../../components/preannotate/useModels';
+import { useModels } from '../../preannotate/useModels';
 import { useApp } from '../../stores/app';
 import { useSection } from './useSection';
 

@@ -7,11 +7,11 @@ import { Modal } from '../components/Modal';
 import { ProgressBar } from '../components/ProgressBar';
 import { Stat } from '../components/Stat';
 import { LoadingPanel } from '../components/Spinner';
-import { progressText, syncHeadline, waitingText } from '../components/SyncIndicator';
+import { progressText, syncHeadline, waitingText } from './SyncIndicator';
 import { errorMessage } from '../lib/errors';
 import { formatBytes, formatCount, formatRelative, formatShortDateTime, plural } from '../lib/format';
 import { paths } from '../stores/route';
-import { useSync } from '../stores/sync';
+import { useSync } from './syncStore';
 import { toastError, toastSuccess } from '../stores/toasts';
 import { useNow } from '../lib/useNow';
 

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { DocType, DocumentDetail, DocumentStatus, DocumentSummary } from '../../../shared/domain/model';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
-import { toastError } from './toasts';
+import { toastError } from '../stores/toasts';
 
 /**
  * Where a document sits in the list it was opened from, so previous/next walk that list (same

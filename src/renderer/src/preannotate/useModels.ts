@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { ResponseOf } from '../../../../shared/contract';
-import { api } from '../../lib/api';
-import { errorMessage } from '../../lib/errors';
+import type { ResponseOf } from '../../../shared/contract';
+import { api } from '../lib/api';
+import { errorMessage } from '../lib/errors';
 
 export type Model = ResponseOf<'preannotate.models'>[number];
 
