@@ -26,7 +26,7 @@
  * must not wait for it (target: p99 < 5 ms). Its figures go in the JSON line under `saturated`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -82,10 +82,12 @@ function startBusyLoops(n: number): { pids: number[]; stop: () => Promise<void> 
 }
 
 /**
- * The scheduler's floor on a saturated machine: a thread that wakes every PACE_MS to do `workMs`
- * of pure computation (no SQLite, no I/O, no allocation), timed wall-clock. Whatever verify does,
- * it cannot beat this while other programs at the same priority hold every core. The amount of
- * work is fixed by calibrating on the idle machine, so contention slows it as it slows verify.
+ * The scheduler's floors on a saturated machine: a thread that wakes every PACE_MS to do a
+ * verify's worth of computation, timed wall-clock — once as pure computation, once split by a
+ * durable 4 KiB write (write + fsync, as a commit does). The fsync puts the thread to sleep, and on
+ * waking it waits for a CPU the busy programs hold: that wait, not Folio's code, is what a durable
+ * verify cannot avoid at the same priority. The work is calibrated on the idle machine, so
+ * contention slows it as it slows verify.
  */
 let floorSink = 0; // the computation's result escapes, so the compiler cannot drop it
 function calibrateWork(workMs: number): () => void {
@@ -108,13 +110,24 @@ function calibrateWork(workMs: number): () => void {
   }
   return () => spin(n);
 }
-async function schedulerFloor(work: () => void, samples: number): Promise<number[]> {
+async function schedulerFloor(work: () => void, samples: number, durableIn?: string): Promise<number[]> {
+  const fd = durableIn ? openSync(join(durableIn, 'floor.bin'), 'w') : null;
+  const block = Buffer.alloc(4096, 1);
   const walls: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    await new Promise((res) => setTimeout(res, PACE_MS));
-    const t = performance.now();
-    work();
-    walls.push(performance.now() - t);
+  try {
+    for (let i = 0; i < samples; i++) {
+      await new Promise((res) => setTimeout(res, PACE_MS));
+      const t = performance.now();
+      work();
+      if (fd !== null) {
+        writeSync(fd, block, 0, block.length, 0);
+        fsyncSync(fd);
+        work();
+      }
+      walls.push(performance.now() - t);
+    }
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
   return walls;
 }
@@ -422,7 +435,9 @@ async function main(): Promise<void> {
       // As much pure computation as a verify's median time on a CPU with no sync running.
       const verifyCpuMs = pct(idle.verifyCpu, 50);
       const verifySizedWork = calibrateWork(verifyCpuMs);
+      const halfVerifyWork = calibrateWork(verifyCpuMs / 2);
       const idleFloor = await schedulerFloor(verifySizedWork, 100);
+      const idleDurableFloor = await schedulerFloor(halfVerifyWork, 100, work);
       busy.loops = startBusyLoops(BUSY);
       await new Promise((res) => setTimeout(res, 200)); // the build is under way and the cores are taken
       const c0 = cpuSample(sim.pid, syncPid);
@@ -435,6 +450,7 @@ async function main(): Promise<void> {
       loop.disable();
       const c1 = cpuSample(sim.pid, syncPid);
       const floor = await schedulerFloor(verifySizedWork, SATURATED);
+      const durableFloor = await schedulerFloor(halfVerifyWork, SATURATED, work);
       const committedWhileBusy = satJobs.filter((j) => j.state === 'completed').length;
       await busy.loops.stop();
       busy.loops = null;
@@ -443,7 +459,7 @@ async function main(): Promise<void> {
       // Everything verified in the phase reaches W&B once the machine is free again.
       satJobs.push(...(await core.sync.syncNow()).jobs);
       const c = cpuBetween(c0, c1, String(process.pid));
-      return { timed, loop, seconds, satJobs, committedWhileBusy, cpu: c, verifyCpuMs, idleFloor, floor };
+      return { timed, loop, seconds, satJobs, committedWhileBusy, cpu: c, verifyCpuMs, idleFloor, floor, idleDurableFloor, durableFloor };
     }
     if (SATURATED > 0) saturated = await saturatedPhase();
 
@@ -533,6 +549,9 @@ async function main(): Promise<void> {
         floorIdleP99Ms: ms(saturated.idleFloor, 99),
         floorP50Ms: ms(saturated.floor, 50),
         floorP99Ms: ms(saturated.floor, 99),
+        durableFloorIdleP99Ms: ms(saturated.idleDurableFloor, 99),
+        durableFloorP50Ms: ms(saturated.durableFloor, 50),
+        durableFloorP99Ms: ms(saturated.durableFloor, 99),
         saveP99Ms: ms(saturated.timed.save, 99),
         saveMaxMs: ms(saturated.timed.save, 100),
         lockWaitP99Ms: ms(saturated.timed.lock, 99),
@@ -581,6 +600,10 @@ async function main(): Promise<void> {
       line(
         'scheduler floor: pure computation',
         `p50 ${sat.floorP50Ms} ms, p99 ${sat.floorP99Ms} ms for ${sat.verifyCpuMs} ms of work (a verify's median on a CPU), woken ${PACE_MS} ms apart (idle machine: p99 ${sat.floorIdleP99Ms} ms)`,
+      );
+      line(
+        'scheduler floor: the same work around one fsync',
+        `p50 ${sat.durableFloorP50Ms} ms, p99 ${sat.durableFloorP99Ms} ms (idle machine: p99 ${sat.durableFloorIdleP99Ms} ms): what a durable verify cannot beat here`,
       );
       line('save', `p99 ${sat.saveP99Ms} ms, max ${sat.saveMaxMs} ms`);
       line('write-lock wait before a verify', `p99 ${sat.lockWaitP99Ms} ms, max ${sat.lockWaitMaxMs} ms (blocked, not waiting for a CPU: max ${sat.lockBlockedMaxMs} ms)`);
