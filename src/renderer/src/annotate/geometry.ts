@@ -1,5 +1,3 @@
-import type { Box } from '../../../shared/domain/model';
-
 export interface Rect {
   x: number;
   y: number;
@@ -30,10 +28,6 @@ export function intersects(a: Rect, b: Rect): boolean {
 
 export function contains(outer: Rect, inner: Rect): boolean {
   return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.w <= outer.x + outer.w && inner.y + inner.h <= outer.y + outer.h;
-}
-
-export function boxRect(b: Box): Rect {
-  return { x: b.x, y: b.y, w: b.w, h: b.h };
 }
 
 /**

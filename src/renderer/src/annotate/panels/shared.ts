@@ -27,10 +27,6 @@ export function useKeymap(): Keymap {
   return useMemo(() => resolveKeymap(overrides), [overrides]);
 }
 
-export function currentKeymap(): Keymap {
-  return resolveKeymap(useApp.getState().settings?.ui.keymap ?? NO_OVERRIDES);
-}
-
 export function labelColor(labels: readonly Label[], name: string | null): string | null {
   if (!name) return null;
   return labels.find((l) => l.name === name)?.color ?? null;
