@@ -150,23 +150,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     pdfWorker: opts.pdfWorker,
   });
 
-  // Recovery: imports that were running when the process died are marked failed (each file was
-  // all-or-nothing), and media they wrote but never recorded is removed.
-  jobs.failInterrupted('import', isoNow(clock));
-  // An interrupted export left only its staging folder; an interrupted annotation import kept the
-  // documents it had finished (each one is one transaction).
-  jobs.failInterrupted(EXPORT_JOB_KIND, isoNow(clock));
-  jobs.failInterrupted(ANNOTATIONS_IMPORT_JOB_KIND, isoNow(clock));
-  // An interrupted pull kept every version it had applied (one transaction each); the next pull
-  // re-reads the partitions it had not finished.
-  jobs.failInterrupted(PULL_JOB_KIND, isoNow(clock));
-  // Files a browser was uploading when its Folio stopped are of no use to anyone now.
   const uploads = new ImportUploads({ dataDir: opts.dataDir, importer, projects, ...(opts.uploadLimits ? { limits: opts.uploadLimits } : {}) });
-  await uploads.recover();
-  // Older versions marked pages the model found nothing on as pre-annotated: they are new.
-  documents.settlePredictionStatuses();
-  const knownDocuments = documents.allDocumentIds();
-  await media.collectGarbage((id) => knownDocuments.has(id));
+  await recoverInterrupted({ jobs, documents, media, uploads, now: isoNow(clock) });
 
   // Background sync of the outbox to W&B, in its own process and connection (it recovers
   // in-flight rows itself when it starts). A failure to start shows in its status.
@@ -272,21 +257,55 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
-    async close() {
-      importer.cancelAll();
-      exporter.cancelAll();
-      annotationsImport.cancelAll();
-      pulls.cancelAll();
-      await Promise.all([importer.close(), exporter.idle(), annotationsImport.idle(), pulls.idle(), ocr.close()]);
-      await uploads.close();
-      await evaluation.close();
-      await reviewWorker?.close();
-      await sync.stop();
-      await preannotation.close();
-      sinks.clear();
-      poolDb.close();
-      bulkDb.close();
-      db.close();
-    },
+    close: () => closeAll({ importer, exporter, annotationsImport, pulls, ocr, uploads, evaluation, reviewWorker, sync, preannotation, connections: [poolDb, bulkDb, db], sinks }),
   };
+}
+
+/** What a crash interrupted, settled before anything new starts. */
+async function recoverInterrupted(r: { jobs: JobsRepo; documents: DocumentsRepo; media: MediaStore; uploads: ImportUploads; now: string }): Promise<void> {
+  // Imports that were running when the process died are marked failed (each file was
+  // all-or-nothing), and media they wrote but never recorded is removed.
+  r.jobs.failInterrupted('import', r.now);
+  // An interrupted export left only its staging folder; an interrupted annotation import kept the
+  // documents it had finished (each one is one transaction).
+  r.jobs.failInterrupted(EXPORT_JOB_KIND, r.now);
+  r.jobs.failInterrupted(ANNOTATIONS_IMPORT_JOB_KIND, r.now);
+  // An interrupted pull kept every version it had applied (one transaction each); the next pull
+  // re-reads the partitions it had not finished.
+  r.jobs.failInterrupted(PULL_JOB_KIND, r.now);
+  // Files a browser was uploading when its Folio stopped are of no use to anyone now.
+  await r.uploads.recover();
+  // Older versions marked pages the model found nothing on as pre-annotated: they are new.
+  r.documents.settlePredictionStatuses();
+  const knownDocuments = r.documents.allDocumentIds();
+  await r.media.collectGarbage((id) => knownDocuments.has(id));
+}
+
+/** Stop every service, then close the connections (the main one last). */
+async function closeAll(c: {
+  importer: ImportService;
+  exporter: ExportService;
+  annotationsImport: AnnotationsImportService;
+  pulls: PullService;
+  ocr: OcrService;
+  uploads: ImportUploads;
+  evaluation: EvaluationService;
+  reviewWorker: ReviewWorkerHost | null;
+  sync: SyncProcessHost;
+  preannotation: PreannotationService;
+  connections: Db[];
+  sinks: Set<EventSink>;
+}): Promise<void> {
+  c.importer.cancelAll();
+  c.exporter.cancelAll();
+  c.annotationsImport.cancelAll();
+  c.pulls.cancelAll();
+  await Promise.all([c.importer.close(), c.exporter.idle(), c.annotationsImport.idle(), c.pulls.idle(), c.ocr.close()]);
+  await c.uploads.close();
+  await c.evaluation.close();
+  await c.reviewWorker?.close();
+  await c.sync.stop();
+  await c.preannotation.close();
+  c.sinks.clear();
+  for (const db of c.connections) db.close();
 }
