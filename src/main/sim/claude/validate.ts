@@ -109,12 +109,58 @@ function checkCacheControl(v: unknown, path: string): boolean {
   return true;
 }
 
+type Body = Record<string, unknown>;
+interface ValidateOptions {
+  version: string;
+  countTokens: boolean;
+  inBatch?: boolean;
+  textTokens: (s: string) => number;
+}
+/** An image block as found, before its bytes are read. */
+interface PendingImage {
+  path: string;
+  source: Record<string, unknown>;
+  transformations: unknown;
+}
+
 /**
  * Validate a Messages (or count_tokens) body as the API does, and work out what the model sees.
- * Throws SimHttpError with the API's status and error type.
+ * Throws SimHttpError with the API's status and error type. Checks run in the API's order, so the
+ * first error a body has is the one reported.
  */
-export async function validateMessageBody(body: unknown, opts: { version: string; countTokens: boolean; inBatch?: boolean; textTokens: (s: string) => number }): Promise<ValidRequest> {
+export async function validateMessageBody(body: unknown, opts: ValidateOptions): Promise<ValidRequest> {
   if (!isObj(body)) throw bad('The request body is not valid JSON.');
+  const { model, spec, maxTokens } = checkModelAndLimits(body, opts);
+  const system = readSystem(body);
+  checkThinkingAndTools(body, spec);
+  const { schema, effort } = readOutputConfig(body);
+  const messages = readMessages(body, opts);
+  const last = (body.messages as Body[])[(body.messages as Body[]).length - 1]!;
+  if (last.role === 'assistant' && !spec.prefill) throw bad('This model does not support assistant message prefill. The conversation must end with a user message.');
+  const breakpoints = system.breakpoints + messages.breakpoints;
+  if (breakpoints > 4) throw bad(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`);
+  const pending = messages.images;
+  if (pending.length > 600) throw bad(`messages: too many images (${pending.length}); at most 600 per request`);
+  const images: SeenImage[] = [];
+  for (const img of pending) images.push(await seeImage(img, model, spec, pending.length > 20));
+
+  return {
+    model,
+    spec,
+    maxTokens,
+    systemText: system.text,
+    systemCached: system.cached,
+    schema,
+    effort,
+    userText: messages.userText,
+    images,
+    messageTextTokens: messages.textTokens,
+    cacheKey: JSON.stringify([body.model, body.system ?? null, body.tools ?? null, isObj(body.output_config) ? (body.output_config.format ?? null) : null]),
+  };
+}
+
+/** Known fields, the model, max_tokens, and what Message Batches do not support. */
+function checkModelAndLimits(body: Body, opts: ValidateOptions): { model: string; spec: SimModel; maxTokens: number } {
   const allowed = opts.countTokens ? COUNT_FIELDS : MESSAGE_FIELDS;
   for (const key of Object.keys(body)) {
     if (opts.version === CURRENT_VERSION && REMOVED_IN_2026.has(key)) throw bad(`${key}: this parameter was removed in API version ${CURRENT_VERSION}`);
@@ -138,28 +184,33 @@ export async function validateMessageBody(body: unknown, opts: { version: string
     throw bad('stream: this simulator does not implement streaming (Folio does not stream)');
   }
   if (body.speed === 'fast' && opts.inBatch) throw bad('speed: fast mode is not supported in Message Batches');
+  return { model: body.model, spec, maxTokens };
+}
 
+/** The system prompt's text, and its cache breakpoints (a top-level cache_control caches it too). */
+function readSystem(body: Body): { text: string; cached: boolean; breakpoints: number } {
+  let text = '';
+  let cached = false;
   let breakpoints = 0;
-  // system
-  let systemText = '';
-  let systemCached = false;
   if (body.system !== undefined) {
-    if (typeof body.system === 'string') systemText = body.system;
+    if (typeof body.system === 'string') text = body.system;
     else if (Array.isArray(body.system)) {
       body.system.forEach((b, i) => {
         if (!isObj(b) || b.type !== 'text' || typeof b.text !== 'string') throw bad(`system.${i}: Input should be a text block`);
         if (!b.text) throw bad(`system.${i}.text: text content blocks must be non-empty`);
-        systemText += (systemText ? '\n' : '') + b.text;
+        text += (text ? '\n' : '') + b.text;
         if (checkCacheControl(b.cache_control, `system.${i}.cache_control`)) {
           breakpoints++;
-          systemCached = true;
+          cached = true;
         }
       });
     } else throw bad('system: Input should be a valid string or list of text blocks');
   }
-  if (body.cache_control !== undefined && checkCacheControl(body.cache_control, 'cache_control')) systemCached = true;
+  if (body.cache_control !== undefined && checkCacheControl(body.cache_control, 'cache_control')) cached = true;
+  return { text, cached, breakpoints };
+}
 
-  // thinking, tools
+function checkThinkingAndTools(body: Body, spec: SimModel): void {
   if (isObj(body.thinking)) {
     if (body.thinking.type === 'enabled' && spec.adaptiveOnly) {
       throw bad('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
@@ -170,134 +221,118 @@ export async function validateMessageBody(body: unknown, opts: { version: string
     throw bad('tool_choice: type "tool" and "any" are not supported for this model.');
   }
   if (body.tools !== undefined && !Array.isArray(body.tools)) throw bad('tools: Input should be a valid list');
+}
 
-  // output_config
+/** output_config: the effort asked for and the structured-output schema, checked against the schema rules. */
+function readOutputConfig(body: Body): { schema: Record<string, unknown> | null; effort: string | null } {
   let schema: Record<string, unknown> | null = null;
   let effort: string | null = null;
-  if (body.output_config !== undefined) {
-    const oc = body.output_config;
-    if (!isObj(oc)) throw bad('output_config: Input should be an object');
-    for (const k of Object.keys(oc)) if (k !== 'effort' && k !== 'format') throw bad(`output_config.${k}: Extra inputs are not permitted`);
-    if (oc.effort !== undefined && oc.effort !== null) {
-      if (!['low', 'medium', 'high', 'xhigh', 'max'].includes(String(oc.effort))) throw bad("output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'");
-      effort = String(oc.effort);
-    }
-    if (oc.format !== undefined && oc.format !== null) {
-      if (!isObj(oc.format) || oc.format.type !== 'json_schema') throw bad("output_config.format.type: Input should be 'json_schema'");
-      try {
-        checkOutputSchema(oc.format.schema);
-      } catch (err) {
-        if (err instanceof SchemaError) throw bad(err.message);
-        throw err;
-      }
-      schema = oc.format.schema as Record<string, unknown>;
-    }
+  if (body.output_config === undefined) return { schema, effort };
+  const oc = body.output_config;
+  if (!isObj(oc)) throw bad('output_config: Input should be an object');
+  for (const k of Object.keys(oc)) if (k !== 'effort' && k !== 'format') throw bad(`output_config.${k}: Extra inputs are not permitted`);
+  if (oc.effort !== undefined && oc.effort !== null) {
+    if (!['low', 'medium', 'high', 'xhigh', 'max'].includes(String(oc.effort))) throw bad("output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'");
+    effort = String(oc.effort);
   }
+  if (oc.format !== undefined && oc.format !== null) {
+    if (!isObj(oc.format) || oc.format.type !== 'json_schema') throw bad("output_config.format.type: Input should be 'json_schema'");
+    try {
+      checkOutputSchema(oc.format.schema);
+    } catch (err) {
+      if (err instanceof SchemaError) throw bad(err.message);
+      throw err;
+    }
+    schema = oc.format.schema as Record<string, unknown>;
+  }
+  return { schema, effort };
+}
 
-  // messages
+/** Each turn: its role, its text (tokens, and the last user turn's), its images and breakpoints. */
+function readMessages(body: Body, opts: ValidateOptions): { textTokens: number; userText: string; images: PendingImage[]; breakpoints: number } {
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw bad('messages: at least one message is required');
-  const images: SeenImage[] = [];
-  let textTokens = 0;
-  let userText = '';
-  const pendingImages: { path: string; source: Record<string, unknown>; transformations: unknown }[] = [];
+  const read = { textTokens: 0, userText: '', images: [] as PendingImage[], breakpoints: 0 };
   body.messages.forEach((m, i) => {
     if (!isObj(m) || !['user', 'assistant', 'system'].includes(String(m.role))) throw bad(`messages.${i}.role: Input should be 'user', 'assistant' or 'system'`);
-    textTokens += 4;
+    read.textTokens += 4;
     if (typeof m.content === 'string') {
       if (!m.content && m.role === 'user') throw bad(`messages.${i}.content: user messages must have non-empty content`);
-      textTokens += opts.textTokens(m.content);
-      if (m.role === 'user') userText = m.content;
+      read.textTokens += opts.textTokens(m.content);
+      if (m.role === 'user') read.userText = m.content;
       return;
     }
     if (!Array.isArray(m.content) || m.content.length === 0) throw bad(`messages.${i}.content: Input should be a non-empty string or list of content blocks`);
     let turnText = '';
     m.content.forEach((b, j) => {
-      const path = `messages.${i}.content.${j}`;
-      if (!isObj(b)) throw bad(`${path}: Input should be a content block`);
-      if (checkCacheControl(b.cache_control, `${path}.cache_control`)) breakpoints++;
-      if (b.type === 'text') {
-        if (typeof b.text !== 'string' || !b.text) throw bad(`${path}.text: text content blocks must be non-empty`);
-        textTokens += opts.textTokens(b.text);
-        turnText += b.text;
-      } else if (b.type === 'image') {
-        if (m.role !== 'user') throw bad(`${path}: images are only allowed in user turns`);
-        if (!isObj(b.source)) throw bad(`${path}.source: Field required`);
-        if (b.source.type !== 'base64') {
-          if (opts.countTokens) throw bad(`${path}.source: count_tokens only accepts base64 image sources`);
-          throw bad(`${path}.source.type: this simulator accepts only base64 images`);
-        }
-        pendingImages.push({ path, source: b.source, transformations: b.transformations });
-      } else {
-        throw bad(`${path}.type: Input tag '${String(b.type)}' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'tool_use', 'tool_result', 'thinking'`);
-      }
+      turnText += readContentBlock(b, `messages.${i}.content.${j}`, m.role === 'user', opts, read);
     });
-    if (m.role === 'user') userText = turnText;
+    if (m.role === 'user') read.userText = turnText;
   });
-  const last = body.messages[body.messages.length - 1] as Record<string, unknown>;
-  if (last.role === 'assistant' && !spec.prefill) throw bad('This model does not support assistant message prefill. The conversation must end with a user message.');
-  if (breakpoints > 4) throw bad(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`);
-  if (pendingImages.length > 600) throw bad(`messages: too many images (${pendingImages.length}); at most 600 per request`);
-  const manyImages = pendingImages.length > 20;
+  return read;
+}
 
-  for (const img of pendingImages) {
-    const { source, path } = img;
-    if (typeof source.media_type !== 'string' || !MEDIA_TYPES.has(source.media_type)) throw bad(`${path}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`);
-    if (typeof source.data !== 'string' || !source.data) throw bad(`${path}.source.data: Field required`);
-    if (source.data.length > MAX_BASE64_BYTES) throw bad(`${path}.source.base64: image exceeds 10 MB maximum: ${source.data.length} bytes > ${MAX_BASE64_BYTES} bytes`);
-    const bytes = Buffer.from(source.data, 'base64');
-    // PNG and JPEG headers are read directly (no decoder needed for the size); others via sharp.
-    let format: string | undefined;
-    let w = 0;
-    let h = 0;
-    const header = readImageHeader(bytes);
-    if (header) {
-      format = header.format;
-      const turned = header.orientation >= 5 && header.orientation <= 8;
-      w = turned ? header.height : header.width;
-      h = turned ? header.width : header.height;
-    } else {
-      let meta: Metadata;
-      try {
-        meta = await sharp(bytes).metadata();
-      } catch {
-        throw bad(`${path}.source: Could not process image`);
-      }
-      format = meta.format;
-      w = meta.autoOrient?.width ?? meta.width ?? 0;
-      h = meta.autoOrient?.height ?? meta.height ?? 0;
-    }
-    const actual = format ? SHARP_FORMATS[format] : undefined;
-    if (!actual || w <= 0 || h <= 0) throw bad(`${path}.source: Could not process image`);
-    if (actual !== source.media_type) throw bad(`${path}.source: Image does not match the provided media type ${source.media_type}`);
-    if (w > MAX_SIDE || h > MAX_SIDE) throw bad(`${path}.source.base64.data: image dimensions exceed max allowed size: ${MAX_SIDE} pixels`);
-    if (manyImages && (w > 2000 || h > 2000)) throw bad(`${path}: images in many-image requests (more than 20 images) must be at most 2000 pixels per side`);
-    const tier = SIM_TIERS[spec.tier];
-    const seen = simResize(w, h, tier);
-    const oversized = seen.width !== w || seen.height !== h;
-    const transform = isObj(img.transformations) ? img.transformations.oversized_image : undefined;
-    if (transform !== undefined && transform !== 'downsize' && transform !== 'error') throw bad(`${path}.transformations.oversized_image: Input should be 'downsize' or 'error'`);
-    if (oversized && transform === 'error') {
-      throw new SimHttpError(
-        400,
-        'invalid_request_error',
-        `${path}: the image is ${w}×${h} pixels, larger than ${body.model} accepts; the largest size that fits is ${seen.width}×${seen.height} pixels`,
-        { error_code: 'image_dimensions_too_large', max_side_length_pixels: Math.max(seen.width, seen.height), paths: [path] },
-      );
-    }
-    images.push({ path, received: { width: w, height: h }, seen, tokens: simImageTokens(seen.width, seen.height) });
+/** One content block: a text block's text (counted into `read`), or an image set aside for later; returns the text. */
+function readContentBlock(b: unknown, path: string, inUserTurn: boolean, opts: ValidateOptions, read: { textTokens: number; images: PendingImage[]; breakpoints: number }): string {
+  if (!isObj(b)) throw bad(`${path}: Input should be a content block`);
+  if (checkCacheControl(b.cache_control, `${path}.cache_control`)) read.breakpoints++;
+  if (b.type === 'text') {
+    if (typeof b.text !== 'string' || !b.text) throw bad(`${path}.text: text content blocks must be non-empty`);
+    read.textTokens += opts.textTokens(b.text);
+    return b.text;
   }
+  if (b.type === 'image') {
+    if (!inUserTurn) throw bad(`${path}: images are only allowed in user turns`);
+    if (!isObj(b.source)) throw bad(`${path}.source: Field required`);
+    if (b.source.type !== 'base64') {
+      if (opts.countTokens) throw bad(`${path}.source: count_tokens only accepts base64 image sources`);
+      throw bad(`${path}.source.type: this simulator accepts only base64 images`);
+    }
+    read.images.push({ path, source: b.source, transformations: b.transformations });
+    return '';
+  }
+  throw bad(`${path}.type: Input tag '${String(b.type)}' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'tool_use', 'tool_result', 'thinking'`);
+}
 
-  return {
-    model: body.model,
-    spec,
-    maxTokens,
-    systemText,
-    systemCached,
-    schema,
-    effort,
-    userText,
-    images,
-    messageTextTokens: textTokens,
-    cacheKey: JSON.stringify([body.model, body.system ?? null, body.tools ?? null, isObj(body.output_config) ? (body.output_config.format ?? null) : null]),
-  };
+/** The pixel size of an image's bytes, turned as its EXIF orientation says; format undefined if unreadable. */
+async function imageSize(bytes: Buffer, path: string): Promise<{ format: string | undefined; w: number; h: number }> {
+  // PNG and JPEG headers are read directly (no decoder needed for the size); others via sharp.
+  const header = readImageHeader(bytes);
+  if (header) {
+    const turned = header.orientation >= 5 && header.orientation <= 8;
+    return { format: header.format, w: turned ? header.height : header.width, h: turned ? header.width : header.height };
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch {
+    throw bad(`${path}.source: Could not process image`);
+  }
+  return { format: meta.format, w: meta.autoOrient?.width ?? meta.width ?? 0, h: meta.autoOrient?.height ?? meta.height ?? 0 };
+}
+
+/** An image block checked against the format, size and tier limits, as the model will see it. */
+async function seeImage(img: PendingImage, model: string, spec: SimModel, manyImages: boolean): Promise<SeenImage> {
+  const { source, path } = img;
+  if (typeof source.media_type !== 'string' || !MEDIA_TYPES.has(source.media_type)) throw bad(`${path}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`);
+  if (typeof source.data !== 'string' || !source.data) throw bad(`${path}.source.data: Field required`);
+  if (source.data.length > MAX_BASE64_BYTES) throw bad(`${path}.source.base64: image exceeds 10 MB maximum: ${source.data.length} bytes > ${MAX_BASE64_BYTES} bytes`);
+  const { format, w, h } = await imageSize(Buffer.from(source.data, 'base64'), path);
+  const actual = format ? SHARP_FORMATS[format] : undefined;
+  if (!actual || w <= 0 || h <= 0) throw bad(`${path}.source: Could not process image`);
+  if (actual !== source.media_type) throw bad(`${path}.source: Image does not match the provided media type ${source.media_type}`);
+  if (w > MAX_SIDE || h > MAX_SIDE) throw bad(`${path}.source.base64.data: image dimensions exceed max allowed size: ${MAX_SIDE} pixels`);
+  if (manyImages && (w > 2000 || h > 2000)) throw bad(`${path}: images in many-image requests (more than 20 images) must be at most 2000 pixels per side`);
+  const seen = simResize(w, h, SIM_TIERS[spec.tier]);
+  const oversized = seen.width !== w || seen.height !== h;
+  const transform = isObj(img.transformations) ? img.transformations.oversized_image : undefined;
+  if (transform !== undefined && transform !== 'downsize' && transform !== 'error') throw bad(`${path}.transformations.oversized_image: Input should be 'downsize' or 'error'`);
+  if (oversized && transform === 'error') {
+    throw new SimHttpError(
+      400,
+      'invalid_request_error',
+      `${path}: the image is ${w}×${h} pixels, larger than ${model} accepts; the largest size that fits is ${seen.width}×${seen.height} pixels`,
+      { error_code: 'image_dimensions_too_large', max_side_length_pixels: Math.max(seen.width, seen.height), paths: [path] },
+    );
+  }
+  return { path, received: { width: w, height: h }, seen, tokens: simImageTokens(seen.width, seen.height) };
 }
