@@ -227,7 +227,7 @@ async function readArchive(path: string, staging: string, freeBytes: () => Promi
   const refused = new Set<string>();
   let manifest: BundleManifest | null = null;
   let fileCount = 0;
-  let pagesByFile = new Map<string, { pageNumber: number; width: number; height: number; ext: 'png' | 'jpg' | 'webp' }>();
+  let pagesByFile = new Map<string, ExpectedPage>();
   const writes: Promise<unknown>[] = [];
   const extract = tar.extract();
   let entries = 0;
@@ -262,20 +262,12 @@ async function readArchive(path: string, staging: string, freeBytes: () => Promi
     problems.push(...checked.problems);
     if (!checked.manifest) throw stopReading();
     const m = checked.manifest;
-    const declared = Object.values(m.files).reduce((n, f) => n + f.size, 0);
-    if (declared > bundleLimits.maxTotalBytes) {
-      problems.push(`${BUNDLE_MANIFEST}: files: its page images add up to ${formatBytes(declared)}, over the ${formatBytes(bundleLimits.maxTotalBytes)} a bundle may hold`);
-    } else {
-      // Unpacked (1×), copied as each page's full-size level (1×) beside its smaller levels and
-      // tiles (JPEG, in practice under 1×), all held until the import ends; and a little for the database.
-      const free = await freeBytes();
-      const needed = 3 * declared + 64 * 1024 ** 2;
-      if (free < needed) problems.push(`${BUNDLE_MANIFEST}: files: its page images need ${formatBytes(needed)} free to import, but the disk of Folio's data folder has ${formatBytes(free)} free`);
-    }
+    const spaceProblem = await declaredSizeProblem(m, freeBytes);
+    if (spaceProblem) problems.push(spaceProblem);
     if (problems.length) throw stopReading();
     manifest = m;
     fileCount = Object.keys(m.files).length;
-    pagesByFile = new Map(m.documents.flatMap((d) => d.pages.map((p) => [p.file, { pageNumber: p.pageNumber, width: p.width, height: p.height, ext: PAGE_FILE.exec(p.file)![3] as 'png' | 'jpg' | 'webp' }])));
+    pagesByFile = expectedPages(m);
   };
 
   /** Write one listed page image, unless its first bytes already show it is not the page. */
@@ -328,24 +320,15 @@ async function readArchive(path: string, staging: string, freeBytes: () => Promi
     };
     entries++;
     if (entries === 1) {
-      if (name !== BUNDLE_MANIFEST || header.type !== 'file') {
-        stopReading(`the first entry is ${name}, not ${BUNDLE_MANIFEST}: a bundle starts with its manifest`);
-        return;
-      }
-      if ((header.size ?? 0) > bundleLimits.maxManifestBytes) {
-        stopReading(`${BUNDLE_MANIFEST}: its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, over the ${bundleLimits.maxManifestBytes / 1024 ** 2} MiB a manifest may be`);
+      const notManifest = manifestEntryProblem(header);
+      if (notManifest) {
+        stopReading(notManifest);
         return;
       }
       readManifest(stream).then(() => done(), (err: unknown) => (err instanceof StopReading ? undefined : done(err)));
       return;
     }
-    const m = manifest!;
-    const listed = Object.hasOwn(m.files, name) ? m.files[name]! : null;
-    let problem: string | null = null;
-    if (header.type !== 'file') problem = `is a ${header.type}, not a file; a bundle holds only files`;
-    else if (!listed) problem = PAGE_FILE.test(name) ? `in the archive but not listed in ${BUNDLE_MANIFEST} (files)` : `unexpected entry (a bundle holds ${BUNDLE_MANIFEST} and pages/<document id>/p<n>.<png|jpg|webp>)`;
-    else if (files.has(name) || refused.has(name)) problem = 'appears twice in the archive';
-    else if (header.size !== listed.size) problem = `its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, but ${BUNDLE_MANIFEST} says ${listed.size.toLocaleString('en-US')}`;
+    const problem = pageEntryProblem(header, manifest!, (n) => files.has(n) || refused.has(n));
     if (problem) {
       problems.push(`${name}: ${problem}; not written`);
       refused.add(name);
@@ -365,13 +348,52 @@ async function readArchive(path: string, staging: string, freeBytes: () => Promi
   } catch (err) {
     await Promise.all(writes);
     if (stop) return refuse(path, [...problems, ...((stop as StopReading).message ? [(stop as StopReading).message] : [])]);
-    const message = (err as Error).message;
-    const why = /unexpected end of (file|data)/i.test(message) ? 'it ends in the middle (truncated: was it copied completely?)' : `not a readable Folio bundle (a gzipped tar): ${message}`;
-    return refuse(path, [...problems, why]);
+    return refuse(path, [...problems, unreadableArchive((err as Error).message)]);
   }
   await Promise.all(writes);
   if (!manifest) return refuse(path, [...problems, `${BUNDLE_MANIFEST}: missing (it must be the first entry of the archive)`]);
   return { manifest, files, refused, problems };
+}
+
+/** What the manifest says a page image is, to check its first bytes against. */
+type ExpectedPage = { pageNumber: number; width: number; height: number; ext: 'png' | 'jpg' | 'webp' };
+
+function expectedPages(m: BundleManifest): Map<string, ExpectedPage> {
+  return new Map(m.documents.flatMap((d) => d.pages.map((p) => [p.file, { pageNumber: p.pageNumber, width: p.width, height: p.height, ext: PAGE_FILE.exec(p.file)![3] as 'png' | 'jpg' | 'webp' }])));
+}
+
+/** Why the page images the manifest declares cannot be taken in (too much for a bundle, or for the free space), or null. */
+async function declaredSizeProblem(m: BundleManifest, freeBytes: () => Promise<number>): Promise<string | null> {
+  const declared = Object.values(m.files).reduce((n, f) => n + f.size, 0);
+  if (declared > bundleLimits.maxTotalBytes) return `${BUNDLE_MANIFEST}: files: its page images add up to ${formatBytes(declared)}, over the ${formatBytes(bundleLimits.maxTotalBytes)} a bundle may hold`;
+  // Unpacked (1×), copied as each page's full-size level (1×) beside its smaller levels and
+  // tiles (JPEG, in practice under 1×), all held until the import ends; and a little for the database.
+  const free = await freeBytes();
+  const needed = 3 * declared + 64 * 1024 ** 2;
+  return free < needed ? `${BUNDLE_MANIFEST}: files: its page images need ${formatBytes(needed)} free to import, but the disk of Folio's data folder has ${formatBytes(free)} free` : null;
+}
+
+/** Why the archive's first entry is not a manifest Folio reads, or null. */
+function manifestEntryProblem(header: tar.Header): string | null {
+  if (header.name !== BUNDLE_MANIFEST || header.type !== 'file') return `the first entry is ${header.name}, not ${BUNDLE_MANIFEST}: a bundle starts with its manifest`;
+  if ((header.size ?? 0) > bundleLimits.maxManifestBytes) return `${BUNDLE_MANIFEST}: its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, over the ${bundleLimits.maxManifestBytes / 1024 ** 2} MiB a manifest may be`;
+  return null;
+}
+
+/** Why an entry after the manifest is not a page image to write (unlisted, seen before, of another size), or null. */
+function pageEntryProblem(header: tar.Header, m: BundleManifest, seen: (name: string) => boolean): string | null {
+  const name = header.name;
+  const listed = Object.hasOwn(m.files, name) ? m.files[name]! : null;
+  if (header.type !== 'file') return `is a ${header.type}, not a file; a bundle holds only files`;
+  if (!listed) return PAGE_FILE.test(name) ? `in the archive but not listed in ${BUNDLE_MANIFEST} (files)` : `unexpected entry (a bundle holds ${BUNDLE_MANIFEST} and pages/<document id>/p<n>.<png|jpg|webp>)`;
+  if (seen(name)) return 'appears twice in the archive';
+  if (header.size !== listed.size) return `its tar header declares ${(header.size ?? 0).toLocaleString('en-US')} bytes, but ${BUNDLE_MANIFEST} says ${listed.size.toLocaleString('en-US')}`;
+  return null;
+}
+
+/** The problem when the archive cannot be read to its end. */
+function unreadableArchive(message: string): string {
+  return /unexpected end of (file|data)/i.test(message) ? 'it ends in the middle (truncated: was it copied completely?)' : `not a readable Folio bundle (a gzipped tar): ${message}`;
 }
 
 function refuse(path: string, problems: string[]): never {
