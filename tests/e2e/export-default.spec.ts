@@ -72,3 +72,13 @@ test('the default export takes gold where the lead resolved a document, else the
   await dialog.getByTestId('export-annotator').fill('Nobody');
   await expect(dialog.getByTestId('export-preview')).toContainText('no annotator has the id or name "Nobody"');
 });
+
+test('with nothing verified the Export button is off and says why', async ({ page, host }) => {
+  await callHost(host, 'settings.update', { annotatorName: 'Ada Tester' });
+  const project = await callHost(host, 'projects.create', { name: 'Nothing verified', labels: [{ name: 'total', color: '#e5484d' }] });
+  await importPages(host, project.id, 1);
+  await openFolio(page, host, `#/projects/${project.id}`);
+  const button = page.getByTestId('export-button');
+  await expect(button).toBeDisabled();
+  await expect(button).toHaveAttribute('title', /Nothing to export yet.*no document here is verified/);
+});

@@ -202,7 +202,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(reviewWorker ? { analyse: (project, model) => reviewWorker.analyse(project, model) } : {}),
   });
   // Model evaluation against gold/verified versions, logged to W&B; weekly schedules run in the app.
-  const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit: (event, payload) => emit(event, payload) });
+  const evaluation = new EvaluationService({ db, projects, settings, folioVersion: FOLIO_VERSION, clock, emit });
   if (opts.evaluation?.schedule !== false) evaluation.startScheduler();
   const annotationsImport = new AnnotationsImportService({ db, projects, documents, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
   const pulls = new PullService({ db, projects, documents, media, jobs, settings, clock, emit });

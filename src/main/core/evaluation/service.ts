@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AppError } from '../../../shared/contract/errors';
+import type { EventSink } from '../../../shared/contract/methods';
 import {
   evaluationScheduleUpdateSchema,
   type EvaluationAgainst,
@@ -42,7 +43,7 @@ export interface EvaluationDeps {
   settings: { wandb(): { apiKey: string | null; baseUrl: string; entity: string | null; project: string } };
   folioVersion: string;
   clock?: Clock;
-  emit?: (event: 'evaluation.progress' | 'evaluation.finished', payload: EvaluationJob) => void;
+  emit?: EventSink;
   /** W&B client options (tests: fast retries). */
   wandb?: { policies?: Partial<Policies>; fetch?: typeof fetch };
   /** How often the schedules are checked while the scheduler runs (default: every minute). */

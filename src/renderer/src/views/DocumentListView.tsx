@@ -226,7 +226,11 @@ export function DocumentListView({ projectId }: { projectId: string }) {
             className="btn"
             onClick={() => setFormatsDialog('export')}
             disabled={!project || project.verifiedCount === 0}
-            title="One verified version of each document (gold where a lead resolved it) as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL"
+            title={
+              project && project.verifiedCount === 0
+                ? 'Nothing to export yet: export writes verified versions, and no document here is verified'
+                : 'One verified version of each document (gold where a lead resolved it) as COCO, Label Studio, Pascal VOC, YOLO or Folio JSONL'
+            }
             data-testid="export-button"
           >
             Export
