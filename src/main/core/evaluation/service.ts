@@ -14,13 +14,15 @@ import {
 } from '../../../shared/domain/evaluation';
 import { chooseReference } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
+import { JobsRepo } from '../db/repos/jobs';
+import { JobFamily } from '../jobs/jobFamily';
 import { readReviewDocuments, type ReviewDocumentInput, type ReviewVersion } from '../review';
 import type { Policies } from '../wandb/http';
 import { type Clock, isoNow, systemClock } from '../util/clock';
 import { newId } from '../util/ids';
 import { EvaluationAccumulator } from './metrics';
 import { dueSlot, nextWeeklyAt } from './schedule';
-import { EvaluationStore, summaryOf, type JobParams, type JobResult } from './store';
+import { detailOf, EVALUATION_JOB_KIND, EvaluationStore, summaryOf, type JobRow as EvaluationJobRow, type JobParams, type JobResult } from './store';
 import { logEvaluationRun } from './wandbLog';
 
 /**
@@ -69,28 +71,78 @@ const emptyPrediction = (model: string): ReviewVersion => ({
 /** The version a document is measured against, or null when it has none of the kind asked for. */
 const referenceOf = (doc: ReviewDocumentInput, against: EvaluationAgainst) => chooseReference(doc.gold ? [doc.gold] : [], doc.annotators, against);
 
-export class EvaluationService {
+/** A copy of a live job that is safe to hand out. */
+const snapshot = (j: EvaluationJobDetail): EvaluationJobDetail => ({ ...j, progress: j.progress && { ...j.progress }, documents: [...j.documents] });
+
+/** What the row keeps as the job's result (the rest of the view comes from its params and times). */
+const resultOf = (j: EvaluationJobDetail): JobResult => ({
+  modelVersion: j.modelVersion,
+  dataset: j.dataset,
+  coverage: j.coverage,
+  metrics: j.metrics,
+  perLabel: j.perLabel,
+  documents: j.documents,
+  wandb: j.wandb,
+});
+
+const queuedJob = (jobId: string, projectId: string, params: JobParams, createdAt: string): EvaluationJobDetail => ({
+  jobId,
+  projectId,
+  state: 'queued',
+  trigger: params.trigger,
+  model: params.model,
+  modelVersion: params.modelVersion,
+  against: params.against,
+  createdAt,
+  startedAt: null,
+  finishedAt: null,
+  progress: null,
+  dataset: null,
+  coverage: null,
+  metrics: null,
+  perLabel: null,
+  wandb: null,
+  error: null,
+  documents: [],
+});
+
+export class EvaluationService extends JobFamily<EvaluationJobDetail> {
   readonly store: EvaluationStore;
   private readonly clock: Clock;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly running = new Map<string, Promise<void>>();
+  /** Stops W&B logging when Folio closes (the job then ends with its metrics kept). */
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(private readonly deps: EvaluationDeps) {
+    const clock = deps.clock ?? systemClock;
+    super({
+      kind: EVALUATION_JOB_KIND,
+      noun: 'evaluation job with id',
+      jobs: new JobsRepo(deps.db),
+      clock,
+      snapshot,
+      view: (row) => detailOf(row as EvaluationJobRow),
+      serial: { started: (job, now) => (job.startedAt = now) },
+      savedProgress: (job) => job.progress ?? {},
+      // A failed job keeps the partial result saved before logging; progress is cleared.
+      savedEnd: (job) => ({ result: job.state === 'completed' ? resultOf(job) : undefined }),
+      // The end is told by evaluation.finished alone.
+      emitProgress: (job) => {
+        if (!job.finishedAt) deps.emit?.('evaluation.progress', summaryOf(job));
+      },
+      settle: (job, now) => {
+        job.finishedAt = now;
+        job.progress = null;
+      },
+    });
     this.store = new EvaluationStore(deps.db);
-    this.clock = deps.clock ?? systemClock;
+    this.clock = clock;
     this.store.failInterrupted(this.now());
   }
 
   private now(): string {
     return isoNow(this.clock);
-  }
-
-  private emit(event: 'evaluation.progress' | 'evaluation.finished', jobId: string): void {
-    const job = this.store.get(jobId);
-    if (job) this.deps.emit?.(event, summaryOf(job));
   }
 
   models(projectId: string): EvaluationModel[] {
@@ -101,12 +153,6 @@ export class EvaluationService {
   list(projectId: string): EvaluationJob[] {
     this.deps.projects.get(projectId);
     return this.store.list(projectId);
-  }
-
-  get(jobId: string): EvaluationJobDetail {
-    const job = this.store.get(jobId);
-    if (!job) throw new AppError('not_found', `No evaluation job with id ${jobId}`);
-    return job;
   }
 
   /**
@@ -124,14 +170,19 @@ export class EvaluationService {
       throw new AppError('not_found', `No predictions of model "${model}" in "${project.name}"${known.length ? `; models with predictions: ${known.join(', ')}` : '; pre-annotate the documents or import predictions first'}`);
     }
     const params: JobParams = { model, modelVersion: req.modelVersion?.trim() || null, against: req.against ?? 'gold-or-verified', trigger };
-    const jobId = newId();
-    this.store.createJob(jobId, project.id, params, this.now());
-    this.emit('evaluation.progress', jobId);
-    const done = this.chain.then(() => this.execute(jobId, project, params));
-    this.chain = done.catch(() => undefined);
-    this.running.set(jobId, done);
-    void done.finally(() => this.running.delete(jobId));
-    return summaryOf(this.get(jobId));
+    const createdAt = this.now();
+    const jobId = this.launch({
+      job: queuedJob(newId(), project.id, params, createdAt),
+      projectId: project.id,
+      params,
+      createdAt,
+      body: (job, _signal, publish) => this.measure(job, project, params, publish),
+      failureMessage: (err) => (err instanceof AppError ? err.message : `The evaluation failed: ${err instanceof Error ? err.message : String(err)}`),
+      finished: (job) => this.deps.emit?.('evaluation.finished', summaryOf(job)),
+    });
+    const job = summaryOf(this.get(jobId));
+    this.deps.emit?.('evaluation.progress', job);
+    return job;
   }
 
   /** Start and wait for the end (the CLI, tests). */
@@ -140,101 +191,88 @@ export class EvaluationService {
     return this.wait(job.jobId);
   }
 
-  async wait(jobId: string): Promise<EvaluationJobDetail> {
-    await this.running.get(jobId)?.catch(() => undefined);
+  /** The job once it has ended (at once for one that already has). */
+  override async wait(jobId: string): Promise<EvaluationJobDetail> {
+    if (this.live(jobId)) await super.wait(jobId).catch(() => undefined);
     return this.get(jobId);
   }
 
-  /** Resolves when no evaluation is queued or running. */
-  async idle(): Promise<void> {
-    while (this.running.size) await Promise.allSettled([...this.running.values()]);
-  }
-
-  private async execute(jobId: string, project: { id: string; name: string }, params: JobParams): Promise<void> {
-    if (this.closed) {
-      this.store.finish(jobId, 'failed', null, 'Folio closed before this evaluation started; start it again', this.now());
-      this.emit('evaluation.finished', jobId);
-      return;
-    }
+  /** The job's work, on the live job: the phase as it goes, then what was measured. */
+  private async measure(job: EvaluationJobDetail, project: { id: string; name: string }, params: JobParams, publish: (force?: boolean) => void): Promise<void> {
+    if (this.closed) throw new AppError('unavailable', 'Folio closed before this evaluation started; start it again');
     const t0 = performance.now();
-    this.store.running(jobId, this.now());
-    try {
-      const total = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM project_documents WHERE project_id = ?').get(project.id) as { n: number }).n;
-      this.store.progress(jobId, { phase: 'reading', done: 0, total });
-      this.emit('evaluation.progress', jobId);
-      const seenEmpty = this.store.documentsSeenEmpty(project.id, params.model);
-      const acc = new EvaluationAccumulator();
-      const coverage = { total, evaluated: 0, againstGold: 0, againstVerified: 0, noReference: 0, noPredictions: 0 };
-      const predictionIds: string[] = [];
-      let done = 0;
-      for (const doc of readReviewDocuments(this.deps.db, project.id, { modelName: params.model })) {
-        done++;
-        const ref = referenceOf(doc, params.against);
-        const prediction = doc.model ?? (seenEmpty.has(doc.documentId) ? emptyPrediction(params.model) : null);
-        if (!ref) coverage.noReference++;
-        else if (!prediction) coverage.noPredictions++;
-        else {
-          acc.add({ documentId: doc.documentId, sourceName: doc.sourceName, reference: ref.version, referenceKind: ref.kind, prediction });
-          coverage.evaluated++;
-          if (ref.kind === 'gold') coverage.againstGold++;
-          else coverage.againstVerified++;
-          for (const b of prediction.boxes) predictionIds.push(b.id);
-          for (const q of prediction.qa) predictionIds.push(q.id);
-        }
-        // A large project must not hold the event loop (the app's other work shares it).
-        if (done % 25 === 0) {
-          this.store.progress(jobId, { phase: 'measuring', done, total });
-          this.emit('evaluation.progress', jobId);
-          await yieldToEventLoop();
-        }
+    const total = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM project_documents WHERE project_id = ?').get(project.id) as { n: number }).n;
+    job.progress = { phase: 'reading', done: 0, total };
+    publish(true);
+    const seenEmpty = this.store.documentsSeenEmpty(project.id, params.model);
+    const acc = new EvaluationAccumulator();
+    const coverage = { total, evaluated: 0, againstGold: 0, againstVerified: 0, noReference: 0, noPredictions: 0 };
+    const predictionIds: string[] = [];
+    let done = 0;
+    for (const doc of readReviewDocuments(this.deps.db, project.id, { modelName: params.model })) {
+      done++;
+      const ref = referenceOf(doc, params.against);
+      const prediction = doc.model ?? (seenEmpty.has(doc.documentId) ? emptyPrediction(params.model) : null);
+      if (!ref) coverage.noReference++;
+      else if (!prediction) coverage.noPredictions++;
+      else {
+        acc.add({ documentId: doc.documentId, sourceName: doc.sourceName, reference: ref.version, referenceKind: ref.kind, prediction });
+        coverage.evaluated++;
+        if (ref.kind === 'gold') coverage.againstGold++;
+        else coverage.againstVerified++;
+        for (const b of prediction.boxes) predictionIds.push(b.id);
+        for (const q of prediction.qa) predictionIds.push(q.id);
       }
-
-      if (coverage.evaluated === 0) {
-        const withReference = total - coverage.noReference;
-        throw new AppError(
-          'not_found',
-          withReference === 0
-            ? `Nothing to evaluate against in "${project.name}": no document has ${AGAINST_TEXT[params.against]}. Verify documents${params.against === 'verified' ? '' : ' or resolve gold versions in review'} first${params.against === 'gold' ? ', or evaluate against verified versions (--against gold-or-verified)' : ''}.`
-            : `None of the ${withReference} document(s) of "${project.name}" with ${AGAINST_TEXT[params.against]} has predictions of model "${params.model}": pre-annotate them or import predictions for them first.`,
-        );
+      // A large project must not hold the event loop (the app's other work shares it).
+      if (done % 25 === 0) {
+        job.progress = { phase: 'measuring', done, total };
+        publish(true);
+        await yieldToEventLoop();
       }
-
-      const modelVersion = params.modelVersion ?? this.derivedVersion(project.id, params.model, predictionIds);
-      const result: JobResult = {
-        modelVersion,
-        dataset: this.store.latestDataset(project.id),
-        coverage,
-        metrics: acc.metrics(),
-        perLabel: acc.perLabel(),
-        documents: acc.rows,
-        wandb: null,
-      };
-      this.store.saveResult(jobId, result);
-      this.store.progress(jobId, { phase: 'logging', done: total, total });
-      this.emit('evaluation.progress', jobId);
-
-      result.wandb = await logEvaluationRun({
-        credentials: this.deps.settings.wandb(),
-        client: { ...this.deps.wandb, signal: this.abort.signal },
-        folioVersion: this.deps.folioVersion,
-        jobId,
-        projectName: project.name,
-        model: params.model,
-        modelVersion,
-        against: params.against,
-        dataset: result.dataset,
-        metrics: result.metrics!,
-        perLabel: result.perLabel!,
-        documents: result.documents,
-        runtimeSeconds: (performance.now() - t0) / 1000,
-        now: () => this.clock.now(),
-      });
-      this.store.finish(jobId, 'completed', result, null, this.now());
-    } catch (err) {
-      const message = err instanceof AppError ? err.message : `The evaluation failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.store.finish(jobId, 'failed', null, message, this.now());
     }
-    this.emit('evaluation.finished', jobId);
+
+    if (coverage.evaluated === 0) {
+      const withReference = total - coverage.noReference;
+      throw new AppError(
+        'not_found',
+        withReference === 0
+          ? `Nothing to evaluate against in "${project.name}": no document has ${AGAINST_TEXT[params.against]}. Verify documents${params.against === 'verified' ? '' : ' or resolve gold versions in review'} first${params.against === 'gold' ? ', or evaluate against verified versions (--against gold-or-verified)' : ''}.`
+          : `None of the ${withReference} document(s) of "${project.name}" with ${AGAINST_TEXT[params.against]} has predictions of model "${params.model}": pre-annotate them or import predictions for them first.`,
+      );
+    }
+
+    const modelVersion = params.modelVersion ?? this.derivedVersion(project.id, params.model, predictionIds);
+    const result: JobResult = {
+      modelVersion,
+      dataset: this.store.latestDataset(project.id),
+      coverage,
+      metrics: acc.metrics(),
+      perLabel: acc.perLabel(),
+      documents: acc.rows,
+      wandb: null,
+    };
+    // Saved before logging, so a crash while logging keeps the metrics.
+    this.store.saveResult(job.jobId, result);
+    Object.assign(job, result);
+    job.progress = { phase: 'logging', done: total, total };
+    publish(true);
+
+    job.wandb = await logEvaluationRun({
+      credentials: this.deps.settings.wandb(),
+      client: { ...this.deps.wandb, signal: this.abort.signal },
+      folioVersion: this.deps.folioVersion,
+      jobId: job.jobId,
+      projectName: project.name,
+      model: params.model,
+      modelVersion,
+      against: params.against,
+      dataset: result.dataset,
+      metrics: result.metrics!,
+      perLabel: result.perLabel!,
+      documents: result.documents,
+      runtimeSeconds: (performance.now() - t0) / 1000,
+      now: () => this.clock.now(),
+    });
   }
 
   /**
@@ -307,7 +345,8 @@ export class EvaluationService {
       const jobId = newId();
       this.store.createJob(jobId, projectId, { model, modelVersion: null, against, trigger: 'schedule' }, this.now());
       this.store.finish(jobId, 'failed', null, err instanceof Error ? err.message : String(err), this.now());
-      this.emit('evaluation.finished', jobId);
+      const job = this.store.get(jobId);
+      if (job) this.deps.emit?.('evaluation.finished', summaryOf(job));
       return jobId;
     }
   }

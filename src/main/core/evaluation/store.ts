@@ -45,7 +45,7 @@ export interface JobResult {
 }
 
 /** A row of the shared jobs table (db/repos/jobs.ts) as evaluation jobs have it: always in a project. */
-type JobRow = Omit<BaseJobRow, 'project_id' | 'state'> & { project_id: string; state: EvaluationJob['state'] };
+export type JobRow = Omit<BaseJobRow, 'project_id' | 'state'> & { project_id: string; state: EvaluationJob['state'] };
 
 const parse = <T>(text: string | null, fallback: T): T => {
   if (!text) return fallback;
@@ -56,7 +56,8 @@ const parse = <T>(text: string | null, fallback: T): T => {
   }
 };
 
-function detailOf(r: JobRow): EvaluationJobDetail {
+/** A job's view from its row: what was asked (params), the phase (progress), what was measured (result). */
+export function detailOf(r: JobRow): EvaluationJobDetail {
   const params = parse<JobParams>(r.params, { model: '?', modelVersion: null, against: 'gold-or-verified', trigger: 'manual' });
   const result = parse<Partial<JobResult>>(r.result, {});
   const stored = parse<Partial<NonNullable<EvaluationJob['progress']>>>(r.progress, {});
@@ -118,10 +119,6 @@ export class EvaluationStore {
 
   running(id: string, now: string): void {
     this.jobs.markRunning(id, now);
-  }
-
-  progress(id: string, progress: NonNullable<EvaluationJob['progress']>): void {
-    this.jobs.saveProgress(id, progress);
   }
 
   /** Partial results (metrics before W&B logging) so a crash while logging keeps them. */

@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/contract/errors';
 import type { JobState } from '../../../shared/domain/model';
-import type { JobRow, JobsRepo } from '../db/repos/jobs';
+import type { JobEnd, JobRow, JobsRepo } from '../db/repos/jobs';
 import { type Clock, isoNow } from '../util/clock';
 import { RunningJobs } from './runningJobs';
 
@@ -14,7 +14,23 @@ export interface FamilyJob {
 /** Progress is saved and sent at most this often, except when forced (phase changes, the end). */
 const PROGRESS_INTERVAL_MS = 100;
 
-export interface JobFamilyOptions<J extends FamilyJob> {
+/** How a saved row becomes a job's view. */
+type RowView<J> =
+  | {
+      /** A job's view with nothing saved yet, from its row; the saved snapshot goes over it. */
+      initial: (row: JobRow) => J;
+      /** Fields the row has the last word on, beside state and error. */
+      fromRow?: (row: JobRow) => Partial<J>;
+      view?: never;
+    }
+  | {
+      /** The whole view of a row, for a family whose rows do not hold its snapshots. */
+      view: (row: JobRow) => J;
+      initial?: never;
+      fromRow?: never;
+    };
+
+export type JobFamilyOptions<J extends FamilyJob> = RowView<J> & {
   kind: string;
   /** How a missing job is named: "No <noun> <id>". */
   noun: string;
@@ -22,10 +38,15 @@ export interface JobFamilyOptions<J extends FamilyJob> {
   clock: Clock;
   /** A copy of a live job that is safe to hand out (its lists copied). */
   snapshot: (job: J) => J;
-  /** A job's view with nothing saved yet, from its row. */
-  initial: (row: JobRow) => J;
-  /** Fields the row has the last word on, beside state and error. */
-  fromRow?: (row: JobRow) => Partial<J>;
+  /**
+   * Jobs wait in line (`queued`) and run one at a time, in the order they were launched;
+   * `started` readies a job's fields when its turn comes. Without it a job runs at once.
+   */
+  serial?: { started?: (job: J, now: string) => void };
+  /** What a progress save writes to the row (default: the snapshot). */
+  savedProgress?: (job: J) => unknown;
+  /** What the row keeps of an ended job (default: the snapshot, as result and as progress). */
+  savedEnd?: (job: J) => Pick<JobEnd, 'result' | 'progress'>;
   /** Sends a progress snapshot out (the service's progress event). */
   emitProgress: (snapshot: J) => void;
   /** Updates derived figures (an ETA) just before a snapshot is published. */
@@ -37,7 +58,7 @@ export interface JobFamilyOptions<J extends FamilyJob> {
    * saved as failed. Without it the error is thrown to whoever waits for the job.
    */
   unsaved?: (job: J, err: unknown) => void;
-}
+};
 
 export interface JobLaunch<J extends FamilyJob> {
   job: J;
@@ -63,19 +84,22 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 /**
  * The base of a service that runs one kind of background job (file import, export, annotation
- * import, pull): its durable row in `jobs`, the running job in this process, throttled progress,
+ * import, pull, evaluation): its durable row in `jobs`, the running job in this process, throttled progress,
  * the end state, and the reads of either. A service supplies its job's body and view; everything
  * a job goes through is here.
  */
 export abstract class JobFamily<J extends FamilyJob> {
   private readonly active = new RunningJobs<J>();
+  /** Settles when the last serial job launched has ended. */
+  private line: Promise<void> = Promise.resolve();
 
   protected constructor(private readonly opts: JobFamilyOptions<J>) {}
 
   /** Record the job as running and start its body in the background. */
   protected launch(launch: JobLaunch<J>): string {
     const { job } = launch;
-    this.opts.jobs.create({ id: job.jobId, kind: this.opts.kind, projectId: launch.projectId, params: launch.params }, launch.createdAt ?? isoNow(this.opts.clock));
+    const state = this.opts.serial ? 'queued' : 'running';
+    this.opts.jobs.create({ id: job.jobId, kind: this.opts.kind, projectId: launch.projectId, params: launch.params, state }, launch.createdAt ?? isoNow(this.opts.clock));
     this.active.launch(job, (_job, signal) => this.runJob(launch, signal));
     return job.jobId;
   }
@@ -103,6 +127,7 @@ export abstract class JobFamily<J extends FamilyJob> {
   protected fromRow(row: JobRow): J {
     const live = this.active.live(row.id);
     if (live) return this.opts.snapshot(live);
+    if (this.opts.view) return this.opts.view(row);
     const saved = JSON.parse(row.result ?? row.progress) as Partial<J>;
     return { ...this.opts.initial(row), ...saved, state: row.state, error: row.error, ...this.opts.fromRow?.(row) };
   }
@@ -121,9 +146,31 @@ export abstract class JobFamily<J extends FamilyJob> {
   }
 
   private async runJob(launch: JobLaunch<J>, signal: AbortSignal): Promise<J> {
+    if (!this.opts.serial) return this.runBody(launch, signal);
+    const turn = this.line;
+    let release!: () => void;
+    this.line = new Promise((resolve) => (release = resolve));
+    try {
+      await turn;
+      const now = isoNow(this.opts.clock);
+      this.opts.jobs.markRunning(launch.job.jobId, now);
+      launch.job.state = 'running';
+      this.opts.serial.started?.(launch.job, now);
+      return await this.runBody(launch, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async runBody(launch: JobLaunch<J>, signal: AbortSignal): Promise<J> {
     const { opts } = this;
     const { job } = launch;
     const startedAt = Date.now();
+    const savedProgress = opts.savedProgress ?? opts.snapshot;
+    const savedEnd = opts.savedEnd ?? ((j: J) => {
+      const s = opts.snapshot(j);
+      return { result: s, progress: s };
+    });
     let lastPublished = 0;
     const publish = (force = false) => {
       const now = Date.now();
@@ -131,12 +178,14 @@ export abstract class JobFamily<J extends FamilyJob> {
       lastPublished = now;
       opts.beforePublish?.(job, now - startedAt);
       const s = opts.snapshot(job);
-      opts.jobs.saveProgress(job.jobId, s);
+      opts.jobs.saveProgress(job.jobId, savedProgress(job));
       opts.emitProgress(s);
       this.active.notify(s);
     };
 
     try {
+      // A serial job cancelled while it waited in line never runs.
+      signal.throwIfAborted();
       await launch.body(job, signal, publish);
       job.state = 'completed';
     } catch (err) {
@@ -151,7 +200,7 @@ export abstract class JobFamily<J extends FamilyJob> {
     opts.settle?.(job, now);
     let result = opts.snapshot(job);
     try {
-      opts.jobs.finish(job.jobId, { state: job.state as 'completed' | 'failed' | 'cancelled', result, error: job.error, progress: result }, now);
+      opts.jobs.finish(job.jobId, { state: job.state as JobEnd['state'], error: job.error, ...savedEnd(job) }, now);
       publish(true);
     } catch (err) {
       // The job must not stay "running" in its row: it ends failed, saying why.
@@ -159,7 +208,7 @@ export abstract class JobFamily<J extends FamilyJob> {
       job.state = 'failed';
       opts.unsaved(job, err);
       result = opts.snapshot(job);
-      opts.jobs.finish(job.jobId, { state: 'failed', result, error: job.error, progress: result }, isoNow(opts.clock));
+      opts.jobs.finish(job.jobId, { state: 'failed', error: job.error, ...savedEnd(job) }, isoNow(opts.clock));
       opts.emitProgress(result);
       this.active.notify(result);
     }
