@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Core } from '../../src/main/core/createCore';
 import { openDatabase } from '../../src/main/core/db/open';
+import type { PredictionRow } from '../../src/main/core/db/repos/predictions';
 import { createPreannotationService, type PreannotationDeps, type PreannotationService } from '../../src/main/core/preannotate';
 import { generatePage, SYNTH_LABELS, SYNTH_QUESTIONS, type SynthDocument, type TruthOptions } from '../../src/main/core/synth';
 import type { ClaudeSimulator } from '../../src/main/sim/claude';
@@ -69,25 +70,12 @@ export function serviceFor(core: Core, extra: Partial<PreannotationDeps> = {}): 
   return service;
 }
 
+/** A prediction row of a pre-annotation run: it always names its page. */
+type RunPredictionRow = PredictionRow & { page_id: string };
+
 /** Predictions rows of a project, straight from SQLite. */
-export function predictionRows(core: Core, projectId: string): {
-  id: string;
-  document_id: string;
-  page_id: string;
-  kind: 'box' | 'qa';
-  label: string | null;
-  x: number | null;
-  y: number | null;
-  w: number | null;
-  h: number | null;
-  transcription: string | null;
-  question: string | null;
-  answer: string | null;
-  evidence: string | null;
-  confidence: number;
-  run_id: string | null;
-}[] {
-  return core.db.prepare('SELECT * FROM predictions WHERE project_id = ? ORDER BY page_id, id').all(projectId) as never;
+export function predictionRows(core: Core, projectId: string): RunPredictionRow[] {
+  return core.db.prepare('SELECT * FROM predictions WHERE project_id = ? ORDER BY page_id, id').all(projectId) as RunPredictionRow[];
 }
 
 export function documentIdBySource(core: Core, projectId: string): Map<string, string> {
