@@ -218,6 +218,9 @@ export const boxSchema = z.object({
 });
 export type Box = z.infer<typeof boxSchema>;
 
+/** What a box says, without its identity or flags: where it is, its label and its text. */
+export type BoxContent = Pick<Box, 'label' | 'x' | 'y' | 'w' | 'h' | 'transcription'>;
+
 export const qaSources = ['template', 'model', 'annotator'] as const;
 export const qaPairSchema = z.object({
   id: z.string().min(1).max(64),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ExchangeConflict } from '../../../shared/domain/exchange';
-import { boxSchema, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
+import { boxSchema, type BoxContent, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { knowAnnotator } from '../db/repos/annotators';
 import { recordAudit } from '../db/repos/audit';
@@ -24,16 +24,10 @@ import { VersionsRepo } from '../db/repos/versions';
  *   another machine, whose own sync is responsible for it.
  */
 
-export interface IncomingBox {
+export interface IncomingBox extends BoxContent {
   id: string;
   /** Page number within the document (the page id is derived here: `<documentId>-p<n>`). */
   page: number;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
 }
 
 export interface IncomingQa {

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { AppError } from '../../../shared/contract/errors';
-import type { PyramidLevel } from '../../../shared/domain/model';
+import type { BoxContent, PyramidLevel } from '../../../shared/domain/model';
 import { chooseReference, type ReferenceChoice } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
 import { yieldToLoop } from '../util/yieldToLoop';
@@ -65,16 +65,10 @@ export interface ExportPage {
   level0: string;
 }
 
-export interface ExportBox {
+export interface ExportBox extends BoxContent {
   id: string;
   pageId: string;
   pageNumber: number;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
   originPredictionId: string | null;
 }
 

@@ -79,18 +79,15 @@ export interface CostEstimate {
   };
 }
 
-export function estimateCost(opts: {
+/** What an estimate is made of: its basis, with each page's image tokens in place of their sum. */
+type CostInputs = Omit<CostEstimate['basis'], 'imageTokens'> & {
   model: string;
   prices: ModelPrices;
   batch: boolean;
   pageImageTokens: number[];
-  prefixTokens: number;
-  prefixCached: boolean;
-  pageTextTokens: number;
-  outputTokensPerPage: number;
-  outputSource: 'history' | 'prior';
-  textCounting: 'count_tokens' | 'approximate';
-}): CostEstimate {
+};
+
+export function estimateCost(opts: CostInputs): CostEstimate {
   const pages = opts.pageImageTokens.length;
   const imageTokens = opts.pageImageTokens.reduce((a, b) => a + b, 0);
   const tokens: TokenUsage = {

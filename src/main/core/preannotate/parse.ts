@@ -5,7 +5,7 @@
  * dropped and counted, as are labels outside the project's set and evidence that points nowhere.
  */
 
-import { docTypes, type DocType } from '../../../shared/domain/model';
+import { type BoxContent, docTypes, type DocType } from '../../../shared/domain/model';
 
 export type OutputProblem = 'malformed' | 'truncated' | 'refusal';
 
@@ -19,15 +19,9 @@ export class ModelOutputError extends Error {
   }
 }
 
-export interface MappedBox {
+export interface MappedBox extends BoxContent {
   /** Position in the model's `boxes` array (what evidence indexes refer to). */
   index: number;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
   confidence: number;
 }
 

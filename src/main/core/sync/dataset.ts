@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { PyramidLevel } from '../../../shared/domain/model';
+import type { BoxContent, PyramidLevel } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { cachedStatement } from '../db/statementCache';
 import { readOrNull, statOrNull } from './files';
@@ -51,14 +51,8 @@ export const TABLE_COLUMNS = [
 ] as const;
 
 /** One entry of the `boxes` column (JSON): a box of this page, in original image pixels. */
-export interface DatasetBox {
+export interface DatasetBox extends BoxContent {
   id: string;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
 }
 
 /** The `lineage` column (JSON) of a gold version: gold_lineage's row as it is stored. */
@@ -155,15 +149,9 @@ interface AnnotationRow {
   verified_at: string | null;
 }
 
-interface BoxRow {
+interface BoxRow extends BoxContent {
   id: string;
   page_id: string;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
 }
 
 interface DocumentRow {

@@ -1,6 +1,7 @@
 import type { Db } from '../open';
 import { cachedStatement } from '../statementCache';
 import { newId } from '../../util/ids';
+import type { BoxContent } from '../../../../shared/domain/model';
 
 /** The outbox kind of a verified version waiting to be synced; the sync engine reads only these rows. */
 export const SYNC_OUTBOX_KIND = 'annotation_version';
@@ -15,15 +16,9 @@ export interface VersionKey {
   kind: 'annotation' | 'gold';
 }
 
-export interface VersionBox {
+export interface VersionBox extends BoxContent {
   id: string;
   pageId: string;
-  label: string | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  transcription: string;
 }
 
 export interface VersionQa {
