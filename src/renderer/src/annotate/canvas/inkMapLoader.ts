@@ -1,5 +1,5 @@
 import type { Page } from '../../../../shared/domain/model';
-import { decodedPageImage } from '../../components/PageCanvas';
+import { decodedPageImage } from '../../components/usePageImage';
 import { mediaUrl } from '../../lib/api';
 import { useViewer } from '../../stores/viewer';
 import type { InkMapReply, InkMapRequest } from './inkMap.worker';

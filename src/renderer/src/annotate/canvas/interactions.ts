@@ -1,7 +1,7 @@
 import type Konva from 'konva';
-import type { Box, Page } from '../../../../shared/domain/model';
+import type { Box, Page, Prediction } from '../../../../shared/domain/model';
 import { useViewer } from '../../stores/viewer';
-import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect } from '../geometry';
+import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect, type SpatialIndex } from '../geometry';
 import { readDrawnBox } from '../reading';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore } from '../useAnnotation';
@@ -9,8 +9,8 @@ import { annotationStore } from '../useAnnotation';
 /**
  * What a press on the page becomes until release: drawing a box, a marquee selection, or moving
  * the selected boxes. One handler per interaction (as cvat-canvas has), each with its own state;
- * the layers' pointer code only decides which one a press starts. Resizing belongs to the
- * transformer (AnnotationLayers' onTransformEnd).
+ * the layers' pointer code (useStagePointer) only decides which one a press starts. Resizing
+ * belongs to the transformer (SelectionLayer), whose geometry rules are here too.
  */
 
 export interface Point {
@@ -20,6 +20,8 @@ export interface Point {
 
 /** Screen pixels a press may move before it becomes a drag. */
 export const DRAG_THRESHOLD = 3;
+/** Screen pixels around the pointer that still count as "on" a box edge. */
+const HIT_TOLERANCE = 3;
 
 export interface Interaction {
   move(p: Point): void;
@@ -110,4 +112,69 @@ export function moveInteraction(surface: InteractionSurface, start: Point, origi
       annotationStore.getState().updateBoxes([...origins].map(([id, b]) => ({ id, patch: movedRect(b, p) })));
     },
   };
+}
+
+/** Box ids are UUIDs or imported ids: make them safe inside a Konva "#id" selector. */
+export function selectionNodeId(boxId: string): string {
+  return `sel-${boxId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+}
+
+/** The smallest visible box under the point (nested fields win over the table around them). */
+export function hitBox(p: Point, index: SpatialIndex, boxesById: Readonly<Record<string, Box>>): Box | null {
+  const tol = HIT_TOLERANCE / scale();
+  let best: Box | null = null;
+  for (const id of index.query({ x: p.x - tol, y: p.y - tol, w: 2 * tol, h: 2 * tol })) {
+    const b = boxesById[id];
+    if (!b || b.hidden) continue;
+    if (p.x >= b.x - tol && p.x <= b.x + b.w + tol && p.y >= b.y - tol && p.y <= b.y + b.h + tol) {
+      if (!best || b.w * b.h < best.w * best.h) best = b;
+    }
+  }
+  return best;
+}
+
+/** The smallest shown prediction under the point. */
+export function hitPrediction(p: Point, predictions: readonly Prediction[]): Prediction | null {
+  const tol = HIT_TOLERANCE / scale();
+  let best: Prediction | null = null;
+  for (const pr of predictions) {
+    if (pr.x === null || pr.y === null || pr.w === null || pr.h === null) continue;
+    if (p.x >= pr.x - tol && p.x <= pr.x + pr.w + tol && p.y >= pr.y - tol && p.y <= pr.y + pr.h + tol) {
+      if (!best || pr.w * pr.h < best.w! * best.h!) best = pr;
+    }
+  }
+  return best;
+}
+
+/** Screen-space box the transformer proposes while resizing. */
+export interface ScreenBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Keep a resize on the page and not smaller than a couple of pixels (both boxes in screen pixels). */
+export function keepResizeOnPage<B extends ScreenBox>(page: Page, oldBox: B, newBox: B): B {
+  const { scale: s, x, y } = useViewer.getState();
+  const right = x + page.width * s;
+  const bottom = y + page.height * s;
+  if (newBox.width < MIN_BOX_SIZE * s || newBox.height < MIN_BOX_SIZE * s) return oldBox;
+  if (newBox.x < x - 0.5 || newBox.y < y - 0.5 || newBox.x + newBox.width > right + 0.5 || newBox.y + newBox.height > bottom + 0.5) return oldBox;
+  return newBox;
+}
+
+/**
+ * A resize done: each selected box takes its node's transformed geometry (kept on the page), the
+ * node's scale goes back to 1, and the model changes once for the whole selection.
+ */
+export function endResize(page: Page, layer: Konva.Layer, boxes: readonly Box[]): void {
+  const updates = boxes.flatMap((b) => {
+    const node = layer.findOne(`#${selectionNodeId(b.id)}`);
+    if (!node) return [];
+    const r = clampRect({ x: node.x(), y: node.y(), w: Math.max(MIN_BOX_SIZE, node.width() * node.scaleX()), h: Math.max(MIN_BOX_SIZE, node.height() * node.scaleY()) }, page.width, page.height);
+    node.setAttrs({ scaleX: 1, scaleY: 1, width: r.w, height: r.h, x: r.x, y: r.y });
+    return [{ id: b.id, patch: r }];
+  });
+  annotationStore.getState().updateBoxes(updates);
 }
