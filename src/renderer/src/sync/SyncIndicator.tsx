@@ -3,7 +3,6 @@ import type { SyncStatusView } from '../../../shared/domain/sync';
 import { formatCount, plural } from '../lib/format';
 import { paths } from '../stores/route';
 import { useSync } from './syncStore';
-import './sync.css';
 
 export const IconCloud = ({ size = 16, ...rest }: SVGProps<SVGSVGElement> & { size?: number }) => (
   <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...rest}>
