@@ -1,9 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+// App-wide styles before App, so each feature's own file (imported through App) comes after them.
+import './styles/base.css';
+import './styles/controls.css';
+import './styles/shell.css';
+import './styles/toasts.css';
+import './styles/modal.css';
+import './styles/import.css';
+import './styles/toolbar.css';
+import './styles/common.css';
 import { App } from './App';
 import { readableError } from './lib/errors';
 import { useToasts } from './stores/toasts';
-import './styles/app.css';
 
 // Anything that slips past the views still reaches the person as a readable message.
 window.addEventListener('unhandledrejection', (event) => {

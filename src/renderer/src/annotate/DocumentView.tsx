@@ -10,6 +10,7 @@ import { useAnnotationUi } from './uiStore';
 import { isReadOnly } from './store';
 import { annotationStore, useAnnotation } from './useAnnotation';
 import './annotate.css';
+import './panels.css';
 import { useApp } from '../stores/app';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';

@@ -14,6 +14,7 @@ import { Spinner } from '../components/Spinner';
 import { Stat } from '../components/Stat';
 import { LatencyHistogram } from './LatencyHistogram';
 import { useModels, type Model } from './useModels';
+import './preannotate.css';
 
 
 export const formatUsd = (v: number): string => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;

@@ -14,6 +14,7 @@ import { paths } from '../stores/route';
 import { useSync } from './syncStore';
 import { toastError, toastSuccess } from '../stores/toasts';
 import { useNow } from '../lib/useNow';
+import './sync.css';
 
 /** A time with how far it is: `ahead` for scheduled times ("in 5 min"), else how long ago. */
 function when(iso: string | null, now: number, none = '—', ahead = false): string {

@@ -20,6 +20,7 @@ import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '..
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
 import { toastError } from '../stores/toasts';
+import './documents.css';
 
 const kindLabels = { image: 'Image', pdf: 'PDF', tiff: 'TIFF' } as const;
 

@@ -8,6 +8,7 @@ import { useApp } from '../stores/app';
 import { useDemo } from '../stores/demo';
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
+import './welcome.css';
 
 /** First start: who is annotating, then the demo project or a first project of one's own. */
 export function FirstStart() {

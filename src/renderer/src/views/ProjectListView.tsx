@@ -11,6 +11,7 @@ import { currentRun, isUnfinished, runProgressLabel, usePreannotation } from '..
 import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { useNow } from '../lib/useNow';
+import './projects.css';
 
 /** A project's unfinished pre-annotation run on its card: progress, and whether it runs, is paused or stopped. */
 function CardPreannotation({ projectId }: { projectId: string }) {

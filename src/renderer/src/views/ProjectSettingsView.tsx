@@ -10,6 +10,7 @@ import { errorMessage } from '../lib/errors';
 import { useProjects } from '../stores/projects';
 import { paths } from '../stores/route';
 import { toastSuccess } from '../stores/toasts';
+import './settings.css';
 
 const HOTKEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 type Hotkey = (typeof HOTKEYS)[number];

@@ -8,6 +8,7 @@ import { ConnectionTest } from './settings/ConnectionTest';
 import { KeymapSettings } from './settings/KeymapSettings';
 import { useSection } from './settings/useSection';
 import { PreannotationSettings } from './settings/PreannotationSettings';
+import './settings.css';
 
 const sourceLabels = { settings: 'from settings', env: 'from the environment', netrc: 'from ~/.netrc' } as const;
 

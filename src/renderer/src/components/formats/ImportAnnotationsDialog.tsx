@@ -8,6 +8,7 @@ import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs'
 import { InlineError } from '../ErrorPanel';
 import { JobDialog, JobForm } from '../JobDialog';
 import { ProgressBar } from '../ProgressBar';
+import './formats.css';
 
 const importLabels: Record<ImportFormat, string> = {
   labelstudio: 'Label Studio JSON (annotations and predictions)',
