@@ -11,7 +11,7 @@ import { isReadOnly } from './store';
 import { annotationStore, useAnnotation } from './useAnnotation';
 import './annotate.css';
 import { useApp } from '../stores/app';
-import { ErrorPanel } from '../components/ErrorPanel';
+import { ErrorPage } from '../components/ErrorPage';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
 import { isActivation, isTypingTarget, PageCanvas } from '../components/PageCanvas';
 import { OverflowToolbar, ToolbarGroup } from '../components/OverflowToolbar';
@@ -243,16 +243,11 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
 
   if (error) {
     return (
-      <div className="page">
-        <ErrorPanel title="This document could not be opened" message={error}>
-          <button type="button" className="btn" onClick={() => void open(projectId, documentId)}>
-            Try again
-          </button>
-          <a className="btn btn-ghost" href={paths.project(projectId)}>
-            Back to the documents
-          </a>
-        </ErrorPanel>
-      </div>
+      <ErrorPage title="This document could not be opened" message={error} onRetry={() => void open(projectId, documentId)}>
+        <a className="btn btn-ghost" href={paths.project(projectId)}>
+          Back to the documents
+        </a>
+      </ErrorPage>
     );
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DocumentDetail, Label } from '../../../shared/domain/model';
 import type { ReviewDocument, ReviewSource } from '../../../shared/domain/review';
-import { ErrorPanel } from '../components/ErrorPanel';
+import { ErrorPage } from '../components/ErrorPage';
 import { IconArrowLeft } from '../components/Icons';
 import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
 import { LoadingPanel } from '../components/Spinner';
@@ -66,13 +66,11 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
 
   if (error) {
     return (
-      <div className="page">
-        <ErrorPanel title="This document could not be opened for review" message={error}>
-          <a className="btn btn-ghost" href={paths.review(projectId)}>
-            Back to the review queue
-          </a>
-        </ErrorPanel>
-      </div>
+      <ErrorPage title="This document could not be opened for review" message={error}>
+        <a className="btn btn-ghost" href={paths.review(projectId)}>
+          Back to the review queue
+        </a>
+      </ErrorPage>
     );
   }
   if (!doc || !detail) return <LoadingPanel label="Comparing annotators…" />;
