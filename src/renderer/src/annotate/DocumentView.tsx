@@ -1,5 +1,5 @@
-import { useEffect, useMemo } from 'react';
-import type { DocumentSummary } from '../../../shared/domain/model';
+import { useEffect, useMemo, type ReactNode } from 'react';
+import type { DocumentDetail, DocumentSummary, Label } from '../../../shared/domain/model';
 import type { ActionContext } from './actions';
 import { runAction } from './runAction';
 import { AnnotationLayers } from './canvas/AnnotationLayers';
@@ -12,7 +12,7 @@ import { annotationStore, useAnnotation } from './useAnnotation';
 import './annotate.css';
 import './panels.css';
 import { useApp } from '../stores/app';
-import { ErrorPanel } from '../components/ErrorPanel';
+import { ErrorPage } from '../components/ErrorPage';
 import { IconArrowLeft, IconArrowsH, IconChevronLeft, IconChevronRight, IconMaximize, IconMinus, IconPlus } from '../components/Icons';
 import { isActivation, isTypingTarget, PageCanvas } from '../components/PageCanvas';
 import { OverflowToolbar, ToolbarGroup } from '../components/OverflowToolbar';
@@ -42,32 +42,29 @@ function ZoomControls() {
         <IconPlus />
       </button>
       <span className="divider-v" />
-      <button
-        type="button"
-        className={`icon-btn${mode === 'page' ? ' active' : ''}`}
-        onClick={() => viewer().fitPage()}
-        title="Fit page (0 or F)"
-        aria-label="Fit page"
-        data-testid="zoom-fit-page"
-      >
+      <FitButton active={mode === 'page'} onClick={() => viewer().fitPage()} label="Fit page" keys="0 or F" testId="zoom-fit-page">
         <IconMaximize />
-      </button>
-      <button
-        type="button"
-        className={`icon-btn${mode === 'width' ? ' active' : ''}`}
-        onClick={() => viewer().fitWidth()}
-        title="Fit width (W)"
-        aria-label="Fit width"
-        data-testid="zoom-fit-width"
-      >
+      </FitButton>
+      <FitButton active={mode === 'width'} onClick={() => viewer().fitWidth()} label="Fit width" keys="W" testId="zoom-fit-width">
         <IconArrowsH />
-      </button>
+      </FitButton>
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => viewer().actualSize()} title="Actual size, 100% (Shift+0)" data-testid="zoom-100">
         100%
       </button>
     </div>
   );
 }
+
+/** A fit mode's button: lit while the view keeps that fit. */
+function FitButton({ active, onClick, label, keys, testId, children }: { active: boolean; onClick(): void; label: string; keys: string; testId: string; children: ReactNode }) {
+  return (
+    <button type="button" className={`icon-btn${active ? ' active' : ''}`} onClick={onClick} title={`${label} (${keys})`} aria-label={label} data-testid={testId}>
+      {children}
+    </button>
+  );
+}
+
+type DocumentPage = DocumentDetail['pages'][number];
 
 const shortcut = (keymap: Record<string, string[]>, id: string) => (keymap[id]?.[0] ? ` (${displayCombo(keymap[id][0])})` : '');
 
@@ -153,6 +150,116 @@ function goToNeighbour(projectId: string, neighbours: Neighbours, doc: DocumentS
   navigate(paths.document(projectId, doc.id));
 }
 
+interface DocumentKeysArgs {
+  projectId: string;
+  page: DocumentPage | null;
+  labels: Label[];
+  keymap: Record<string, string[]>;
+  next(): void;
+  previous(): void;
+  pageIndex: number;
+  goToPage(n: number): void;
+}
+
+/**
+ * Keyboard: every shortcut goes through the keymap (rebindable in Settings); the page keys,
+ * which are not actions, are handled here. Only text fields (and dialogs) keep keys to themselves.
+ */
+function useDocumentKeys({ projectId, page, labels, keymap, next, previous, pageIndex, goToPage }: DocumentKeysArgs) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!page) return;
+      const action = actionFor(keymap, e);
+      // Verify also works from a text field (no field uses Ctrl+Enter): the typed text is kept.
+      const typing = isTypingTarget(e.target) || isActivation(e);
+      if (typing && !(action === 'document.verify' && !(e.target as HTMLElement).closest('[role="dialog"], [role="alertdialog"]'))) return;
+      const ctx: ActionContext = {
+        page,
+        labels,
+        nextDocument: next,
+        previousDocument: previous,
+        backToList: () => navigate(paths.project(projectId)),
+        verify: () => void runVerify(),
+        nextQuestion,
+        previousQuestion,
+        focusAnswer,
+      };
+      let handled = action !== null && runAction(action, ctx);
+      if (!handled && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        handled = true;
+        if (e.key === 'PageDown') goToPage(pageIndex + 2);
+        else if (e.key === 'PageUp') goToPage(pageIndex);
+        else handled = false;
+      }
+      if (handled) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+}
+
+/** The previous and next page buttons around a page picker. */
+function PageSwitcher({ pages, pageIndex, goToPage }: { pages: DocumentPage[]; pageIndex: number; goToPage(n: number): void }) {
+  return (
+    <div className="page-switcher" data-testid="page-switcher">
+      <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
+        <IconChevronLeft />
+      </button>
+      <label className="small">
+        Page{' '}
+        <select className="select-sm" value={pageIndex + 1} onChange={(e) => goToPage(Number(e.target.value))} aria-label="Page" data-testid="page-select">
+          {pages.map((p) => (
+            <option key={p.id} value={p.pageNumber}>
+              {p.pageNumber}
+            </option>
+          ))}
+        </select>{' '}
+        of {pages.length}
+      </label>
+      <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex + 2)} disabled={pageIndex + 1 >= pages.length} title="Next page (Page Down)" aria-label="Next page" data-testid="next-page">
+        <IconChevronRight />
+      </button>
+    </div>
+  );
+}
+
+/** Every page's thumbnail down the side, the shown one marked. */
+function PageStrip({ pages, pageIndex, goToPage }: { pages: DocumentPage[]; pageIndex: number; goToPage(n: number): void }) {
+  return (
+    <nav className="page-strip" aria-label="Pages">
+      {pages.map((p, i) => (
+        <button
+          key={p.id}
+          type="button"
+          className={`page-strip-item${i === pageIndex ? ' active' : ''}`}
+          onClick={() => goToPage(i + 1)}
+          aria-current={i === pageIndex ? 'page' : undefined}
+          data-testid="page-strip-item"
+        >
+          <img src={mediaUrl(p.thumbnail)} alt="" draggable={false} style={{ aspectRatio: `${p.width} / ${p.height}` }} />
+          <span className="small">{p.pageNumber}</span>
+        </button>
+      ))}
+    </nav>
+  );
+}
+
+/** What the document is, the page's size, the selection, and the main keys. */
+function DocumentStatusBar({ doc, page }: { doc: DocumentDetail; page: DocumentPage }) {
+  return (
+  <footer className="statusbar muted small">
+    <span>{doc.kind.toUpperCase()}</span>
+    <span data-testid="page-size">
+      {page.width} × {page.height} px
+    </span>
+    <span>{formatBytes(doc.byteSize)}</span>
+    <SelectionReadout />
+    <span className="toolbar-spacer" />
+    <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · U back to the list · ? all shortcuts</span>
+  </footer>
+  );
+}
+
 export function DocumentView({ projectId, documentId, pageNumber }: { projectId: string; documentId: string; pageNumber: number }) {
   const doc = useDocumentView((s) => (s.key === `${projectId}/${documentId}` ? s.doc : null));
   const error = useDocumentView((s) => (s.key === `${projectId}/${documentId}` ? s.error : null));
@@ -208,52 +315,16 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
     if (neighbours?.next) goToNeighbour(projectId, neighbours, neighbours.next, neighbours.index + 1);
   };
 
-  // Keyboard: every shortcut goes through the keymap (rebindable in Settings); the page keys,
-  // which are not actions, are handled here. Only text fields (and dialogs) keep keys to themselves.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!page) return;
-      const action = actionFor(keymap, e);
-      // Verify also works from a text field (no field uses Ctrl+Enter): the typed text is kept.
-      const typing = isTypingTarget(e.target) || isActivation(e);
-      if (typing && !(action === 'document.verify' && !(e.target as HTMLElement).closest('[role="dialog"], [role="alertdialog"]'))) return;
-      const ctx: ActionContext = {
-        page,
-        labels,
-        nextDocument: next,
-        previousDocument: previous,
-        backToList: () => navigate(paths.project(projectId)),
-        verify: () => void runVerify(),
-        nextQuestion,
-        previousQuestion,
-        focusAnswer,
-      };
-      let handled = action !== null && runAction(action, ctx);
-      if (!handled && !e.ctrlKey && !e.metaKey && !e.altKey) {
-        handled = true;
-        if (e.key === 'PageDown') goToPage(pageIndex + 2);
-        else if (e.key === 'PageUp') goToPage(pageIndex);
-        else handled = false;
-      }
-      if (handled) e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  });
+  useDocumentKeys({ projectId, page, labels, keymap, next, previous, pageIndex, goToPage });
   useReturnKeysToPage();
 
   if (error) {
     return (
-      <div className="page">
-        <ErrorPanel title="This document could not be opened" message={error}>
-          <button type="button" className="btn" onClick={() => void open(projectId, documentId)}>
-            Try again
-          </button>
-          <a className="btn btn-ghost" href={paths.project(projectId)}>
-            Back to the documents
-          </a>
-        </ErrorPanel>
-      </div>
+      <ErrorPage title="This document could not be opened" message={error} onRetry={() => void open(projectId, documentId)}>
+        <a className="btn btn-ghost" href={paths.project(projectId)}>
+          Back to the documents
+        </a>
+      </ErrorPage>
     );
   }
 
@@ -301,25 +372,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
         </ToolbarGroup>
         {doc && pageCount > 1 ? (
           <ToolbarGroup id="pages" priority={50} label="Pages">
-            <div className="page-switcher" data-testid="page-switcher">
-              <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex)} disabled={pageIndex === 0} title="Previous page (Page Up)" aria-label="Previous page" data-testid="prev-page">
-                <IconChevronLeft />
-              </button>
-              <label className="small">
-                Page{' '}
-                <select className="select-sm" value={pageIndex + 1} onChange={(e) => goToPage(Number(e.target.value))} aria-label="Page" data-testid="page-select">
-                  {doc.pages.map((p) => (
-                    <option key={p.id} value={p.pageNumber}>
-                      {p.pageNumber}
-                    </option>
-                  ))}
-                </select>{' '}
-                of {pageCount}
-              </label>
-              <button type="button" className="icon-btn" onClick={() => goToPage(pageIndex + 2)} disabled={pageIndex + 1 >= pageCount} title="Next page (Page Down)" aria-label="Next page" data-testid="next-page">
-                <IconChevronRight />
-              </button>
-            </div>
+            <PageSwitcher pages={doc.pages} pageIndex={pageIndex} goToPage={goToPage} />
           </ToolbarGroup>
         ) : null}
         <ToolbarGroup id="zoom" priority={40} label="Zoom">
@@ -329,21 +382,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
 
       <div className="doc-body">
         {doc && pageCount > 1 ? (
-          <nav className="page-strip" aria-label="Pages">
-            {doc.pages.map((p, i) => (
-              <button
-                key={p.id}
-                type="button"
-                className={`page-strip-item${i === pageIndex ? ' active' : ''}`}
-                onClick={() => goToPage(i + 1)}
-                aria-current={i === pageIndex ? 'page' : undefined}
-                data-testid="page-strip-item"
-              >
-                <img src={mediaUrl(p.thumbnail)} alt="" draggable={false} style={{ aspectRatio: `${p.width} / ${p.height}` }} />
-                <span className="small">{p.pageNumber}</span>
-              </button>
-            ))}
-          </nav>
+          <PageStrip pages={doc.pages} pageIndex={pageIndex} goToPage={goToPage} />
         ) : null}
         <div className="canvas-panel">
           <SaveRefusedBanner />
@@ -366,16 +405,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
       <LabelPicker />
 
       {doc && page ? (
-        <footer className="statusbar muted small">
-          <span>{doc.kind.toUpperCase()}</span>
-          <span data-testid="page-size">
-            {page.width} × {page.height} px
-          </span>
-          <span>{formatBytes(doc.byteSize)}</span>
-          <SelectionReadout />
-          <span className="toolbar-spacer" />
-          <span>Wheel: zoom · Space+drag or middle-drag: pan · R draw · V select · 1–9 label · U back to the list · ? all shortcuts</span>
-        </footer>
+        <DocumentStatusBar doc={doc} page={page} />
       ) : null}
     </div>
   );

@@ -1,5 +1,7 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { JobState } from '../../../shared/domain/model';
+import { errorMessage } from '../lib/errors';
+import { cancelJob, isJobFinished, refreshJob, useJob, type JobKind } from '../stores/jobs';
 import { InlineError } from './ErrorPanel';
 import { Modal } from './Modal';
 
@@ -100,4 +102,37 @@ export function JobForm({ onStart, startLabel, startTestId, canStart, error, chi
       </div>
     </form>
   );
+}
+
+/**
+ * A dialog's one background job: starting it (busy, and why the start failed), following it, and
+ * cancelling it while it runs (a refused cancel shows beside the running job, as the form and its
+ * error are hidden then).
+ */
+export function useStartedJob<K extends JobKind>(kind: K) {
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [cancelError, setCancelError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const job = useJob(kind, jobId);
+
+  const start = async (begin: () => Promise<{ jobId: string }>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { jobId: id } = await begin();
+      setJobId(id);
+      await refreshJob(kind, id);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** The cancel button while the job runs. */
+  const cancel = (label: string, testId: string): JobCancel | null =>
+    job && !isJobFinished(job) ? { label, testId, onCancel: () => void cancelJob(kind, job.jobId).catch((err: unknown) => setCancelError(errorMessage(err))) } : null;
+
+  return { job, busy, error, setError, cancelError, start, cancel };
 }

@@ -1,6 +1,7 @@
 import { Fragment, useEffect, useState } from 'react';
 import { evaluationAgainstValues, type EvaluationAgainst, type EvaluationJob, type EvaluationSchedule } from '../../../shared/domain/evaluation';
-import { ErrorPanel, InlineError } from '../components/ErrorPanel';
+import { InlineError } from '../components/ErrorPanel';
+import { ErrorPage } from '../components/ErrorPage';
 import { ExternalLink } from '../components/ExternalLink';
 import { JobStateChip } from '../components/JobStateChip';
 import { ProgressBar } from '../components/ProgressBar';
@@ -274,15 +275,7 @@ export function EvaluationsView({ projectId }: { projectId: string }) {
   }, [projectId, loadProject]);
 
   if (error && !jobs) {
-    return (
-      <div className="page">
-        <ErrorPanel title="Evaluations could not be loaded" message={error}>
-          <button type="button" className="btn" onClick={() => void useEvaluations.getState().load(projectId)}>
-            Try again
-          </button>
-        </ErrorPanel>
-      </div>
-    );
+    return <ErrorPage title="Evaluations could not be loaded" message={error} onRetry={() => void useEvaluations.getState().load(projectId)} />;
   }
   return (
     <div className="page" data-testid="evaluations-page">

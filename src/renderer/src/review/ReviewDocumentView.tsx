@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import { ErrorPanel } from '../components/ErrorPanel';
+import type { DocumentDetail, Label } from '../../../shared/domain/model';
+import type { ReviewDocument, ReviewSource } from '../../../shared/domain/review';
+import { ErrorPage } from '../components/ErrorPage';
 import { IconArrowLeft } from '../components/Icons';
 import { isTypingTarget, PageCanvas } from '../components/PageCanvas';
 import { LoadingPanel } from '../components/Spinner';
@@ -8,7 +10,7 @@ import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import { toastSuccess } from '../stores/toasts';
 import { useViewer } from '../stores/viewer';
-import { buildResolution, choosableSources, goldSummary, itemsOf, needsAttention, resolutionProblems } from './resolution';
+import { buildResolution, choosableSources, goldSummary, itemsOf, needsAttention, resolutionProblems, type ItemRef } from './resolution';
 import { GoldLineagePanel } from './GoldLineagePanel';
 import { GoldSummaryDialog } from './GoldSummaryDialog';
 import { ItemList, SourcesLegend, startEditing } from './ResolvePanel';
@@ -25,6 +27,8 @@ import './review.css';
  * the next open document.
  */
 
+type ReviewPage = DocumentDetail['pages'][number];
+
 const HELP =
   '1–9 take (stays on the item) · 0 drop · E edit · J/K next/prev to settle · ↑/↓ all · Shift+1–9 show/hide · Ctrl+(Shift+)Z undo/redo · Ctrl+Enter check & save gold · Esc back';
 
@@ -35,15 +39,10 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
   const current = useReviewDoc((s) => s.current);
   const choices = useReviewDoc((s) => s.choices);
   const saving = useReviewDoc((s) => s.saving);
-  const saveError = useReviewDoc((s) => s.saveError);
   const project = useProjects((s) => s.byId[projectId]?.project ?? null);
   const loadProject = useProjects((s) => s.load);
   const pageId = useReviewDoc((s) => s.pageId);
   const looked = useReviewDoc((s) => s.looked);
-  /** The summary before saving is open. */
-  const [confirming, setConfirming] = useState(false);
-  /** After its confirmation the summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile. */
-  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
 
   useEffect(() => {
     void useReviewDoc.getState().open(projectId, documentId, { includeModel: rememberedIncludeModel() });
@@ -60,8 +59,64 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
   useEffect(() => {
     if (page) useViewer.getState().setPage(page.id, { width: page.width, height: page.height });
   }, [page]);
+  useFollowCurrentRegion(current, doc);
 
-  // Zoomed in, the view follows the current region: bring it to the centre when it is out of sight.
+  const gold = useSaveGold(projectId, documentId, problems.length > 0 || saving);
+  useReviewKeys({ projectId, doc, items, current, sources, paused: gold.confirming, askToSave: gold.askToSave });
+
+  if (error) {
+    return (
+      <ErrorPage title="This document could not be opened for review" message={error}>
+        <a className="btn btn-ghost" href={paths.review(projectId)}>
+          Back to the review queue
+        </a>
+      </ErrorPage>
+    );
+  }
+  if (!doc || !detail) return <LoadingPanel label="Comparing annotators…" />;
+
+  const pageNumberOf = (pageId: string) => detail.pages.find((p) => p.id === pageId)?.pageNumber ?? 1;
+  const saveLabel = doc.gold ? `Save gold v${(doc.gold.version ?? 0) + 1}` : 'Save as gold';
+
+  return (
+    <div className="doc-view review-view" data-testid="review-document" data-state={doc.state}>
+      <ReviewToolbar projectId={projectId} doc={doc} pages={detail.pages} page={page} saveLabel={saveLabel} canSave={!saving && problems.length === 0} onSave={gold.askToSave} />
+      <div className="doc-body">
+        <div className="canvas-panel">
+          {page ? (
+            <PageCanvas key={page.id} page={page} panWithPrimaryButton={false}>
+              <ReviewLayers page={page} doc={doc} sources={sources} />
+            </PageCanvas>
+          ) : null}
+        </div>
+        <ResolveSidePanel doc={doc} items={items} sources={sources} labels={labels} problems={problems} pageNumberOf={pageNumberOf} />
+      </div>
+      <footer className="statusbar muted small">
+        <span>{HELP}</span>
+      </footer>
+      {gold.confirming ? (
+        <GoldSummaryDialog
+          doc={doc}
+          sources={sources}
+          choices={choices}
+          summary={goldSummary(doc, buildResolution(projectId, doc, choices), new Set(Object.keys(looked)))}
+          label={saveLabel}
+          busy={gold.finishing === 'opening next' ? 'Saved — opening the next document…' : saving || gold.finishing ? 'Saving…' : null}
+          pageNumberOf={pageNumberOf}
+          onConfirm={() => void gold.save()}
+          onJump={(item) => {
+            gold.setConfirming(false);
+            useReviewDoc.getState().select(item);
+          }}
+          onClose={() => gold.setConfirming(false)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** Zoomed in, the view follows the current region: bring it to the centre when it is out of sight. */
+function useFollowCurrentRegion(current: ItemRef | null, doc: ReviewDocument | null) {
   useEffect(() => {
     if (current?.kind !== 'box' || !doc) return;
     const boxes = Object.values(doc.boxGroups.find((g) => g.id === current.id)?.boxes ?? {});
@@ -73,10 +128,17 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     const bottom = Math.max(...boxes.map((b) => b.y + b.h)) * v.scale + v.y;
     if (left < 0 || top < 0 || right > v.view.width || bottom > v.view.height) v.panBy(v.view.width / 2 - (left + right) / 2, v.view.height / 2 - (top + bottom) / 2);
   }, [current, doc]);
+}
 
-  // Saving shows what gold will hold first; only its confirmation writes.
+/** Saving gold: the summary of what it will hold first, then, once confirmed, the write and the next open document. */
+function useSaveGold(projectId: string, documentId: string, blocked: boolean) {
+  /** The summary before saving is open. */
+  const [confirming, setConfirming] = useState(false);
+  /** After its confirmation the summary stays open (and locked) until the next document opens, so nothing acts on this one meanwhile. */
+  const [finishing, setFinishing] = useState<'saving' | 'opening next' | null>(null);
+
   const askToSave = () => {
-    if (problems.length || saving) return;
+    if (blocked) return;
     useReviewDoc.getState().setEditing(false);
     setConfirming(true);
   };
@@ -108,6 +170,22 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     }
   };
 
+  return { confirming, setConfirming, finishing, askToSave, save };
+}
+
+interface ReviewKeysArgs {
+  projectId: string;
+  doc: ReviewDocument | null;
+  items: ItemRef[];
+  current: ItemRef | null;
+  sources: ReviewSource[];
+  /** The summary before saving is open: it has its own keys. */
+  paused: boolean;
+  askToSave(): void;
+}
+
+/** The lead's keys (listed in HELP). */
+function useReviewKeys({ projectId, doc, items, current, sources, paused, askToSave }: ReviewKeysArgs) {
   useEffect(() => {
     const move = (step: 1 | -1, onlyAttention: boolean) => {
       if (!doc || !items.length) return;
@@ -128,8 +206,7 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
       else if (sources[n - 1]) store.take(current, sources[n - 1]!.id);
     };
     const onKey = (e: KeyboardEvent) => {
-      // The summary before saving has its own keys.
-      if (confirming) return;
+      if (paused) return;
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         askToSave();
@@ -166,107 +243,90 @@ export function ReviewDocumentView({ projectId, documentId }: { projectId: strin
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
+}
 
-  if (error) {
-    return (
-      <div className="page">
-        <ErrorPanel title="This document could not be opened for review" message={error}>
-          <a className="btn btn-ghost" href={paths.review(projectId)}>
-            Back to the review queue
-          </a>
-        </ErrorPanel>
-      </div>
-    );
-  }
-  if (!doc || !detail) return <LoadingPanel label="Comparing annotators…" />;
+interface ReviewToolbarProps {
+  projectId: string;
+  doc: ReviewDocument;
+  pages: ReviewPage[];
+  page: ReviewPage | null;
+  saveLabel: string;
+  canSave: boolean;
+  onSave(): void;
+}
 
-  const attention = items.filter((i) => needsAttention(doc, i)).length;
+/** Back to the queue, the document and its disagreements, the page picker and the save button. */
+function ReviewToolbar({ projectId, doc, pages, page, saveLabel, canSave, onSave }: ReviewToolbarProps) {
+  const saving = useReviewDoc((s) => s.saving);
   const counts = Object.entries(doc.counts.byType).filter(([, n]) => n > 0);
-  const pageNumberOf = (pageId: string) => detail.pages.find((p) => p.id === pageId)?.pageNumber ?? 1;
-  const saveLabel = doc.gold ? `Save gold v${(doc.gold.version ?? 0) + 1}` : 'Save as gold';
-
   return (
-    <div className="doc-view review-view" data-testid="review-document" data-state={doc.state}>
-      <header className="doc-toolbar">
-        <a className="btn btn-ghost btn-sm" href={paths.review(projectId)} title="Back to the review queue (Esc)" data-testid="review-document-back">
-          <IconArrowLeft /> Review
-        </a>
-        <div className="doc-title min-w-0">
-          <span className="truncate" title={doc.sourceName} data-testid="review-document-title">
-            {doc.sourceName}
-          </span>
-          <span className={`chip review-${doc.state}`} data-testid="review-document-state">
-            {stateLabels[doc.state]}
-          </span>
-        </div>
-        <div className="toolbar-spacer" />
-        <span className="muted small" data-testid="review-counts">
-          {counts.length ? counts.map(([t, n]) => `${n} ${typeLabels[t as keyof typeof typeLabels]}`).join(' · ') : 'No disagreements'}
-          {doc.lowConfidence.length ? ` · ${doc.lowConfidence.length} low-confidence` : ''}
+    <header className="doc-toolbar">
+      <a className="btn btn-ghost btn-sm" href={paths.review(projectId)} title="Back to the review queue (Esc)" data-testid="review-document-back">
+        <IconArrowLeft /> Review
+      </a>
+      <div className="doc-title min-w-0">
+        <span className="truncate" title={doc.sourceName} data-testid="review-document-title">
+          {doc.sourceName}
         </span>
-        {detail.pages.length > 1 ? (
-          <label className="small">
-            Page{' '}
-            <select className="select-sm" value={page?.id} onChange={(e) => useReviewDoc.getState().showPage(e.target.value)} aria-label="Page">
-              {detail.pages.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.pageNumber}
-                </option>
-              ))}
-            </select>{' '}
-            of {detail.pages.length}
-          </label>
-        ) : null}
-        <button type="button" className="btn btn-primary btn-sm" onClick={askToSave} disabled={saving || problems.length > 0} title="See what gold will hold, then save it (Ctrl+Enter)" data-testid="review-save">
-          {saving ? 'Saving…' : saveLabel}
-        </button>
-      </header>
-      <div className="doc-body">
-        <div className="canvas-panel">
-          {page ? (
-            <PageCanvas key={page.id} page={page} panWithPrimaryButton={false}>
-              <ReviewLayers page={page} doc={doc} sources={sources} />
-            </PageCanvas>
-          ) : null}
-        </div>
-        <aside className="review-panel" aria-label="Resolve" data-testid="review-panel">
-          <SourcesLegend sources={sources} doc={doc} />
-          <p className="small muted" data-testid="review-attention">
-            {attention ? `${attention} item(s) to settle of ${items.length}` : `All ${items.length} item(s) agree`}
-          </p>
-          {doc.gold ? <GoldLineagePanel gold={doc.gold} /> : null}
-          <ItemList doc={doc} sources={sources} labels={labels} pageNumberOf={pageNumberOf} />
-          {problems.length || saveError ? (
-            <div className="review-problems" role="alert" data-testid="review-problems">
-              {saveError ? <p>{saveError}</p> : null}
-              {problems.map((p) => (
-                <p key={p}>{p}</p>
-              ))}
-            </div>
-          ) : null}
-        </aside>
+        <span className={`chip review-${doc.state}`} data-testid="review-document-state">
+          {stateLabels[doc.state]}
+        </span>
       </div>
-      <footer className="statusbar muted small">
-        <span>{HELP}</span>
-      </footer>
-      {confirming ? (
-        <GoldSummaryDialog
-          doc={doc}
-          sources={sources}
-          choices={choices}
-          summary={goldSummary(doc, buildResolution(projectId, doc, choices), new Set(Object.keys(looked)))}
-          label={saveLabel}
-          busy={finishing === 'opening next' ? 'Saved — opening the next document…' : saving || finishing ? 'Saving…' : null}
-          pageNumberOf={pageNumberOf}
-          onConfirm={() => void save()}
-          onJump={(item) => {
-            setConfirming(false);
-            useReviewDoc.getState().select(item);
-          }}
-          onClose={() => setConfirming(false)}
-        />
+      <div className="toolbar-spacer" />
+      <span className="muted small" data-testid="review-counts">
+        {counts.length ? counts.map(([t, n]) => `${n} ${typeLabels[t as keyof typeof typeLabels]}`).join(' · ') : 'No disagreements'}
+        {doc.lowConfidence.length ? ` · ${doc.lowConfidence.length} low-confidence` : ''}
+      </span>
+      {pages.length > 1 ? (
+        <label className="small">
+          Page{' '}
+          <select className="select-sm" value={page?.id} onChange={(e) => useReviewDoc.getState().showPage(e.target.value)} aria-label="Page">
+            {pages.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.pageNumber}
+              </option>
+            ))}
+          </select>{' '}
+          of {pages.length}
+        </label>
       ) : null}
-    </div>
+      <button type="button" className="btn btn-primary btn-sm" onClick={onSave} disabled={!canSave} title="See what gold will hold, then save it (Ctrl+Enter)" data-testid="review-save">
+        {saving ? 'Saving…' : saveLabel}
+      </button>
+    </header>
+  );
+}
+
+interface ResolveSidePanelProps {
+  doc: ReviewDocument;
+  items: ItemRef[];
+  sources: ReviewSource[];
+  labels: Label[];
+  problems: string[];
+  pageNumberOf(pageId: string): number;
+}
+
+/** The sources, how many items are left to settle, the gold lineage, the items, and what stops saving. */
+function ResolveSidePanel({ doc, items, sources, labels, problems, pageNumberOf }: ResolveSidePanelProps) {
+  const saveError = useReviewDoc((s) => s.saveError);
+  const attention = items.filter((i) => needsAttention(doc, i)).length;
+  return (
+    <aside className="review-panel" aria-label="Resolve" data-testid="review-panel">
+      <SourcesLegend sources={sources} doc={doc} />
+      <p className="small muted" data-testid="review-attention">
+        {attention ? `${attention} item(s) to settle of ${items.length}` : `All ${items.length} item(s) agree`}
+      </p>
+      {doc.gold ? <GoldLineagePanel gold={doc.gold} /> : null}
+      <ItemList doc={doc} sources={sources} labels={labels} pageNumberOf={pageNumberOf} />
+      {problems.length || saveError ? (
+        <div className="review-problems" role="alert" data-testid="review-problems">
+          {saveError ? <p>{saveError}</p> : null}
+          {problems.map((p) => (
+            <p key={p}>{p}</p>
+          ))}
+        </div>
+      ) : null}
+    </aside>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { disagreementTypes, type DisagreementType, type ReviewState } from '../../../shared/domain/review';
-import { ErrorPanel } from '../components/ErrorPanel';
+import { disagreementTypes, type DisagreementType, type ReviewQueue, type ReviewState } from '../../../shared/domain/review';
+import { ErrorPage } from '../components/ErrorPage';
 import { IconArrowLeft } from '../components/Icons';
 import { LoadingPanel } from '../components/Spinner';
 import { events } from '../lib/api';
@@ -56,7 +56,6 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
   const queue = useReviewQueue((s) => (s.projectId === projectId ? s.queue : null));
   const agreement = useReviewQueue((s) => (s.projectId === projectId ? s.agreement : null));
   const error = useReviewQueue((s) => (s.projectId === projectId ? s.error : null));
-  const now = useNow();
   const load = useCallback(() => useReviewQueue.getState().load(projectId, state, includeModel), [projectId, state, includeModel]);
 
   useEffect(() => {
@@ -79,15 +78,7 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
   };
 
   if (error && !queue) {
-    return (
-      <div className="page">
-        <ErrorPanel title="The review queue could not be loaded" message={error}>
-          <button type="button" className="btn" onClick={() => void load()}>
-            Try again
-          </button>
-        </ErrorPanel>
-      </div>
-    );
+    return <ErrorPage title="The review queue could not be loaded" message={error} onRetry={() => void load()} />;
   }
 
   return (
@@ -142,62 +133,70 @@ export function ReviewQueueView({ projectId }: { projectId: string }) {
             {state === 'open' ? 'No open disagreements. Documents appear here once two or more annotators have verified them and differ.' : 'No documents in this state.'}
           </p>
         ) : (
-          <div className="sync-table-wrap review-table-wrap">
-            <table className="sync-table review-table" data-testid="review-table">
-              <thead>
-                <tr>
-                  <th>Document</th>
-                  <th>State</th>
-                  <th className="num">Annotators</th>
-                  <th>Disagreements</th>
-                  <th className="num">Severity</th>
-                  <th>Gold</th>
-                </tr>
-              </thead>
-              <tbody>
-                {queue.items.map((item) => (
-                  <tr
-                    key={item.documentId}
-                    className="clickable"
-                    onClick={() => navigate(paths.reviewDocument(projectId, item.documentId))}
-                    data-testid="review-item"
-                    data-document-id={item.documentId}
-                    data-state={item.state}
-                  >
-                    <td className="truncate" title={item.sourceName}>
-                      <a href={paths.reviewDocument(projectId, item.documentId)} onClick={(e) => e.stopPropagation()} data-testid="review-item-link">
-                        {item.sourceName}
-                      </a>
-                    </td>
-                    <td>
-                      <span className={`chip review-${item.state}`}>{stateLabels[item.state]}</span>
-                    </td>
-                    <td className="num" title={item.sources.map((s) => s.name).join(', ')}>
-                      {item.annotatorCount} / {queue.requiredAnnotators}
-                    </td>
-                    <td className="review-types" data-testid="review-item-types">
-                      {disagreementTypes
-                        .filter((t) => item.counts.byType[t] > 0)
-                        .map((t) => (
-                          <span key={t} className="chip review-type" data-type={t}>
-                            {item.counts.byType[t]} {typeLabels[t]}
-                          </span>
-                        ))}
-                      {item.lowConfidence ? <span className="chip review-type muted">{item.lowConfidence} low-confidence</span> : null}
-                    </td>
-                    <td className="num">{Math.round(item.score)}</td>
-                    <td title={item.gold?.resolvedAt}>{item.gold ? `v${item.gold.version} · ${item.gold.resolvedBy} · ${formatRelative(item.gold.resolvedAt, now)}` : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <QueueTable projectId={projectId} queue={queue} />
         )}
         <section className="review-agreement">
           <h2>Agreement</h2>
           {agreement ? <AgreementCharts agreement={agreement} /> : <LoadingPanel label="Measuring agreement…" />}
         </section>
       </div>
+    </div>
+  );
+}
+
+/** The queue's documents, one row each: where each stands, its disagreements by kind, its gold. */
+function QueueTable({ projectId, queue }: { projectId: string; queue: ReviewQueue }) {
+  const now = useNow();
+  return (
+    <div className="sync-table-wrap review-table-wrap">
+      <table className="sync-table review-table" data-testid="review-table">
+        <thead>
+          <tr>
+            <th>Document</th>
+            <th>State</th>
+            <th className="num">Annotators</th>
+            <th>Disagreements</th>
+            <th className="num">Severity</th>
+            <th>Gold</th>
+          </tr>
+        </thead>
+        <tbody>
+          {queue.items.map((item) => (
+            <tr
+              key={item.documentId}
+              className="clickable"
+              onClick={() => navigate(paths.reviewDocument(projectId, item.documentId))}
+              data-testid="review-item"
+              data-document-id={item.documentId}
+              data-state={item.state}
+            >
+              <td className="truncate" title={item.sourceName}>
+                <a href={paths.reviewDocument(projectId, item.documentId)} onClick={(e) => e.stopPropagation()} data-testid="review-item-link">
+                  {item.sourceName}
+                </a>
+              </td>
+              <td>
+                <span className={`chip review-${item.state}`}>{stateLabels[item.state]}</span>
+              </td>
+              <td className="num" title={item.sources.map((s) => s.name).join(', ')}>
+                {item.annotatorCount} / {queue.requiredAnnotators}
+              </td>
+              <td className="review-types" data-testid="review-item-types">
+                {disagreementTypes
+                  .filter((t) => item.counts.byType[t] > 0)
+                  .map((t) => (
+                    <span key={t} className="chip review-type" data-type={t}>
+                      {item.counts.byType[t]} {typeLabels[t]}
+                    </span>
+                  ))}
+                {item.lowConfidence ? <span className="chip review-type muted">{item.lowConfidence} low-confidence</span> : null}
+              </td>
+              <td className="num">{Math.round(item.score)}</td>
+              <td title={item.gold?.resolvedAt}>{item.gold ? `v${item.gold.version} · ${item.gold.resolvedBy} · ${formatRelative(item.gold.resolvedAt, now)}` : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -90,21 +90,6 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, kept,
   const activate = () => {
     if (edit().activeQaId !== q.id) edit().setActiveQa(q.id);
   };
-  const sourceBadge = kept ? (
-    <span className="qa-source kept" title="This question is no longer asked of this document (its type changed, its line item is gone or its template was removed). The answer is kept; delete it if it does not belong.">
-      Kept
-    </span>
-  ) : q.source === 'template' ? (
-    <span className={`qa-source${required ? ' required' : ''}`} title={required ? 'A template question: verify needs an answer or "unanswerable"' : 'An optional template question'}>
-      {required ? 'Required' : 'Optional'}
-    </span>
-  ) : q.source === 'model' ? (
-    <span className="qa-source model" title="Proposed by the model and accepted">
-      <IconSparkles size={11} /> Model
-    </span>
-  ) : (
-    <span className="qa-source mine">Yours</span>
-  );
   return (
     <div
       className={`qa-card${active ? ' active' : ''}${isAnswered(q) ? ' answered' : ''}${linking ? ' linking' : ''}${kept ? ' kept' : ''}`}
@@ -136,7 +121,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, kept,
             data-testid="qa-question-input"
           />
         )}
-        {sourceBadge}
+        <QaSourceBadge q={q} kept={kept} required={required} />
         {q.source !== 'template' || kept ? (
           <button
             type="button"
@@ -164,54 +149,7 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, kept,
         spellCheck={false}
         data-testid="qa-answer"
       />
-      <div className="qa-tools">
-        <label className="checkbox small">
-          <input
-            type="checkbox"
-            checked={q.unanswerable}
-            disabled={readOnly}
-            onChange={(e) => edit().updateQa(q.id, e.target.checked ? { unanswerable: true, answer: '' } : { unanswerable: false })}
-            data-testid="qa-unanswerable"
-          />
-          Unanswerable
-        </label>
-        <span className="grow" />
-        {fromEvidence && fromEvidence !== q.answer && !readOnly ? (
-          <button
-            type="button"
-            className="btn btn-sm btn-ghost"
-            onClick={() => edit().answerFromEvidence(q.id)}
-            title={`Answer with the evidence boxes' text: “${fromEvidence}” (${fromEvidenceKey})`}
-            data-testid="qa-from-evidence"
-          >
-            Use evidence text
-          </button>
-        ) : null}
-        <button
-          type="button"
-          className={`btn btn-sm${linking ? ' btn-toggle-on' : ' btn-ghost'}`}
-          aria-pressed={linking}
-          disabled={readOnly}
-          onClick={() => setLinking(linking ? null : q.id)}
-          title="While on, clicking boxes on the page links or unlinks them"
-          data-testid="qa-link-toggle"
-        >
-          <IconLink /> {linking ? 'Linking…' : 'Link evidence'}
-        </button>
-        <button
-          type="button"
-          className="btn btn-sm btn-ghost"
-          disabled={selectionSize === 0 || readOnly}
-          onClick={() => {
-            activate();
-            linkSelectedEvidence(q.id);
-          }}
-          title={`Link the selected boxes as evidence (${linkKey})`}
-          data-testid="qa-link-selected"
-        >
-          Link selected{selectionSize ? ` (${selectionSize})` : ''}
-        </button>
-      </div>
+      <QaTools q={q} linking={linking} readOnly={readOnly} selectionSize={selectionSize} fromEvidence={fromEvidence} fromEvidenceKey={fromEvidenceKey} linkKey={linkKey} activate={activate} />
       {linking ? <div className="qa-linking-hint small">Click boxes on the page to link or unlink them. Press the button again when done.</div> : null}
       {q.evidenceBoxIds.length ? (
         <div className={`qa-evidence${readOnly ? ' read-only' : ''}`} aria-label="Evidence boxes">
@@ -233,6 +171,91 @@ const QaCard = memo(function QaCard({ q, index, active, linking, required, kept,
     </div>
   );
 });
+
+/** Where the question comes from: a template (required or not), kept from one, the model, or the annotator. */
+function QaSourceBadge({ q, kept, required }: { q: QaPair; kept: boolean; required: boolean | null }) {
+  return kept ? (
+    <span className="qa-source kept" title="This question is no longer asked of this document (its type changed, its line item is gone or its template was removed). The answer is kept; delete it if it does not belong.">
+      Kept
+    </span>
+  ) : q.source === 'template' ? (
+    <span className={`qa-source${required ? ' required' : ''}`} title={required ? 'A template question: verify needs an answer or "unanswerable"' : 'An optional template question'}>
+      {required ? 'Required' : 'Optional'}
+    </span>
+  ) : q.source === 'model' ? (
+    <span className="qa-source model" title="Proposed by the model and accepted">
+      <IconSparkles size={11} /> Model
+    </span>
+  ) : (
+    <span className="qa-source mine">Yours</span>
+  );
+}
+
+interface QaToolsProps {
+  q: QaPair;
+  linking: boolean;
+  readOnly: boolean;
+  selectionSize: number;
+  /** The evidence boxes' text, offered as the answer when it differs. */
+  fromEvidence: string;
+  fromEvidenceKey: string;
+  linkKey: string;
+  activate(): void;
+}
+
+/** Below the answer: unanswerable, the evidence text as the answer, and linking evidence boxes. */
+function QaTools({ q, linking, readOnly, selectionSize, fromEvidence, fromEvidenceKey, linkKey, activate }: QaToolsProps) {
+  return (
+    <div className="qa-tools">
+      <label className="checkbox small">
+        <input
+          type="checkbox"
+          checked={q.unanswerable}
+          disabled={readOnly}
+          onChange={(e) => edit().updateQa(q.id, e.target.checked ? { unanswerable: true, answer: '' } : { unanswerable: false })}
+          data-testid="qa-unanswerable"
+        />
+        Unanswerable
+      </label>
+      <span className="grow" />
+      {fromEvidence && fromEvidence !== q.answer && !readOnly ? (
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
+          onClick={() => edit().answerFromEvidence(q.id)}
+          title={`Answer with the evidence boxes' text: “${fromEvidence}” (${fromEvidenceKey})`}
+          data-testid="qa-from-evidence"
+        >
+          Use evidence text
+        </button>
+      ) : null}
+      <button
+        type="button"
+        className={`btn btn-sm${linking ? ' btn-toggle-on' : ' btn-ghost'}`}
+        aria-pressed={linking}
+        disabled={readOnly}
+        onClick={() => setLinking(linking ? null : q.id)}
+        title="While on, clicking boxes on the page links or unlinks them"
+        data-testid="qa-link-toggle"
+      >
+        <IconLink /> {linking ? 'Linking…' : 'Link evidence'}
+      </button>
+      <button
+        type="button"
+        className="btn btn-sm btn-ghost"
+        disabled={selectionSize === 0 || readOnly}
+        onClick={() => {
+          activate();
+          linkSelectedEvidence(q.id);
+        }}
+        title={`Link the selected boxes as evidence (${linkKey})`}
+        data-testid="qa-link-selected"
+      >
+        Link selected{selectionSize ? ` (${selectionSize})` : ''}
+      </button>
+    </div>
+  );
+}
 
 function ProposedQa({ p, readOnly }: { p: Prediction; readOnly: boolean }) {
   const low = p.confidence < LOW_CONFIDENCE;

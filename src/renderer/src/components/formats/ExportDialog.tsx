@@ -4,9 +4,9 @@ import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
 import { formatCount, formatEta, plural, suggestedDataPath } from '../../lib/format';
 import { useApp } from '../../stores/app';
-import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
+import { isJobFinished } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
-import { JobDialog, JobForm } from '../JobDialog';
+import { JobDialog, JobForm, useStartedJob } from '../JobDialog';
 import { ProgressBar } from '../ProgressBar';
 import './formats.css';
 
@@ -93,12 +93,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   const [annotator, setAnnotator] = useState('');
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  // A refused cancel shows beside the running job (the form, and its error, are hidden then).
-  const [cancelError, setCancelError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const job = useJob('export', jobId);
+  const { job, busy, error, cancelError, start: startJob, cancel } = useStartedJob('export');
   const target = out ?? suggestedDataPath(dataDir, 'exports', projectName, format);
   const [preview, setPreview] = useState<{ for: string; text: string; error: boolean } | null>(null);
 
@@ -119,12 +114,9 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
   }, [previewKey, status]);
   const shownPreview = preview?.for === previewKey ? preview : null;
 
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const client = api();
-      const { jobId: id } = await client['export.start']({
+  const start = () =>
+    startJob(() =>
+      api()['export.start']({
         projectId,
         format,
         out: target,
@@ -133,15 +125,8 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
         ...(annotator.trim() ? { annotator: annotator.trim() } : {}),
         ...(since ? { since } : {}),
         ...(until ? { until } : {}),
-      });
-      setJobId(id);
-      await refreshJob('export', id);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      }),
+    );
 
   return (
     <JobDialog
@@ -150,11 +135,7 @@ export function ExportDialog({ projectId, projectName, onClose }: { projectId: s
       testId="export-dialog"
       onClose={onClose}
       panel={job ? { testId: 'export-job', state: job.state, jobId: job.jobId, body: <ExportDetails job={job} /> } : null}
-      cancel={
-        job && !isJobFinished(job)
-          ? { label: 'Cancel export', testId: 'export-cancel', onCancel: () => void cancelJob('export', job.jobId).catch((err: unknown) => setCancelError(errorMessage(err))) }
-          : null
-      }
+      cancel={cancel('Cancel export', 'export-cancel')}
       form={
         <JobForm onStart={() => void start()} startLabel="Export" startTestId="export-start" canStart={!busy && target.trim() !== ''} error={error}>
           <div className="form-grid">

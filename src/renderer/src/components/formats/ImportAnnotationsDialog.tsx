@@ -4,9 +4,9 @@ import { api } from '../../lib/api';
 import { errorMessage } from '../../lib/errors';
 import { formatCount, plural } from '../../lib/format';
 import { useApp } from '../../stores/app';
-import { cancelJob, isJobFinished, refreshJob, useJob } from '../../stores/jobs';
+import { isJobFinished } from '../../stores/jobs';
 import { InlineError } from '../ErrorPanel';
-import { JobDialog, JobForm } from '../JobDialog';
+import { JobDialog, JobForm, useStartedJob } from '../JobDialog';
 import { ProgressBar } from '../ProgressBar';
 import './formats.css';
 
@@ -68,12 +68,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
   const [as, setAs] = useState<'annotations' | 'predictions'>('annotations');
   const [who, setWho] = useState('');
   const [images, setImages] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  // A refused cancel shows beside the running job (the form, and its error, are hidden then).
-  const [cancelError, setCancelError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const job = useJob('annotationsImport', jobId);
+  const { job, busy, error, setError, cancelError, start: startJob, cancel } = useStartedJob('annotationsImport');
 
   const pick = async () => {
     try {
@@ -84,27 +79,17 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
     }
   };
 
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const client = api();
-      const { jobId: id } = await client['annotationsImport.start']({
+  const start = () =>
+    startJob(() =>
+      api()['annotationsImport.start']({
         projectId,
         format,
         file: file.trim(),
         as,
         ...(who.trim() ? (as === 'annotations' ? { annotator: who.trim() } : { model: who.trim() }) : {}),
         ...(images.trim() ? { images: images.trim() } : {}),
-      });
-      setJobId(id);
-      await refreshJob('annotationsImport', id);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      }),
+    );
 
   return (
     <JobDialog
@@ -113,15 +98,7 @@ export function ImportAnnotationsDialog({ projectId, onClose }: { projectId: str
       testId="annotations-import-dialog"
       onClose={onClose}
       panel={job ? { testId: 'annotations-import-job', state: job.state, body: <ImportDetails job={job} /> } : null}
-      cancel={
-        job && !isJobFinished(job)
-          ? {
-              label: 'Cancel import',
-              testId: 'annotations-import-cancel',
-              onCancel: () => void cancelJob('annotationsImport', job.jobId).catch((err: unknown) => setCancelError(errorMessage(err))),
-            }
-          : null
-      }
+      cancel={cancel('Cancel import', 'annotations-import-cancel')}
       form={
         <JobForm onStart={() => void start()} startLabel="Import" startTestId="annotations-import-start" canStart={!busy && file.trim() !== ''} error={error}>
           <div className="form-grid">
