@@ -4,7 +4,7 @@
  * are the texts of their evidence boxes.
  */
 
-export type { GeneratedPage, PageOptions, RenderOptions, SynthBox, SynthDocument, SynthKind, SynthQa, TruthOptions } from './types';
+export type { GeneratedPage, PageOptions, RenderOptions, SynthBox, SynthDocument, SynthKind, SynthQa, SynthWord, TruthOptions } from './types';
 export { SYNTH_LABELS, type SynthLabel } from './labels';
 export { SYNTH_QUESTIONS, SYNTH_TEMPLATES, joinEvidence, synthAnswerLabel } from './qa';
 export { generatePage, generateTruth, renderPage } from './generate';

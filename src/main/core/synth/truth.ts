@@ -76,6 +76,7 @@ export function buildPage(seed: number, index: number, opts: TruthOptions = {}):
     width,
     height,
     boxes,
+    words: builder.finalizeWords(rotation),
     qa: buildQa(qaRng, kind, result.facts, boxes),
   };
   const plan: PagePlan = { width, height, rotation, paper: { from: paper[0], to: paper[1] }, noiseSeed, unit, ops: builder.ops };

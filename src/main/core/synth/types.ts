@@ -11,6 +11,18 @@ export interface SynthBox {
   text: string;
 }
 
+/** One run of non-space characters as drawn, boxed tightly around its ink. */
+export interface SynthWord {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The truth box this word is part of; null for printed text that is no field (headings, captions). */
+  boxId: string | null;
+}
+
 export interface SynthQa {
   id: string;
   question: string;
@@ -29,6 +41,11 @@ export interface SynthDocument {
   width: number;
   height: number;
   boxes: SynthBox[];
+  /**
+   * Every word drawn on the page, in drawing order (so a box's words are in reading order).
+   * Always set by the generator; optional so hand-made truth (tests, older files) still types.
+   */
+  words?: SynthWord[];
   qa: SynthQa[];
 }
 
