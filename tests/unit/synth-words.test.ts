@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { generateTruth, renderPage, type SynthBox, type SynthDocument, type SynthWord } from '../../src/main/core/synth';
+import { generatePage, generateTruth, renderPage, type SynthBox, type SynthDocument, type SynthWord } from '../../src/main/core/synth';
 import { type DrawOp, type PagePlan } from '../../src/main/core/synth/plan';
 import { buildPage } from '../../src/main/core/synth/truth';
 
@@ -121,6 +121,24 @@ export function expectTightWords(doc: SynthDocument, data: Buffer, width: number
   return checked;
 }
 
+/** At least 99 % of the dark pixels (< 128) lie in a word box or on a drawn non-text mark. */
+function expectInkCovered(doc: SynthDocument, plan: PagePlan, data: Buffer, width: number, height: number): void {
+  const covered = nonTextMask(plan);
+  for (const w of wordsOf(doc)) {
+    for (let y = Math.max(0, Math.floor(w.y) - 1); y < Math.min(height, Math.ceil(w.y + w.height) + 1); y++) {
+      for (let x = Math.max(0, Math.floor(w.x) - 1); x < Math.min(width, Math.ceil(w.x + w.width) + 1); x++) covered[y * width + x] = 1;
+    }
+  }
+  let dark = 0, outside = 0;
+  for (let i = 0; i < data.length; i++) {
+    if ((data[i] as number) >= 128) continue;
+    dark++;
+    if (!covered[i]) outside++;
+  }
+  expect(dark, doc.id).toBeGreaterThan(1000);
+  expect(outside / dark, `${doc.id}: ${outside} of ${dark} dark pixels outside words and marks`).toBeLessThan(0.01);
+}
+
 describe('synth: words', () => {
   it('splits every field box into its words, in reading order, inside the box', () => {
     for (const doc of sample()) {
@@ -163,22 +181,59 @@ describe('synth: words', () => {
     for (const [seed, index, kind] of [[11, 4, 'invoice'], [1, 2, 'form'], [5, 1, 'receipt'], [3, 0, 'invoice'], [40, 7, 'form'], [6, 6, 'receipt']] as const) {
       const { doc, plan } = buildPage(seed, index, { kind });
       const { data, width, height } = await grey(await renderPage(doc));
-      const covered = nonTextMask(plan);
-      for (const w of wordsOf(doc)) {
-        for (let y = Math.max(0, Math.floor(w.y) - 1); y < Math.min(height, Math.ceil(w.y + w.height) + 1); y++) {
-          for (let x = Math.max(0, Math.floor(w.x) - 1); x < Math.min(width, Math.ceil(w.x + w.width) + 1); x++) covered[y * width + x] = 1;
-        }
-      }
-      let dark = 0, outside = 0;
-      for (let i = 0; i < data.length; i++) {
-        if ((data[i] as number) >= 128) continue;
-        dark++;
-        if (!covered[i]) outside++;
-      }
-      expect(dark, doc.id).toBeGreaterThan(1000);
-      expect(outside / dark, `${doc.id}: ${outside} of ${dark} dark pixels outside words and marks`).toBeLessThan(0.01);
+      expectInkCovered(doc, plan, data, width, height);
       checked += expectTightWords(doc, data, width, plan.rotation, 2);
     }
     expect(checked).toBeGreaterThan(300);
+  });
+});
+
+describe('synth: scanned variants', () => {
+  it('skews truth and pixels together, degrades to JPEG and is deterministic per seed', async () => {
+    const plain = generateTruth(21, 4, { kind: 'form' });
+    const { truth, png } = await generatePage(21, 4, { kind: 'form', scan: true });
+    expect(truth.scan).toMatchObject({ noise: 8, blur: 0.6, jpegQuality: 70 });
+    expect(Math.abs(truth.scan?.skewDegrees ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(truth.scan?.skewDegrees ?? 0)).toBeLessThanOrEqual(2);
+    const meta = await sharp(png).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect([meta.width, meta.height]).toEqual([plain.width, plain.height]);
+    // Same texts and ids, other places.
+    expect(truth.boxes.map((b) => [b.id, b.text])).toEqual(plain.boxes.map((b) => [b.id, b.text]));
+    expect(truth.boxes.map((b) => b.y)).not.toEqual(plain.boxes.map((b) => b.y));
+    expect(truth.qa).toEqual(plain.qa);
+    const again = await generatePage(21, 4, { kind: 'form', scan: true });
+    expect(again.truth).toEqual(truth);
+    expect(again.png.equals(png)).toBe(true);
+    const other = await generatePage(21, 4, { kind: 'form', scan: { seed: 99 } });
+    expect(other.truth.scan?.skewDegrees).not.toBe(truth.scan?.skewDegrees);
+    // The degraded truth reads back from JSON and renders to the same bytes.
+    expect((await renderPage(JSON.parse(JSON.stringify(truth)) as SynthDocument)).equals(png)).toBe(true);
+    for (const b of truth.boxes) {
+      const mine = wordsOf(truth).filter((w) => w.boxId === b.id);
+      expect(mine.map((w) => w.text).join(' ')).toBe(b.text);
+    }
+  });
+
+  it('keeps word boxes tight on the skewed page (no noise, no blur, JPEG quality 100)', async () => {
+    let checked = 0;
+    for (const [seed, index, kind] of [[21, 4, 'form'], [11, 4, 'invoice'], [5, 1, 'receipt']] as const) {
+      const opts = { kind, scan: { noise: 0, blur: 0, jpegQuality: 100 } };
+      const { doc, plan } = buildPage(seed, index, opts);
+      const image = await renderPage(doc);
+      expect((await sharp(image).metadata()).format).toBe('jpeg');
+      const { data, width, height } = await grey(image);
+      expectInkCovered(doc, plan, data, width, height);
+      checked += expectTightWords(doc, data, width, plan.rotation, 3);
+    }
+    expect(checked).toBeGreaterThan(150);
+  });
+
+  it('refuses settings out of range', () => {
+    expect(() => generateTruth(1, 1, { scan: { noise: -1 } })).toThrow(/noise/);
+    expect(() => generateTruth(1, 1, { scan: { blur: 0.1 } })).toThrow(/blur/);
+    expect(() => generateTruth(1, 1, { scan: { skewDegrees: 45 } })).toThrow(/skew/);
+    expect(() => generateTruth(1, 1, { scan: { jpegQuality: 0 } })).toThrow(/jpegQuality/);
+    expect(generateTruth(1, 1, { scan: { jpegQuality: null } }).scan?.jpegQuality).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { cssFont, ensureFonts, type Face } from './fonts';
 import { type LabelName } from './labels';
-import { type SynthBox, type SynthWord } from './types';
+import { type ScanSettings, type SynthBox, type SynthWord } from './types';
 
 /**
  * A page is built as a list of draw operations plus ground-truth boxes in *unrotated* page
@@ -20,8 +20,10 @@ export type DrawOp =
 export interface PagePlan {
   width: number;
   height: number;
-  /** Radians, about the page centre. */
+  /** Radians, about the page centre (a scanned variant's skew included). */
   rotation: number;
+  /** Degradation applied to the finished image of a scanned variant. */
+  scan: ScanSettings | null;
   paper: { from: string; to: string };
   noiseSeed: number;
   /** Scale of the layout relative to the default page, used to size the speckle. */
