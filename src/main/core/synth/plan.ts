@@ -1,7 +1,7 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { cssFont, ensureFonts, type Face } from './fonts';
 import { type LabelName } from './labels';
-import { type SynthBox } from './types';
+import { type ScanSettings, type SynthBox, type SynthWord } from './types';
 
 /**
  * A page is built as a list of draw operations plus ground-truth boxes in *unrotated* page
@@ -20,8 +20,10 @@ export type DrawOp =
 export interface PagePlan {
   width: number;
   height: number;
-  /** Radians, about the page centre. */
+  /** Radians, about the page centre (a scanned variant's skew included). */
   rotation: number;
+  /** Degradation applied to the finished image of a scanned variant. */
+  scan: ScanSettings | null;
   paper: { from: string; to: string };
   noiseSeed: number;
   /** Scale of the layout relative to the default page, used to size the speckle. */
@@ -48,6 +50,20 @@ interface PendingBox {
   points: number[];
   /** Extra margin after rotation, e.g. half a stroke width. */
   pad: number;
+}
+
+interface PendingWord {
+  text: string;
+  /** The four corners of the word's ink box, already through any enclosing rotated groups. */
+  points: number[];
+  boxId: string | null;
+}
+
+/** A rotated group's transform, so words drawn inside it can be boxed where they land. */
+interface GroupTransform {
+  cx: number;
+  cy: number;
+  angle: number;
 }
 
 export interface TextOptions {
@@ -99,6 +115,8 @@ export function measure(text: string, font: string): Metrics {
 export class PageBuilder {
   readonly ops: DrawOp[] = [];
   private readonly pending: PendingBox[] = [];
+  private readonly pendingWords: PendingWord[] = [];
+  private readonly groups: GroupTransform[] = [];
   private target: DrawOp[] = this.ops;
 
   constructor(
@@ -118,7 +136,50 @@ export class PageBuilder {
     if (opts.label) {
       id = this.box(opts.label, text, [ext.left, ext.top, ext.right, ext.top, ext.right, ext.bottom, ext.left, ext.bottom]);
     }
+    this.addWords(text, x0, y, font, m, id);
     return { ...ext, advance: m.width, id };
+  }
+
+  /**
+   * One word per run of non-space characters, boxed by the run's own ink extent at its pen
+   * position within the drawn string (the advance of the text before it).
+   */
+  private addWords(text: string, x0: number, y: number, font: string, whole: Metrics, boxId: string | null): void {
+    for (const match of text.matchAll(/\S+/g)) {
+      const word = match[0];
+      const start = match.index;
+      const m = word.length === text.length ? whole : measure(word, font);
+      const pen = x0 + (start === 0 ? 0 : measure(text.slice(0, start), font).width);
+      const left = pen - m.left, right = pen + m.right, top = y - m.ascent, bottom = y + m.descent;
+      this.pendingWords.push({ text: word, points: this.throughGroups([left, top, right, top, right, bottom, left, bottom]), boxId });
+    }
+  }
+
+  /** Maps points drawn inside the current rotated groups to page coordinates (innermost first). */
+  private throughGroups(points: number[]): number[] {
+    for (let g = this.groups.length - 1; g >= 0; g--) {
+      const { cx, cy, angle } = this.groups[g] as GroupTransform;
+      const cos = Math.cos(angle), sin = Math.sin(angle);
+      for (let i = 0; i < points.length; i += 2) {
+        const dx = (points[i] as number) - cx, dy = (points[i + 1] as number) - cy;
+        points[i] = cx + dx * cos - dy * sin;
+        points[i + 1] = cy + dx * sin + dy * cos;
+      }
+    }
+    return points;
+  }
+
+  /** Words drawn so far; with attachWords, lets a caller box text it drew unlabelled (a stamp). */
+  get wordCount(): number {
+    return this.pendingWords.length;
+  }
+
+  /** Makes the unattached words drawn since `since` part of truth box `boxId`. */
+  attachWords(since: number, boxId: string): void {
+    for (let i = since; i < this.pendingWords.length; i++) {
+      const w = this.pendingWords[i] as PendingWord;
+      if (w.boxId === null) w.boxId = boxId;
+    }
   }
 
   measure(text: string, face: Face, size: number): Metrics {
@@ -155,10 +216,12 @@ export class PageBuilder {
     const outer = this.target;
     this.target.push(group);
     this.target = group.ops;
+    this.groups.push({ cx, cy, angle });
     try {
       fn();
     } finally {
       this.target = outer;
+      this.groups.pop();
     }
   }
 
@@ -180,25 +243,40 @@ export class PageBuilder {
    * outward to 1/100 px and clamps to the page. A box squeezed to nothing by clamping is dropped.
    */
   finalize(rotation: number): SynthBox[] {
-    const cx = this.width / 2, cy = this.height / 2;
-    const cos = Math.cos(rotation), sin = Math.sin(rotation);
     const out: SynthBox[] = [];
     for (const b of this.pending) {
-      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-      for (let i = 0; i < b.points.length; i += 2) {
-        const dx = (b.points[i] as number) - cx, dy = (b.points[i + 1] as number) - cy;
-        const x = cx + dx * cos - dy * sin, y = cy + dx * sin + dy * cos;
-        minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-        minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-      }
-      const x0 = clamp(Math.floor((minX - b.pad) * 100) / 100, 0, this.width);
-      const y0 = clamp(Math.floor((minY - b.pad) * 100) / 100, 0, this.height);
-      const x1 = clamp(Math.ceil((maxX + b.pad) * 100) / 100, 0, this.width);
-      const y1 = clamp(Math.ceil((maxY + b.pad) * 100) / 100, 0, this.height);
-      if (x1 - x0 < 0.5 || y1 - y0 < 0.5) continue;
-      out.push({ id: b.id, label: b.label, x: x0, y: y0, width: Math.min(round2(x1 - x0), this.width - x0), height: Math.min(round2(y1 - y0), this.height - y0), text: b.text });
+      const r = this.finalBounds(b.points, b.pad, rotation);
+      if (r) out.push({ id: b.id, label: b.label, ...r, text: b.text });
     }
     return out;
+  }
+
+  /** The words, placed exactly like the boxes (same rotation, rounding and clamping). */
+  finalizeWords(rotation: number): SynthWord[] {
+    const out: SynthWord[] = [];
+    this.pendingWords.forEach((w, i) => {
+      const r = this.finalBounds(w.points, 0, rotation);
+      if (r) out.push({ id: `w${i + 1}`, text: w.text, ...r, boxId: w.boxId });
+    });
+    return out;
+  }
+
+  private finalBounds(points: number[], pad: number, rotation: number): { x: number; y: number; width: number; height: number } | null {
+    const cx = this.width / 2, cy = this.height / 2;
+    const cos = Math.cos(rotation), sin = Math.sin(rotation);
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let i = 0; i < points.length; i += 2) {
+      const dx = (points[i] as number) - cx, dy = (points[i + 1] as number) - cy;
+      const x = cx + dx * cos - dy * sin, y = cy + dx * sin + dy * cos;
+      minX = Math.min(minX, x); maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+    }
+    const x0 = clamp(Math.floor((minX - pad) * 100) / 100, 0, this.width);
+    const y0 = clamp(Math.floor((minY - pad) * 100) / 100, 0, this.height);
+    const x1 = clamp(Math.ceil((maxX + pad) * 100) / 100, 0, this.width);
+    const y1 = clamp(Math.ceil((maxY + pad) * 100) / 100, 0, this.height);
+    if (x1 - x0 < 0.5 || y1 - y0 < 0.5) return null;
+    return { x: x0, y: y0, width: Math.min(round2(x1 - x0), this.width - x0), height: Math.min(round2(y1 - y0), this.height - y0) };
   }
 }
 

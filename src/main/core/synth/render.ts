@@ -3,9 +3,11 @@ import sharp from 'sharp';
 import { ensureFonts } from './fonts';
 import { type DrawOp, type PagePlan } from './plan';
 import { Rng } from './random';
+import { degrade } from './scan';
 
 /**
- * Replays a page plan onto a canvas: paper, rotated content, then scanner-like speckle.
+ * Replays a page plan onto a canvas: paper, rotated content, then scanner-like speckle; a
+ * scanned variant's image is then blurred, noised and compressed (scan.ts).
  * Encoding goes through sharp rather than canvas.encode('png'): both run off the main thread,
  * but Skia's PNG encoder took ~180 ms for a letter page here against ~40 ms for sharp.
  */
@@ -121,6 +123,7 @@ export async function encodePlan(plan: PagePlan, format: 'png' | 'jpeg'): Promis
   try {
     // Every pixel is opaque, so premultiplied RGBA equals straight RGBA and alpha can go.
     const img = sharp(raw, { raw: { width: plan.width, height: plan.height, channels: 4 }, limitInputPixels: false }).removeAlpha();
+    if (plan.scan) return await degrade(img, plan.width, plan.height, plan.scan, format);
     return await (format === 'jpeg' ? img.jpeg({ quality: 90 }).toBuffer() : img.png({ compressionLevel: 6 }).toBuffer());
   } finally {
     keepAlive(canvas);

@@ -5,6 +5,7 @@ import { type LayoutFn } from './layouts/common';
 import { PageBuilder, type PagePlan } from './plan';
 import { buildQa } from './qa';
 import { mixSeed, Rng } from './random';
+import { resolveScan } from './scan';
 import { type SynthDocument, type SynthKind, type TruthOptions } from './types';
 
 /** Turns (seed, index, options) into ground truth plus the draw plan the renderer replays. */
@@ -43,6 +44,7 @@ function checkOptions(seed: number, index: number, opts: TruthOptions): void {
 
 export function buildPage(seed: number, index: number, opts: TruthOptions = {}): BuiltPage {
   checkOptions(seed, index, opts);
+  const scan = resolveScan(opts.scan, seed, index);
   const master = new Rng(mixSeed(seed, index));
   // Every draw here happens whatever the options say, so overriding one option (kind, size,
   // lineItems) never changes the others: that is what lets renderPage rebuild a page from its truth.
@@ -50,7 +52,7 @@ export function buildPage(seed: number, index: number, opts: TruthOptions = {}):
   const layoutSeed = master.int(0, 0x7fffffff);
   const qaRng = master.fork(3);
   const noiseSeed = master.int(0, 0x7fffffff);
-  const rotation = (master.float(-MAX_ROTATION_DEG, MAX_ROTATION_DEG) * Math.PI) / 180;
+  const pageRotation = (master.float(-MAX_ROTATION_DEG, MAX_ROTATION_DEG) * Math.PI) / 180;
   const paper = master.pick(PAPERS);
 
   const kind = opts.kind ?? naturalKind;
@@ -69,6 +71,8 @@ export function buildPage(seed: number, index: number, opts: TruthOptions = {}):
     result = layout.draw(builder, layoutSeed, unit, opts.lineItems);
   }
 
+  // A scan's skew turns truth and pixels together, so both stay exact.
+  const rotation = pageRotation + (scan ? (scan.skewDegrees * Math.PI) / 180 : 0);
   const boxes = builder.finalize(rotation);
   const doc: SynthDocument = {
     id: `${kind}-${seed}-${index}`,
@@ -76,9 +80,11 @@ export function buildPage(seed: number, index: number, opts: TruthOptions = {}):
     width,
     height,
     boxes,
+    words: builder.finalizeWords(rotation),
     qa: buildQa(qaRng, kind, result.facts, boxes),
   };
-  const plan: PagePlan = { width, height, rotation, paper: { from: paper[0], to: paper[1] }, noiseSeed, unit, ops: builder.ops };
+  if (scan) doc.scan = scan;
+  const plan: PagePlan = { width, height, rotation, scan, paper: { from: paper[0], to: paper[1] }, noiseSeed, unit, ops: builder.ops };
   return { doc, plan };
 }
 
@@ -100,7 +106,7 @@ export function rebuildPage(doc: SynthDocument): BuiltPage {
   const m = ID_PATTERN.exec(doc.id);
   if (!m) throw new Error(`synth: "${doc.id}" is not a synthetic document id`);
   const lineItems = doc.boxes.filter((b) => b.label === 'line_item_description').length;
-  const built = buildPage(Number(m[2]), Number(m[3]), { kind: doc.kind, width: doc.width, height: doc.height, lineItems });
+  const built = buildPage(Number(m[2]), Number(m[3]), { kind: doc.kind, width: doc.width, height: doc.height, lineItems, ...(doc.scan ? { scan: doc.scan } : {}) });
   if (JSON.stringify(built.doc) !== JSON.stringify(doc)) {
     throw new Error(`synth: document ${doc.id} differs from what the generator produces; only unmodified generated truth can be rendered`);
   }

@@ -27,6 +27,7 @@ export function drawStamp(b: PageBuilder, r: Rng, word: string, cx: number, cy: 
   const m = b.measure(word, face, size);
   const lw = Math.max(1, size * 0.09);
   const w = m.width + size * 0.9, h = size * 1.55;
+  const firstWord = b.wordCount;
   b.rotated(cx, cy, angle, r.float(0.62, 0.85), () => {
     b.rect(cx - w / 2, cy - h / 2, w, h, { stroke: color, lineWidth: lw });
     const inset = size * 0.16;
@@ -37,7 +38,9 @@ export function drawStamp(b: PageBuilder, r: Rng, word: string, cx: number, cy: 
   const hw = w / 2 + lw / 2, hh = h / 2 + lw / 2;
   const pts: number[] = [];
   for (const [dx, dy] of [[-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh]] as const) pts.push(cx + dx * cos - dy * sin, cy + dx * sin + dy * cos);
-  return b.box('stamp', word, pts);
+  const id = b.box('stamp', word, pts);
+  b.attachWords(firstWord, id);
+  return id;
 }
 
 /** A handwritten-looking scribble: looping stroke plus an underline flourish. */
