@@ -81,6 +81,30 @@ describe('reading the words on every page (page OCR jobs)', () => {
     expect(again).toMatchObject({ state: 'completed', pagesTotal: 0, pagesDone: 0 });
   }, 180_000);
 
+  it('pre-annotates offline from the words (Local OCR): boxes with text, replaced on a second run', async () => {
+    const job = await core.ocrJobs.run(projectId, { granularity: 'line', scope: 'new' });
+    expect(job).toMatchObject({ state: 'completed', pagesDone: 0, documentsPredicted: 3, prediction: { granularity: 'line', scope: 'new' } });
+    expect(job.predictionsMade).toBeGreaterThan(60);
+    const list = await core.api['documents.list']({ projectId });
+    expect(list.items.every((d) => d.status === 'pre_annotated')).toBe(true);
+    const form = pages.find((p) => p.truth.kind === 'form')!;
+    const state = await core.api['annotations.get']({ projectId, documentId: form.documentId });
+    const boxes = state.predictions.filter((p) => p.model === 'local-ocr');
+    expect(boxes.length).toBeGreaterThan(10);
+    expect(boxes.every((b) => b.kind === 'box' && b.status === 'pending' && b.transcription && b.w! > 0)).toBe(true);
+    // Most of the form's field texts are inside some predicted line (the bench measures accuracy).
+    const texts = boxes.map((b) => b.transcription!);
+    const fields = form.truth.boxes.filter((b) => /[A-Za-z]{3}/.test(b.text));
+    expect(fields.filter((f) => texts.some((t) => t.includes(f.text))).length / fields.length).toBeGreaterThan(0.5);
+
+    // Everything new is pre-annotated now; `all` predicts again and replaces, never doubles.
+    const again = await core.ocrJobs.run(projectId, { granularity: 'line', scope: 'all' });
+    expect(again.predictionsMade).toBe(job.predictionsMade);
+    const after = await core.api['annotations.get']({ projectId, documentId: form.documentId });
+    expect(after.predictions.filter((p) => p.model === 'local-ocr')).toHaveLength(boxes.length);
+    expect((await core.ocrJobs.run(projectId, { granularity: 'line', scope: 'new' })).documentsPredicted).toBe(0);
+  }, 120_000);
+
   it('finds documents by the words on their pages, whatever the query holds', async () => {
     const invoice = pages.find((p) => p.truth.kind === 'invoice')!;
     const words = (await core.api['ocr.pageWords']({ projectId, documentId: invoice.documentId, pageId: invoice.page.id }))!;

@@ -14,6 +14,7 @@ import type { AnnotationsImportService, ExportService } from './formats';
 import { exportBundle, importBundle, type BundleDeps, type PullService } from './exchange';
 import type { EvaluationService } from './evaluation';
 import type { ImportService } from './import';
+import { localOcrOptionsSchema } from '../../shared/domain/ocr';
 import type { OcrJobs, OcrService, OcrStore } from './ocr';
 import type { PreannotationService } from './preannotate';
 import type { ReviewService } from './review/service';
@@ -144,6 +145,7 @@ function ocrApi({ ocrJobs, ocrStore, documents }: ApiDeps) {
   return {
     'ocr.status': async ({ projectId }) => ocrJobs.status(projectId),
     'ocr.start': async ({ projectId }) => ocrJobs.start(projectId),
+    'ocr.predict': async ({ projectId, options }) => ocrJobs.predict(projectId, localOcrOptionsSchema.parse(options ?? {})),
     'ocr.pause': async ({ projectId }) => ocrJobs.pause(projectId),
     'ocr.resume': async ({ projectId }) => ocrJobs.resume(projectId),
     'ocr.stop': async ({ projectId }) => ocrJobs.stop(projectId),

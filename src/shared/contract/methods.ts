@@ -59,7 +59,7 @@ import {
   pullRequestSchema,
   pullsRequestSchema,
 } from '../domain/exchange';
-import { ocrJobSchema, ocrProjectRequestSchema, ocrSettingsUpdateSchema, ocrStatusSchema, pageWordsRequestSchema, pageWordsSchema, regionReadingSchema, regionRequestSchema } from '../domain/ocr';
+import { ocrJobSchema, ocrPredictRequestSchema, ocrProjectRequestSchema, ocrSettingsUpdateSchema, ocrStatusSchema, pageWordsRequestSchema, pageWordsSchema, regionReadingSchema, regionRequestSchema } from '../domain/ocr';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -308,6 +308,8 @@ export const methods = {
   // Page OCR: words on every page, read in the background; progress arrives as ocr.progress / ocr.finished.
   'ocr.status': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
   'ocr.start': { request: ocrProjectRequestSchema, response: ocrJobSchema },
+  // Local OCR as a pre-annotation source: reads what is unread, then boxes with text become predictions.
+  'ocr.predict': { request: ocrPredictRequestSchema, response: ocrJobSchema },
   'ocr.pause': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
   'ocr.resume': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
   'ocr.stop': { request: ocrProjectRequestSchema, response: ocrStatusSchema },

@@ -68,6 +68,7 @@ export const methodNames = [
   'ocr.readRegion',
   'ocr.status',
   'ocr.start',
+  'ocr.predict',
   'ocr.pause',
   'ocr.resume',
   'ocr.stop',

@@ -79,6 +79,17 @@ export const pageWordsRequestSchema = z.object({ projectId: z.string().min(1), d
 export const ocrFailureSchema = z.object({ pageId: z.string(), documentId: z.string(), name: z.string(), pageNumber: z.number().int().positive(), reason: z.string() });
 export type OcrFailure = z.infer<typeof ocrFailureSchema>;
 
+/** Local OCR as a pre-annotation source: boxes with text from the words on the pages. */
+export const localOcrOptionsSchema = z
+  .object({
+    /** One box per line of text (default), or per word. */
+    granularity: z.enum(['line', 'word']).default('line'),
+    /** Documents nobody has started (default), or every document not yet verified. */
+    scope: z.enum(['new', 'all']).default('new'),
+  })
+  .strict();
+export type LocalOcrOptions = z.infer<typeof localOcrOptionsSchema>;
+
 /** One run of a project's page OCR: the pages it set out to read, how far it got. */
 export const ocrJobSchema = z.object({
   jobId: z.string(),
@@ -90,6 +101,10 @@ export const ocrJobSchema = z.object({
   pagesDone: z.number().int().nonnegative(),
   pagesFailed: z.number().int().nonnegative(),
   wordsFound: z.number().int().nonnegative(),
+  /** Set when the run also pre-annotates from the words (Local OCR), once the pages are read. */
+  prediction: localOcrOptionsSchema.nullable(),
+  documentsPredicted: z.number().int().nonnegative(),
+  predictionsMade: z.number().int().nonnegative(),
   /** At most the first 50 failures. */
   failures: z.array(ocrFailureSchema),
   etaMs: z.number().nonnegative().nullable(),
@@ -112,4 +127,5 @@ export const ocrStatusSchema = z.object({
 export type OcrStatus = z.infer<typeof ocrStatusSchema>;
 
 export const ocrProjectRequestSchema = z.object({ projectId: z.string().min(1) }).strict();
+export const ocrPredictRequestSchema = z.object({ projectId: z.string().min(1), options: localOcrOptionsSchema.optional() }).strict();
 export const ocrSettingsUpdateSchema = z.object({ projectId: z.string().min(1), onImport: z.boolean() }).strict();

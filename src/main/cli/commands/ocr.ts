@@ -5,8 +5,10 @@ import type { Core } from '../../core/createCore';
 import { projectNamed } from '../projects';
 
 /**
- * `folio ocr --project <name> [--status] [--on-import on|off] [--json]`: read the words on every
- * page of a project that has none yet, on this computer (the app does the same in the background).
+ * `folio ocr --project <name> [--predict [line|word]] [--all] [--status] [--on-import on|off] [--json]`:
+ * read the words on every page of a project that has none yet, on this computer (the app does the
+ * same in the background); with --predict, the words then become pending box predictions with text
+ * (Local OCR pre-annotation) on new documents (--all: every document not yet verified).
  * A progress bar on a terminal; Ctrl-C stops after the page in hand, keeping every page read.
  * Exit code: 0 every page read, 2 some pages could not be read, 1 stopped.
  */
@@ -24,10 +26,15 @@ export function registerOcrCommand(program: Command, deps: OcrCommandDeps): void
     .command('ocr')
     .description("Read the words on a project's pages (offline, tesseract): search by page text, prefill and local pre-annotation use them")
     .requiredOption('-p, --project <name>', 'project name')
+    .option('--predict [granularity]', 'then pre-annotate from the words: one box per line (default) or per word', (v: string) => {
+      if (v !== 'line' && v !== 'word') throw new InvalidArgumentError('expected line or word');
+      return v;
+    })
+    .option('--all', 'with --predict: every document not yet verified, not only new ones')
     .option('--status', 'only say how many pages have words')
     .option('--on-import <on|off>', "set whether importing documents starts reading their pages (the project's setting)", onOff)
     .option('--json', 'print one JSON object as the last line')
-    .action(async (opts: { project: string; status?: boolean; onImport?: boolean; json?: boolean }) => {
+    .action(async (opts: { project: string; predict?: 'line' | 'word' | true; all?: boolean; status?: boolean; onImport?: boolean; json?: boolean }) => {
       const json = opts.json === true;
       const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
       const core = await deps.openCore();
@@ -55,7 +62,8 @@ export function registerOcrCommand(program: Command, deps: OcrCommandDeps): void
         bar?.start(unread, 0, { failed: 0 });
         let job: OcrJob;
         try {
-          job = await core.ocrJobs.run(project.id, (j) => {
+          const predict = opts.predict ? { granularity: opts.predict === true ? ('line' as const) : opts.predict, scope: opts.all ? ('all' as const) : ('new' as const) } : null;
+          job = await core.ocrJobs.run(project.id, predict, (j) => {
             bar?.setTotal(j.pagesTotal);
             bar?.update(j.pagesDone, { failed: j.pagesFailed });
           });
@@ -65,6 +73,7 @@ export function registerOcrCommand(program: Command, deps: OcrCommandDeps): void
         }
         const after = core.ocrJobs.status(project.id);
         say(`${stopped ? 'Stopped: read' : 'Read'} ${job.pagesDone - job.pagesFailed} page(s), ${job.wordsFound} word(s); ${job.pagesFailed} could not be read. ${after.pagesRead} of ${after.pagesTotal} page(s) have words.`);
+        if (job.prediction) say(`Local OCR pre-annotated ${job.documentsPredicted} document(s) with ${job.predictionsMade} box prediction(s).`);
         for (const f of job.failures) say(`  ${f.name} page ${f.pageNumber}: ${f.reason}`);
         if (job.error && job.state === 'failed') say(`OCR failed: ${job.error}`);
         if (json) console.log(JSON.stringify({ project: project.name, projectId: project.id, job, pagesRead: after.pagesRead, pagesTotal: after.pagesTotal }));

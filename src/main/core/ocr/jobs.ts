@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/contract/errors';
 import type { EventSink } from '../../../shared/contract/methods';
-import type { OcrFailure, OcrJob, OcrStatus } from '../../../shared/domain/ocr';
+import type { LocalOcrOptions, OcrFailure, OcrJob, OcrStatus } from '../../../shared/domain/ocr';
 import type { DocumentsRepo } from '../db/repos/documents';
 import type { JobsRepo } from '../db/repos/jobs';
 import type { ProjectsRepo } from '../db/repos/projects';
@@ -8,6 +8,7 @@ import { JobFamily, remainingMs } from '../jobs/jobFamily';
 import { type Clock, isoNow } from '../util/clock';
 import { newId } from '../util/ids';
 import type { PageReader } from './pageReader';
+import { LOCAL_OCR_MODEL, localOcrPredictions } from './predict';
 import type { OcrStore, UnreadPage } from './store';
 
 export const OCR_JOB_KIND = 'ocr';
@@ -39,6 +40,9 @@ const newJob = (jobId: string, projectId: string, state: OcrJob['state'], starte
   pagesDone: 0,
   pagesFailed: 0,
   wordsFound: 0,
+  prediction: null,
+  documentsPredicted: 0,
+  predictionsMade: 0,
   failures: [],
   etaMs: null,
   startedAt,
@@ -80,28 +84,43 @@ export class OcrJobs extends JobFamily<OcrJob> {
 
   /** Start reading the project's unread pages (the running run when there is one). */
   start(projectId: string): OcrJob {
+    return this.running(projectId) ?? this.launchRun(projectId, null);
+  }
+
+  private launchRun(projectId: string, prediction: LocalOcrOptions | null): OcrJob {
     this.deps.projects.get(projectId); // not_found now, not in the background
-    const running = this.running(projectId);
-    if (running) return running;
     const now = isoNow(this.deps.clock);
     const jobId = this.launch({
-      job: newJob(newId(), projectId, 'running', now),
+      job: { ...newJob(newId(), projectId, 'running', now), prediction },
       projectId,
-      params: { projectId },
+      params: { projectId, prediction },
       createdAt: now,
       body: (job, signal, publish) => this.execute(job, signal, publish).finally(() => this.deps.reader.release()),
       finished: (result) => {
         this.pausing.delete(result.jobId);
         this.deps.emit('ocr.finished', result);
-        if (result.pagesDone > result.pagesFailed) this.deps.emit('documents.changed', { projectId });
+        if (result.pagesDone > result.pagesFailed || result.documentsPredicted > 0) this.deps.emit('documents.changed', { projectId });
       },
     });
     return this.get(jobId);
   }
 
-  /** Run to the end (CLI, tests); `onProgress` sees the same snapshots as the events. */
-  run(projectId: string, onProgress?: (job: OcrJob) => void): Promise<OcrJob> {
-    return this.wait(this.start(projectId).jobId, onProgress);
+  /**
+   * Local OCR pre-annotation: read what is unread, then the words of the documents in scope become
+   * pending box predictions. Joins the project's running run when there is one.
+   */
+  predict(projectId: string, options: LocalOcrOptions): OcrJob {
+    const running = this.running(projectId);
+    const live = running ? this.live(running.jobId) : undefined;
+    if (!live) return this.launchRun(projectId, options);
+    live.prediction = options;
+    return snapshot(live);
+  }
+
+  /** Run to the end, predicting too when asked (CLI, tests); `onProgress` sees the same snapshots as the events. */
+  run(projectId: string, prediction: LocalOcrOptions | null = null, onProgress?: (job: OcrJob) => void): Promise<OcrJob> {
+    const job = prediction ? this.predict(projectId, prediction) : this.start(projectId);
+    return this.wait(job.jobId, onProgress);
   }
 
   /** Imported documents are read when the project says so and is not paused. */
@@ -223,6 +242,25 @@ export class OcrJobs extends JobFamily<OcrJob> {
         job.pagesDone++;
         publish();
       }
+    }
+    if (job.prediction) this.predictFromWords(job, job.prediction, stopIfAsked, publish);
+  }
+
+  private predictFromWords(job: OcrJob, options: LocalOcrOptions, stopIfAsked: () => void, publish: (force?: boolean) => void): void {
+    const labels = this.deps.projects.get(job.projectId).labels.map((l) => l.name);
+    const now = isoNow(this.deps.clock);
+    for (const doc of this.deps.store.documentsToPredict(job.projectId, options.scope)) {
+      stopIfAsked();
+      const byPage = new Map(
+        doc.pageIds.flatMap((pageId) => {
+          const words = this.deps.store.pageWords(pageId);
+          return words ? [[pageId, localOcrPredictions({ documentId: doc.documentId, pageId }, words, labels, options.granularity)] as const] : [];
+        }),
+      );
+      if (byPage.size === 0) continue;
+      job.predictionsMade += this.deps.store.replacePredictions(job.projectId, doc.documentId, LOCAL_OCR_MODEL, byPage, now);
+      job.documentsPredicted++;
+      publish();
     }
   }
 

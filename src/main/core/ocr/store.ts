@@ -1,5 +1,7 @@
 import type { OcrLine, OcrWord, PageWords } from '../../../shared/domain/ocr';
 import type { Db } from '../db/open';
+import { settlePredictionStatus } from '../db/repos/documents';
+import { type NewPrediction, PredictionsRepo } from '../db/repos/predictions';
 import type { PageText } from './tsv';
 import { searchText } from './tsv';
 
@@ -30,7 +32,11 @@ const percent = (c: number): number => Math.round(c * 1000) / 10;
  * them when the page's image changes.
  */
 export class OcrStore {
-  constructor(private readonly db: Db) {}
+  private readonly predictions: PredictionsRepo;
+
+  constructor(private readonly db: Db) {
+    this.predictions = new PredictionsRepo(db);
+  }
 
   save(pageId: string, reading: PageReading, now: string): void {
     const words: StoredWord[] = reading.words.map((w) => [w.x, w.y, w.w, w.h, percent(w.confidence), w.line, w.text]);
@@ -93,6 +99,36 @@ export class OcrStore {
       )
       .get(projectId) as { total: number; done: number };
     return { pagesTotal: row.total, pagesRead: row.done };
+  }
+
+  /** Documents of the project to predict on: nobody has started them (`new`), or any not yet verified (`all`). */
+  documentsToPredict(projectId: string, scope: 'new' | 'all'): { documentId: string; pageIds: string[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT pd.document_id AS documentId, json_group_array(p.id) AS pageIds FROM project_documents pd JOIN pages p ON p.document_id = pd.document_id
+         WHERE pd.project_id = ? AND ${scope === 'new' ? "pd.status = 'new'" : "pd.status <> 'verified'"}
+         GROUP BY pd.document_id ORDER BY MIN(pd.position)`,
+      )
+      .all(projectId) as { documentId: string; pageIds: string }[];
+    return rows.map((r) => ({ documentId: r.documentId, pageIds: JSON.parse(r.pageIds) as string[] }));
+  }
+
+  /**
+   * A document's predictions from one model replace that model's pending ones on its pages, in one
+   * transaction that also settles the document's status. Returns how many were added.
+   */
+  replacePredictions(projectId: string, documentId: string, model: string, byPage: ReadonlyMap<string, NewPrediction[]>, now: string): number {
+    return this.db
+      .transaction(() => {
+        let added = 0;
+        for (const [pageId, predictions] of byPage) {
+          this.predictions.dropPendingOfModel(projectId, pageId, model);
+          added += this.predictions.insertPending(projectId, predictions, { now, runId: null, skipExisting: true });
+        }
+        settlePredictionStatus(this.db, projectId, documentId);
+        return added;
+      })
+      .immediate();
   }
 
   settings(projectId: string): { onImport: boolean; paused: boolean } {
