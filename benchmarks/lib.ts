@@ -60,7 +60,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 /** The browser host (`src/main/host/start.ts` through tsx) on a free port, on `dataDir`: its address, and stop. */
 export async function startBrowserHost(dataDir: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], { cwd: ROOT, env: { ...process.env, FOLIO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/host/start.ts', '--port', '0'], { cwd: ROOT, env: { FOLIO_OCR: 'off', ...process.env, FOLIO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -30,7 +30,8 @@ interface Running {
 }
 
 function startHost(dataDir: string, logs: string[]): Promise<Running> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FOLIO_DATA_DIR: dataDir, NODE_ENV: 'test' };
+  // Pages are read in the background only in the specs about it (it would load the machine).
+  const env: NodeJS.ProcessEnv = { FOLIO_OCR: 'off', ...process.env, FOLIO_DATA_DIR: dataDir, NODE_ENV: 'test' };
   // Keep tests independent of the machine's keys and W&B settings.
   for (const name of ['ANTHROPIC_API_KEY', 'WANDB_API_KEY', 'WANDB_BASE_URL', 'WANDB_ENTITY', 'WANDB_PROJECT', 'FOLIO_PORT']) delete env[name];
   // Node itself with tsx's loader, not the tsx command: the command runs the host as its own

@@ -35,6 +35,8 @@ export function openTestCore(dataDir: string, overrides: Partial<CoreOptions> = 
     sync: { autoStart: false },
     preannotation: { resumeInterrupted: false },
     ...overrides,
+    // Pages are read in the background only where a test asks for it.
+    ocr: { background: false, ...overrides.ocr },
   });
 }
 

@@ -19,7 +19,7 @@ export async function spawnHost(dir: string, timeoutMs = 60_000): Promise<HostPr
   const rendererDir = join(dir, 'renderer');
   mkdirSync(rendererDir, { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Folio</title>');
-  const env: NodeJS.ProcessEnv = { ...process.env, FOLIO_DATA_DIR: join(dir, 'data'), NODE_ENV: 'test' };
+  const env: NodeJS.ProcessEnv = { FOLIO_OCR: 'off', ...process.env, FOLIO_DATA_DIR: join(dir, 'data'), NODE_ENV: 'test' };
   for (const name of ['ANTHROPIC_API_KEY', 'WANDB_API_KEY', 'WANDB_BASE_URL', 'WANDB_ENTITY', 'WANDB_PROJECT', 'FOLIO_PORT']) delete env[name];
   // Node itself with tsx's loader, so a kill reaches the host and not a wrapper.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/start.ts', '--port', '0', '--renderer-dir', rendererDir], {

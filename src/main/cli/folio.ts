@@ -12,6 +12,7 @@ import { registerAnnotateCommand } from './commands/annotate';
 import { registerEvaluateCommand } from './commands/evaluate';
 import { registerExchangeCommands } from './commands/exchange';
 import { registerFormatsCommands } from './commands/formats';
+import { registerOcrCommand } from './commands/ocr';
 import { registerSyncCommand, withSyncStatus } from './commands/sync';
 
 /**
@@ -31,6 +32,8 @@ async function openCore(): Promise<Core> {
     preannotation: { resumeInterrupted: false },
     // Weekly evaluations run in the app; a command never starts one as a side effect.
     evaluation: { schedule: false },
+    // Pages are read by `folio ocr` or the app, never as a side effect of another command.
+    ocr: { background: false },
   });
 }
 
@@ -127,6 +130,7 @@ registerAgreementCommand(program, { openCore });
 registerEvaluateCommand(program, { openCore });
 registerFormatsCommands(program, { openCore });
 registerExchangeCommands(program, { openCore });
+registerOcrCommand(program, { openCore });
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);

@@ -14,7 +14,8 @@ import type { AnnotationsImportService, ExportService } from './formats';
 import { exportBundle, importBundle, type BundleDeps, type PullService } from './exchange';
 import type { EvaluationService } from './evaluation';
 import type { ImportService } from './import';
-import type { OcrService } from './ocr';
+import { localOcrOptionsSchema } from '../../shared/domain/ocr';
+import type { OcrJobs, OcrService, OcrStore } from './ocr';
 import type { PreannotationService } from './preannotate';
 import type { ReviewService } from './review/service';
 import type { SettingsService } from './settings/settingsService';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   pulls: PullService;
   bundleDeps: BundleDeps;
   ocr: OcrService;
+  ocrJobs: OcrJobs;
+  ocrStore: OcrStore;
   /** The installation's annotator, recorded on first use: every version carries it. */
   annotator: () => { id: string; name: string };
   /** New documents a run looked at and found nothing on say so (the status alone would not). */
@@ -61,6 +64,7 @@ export function createApi(deps: ApiDeps): AppApi {
     ...formatsApi(deps),
     ...evaluationApi(deps),
     ...exchangeApi(deps),
+    ...ocrApi(deps),
   };
 }
 
@@ -133,6 +137,23 @@ function annotationsApi({ clock, emit, documents, annotations, annotator, sync, 
       return result;
     },
     'ocr.readRegion': async (req) => ocr.readRegion(req),
+  } satisfies Partial<AppApi>;
+}
+
+/** Words on pages: the background reading of a project's pages, and the words of one page. */
+function ocrApi({ ocrJobs, ocrStore, documents }: ApiDeps) {
+  return {
+    'ocr.status': async ({ projectId }) => ocrJobs.status(projectId),
+    'ocr.start': async ({ projectId }) => ocrJobs.start(projectId),
+    'ocr.predict': async ({ projectId, options }) => ocrJobs.predict(projectId, localOcrOptionsSchema.parse(options ?? {})),
+    'ocr.pause': async ({ projectId }) => ocrJobs.pause(projectId),
+    'ocr.resume': async ({ projectId }) => ocrJobs.resume(projectId),
+    'ocr.stop': async ({ projectId }) => ocrJobs.stop(projectId),
+    'ocr.settings.update': async ({ projectId, onImport }) => ocrJobs.setOnImport(projectId, onImport),
+    'ocr.pageWords': async ({ projectId, documentId, pageId }) => {
+      documents.page(projectId, documentId, pageId); // not_found for a page outside the project
+      return ocrStore.pageWords(pageId);
+    },
   } satisfies Partial<AppApi>;
 }
 

@@ -15,7 +15,7 @@ import { ImportService } from './import/importer';
 import type { WorkerEntry } from './import/pdf';
 import { ImportUploads, type UploadLimits } from './import/uploads';
 import { MediaStore } from './media/mediaStore';
-import { OcrService } from './ocr';
+import { OcrJobs, OcrService, OcrStore, PageReader } from './ocr';
 import { SettingsService } from './settings/settingsService';
 import { createPreannotationService, type PreannotationService } from './preannotate';
 import { ReviewService } from './review/service';
@@ -75,7 +75,11 @@ export interface CoreOptions {
    */
   review?: { workerFile?: string; inProcess?: boolean };
   /** Where the text reader's language data is (tests point it elsewhere to see the error). */
-  ocr?: { langPath?: string };
+  ocr?: {
+    langPath?: string;
+    /** false: page reading starts only when asked (command line, tests), not after imports or at start. */
+    background?: boolean;
+  };
 }
 
 export interface Core {
@@ -102,6 +106,9 @@ export interface Core {
   evaluation: EvaluationService;
   /** Reads drawn regions with tesseract (its worker starts on the first read). */
   ocr: OcrService;
+  /** Reads every page's words in the background (its own tesseract worker, started per run). */
+  ocrJobs: OcrJobs;
+  ocrStore: OcrStore;
   /** Subscribe to every event the services emit (transports forward them). */
   subscribe(sink: EventSink): () => void;
   close(): Promise<void>;
@@ -148,6 +155,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit,
     ...(opts.importConcurrency ? { concurrency: opts.importConcurrency } : {}),
     pdfWorker: opts.pdfWorker,
+    onFinished: (job) => ocrJobs.afterImport(job.projectId),
   });
 
   const uploads = new ImportUploads({ dataDir: opts.dataDir, importer, projects, ...(opts.uploadLimits ? { limits: opts.uploadLimits } : {}) });
@@ -207,7 +215,24 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const annotationsImport = new AnnotationsImportService({ db, projects, documents, annotations, jobs, clock, emit, onVerified: () => sync.notifyOutboxChanged() });
   const pulls = new PullService({ db, projects, documents, media, jobs, settings, clock, emit });
   const bundleDeps: BundleDeps = { db, projects, documents, media, clock, folioVersion: FOLIO_VERSION };
-  const ocr = new OcrService({ documents, media, ...(opts.ocr?.langPath ? { tesseract: { langPath: opts.ocr.langPath } } : {}) });
+  // FOLIO_OCR=off: pages are read only when asked (a slow machine, a test that does not read pages).
+  const readsInBackground = opts.ocr?.background ?? (opts.env ?? process.env).FOLIO_OCR !== 'off';
+  const tesseract = opts.ocr?.langPath ? { tesseract: { langPath: opts.ocr.langPath } } : {};
+  const ocr = new OcrService({ documents, media, ...tesseract });
+  // Words are derived data (a page can be read again), so like imports they commit without a flush each.
+  const ocrStore = new OcrStore(db);
+  const ocrJobs = new OcrJobs({
+    store: new OcrStore(bulkDb),
+    reader: new PageReader(media, tesseract.tesseract),
+    projects,
+    documents,
+    jobs,
+    clock,
+    emit,
+    background: readsInBackground,
+  });
+  if (readsInBackground) ocrJobs.resumeAtStart(isoNow(clock));
+  else ocrJobs.markInterrupted(isoNow(clock));
 
   const api = createApi({
     folioVersion: FOLIO_VERSION,
@@ -229,6 +254,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     pulls,
     bundleDeps,
     ocr,
+    ocrJobs,
+    ocrStore,
     annotator,
     withPreannotationNotes,
   });
@@ -253,11 +280,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     review,
     evaluation,
     ocr,
+    ocrJobs,
+    ocrStore,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
-    close: () => closeAll({ importer, exporter, annotationsImport, pulls, ocr, uploads, evaluation, reviewWorker, sync, preannotation, connections: [poolDb, bulkDb, db], sinks }),
+    close: () => closeAll({ importer, exporter, annotationsImport, pulls, ocr, ocrJobs, uploads, evaluation, reviewWorker, sync, preannotation, connections: [poolDb, bulkDb, db], sinks }),
   };
 }
 
@@ -288,6 +317,7 @@ async function closeAll(c: {
   annotationsImport: AnnotationsImportService;
   pulls: PullService;
   ocr: OcrService;
+  ocrJobs: OcrJobs;
   uploads: ImportUploads;
   evaluation: EvaluationService;
   reviewWorker: ReviewWorkerHost | null;
@@ -300,7 +330,7 @@ async function closeAll(c: {
   c.exporter.cancelAll();
   c.annotationsImport.cancelAll();
   c.pulls.cancelAll();
-  await Promise.all([c.importer.close(), c.exporter.idle(), c.annotationsImport.idle(), c.pulls.idle(), c.ocr.close()]);
+  await Promise.all([c.importer.close(), c.exporter.idle(), c.annotationsImport.idle(), c.pulls.idle(), c.ocr.close(), c.ocrJobs.close()]);
   await c.uploads.close();
   await c.evaluation.close();
   await c.reviewWorker?.close();

@@ -59,7 +59,7 @@ import {
   pullRequestSchema,
   pullsRequestSchema,
 } from '../domain/exchange';
-import { regionReadingSchema, regionRequestSchema } from '../domain/ocr';
+import { ocrJobSchema, ocrPredictRequestSchema, ocrProjectRequestSchema, ocrSettingsUpdateSchema, ocrStatusSchema, pageWordsRequestSchema, pageWordsSchema, regionReadingSchema, regionRequestSchema } from '../domain/ocr';
 import type { EventName, MethodName } from './names';
 
 /**
@@ -305,6 +305,17 @@ export const methods = {
   'bundle.import': { request: bundleImportRequestSchema, response: bundleImportSummarySchema },
   // Reads the text inside a region of a page on this computer (tesseract), with the ink's bounding box.
   'ocr.readRegion': { request: regionRequestSchema, response: regionReadingSchema },
+  // Page OCR: words on every page, read in the background; progress arrives as ocr.progress / ocr.finished.
+  'ocr.status': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
+  'ocr.start': { request: ocrProjectRequestSchema, response: ocrJobSchema },
+  // Local OCR as a pre-annotation source: reads what is unread, then boxes with text become predictions.
+  'ocr.predict': { request: ocrPredictRequestSchema, response: ocrJobSchema },
+  'ocr.pause': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
+  'ocr.resume': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
+  'ocr.stop': { request: ocrProjectRequestSchema, response: ocrStatusSchema },
+  'ocr.settings.update': { request: ocrSettingsUpdateSchema, response: ocrStatusSchema },
+  // The words read on a page (null: not read yet).
+  'ocr.pageWords': { request: pageWordsRequestSchema, response: pageWordsSchema.nullable() },
 } as const satisfies Record<MethodName, { request: z.ZodType; response: z.ZodType }>;
 
 export const events = {
@@ -325,6 +336,8 @@ export const events = {
   'evaluation.finished': evaluationJobSchema,
   'exchange.progress': pullJobSchema,
   'exchange.finished': pullJobSchema,
+  'ocr.progress': ocrJobSchema,
+  'ocr.finished': ocrJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;

@@ -66,6 +66,14 @@ export const methodNames = [
   'bundle.export',
   'bundle.import',
   'ocr.readRegion',
+  'ocr.status',
+  'ocr.start',
+  'ocr.predict',
+  'ocr.pause',
+  'ocr.resume',
+  'ocr.stop',
+  'ocr.settings.update',
+  'ocr.pageWords',
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -86,6 +94,8 @@ export const eventNames = [
   'evaluation.finished',
   'exchange.progress',
   'exchange.finished',
+  'ocr.progress',
+  'ocr.finished',
 ] as const;
 export type EventName = (typeof eventNames)[number];
 

@@ -29,6 +29,8 @@ export interface ImportDeps {
   concurrency?: number;
   /** How PDF worker threads start (default: the TypeScript entry through tsx; Electron: its bundled file). */
   pdfWorker?: WorkerEntry | undefined;
+  /** After an import ends (whatever its state): the project's pages may be read next. */
+  onFinished?: (job: ImportJob) => void;
 }
 
 /** How an import names what it was given, when the paths are not what the user chose (uploads). */
@@ -102,6 +104,7 @@ export class ImportService extends JobFamily<ImportJob> {
       body: (job, signal, publish) => this.execute(job, paths, opts, signal, publish),
       finished: (result) => {
         this.deps.emit('import.finished', result);
+        this.deps.onFinished?.(result);
         this.deps.emit('documents.changed', { projectId });
         this.deps.emit('projects.changed', { projectId });
       },

@@ -44,13 +44,7 @@ export class OcrService {
 
   async readRegion(req: RegionRequest): Promise<RegionReading> {
     const started = performance.now();
-    const doc = this.deps.documents.get(req.projectId, req.documentId);
-    const page = doc.pages.find((p) => p.id === req.pageId);
-    if (!page) {
-      throw new AppError('not_found', `pageId: ${req.pageId} is not a page of ${doc.sourceName} (it has ${doc.pages.length} page${doc.pages.length === 1 ? '' : 's'})`, {
-        details: { field: 'pageId' },
-      });
-    }
+    const page = this.deps.documents.page(req.projectId, req.documentId, req.pageId);
     const region = clipToPage(req, page);
     if (!region) {
       throw new AppError(

@@ -7,14 +7,17 @@ import { AppError } from '../../../shared/contract/errors';
 /** English, LSTM "best" weights quantised to integers: shipped by @tesseract.js-data/eng, nothing is fetched. */
 export const defaultLangPath = (): string => join(dirname(createRequire(import.meta.url).resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
 
-export type SegmentationMode = 'word' | 'line' | 'block';
+/** One word, one line or one block for a drawn region; `page` and `sparse` find the text on a whole page. */
+export type SegmentationMode = 'word' | 'line' | 'block' | 'page' | 'sparse';
 
-const PSM_OF: Record<SegmentationMode, PSM> = { word: PSM.SINGLE_WORD, line: PSM.SINGLE_LINE, block: PSM.SINGLE_BLOCK };
+const PSM_OF: Record<SegmentationMode, PSM> = { word: PSM.SINGLE_WORD, line: PSM.SINGLE_LINE, block: PSM.SINGLE_BLOCK, page: PSM.AUTO, sparse: PSM.SPARSE_TEXT };
 
 export interface Recognition {
   text: string;
   /** Tesseract's mean word confidence, 0–100. */
   confidence: number;
+  /** Words with their boxes, as tesseract's TSV (asked for with `words`). */
+  tsv?: string;
 }
 
 export interface TesseractOptions {
@@ -53,33 +56,41 @@ export class TesseractReader {
     return this.worker !== null;
   }
 
-  recognise(png: Buffer, mode: SegmentationMode): Promise<Recognition> {
-    const run = this.queue.then(() => this.run(png, mode));
+  recognise(png: Buffer, mode: SegmentationMode, opts: { words?: boolean } = {}): Promise<Recognition> {
+    const run = this.queue.then(() => this.run(png, mode, opts.words ?? false));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Lets the worker go once what is queued is read (the next request starts a fresh one). */
+  async release(): Promise<void> {
+    await this.queue;
+    await this.discard();
   }
 
   /** Stops the worker now: a recognition in progress and those waiting fail as cancelled. */
   async close(): Promise<void> {
     this.closed = true;
-    this.onDeath?.(new AppError('cancelled', 'Folio is closing: the region was not read'));
+    this.onDeath?.(new AppError('cancelled', 'Folio is closing: the text was not read'));
     await this.discard();
     await this.queue;
   }
 
-  private async run(png: Buffer, mode: SegmentationMode): Promise<Recognition> {
-    if (this.closed) throw new AppError('cancelled', 'Folio is closing: the region was not read');
+  private async run(png: Buffer, mode: SegmentationMode, words: boolean): Promise<Recognition> {
+    if (this.closed) throw new AppError('cancelled', 'Folio is closing: the text was not read');
     const worker = await this.start();
-    if (this.closed) throw new AppError('cancelled', 'Folio is closing: the region was not read');
+    if (this.closed) throw new AppError('cancelled', 'Folio is closing: the text was not read');
     try {
       return await this.withTimeout(async () => {
         if (this.mode !== mode) {
           await worker.setParameters({ tessedit_pageseg_mode: PSM_OF[mode] });
           this.mode = mode;
         }
-        const { data } = await worker.recognize(png);
-        return { text: data.text, confidence: data.confidence };
-      }, `reading the region took longer than ${this.timeoutMs / 1000} s`);
+        // Words come as TSV, a string: tesseract's block tree (symbols, choices) would be a large
+        // object to copy from its thread onto this one for every page.
+        const { data } = await worker.recognize(png, {}, words ? { text: true, tsv: true } : { text: true });
+        return { text: data.text, confidence: data.confidence, ...(words && data.tsv !== null ? { tsv: data.tsv } : {}) };
+      }, `reading took longer than ${this.timeoutMs / 1000} s`);
     } catch (err) {
       await this.discard();
       if (err instanceof AppError) throw err;

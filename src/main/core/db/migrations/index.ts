@@ -11,10 +11,11 @@ import { migration008 } from './008-sync-lease';
 import { migration009 } from './009-preannotation-owner';
 import { migration010 } from './010-document-types';
 import { migration011 } from './011-drop-db-manifests';
+import { migration012 } from './012-page-ocr';
 import type { Migration } from './types';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -135,6 +135,16 @@ export function setDocType(db: Db, projectId: string, documentId: string, docTyp
   );
 }
 
+/**
+ * A search as an FTS5 query over page text: each word or number the search holds, quoted (so no
+ * character of it is query syntax) and matched as a prefix, all of them required. Null when the
+ * search holds none (only punctuation).
+ */
+export function pageTextQuery(search: string): string | null {
+  const terms = search.match(/[\p{L}\p{N}]+/gu)?.slice(0, 16) ?? [];
+  return terms.length ? terms.map((t) => `"${t}"*`).join(' ') : null;
+}
+
 export class DocumentsRepo {
   constructor(private readonly db: Db) {}
 
@@ -164,8 +174,15 @@ export class DocumentsRepo {
     }
     const search = query.search?.trim();
     if (search) {
-      where.push("d.source_name LIKE @search ESCAPE '\\'");
+      // By name, or by the words on its pages where they have been read (every term, as a prefix).
+      const byText = pageTextQuery(search);
+      where.push(
+        byText
+          ? "(d.source_name LIKE @search ESCAPE '\\' OR pd.document_id IN (SELECT p.document_id FROM page_text JOIN page_ocr o ON o.id = page_text.rowid JOIN pages p ON p.id = o.page_id WHERE page_text MATCH @byText))"
+          : "d.source_name LIKE @search ESCAPE '\\'",
+      );
       params.search = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      if (byText) params.byText = byText;
     }
     const whereSql = `WHERE ${where.join(' AND ')}`;
     const items = (
@@ -203,6 +220,16 @@ export class DocumentsRepo {
       }),
     );
     return { ...toSummary(row), byteSize: row.byte_size, pages };
+  }
+
+  /** One page of a document in the project; not_found names the document and how many pages it has. */
+  page(projectId: string, documentId: string, pageId: string): Page {
+    const doc = this.get(projectId, documentId);
+    const page = doc.pages.find((p) => p.id === pageId);
+    if (page) return page;
+    throw new AppError('not_found', `pageId: ${pageId} is not a page of ${doc.sourceName} (it has ${doc.pages.length} page${doc.pages.length === 1 ? '' : 's'})`, {
+      details: { field: 'pageId' },
+    });
   }
 
   /** The annotator sets (or clears) a document's type; returns the document as the list shows it. */

@@ -76,6 +76,11 @@ export class JobsRepo {
     return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
   }
 
+  /** The newest job of a kind in a project. */
+  latest(kind: string, projectId: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE kind = ? AND project_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind, projectId) as JobRow | undefined;
+  }
+
   /**
    * At start: a job of `kind` left queued or running did not finish if the process that owned it
    * is gone — say so instead of showing it running forever. Jobs of a process still alive (the app

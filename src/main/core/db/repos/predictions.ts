@@ -118,6 +118,15 @@ export class PredictionsRepo {
     ).run(projectId, pageId, runId);
   }
 
+  /** Drop a page's pending predictions from one model (its earlier output), unless an annotator's box or answer came from one. */
+  dropPendingOfModel(projectId: string, pageId: string, model: string): void {
+    this.stmt(
+      `DELETE FROM predictions WHERE project_id = ? AND page_id = ? AND model = ? AND status = 'pending'
+         AND id NOT IN (SELECT origin_prediction_id FROM boxes WHERE origin_prediction_id IS NOT NULL)
+         AND id NOT IN (SELECT origin_prediction_id FROM qa_pairs WHERE origin_prediction_id IS NOT NULL)`,
+    ).run(projectId, pageId, model);
+  }
+
   /** An annotator's decisions on a document's predictions; ids of other documents are ignored. */
   setStatuses(projectId: string, documentId: string, statuses: readonly { id: string; status: Prediction['status'] }[]): void {
     const set = this.stmt('UPDATE predictions SET status = ? WHERE id = ? AND project_id = ? AND document_id = ?');
