@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from 'react';
 import { groupedActions } from '../../annotate/panels/HelpOverlay';
 import { actions, comboFromEvent, displayCombo, findConflicts, normalizeCombo, resolveKeymap, type Keymap } from '../../annotate/keymap';
 import { InlineError } from '../../components/ErrorPanel';
@@ -27,36 +27,40 @@ interface Capture {
   index: number | null;
 }
 
-/** Rebind every shortcut of the annotation view: press the new keys, see conflicts, save when there are none. */
-export function KeymapSettings() {
-  const saved = useApp((s) => s.settings?.ui.keymap) ?? NO_OVERRIDES;
-  const setUi = useApp((s) => s.setUi);
-  const savedMap = useMemo(() => resolveKeymap(saved), [saved]);
-  const [draft, setDraft] = useState<Keymap>(savedMap);
+type Conflicts = ReturnType<typeof findConflicts>;
+type SetCapture = Dispatch<SetStateAction<Capture | null>>;
+
+/** For each action in a conflict: the clashing combo and the other actions it also triggers. */
+function conflictsByAction(conflicts: Conflicts): Map<string, Map<string, string[]>> {
+  const map = new Map<string, Map<string, string[]>>();
+  for (const c of conflicts) {
+    for (const id of c.actionIds) {
+      const byCombo = map.get(id) ?? new Map<string, string[]>();
+      byCombo.set(
+        c.combo,
+        c.actionIds.filter((other) => other !== id),
+      );
+      map.set(id, byCombo);
+    }
+  }
+  return map;
+}
+
+/** The action groups with the actions whose title, group or keys contain the search text. */
+function matchingGroups(query: string, draft: Keymap) {
+  const q = query.trim().toLowerCase();
+  return groupedActions()
+    .map((g) => ({
+      group: g.group,
+      list: g.actions.filter((a) => !q || a.title.toLowerCase().includes(q) || g.group.toLowerCase().includes(q) || (draft[a.id] ?? []).some((c) => displayCombo(c).toLowerCase().includes(q))),
+    }))
+    .filter((g) => g.list.length > 0);
+}
+
+/** While capturing, the next key press (with its modifiers) is the new shortcut; a key that cannot be bound leaves a notice. */
+function useKeyCapture(setDraft: Dispatch<SetStateAction<Keymap>>) {
   const [capture, setCapture] = useState<Capture | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [query, setQuery] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const conflicts = useMemo(() => findConflicts(draft), [draft]);
-  const conflictsOf = useMemo(() => {
-    const map = new Map<string, Map<string, string[]>>();
-    for (const c of conflicts) {
-      for (const id of c.actionIds) {
-        const byCombo = map.get(id) ?? new Map<string, string[]>();
-        byCombo.set(
-          c.combo,
-          c.actionIds.filter((other) => other !== id),
-        );
-        map.set(id, byCombo);
-      }
-    }
-    return map;
-  }, [conflicts]);
-  const dirty = actions.some((a) => !same(draft[a.id], savedMap[a.id]));
-
-  // While capturing, the next key press (with its modifiers) is the new shortcut.
   useEffect(() => {
     if (!capture) return;
     const onKey = (e: KeyboardEvent) => {
@@ -87,7 +91,97 @@ export function KeymapSettings() {
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, [capture]);
+  }, [capture, setDraft]);
+  return { capture, setCapture, notice };
+}
+
+interface KeymapRowProps {
+  action: { id: string; title: string };
+  combos: string[];
+  /** Its clashing combos and the other actions each also triggers; undefined without a conflict. */
+  clashes: Map<string, string[]> | undefined;
+  capture: Capture | null;
+  setCapture: SetCapture;
+  onChange(combos: string[]): void;
+}
+
+function KeymapRow({ action: a, combos, clashes, capture, setCapture, onChange }: KeymapRowProps) {
+  const changed = !same(combos, defaults[a.id]);
+  const capturingNew = capture?.actionId === a.id && capture.index === null;
+  return (
+    <div className={`keymap-row${clashes ? ' conflict' : ''}`} data-testid="keymap-row" data-action={a.id}>
+      <div className="keymap-title">
+        <span>{a.title}</span>
+        {clashes ? (
+          <span className="keymap-clash small" data-testid="keymap-row-conflict">
+            {[...clashes.entries()].map(([combo, others]) => `${displayCombo(combo)} is also ${others.map((o) => `“${titles.get(o) ?? o}”`).join(', ')}`).join('; ')}
+          </span>
+        ) : null}
+      </div>
+      <div className="keymap-combos">
+        {combos.map((combo, i) => {
+          const capturingThis = capture?.actionId === a.id && capture.index === i;
+          return (
+            <span key={`${combo}-${i}`} className={`keymap-combo${clashes?.has(combo) ? ' conflict' : ''}${capturingThis ? ' capturing' : ''}`}>
+              <button
+                type="button"
+                className="keymap-combo-key"
+                onClick={() => setCapture(capturingThis ? null : { actionId: a.id, index: i })}
+                onBlur={() => setCapture((c) => (c?.actionId === a.id && c.index === i ? null : c))}
+                title="Click, then press the new keys"
+                data-testid="keymap-combo"
+              >
+                {capturingThis ? 'Press keys…' : displayCombo(combo)}
+              </button>
+              <button type="button" className="keymap-combo-remove" onClick={() => onChange(combos.filter((_, j) => j !== i))} aria-label={`Remove ${displayCombo(combo)}`} data-testid="keymap-remove">
+                ×
+              </button>
+            </span>
+          );
+        })}
+        {combos.length < MAX_COMBOS ? (
+          <button
+            type="button"
+            className={`keymap-add${capturingNew ? ' capturing' : ''}`}
+            onClick={() => setCapture(capturingNew ? null : { actionId: a.id, index: null })}
+            onBlur={() => setCapture((c) => (c?.actionId === a.id && c.index === null ? null : c))}
+            aria-label={`Add a shortcut for ${a.title}`}
+            title="Add a shortcut"
+            data-testid="keymap-add"
+          >
+            {capturingNew ? 'Press keys…' : combos.length ? '+' : '+ Add'}
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost keymap-reset"
+          disabled={!changed}
+          onClick={() => onChange([...(defaults[a.id] ?? [])])}
+          title={`Default: ${(defaults[a.id] ?? []).map((c) => displayCombo(c)).join(' or ') || 'none'}`}
+          data-testid="keymap-reset"
+        >
+          Reset
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Rebind every shortcut of the annotation view: press the new keys, see conflicts, save when there are none. */
+export function KeymapSettings() {
+  const saved = useApp((s) => s.settings?.ui.keymap) ?? NO_OVERRIDES;
+  const setUi = useApp((s) => s.setUi);
+  const savedMap = useMemo(() => resolveKeymap(saved), [saved]);
+  const [draft, setDraft] = useState<Keymap>(savedMap);
+  const [query, setQuery] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const { capture, setCapture, notice } = useKeyCapture(setDraft);
+
+  const conflicts = useMemo(() => findConflicts(draft), [draft]);
+  const conflictsOf = useMemo(() => conflictsByAction(conflicts), [conflicts]);
+  const dirty = actions.some((a) => !same(draft[a.id], savedMap[a.id]));
 
   const update = (id: string, combos: string[]) => {
     setDraft((current) => ({ ...current, [id]: combos }));
@@ -111,13 +205,7 @@ export function KeymapSettings() {
     }
   };
 
-  const q = query.trim().toLowerCase();
-  const groups = groupedActions()
-    .map((g) => ({
-      group: g.group,
-      list: g.actions.filter((a) => !q || a.title.toLowerCase().includes(q) || g.group.toLowerCase().includes(q) || (draft[a.id] ?? []).some((c) => displayCombo(c).toLowerCase().includes(q))),
-    }))
-    .filter((g) => g.list.length > 0);
+  const groups = matchingGroups(query, draft);
 
   return (
     <section className="card keymap-settings" id="keymap-settings" data-testid="keymap-settings">
@@ -138,68 +226,17 @@ export function KeymapSettings() {
         {groups.map(({ group, list }) => (
           <div key={group} className="keymap-group">
             <h3 className="keymap-group-title">{group}</h3>
-            {list.map((a) => {
-              const combos = draft[a.id] ?? [];
-              const clashes = conflictsOf.get(a.id);
-              const changed = !same(combos, defaults[a.id]);
-              return (
-                <div key={a.id} className={`keymap-row${clashes ? ' conflict' : ''}`} data-testid="keymap-row" data-action={a.id}>
-                  <div className="keymap-title">
-                    <span>{a.title}</span>
-                    {clashes ? (
-                      <span className="keymap-clash small" data-testid="keymap-row-conflict">
-                        {[...clashes.entries()].map(([combo, others]) => `${displayCombo(combo)} is also ${others.map((o) => `“${titles.get(o) ?? o}”`).join(', ')}`).join('; ')}
-                      </span>
-                    ) : null}
-                  </div>
-                  <div className="keymap-combos">
-                    {combos.map((combo, i) => {
-                      const capturingThis = capture?.actionId === a.id && capture.index === i;
-                      return (
-                        <span key={`${combo}-${i}`} className={`keymap-combo${clashes?.has(combo) ? ' conflict' : ''}${capturingThis ? ' capturing' : ''}`}>
-                          <button
-                            type="button"
-                            className="keymap-combo-key"
-                            onClick={() => setCapture(capturingThis ? null : { actionId: a.id, index: i })}
-                            onBlur={() => setCapture((c) => (c?.actionId === a.id && c.index === i ? null : c))}
-                            title="Click, then press the new keys"
-                            data-testid="keymap-combo"
-                          >
-                            {capturingThis ? 'Press keys…' : displayCombo(combo)}
-                          </button>
-                          <button type="button" className="keymap-combo-remove" onClick={() => update(a.id, combos.filter((_, j) => j !== i))} aria-label={`Remove ${displayCombo(combo)}`} data-testid="keymap-remove">
-                            ×
-                          </button>
-                        </span>
-                      );
-                    })}
-                    {combos.length < MAX_COMBOS ? (
-                      <button
-                        type="button"
-                        className={`keymap-add${capture?.actionId === a.id && capture.index === null ? ' capturing' : ''}`}
-                        onClick={() => setCapture(capture?.actionId === a.id && capture.index === null ? null : { actionId: a.id, index: null })}
-                        onBlur={() => setCapture((c) => (c?.actionId === a.id && c.index === null ? null : c))}
-                        aria-label={`Add a shortcut for ${a.title}`}
-                        title="Add a shortcut"
-                        data-testid="keymap-add"
-                      >
-                        {capture?.actionId === a.id && capture.index === null ? 'Press keys…' : combos.length ? '+' : '+ Add'}
-                      </button>
-                    ) : null}
-                    <button
-                      type="button"
-                      className="btn btn-sm btn-ghost keymap-reset"
-                      disabled={!changed}
-                      onClick={() => update(a.id, [...(defaults[a.id] ?? [])])}
-                      title={`Default: ${(defaults[a.id] ?? []).map((c) => displayCombo(c)).join(' or ') || 'none'}`}
-                      data-testid="keymap-reset"
-                    >
-                      Reset
-                    </button>
-                  </div>
-                </div>
-              );
-            })}
+            {list.map((a) => (
+              <KeymapRow
+                key={a.id}
+                action={a}
+                combos={draft[a.id] ?? []}
+                clashes={conflictsOf.get(a.id)}
+                capture={capture}
+                setCapture={setCapture}
+                onChange={(combos) => update(a.id, combos)}
+              />
+            ))}
           </div>
         ))}
       </div>

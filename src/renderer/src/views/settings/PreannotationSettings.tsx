@@ -3,6 +3,7 @@ import type { SettingsView } from '../../../../shared/domain/model';
 import { InlineError } from '../../components/ErrorPanel';
 import { useModels } from '../../preannotate/useModels';
 import { useApp } from '../../stores/app';
+import { OptionList } from './OptionList';
 import { useSection } from './useSection';
 
 /**
@@ -47,12 +48,7 @@ export function PreannotationSettings({ saved }: { saved: SettingsView['preannot
         <label className="field">
           <span className="small muted">Effort</span>
           <select className="input" value={effort} onChange={(e) => setEffort(e.target.value)} disabled={efforts.length === 0} data-testid="settings-preannotation-effort">
-            <option value="">Default</option>
-            {efforts.map((e) => (
-              <option key={e} value={e}>
-                {e}
-              </option>
-            ))}
+            <OptionList empty="Default" values={efforts} />
           </select>
         </label>
         <label className="field">
