@@ -5,6 +5,7 @@ import { AppError } from '../../shared/contract/errors';
 import { createCore } from '../core/createCore';
 import { defaultDataDir } from '../core/dataDir';
 import { FileSecretStore, JsonFileSettingsStore } from '../core/settings/fileStores';
+import { closeOnSignals } from './closeOnSignals';
 import { startHost } from './server';
 
 /** `npm run web`: Folio in any browser on this machine, for computers without a display or Electron. */
@@ -27,16 +28,7 @@ async function main(): Promise<void> {
   console.log(`Folio data folder: ${dataDir}`);
   console.log(`Folio is running at ${host.url}`);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await host.close();
-    await core.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  closeOnSignals(() => host.close(), () => core.close());
 }
 
 main().catch((err: unknown) => {

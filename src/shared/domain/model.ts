@@ -234,6 +234,9 @@ export const qaPairSchema = z.object({
 });
 export type QaPair = z.infer<typeof qaPairSchema>;
 
+/** What a QA pair says, without the model prediction it was accepted from. */
+export type QaContent = Omit<QaPair, 'originPredictionId'>;
+
 export const predictionSchema = z.object({
   id: z.string(),
   kind: z.enum(['box', 'qa']),

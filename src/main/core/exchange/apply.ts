@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ExchangeConflict } from '../../../shared/domain/exchange';
-import { boxSchema, type BoxContent, LABEL_NAME_MAX, qaPairSchema } from '../../../shared/domain/model';
+import { boxSchema, type BoxContent, LABEL_NAME_MAX, type QaContent, qaPairSchema } from '../../../shared/domain/model';
 import type { Db } from '../db/open';
 import { knowAnnotator } from '../db/repos/annotators';
 import { recordAudit } from '../db/repos/audit';
@@ -30,16 +30,8 @@ export interface IncomingBox extends BoxContent {
   page: number;
 }
 
-export interface IncomingQa {
-  id: string;
-  question: string;
-  answer: string;
-  unanswerable: boolean;
-  source: 'template' | 'model' | 'annotator';
-  /** The template id where the version was made; matched here by id, else by question text. */
-  templateId: string | null;
-  evidenceBoxIds: string[];
-}
+/** `templateId` is the template id where the version was made; matched here by id, else by question text. */
+export type IncomingQa = QaContent;
 
 export interface IncomingLineage {
   resolvedBy: string;

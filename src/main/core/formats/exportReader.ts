@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { AppError } from '../../../shared/contract/errors';
-import type { BoxContent, PyramidLevel } from '../../../shared/domain/model';
+import type { BoxContent, PyramidLevel, QaPair } from '../../../shared/domain/model';
 import { chooseReference, type ReferenceChoice } from '../../../shared/domain/reference';
 import type { Db } from '../db/open';
 import { yieldToLoop } from '../util/yieldToLoop';
@@ -72,16 +72,7 @@ export interface ExportBox extends BoxContent {
   originPredictionId: string | null;
 }
 
-export interface ExportQa {
-  id: string;
-  question: string;
-  answer: string;
-  unanswerable: boolean;
-  source: 'template' | 'model' | 'annotator';
-  templateId: string | null;
-  originPredictionId: string | null;
-  evidenceBoxIds: string[];
-}
+export type ExportQa = QaPair;
 
 export interface ExportLineageEntry {
   annotationId: string;

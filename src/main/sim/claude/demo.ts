@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../../core/createCore';
 import { FileSecretStore, JsonFileSettingsStore } from '../../core/settings/fileStores';
+import { closeOnSignals } from '../../host/closeOnSignals';
 import { startHost } from '../../host/server';
 import { DEMO_SIM_SEED, startClaudeSimulator } from './server';
 
@@ -75,17 +76,7 @@ async function main(): Promise<void> {
     }
   }
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await host.close();
-    await core.close();
-    await sim.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  closeOnSignals(() => host.close(), () => core.close(), () => sim.close());
 }
 
 main().catch((err: unknown) => {

@@ -29,6 +29,61 @@ const isGroup = (node: ReactNode): node is ReactElement<ToolbarGroupProps> => is
 
 const FOCUSABLE = 'button:not([disabled]), a[href], select:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
+/**
+ * Which groups go into the menu for the bar as it is now: the lowest-ranked, in turn, until the
+ * rest fit beside the "⋯" button. Measures the groups still in the bar into `widths` (one in the
+ * menu keeps the width it last had in the bar).
+ */
+function groupsToHide(el: HTMLElement, moreBox: HTMLElement | null, moreButton: HTMLElement | null, ranking: readonly { id: string }[], widths: Map<string, number>): string[] {
+  const style = getComputedStyle(el);
+  const gap = parseFloat(style.columnGap) || 0;
+  const room = el.clientWidth - (parseFloat(style.paddingLeft) || 0) - (parseFloat(style.paddingRight) || 0);
+  let used = -gap;
+  for (const child of Array.from(el.children) as HTMLElement[]) {
+    if (child === moreBox) continue;
+    const id = child.dataset.toolbarGroup;
+    if (id !== undefined) {
+      widths.set(id, child.getBoundingClientRect().width);
+      continue;
+    }
+    const cs = getComputedStyle(child);
+    if (cs.display === 'none' || cs.position === 'absolute' || cs.position === 'fixed') continue;
+    used += gap + (parseFloat(cs.flexGrow) > 0 ? parseFloat(cs.minWidth) || 0 : child.getBoundingClientRect().width);
+  }
+  const ranked = ranking.map((g) => ({ id: g.id, width: widths.get(g.id) ?? 0 }));
+  const all = ranked.reduce((sum, g) => sum + gap + g.width, used);
+  if (all <= room) return [];
+  // Keep the most important groups that fit beside the "⋯" button; the rest, in order, go.
+  let total = used + gap + (moreButton?.getBoundingClientRect().width || 32);
+  let i = 0;
+  for (; i < ranked.length && total + gap + ranked[i]!.width <= room; i++) total += gap + ranked[i]!.width;
+  return ranked.slice(i).map((g) => g.id);
+}
+
+/** Arrows, Home and End move between the menu's controls; Escape closes it. */
+function onMenuKey(e: KeyboardEvent<HTMLDivElement>, close: (refocus: boolean) => void): void {
+  // Keys in the menu are the menu's: arrows must not nudge boxes, Escape must not leave the document.
+  e.stopPropagation();
+  const target = e.target as HTMLElement;
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    close(true);
+    return;
+  }
+  if (target.tagName === 'SELECT' || target.tagName === 'INPUT') return;
+  const controls = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE));
+  const at = controls.indexOf(target);
+  const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
+  let next: HTMLElement | undefined;
+  if (step) next = controls[(at + step + controls.length) % controls.length];
+  else if (e.key === 'Home') next = controls[0];
+  else if (e.key === 'End') next = controls.at(-1);
+  if (next) {
+    e.preventDefault();
+    next.focus();
+  }
+}
+
 export function OverflowToolbar({ className, label, children }: { className: string; label: string; children: ReactNode }) {
   const bar = useRef<HTMLElement>(null);
   const moreBox = useRef<HTMLDivElement>(null);
@@ -50,33 +105,8 @@ export function OverflowToolbar({ className, label, children }: { className: str
   });
 
   const fit = useCallback(() => {
-    const el = bar.current;
-    if (!el) return;
-    const style = getComputedStyle(el);
-    const gap = parseFloat(style.columnGap) || 0;
-    const room = el.clientWidth - (parseFloat(style.paddingLeft) || 0) - (parseFloat(style.paddingRight) || 0);
-    let used = -gap;
-    for (const child of Array.from(el.children) as HTMLElement[]) {
-      if (child === moreBox.current) continue;
-      const id = child.dataset.toolbarGroup;
-      if (id !== undefined) {
-        widths.current.set(id, child.getBoundingClientRect().width);
-        continue;
-      }
-      const cs = getComputedStyle(child);
-      if (cs.display === 'none' || cs.position === 'absolute' || cs.position === 'fixed') continue;
-      used += gap + (parseFloat(cs.flexGrow) > 0 ? parseFloat(cs.minWidth) || 0 : child.getBoundingClientRect().width);
-    }
-    const ranked = ranking.current.map((g) => ({ id: g.id, width: widths.current.get(g.id) ?? 0 }));
-    const all = ranked.reduce((sum, g) => sum + gap + g.width, used);
-    let next: string[] = [];
-    if (all > room) {
-      // Keep the most important groups that fit beside the "⋯" button; the rest, in order, go.
-      let total = used + gap + (moreButton.current?.getBoundingClientRect().width || 32);
-      let i = 0;
-      for (; i < ranked.length && total + gap + ranked[i]!.width <= room; i++) total += gap + ranked[i]!.width;
-      next = ranked.slice(i).map((g) => g.id);
-    }
+    if (!bar.current) return;
+    const next = groupsToHide(bar.current, moreBox.current, moreButton.current, ranking.current, widths.current);
     setHidden((prev) => (prev.length === next.length && prev.every((id) => next.includes(id)) ? prev : next));
     if (!next.length) setOpen(false);
   }, []);
@@ -107,29 +137,6 @@ export function OverflowToolbar({ className, label, children }: { className: str
     document.addEventListener('pointerdown', onPointer, true);
     return () => document.removeEventListener('pointerdown', onPointer, true);
   }, [open, close]);
-
-  const onMenuKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    // Keys in the menu are the menu's: arrows must not nudge boxes, Escape must not leave the document.
-    e.stopPropagation();
-    const target = e.target as HTMLElement;
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      close(true);
-      return;
-    }
-    if (target.tagName === 'SELECT' || target.tagName === 'INPUT') return;
-    const controls = Array.from(menu.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? []);
-    const at = controls.indexOf(target);
-    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
-    let next: HTMLElement | undefined;
-    if (step) next = controls[(at + step + controls.length) % controls.length];
-    else if (e.key === 'Home') next = controls[0];
-    else if (e.key === 'End') next = controls.at(-1);
-    if (next) {
-      e.preventDefault();
-      next.focus();
-    }
-  };
 
   const onButtonKey = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (e.key === 'ArrowDown' && !open) {
@@ -187,7 +194,7 @@ export function OverflowToolbar({ className, label, children }: { className: str
               className="toolbar-menu"
               role="group"
               aria-label={`More ${label.toLowerCase()} controls`}
-              onKeyDown={onMenuKey}
+              onKeyDown={(e) => onMenuKey(e, close)}
               // A button or link used from the menu closes it, like any menu item (a page picked in a list does not).
               onClick={(e) => {
                 if ((e.target as HTMLElement).closest('button, a')) close(true);

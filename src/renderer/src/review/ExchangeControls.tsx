@@ -62,6 +62,42 @@ export function PullButton({ projectId }: { projectId: string }) {
   );
 }
 
+/** A bundle action: a file path, its button, and below them what the action reported. */
+function PathForm({
+  label,
+  input,
+  submit,
+  onSubmit,
+  children,
+}: {
+  label: string;
+  input: { value: string; onChange(value: string): void; placeholder?: string; testId: string };
+  submit: { label: string; className: string; disabled: boolean; testId: string };
+  onSubmit(): void;
+  children: React.ReactNode;
+}) {
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      <label className="field">
+        <span className="field-label">{label}</span>
+        <input className="input mono" value={input.value} onChange={(e) => input.onChange(e.target.value)} placeholder={input.placeholder} data-testid={input.testId} />
+      </label>
+      <div className="row end">
+        <button type="submit" className={submit.className} disabled={submit.disabled} data-testid={submit.testId}>
+          {submit.label}
+        </button>
+      </div>
+      {children}
+    </form>
+  );
+}
+
 export function BundleDialog({ projectId, projectName, onClose }: { projectId: string; projectName: string; onClose(): void }) {
   const dataDir = useApp((s) => s.info?.dataDir ?? '');
   const [out, setOut] = useState<string | null>(null);
@@ -89,44 +125,24 @@ export function BundleDialog({ projectId, projectName, onClose }: { projectId: s
     <Modal title="Bundles" onClose={onClose} wide locked={busy} testId="bundle-dialog">
       <div className="stack">
         <p className="muted small">A bundle is one file with the project, its documents and page images, and every verified and gold version: for annotators who work without W&amp;B. Importing never overwrites work already here.</p>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run('export');
-          }}
+        <PathForm
+          label="Export this project to"
+          input={{ value: target, onChange: setOut, testId: 'bundle-export-path' }}
+          submit={{ label: 'Export bundle', className: 'btn', disabled: busy || !target.trim(), testId: 'bundle-export' }}
+          onSubmit={() => void run('export')}
         >
-          <label className="field">
-            <span className="field-label">Export this project to</span>
-            <input className="input mono" value={target} onChange={(e) => setOut(e.target.value)} data-testid="bundle-export-path" />
-          </label>
-          <div className="row end">
-            <button type="submit" className="btn" disabled={busy || !target.trim()} data-testid="bundle-export">
-              Export bundle
-            </button>
-          </div>
           {exported ? (
             <div className="notice" data-testid="bundle-export-summary">
               Wrote {plural(exported.documents, 'document')}, {plural(exported.versions, 'version')} by {plural(exported.annotators, 'annotator')} ({formatBytes(exported.bytes)}) to <span className="mono">{exported.path}</span>
             </div>
           ) : null}
-        </form>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run('import');
-          }}
+        </PathForm>
+        <PathForm
+          label="Import a bundle file"
+          input={{ value: inPath, onChange: setInPath, placeholder: '/path/to/ada.folio.tar.gz', testId: 'bundle-import-path' }}
+          submit={{ label: 'Import bundle', className: 'btn btn-primary', disabled: busy || !inPath.trim(), testId: 'bundle-import' }}
+          onSubmit={() => void run('import')}
         >
-          <label className="field">
-            <span className="field-label">Import a bundle file</span>
-            <input className="input mono" value={inPath} onChange={(e) => setInPath(e.target.value)} placeholder="/path/to/ada.folio.tar.gz" data-testid="bundle-import-path" />
-          </label>
-          <div className="row end">
-            <button type="submit" className="btn btn-primary" disabled={busy || !inPath.trim()} data-testid="bundle-import">
-              Import bundle
-            </button>
-          </div>
           {imported ? (
             <div className="notice" data-testid="bundle-import-summary">
               {plural(imported.imported, 'version')} imported, {imported.skipped} already here
@@ -143,7 +159,7 @@ export function BundleDialog({ projectId, projectName, onClose }: { projectId: s
               ) : null}
             </div>
           ) : null}
-        </form>
+        </PathForm>
         <InlineError message={error} testId="bundle-error" />
       </div>
     </Modal>

@@ -76,45 +76,78 @@ function Option({ n, label, detail, active, missing = false, title, onPick, test
   );
 }
 
-function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources: ReviewSource[]; labels: Label[] }) {
-  const item: ItemRef = { kind: 'box', id: group.id };
-  const choice = useReviewDoc((s) => s.choices.boxes[group.id]);
+/**
+ * An item's choices: each source's version by its number (one with nothing here is refused with
+ * a note), drop (0) and edit (E); while editing, `editor` stands in the place of E.
+ */
+function ItemOptions({
+  item,
+  sources,
+  choice,
+  has,
+  detail,
+  absent,
+  dropDetail,
+  editDetail,
+  editor,
+}: {
+  item: ItemRef;
+  sources: ReviewSource[];
+  choice: BoxChoice | QaChoice | undefined;
+  has(sourceId: string): boolean;
+  detail(sourceId: string): string;
+  /** What a source lacks when it has nothing here: "box" or "answer". */
+  absent: string;
+  dropDetail: string;
+  editDetail: string;
+  editor: React.ReactNode;
+}) {
   const editing = useReviewDoc((s) => s.editing);
   const store = useReviewDoc.getState;
-  const picked = chosenBox(group, choice);
   return (
     <div className="review-options">
-      {sources.map((s, i) => {
-        const b = group.boxes[s.id];
-        return (
-          <Option
-            key={s.id}
-            n={String(i + 1)}
-            label={s.name}
-            detail={b ? `${b.label ?? '(no label)'}${b.transcription ? ` ${quote(b.transcription)}` : ''}` : 'no box here'}
-            active={choice?.kind === 'source' && choice.sourceId === s.id}
-            missing={!b}
-            title={b ? takeTitle(s.name, i + 1) : `${s.name} has no box here`}
-            onPick={() => store().take(item, s.id)}
-            testId="review-option"
-          />
-        );
-      })}
-      <Option n="0" label="Drop" detail="no box in gold" active={choice?.kind === 'drop'} title={DROP_TITLE} onPick={() => store().drop(item)} testId="review-option-drop" />
-      {choice?.kind === 'edit' && editing ? (
-        <BoxEditor group={group} choice={choice} labels={labels} />
-      ) : (
+      {sources.map((s, i) => (
         <Option
-          n="E"
-          label="Edit"
-          detail={choice?.kind === 'edit' ? `${picked?.label ?? ''} ${quote(picked?.transcription ?? '')}` : 'your own label, text or geometry'}
-          active={choice?.kind === 'edit'}
-          title={EDIT_TITLE}
-          onPick={() => startEditing()}
-          testId="review-option-edit"
+          key={s.id}
+          n={String(i + 1)}
+          label={s.name}
+          detail={detail(s.id)}
+          active={choice?.kind === 'source' && choice.sourceId === s.id}
+          missing={!has(s.id)}
+          title={has(s.id) ? takeTitle(s.name, i + 1) : `${s.name} has no ${absent} here`}
+          onPick={() => store().take(item, s.id)}
+          testId="review-option"
         />
+      ))}
+      <Option n="0" label="Drop" detail={dropDetail} active={choice?.kind === 'drop'} title={DROP_TITLE} onPick={() => store().drop(item)} testId="review-option-drop" />
+      {choice?.kind === 'edit' && editing ? (
+        editor
+      ) : (
+        <Option n="E" label="Edit" detail={editDetail} active={choice?.kind === 'edit'} title={EDIT_TITLE} onPick={() => startEditing()} testId="review-option-edit" />
       )}
     </div>
+  );
+}
+
+function BoxOptions({ group, sources, labels }: { group: ReviewBoxGroup; sources: ReviewSource[]; labels: Label[] }) {
+  const choice = useReviewDoc((s) => s.choices.boxes[group.id]);
+  const picked = chosenBox(group, choice);
+  const detail = (sourceId: string): string => {
+    const b = group.boxes[sourceId];
+    return b ? `${b.label ?? '(no label)'}${b.transcription ? ` ${quote(b.transcription)}` : ''}` : 'no box here';
+  };
+  return (
+    <ItemOptions
+      item={{ kind: 'box', id: group.id }}
+      sources={sources}
+      choice={choice}
+      has={(id) => !!group.boxes[id]}
+      detail={detail}
+      absent="box"
+      dropDetail="no box in gold"
+      editDetail={choice?.kind === 'edit' ? `${picked?.label ?? ''} ${quote(picked?.transcription ?? '')}` : 'your own label, text or geometry'}
+      editor={choice?.kind === 'edit' ? <BoxEditor group={group} choice={choice} labels={labels} /> : null}
+    />
   );
 }
 
@@ -160,43 +193,19 @@ function BoxEditor({ group, choice, labels }: { group: ReviewBoxGroup; choice: E
 }
 
 function QaOptions({ group, sources }: { group: ReviewQuestionGroup; sources: ReviewSource[] }) {
-  const item: ItemRef = { kind: 'qa', id: group.key };
   const choice = useReviewDoc((s) => s.choices.qa[group.key]);
-  const editing = useReviewDoc((s) => s.editing);
-  const store = useReviewDoc.getState;
   return (
-    <div className="review-options">
-      {sources.map((s, i) => {
-        const q = group.answers[s.id];
-        return (
-          <Option
-            key={s.id}
-            n={String(i + 1)}
-            label={s.name}
-            detail={answerText(q)}
-            active={choice?.kind === 'source' && choice.sourceId === s.id}
-            missing={!q}
-            title={q ? takeTitle(s.name, i + 1) : `${s.name} has no answer here`}
-            onPick={() => store().take(item, s.id)}
-            testId="review-option"
-          />
-        );
-      })}
-      <Option n="0" label="Drop" detail="leave the question out of gold" active={choice?.kind === 'drop'} title={DROP_TITLE} onPick={() => store().drop(item)} testId="review-option-drop" />
-      {choice?.kind === 'edit' && editing ? (
-        <AnswerEditor group={group} choice={choice} />
-      ) : (
-        <Option
-          n="E"
-          label="Edit"
-          detail={choice?.kind === 'edit' ? answerText(choice) : 'type the right answer'}
-          active={choice?.kind === 'edit'}
-          title={EDIT_TITLE}
-          onPick={() => startEditing()}
-          testId="review-option-edit"
-        />
-      )}
-    </div>
+    <ItemOptions
+      item={{ kind: 'qa', id: group.key }}
+      sources={sources}
+      choice={choice}
+      has={(id) => !!group.answers[id]}
+      detail={(id) => answerText(group.answers[id])}
+      absent="answer"
+      dropDetail="leave the question out of gold"
+      editDetail={choice?.kind === 'edit' ? answerText(choice) : 'type the right answer'}
+      editor={choice?.kind === 'edit' ? <AnswerEditor group={group} choice={choice} /> : null}
+    />
   );
 }
 

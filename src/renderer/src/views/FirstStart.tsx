@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { DemoProgress } from '../components/DemoProgress';
+import { ProjectNameForm, useProjectCreation } from '../components/CreateProjectDialog';
 import { InlineError } from '../components/ErrorPanel';
 import { IconPlus, IconSparkles } from '../components/Icons';
-import { api } from '../lib/api';
+import { SingleFieldForm } from '../components/SingleFieldForm';
 import { errorMessage } from '../lib/errors';
 import { useApp } from '../stores/app';
 import { useDemo } from '../stores/demo';
-import { useProjects } from '../stores/projects';
 import { navigate, paths } from '../stores/route';
 import './welcome.css';
 
@@ -19,15 +19,13 @@ export function FirstStart() {
   const needsName = info?.firstStart ?? true;
   const [step, setStep] = useState<'name' | 'choose' | 'create'>(needsName ? 'name' : 'choose');
   const [name, setName] = useState(settings?.annotator.name ?? '');
-  const [projectName, setProjectName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const demoRunning = useDemo((s) => s.running);
   const demoError = useDemo((s) => s.error);
   const openDemo = useDemo((s) => s.open);
 
-  const saveName = async (e: React.FormEvent) => {
-    e.preventDefault();
+  const saveName = async () => {
     if (!name.trim()) {
       setError('Please enter your name. It is stored with every annotation you make.');
       return;
@@ -52,21 +50,7 @@ export function FirstStart() {
     }
   };
 
-  const createProject = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await api()['projects.create']({ name: projectName });
-      useProjects.getState().put(project);
-      finishOnboarding();
-      navigate(paths.project(project.id));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const creation = useProjectCreation(finishOnboarding);
 
   return (
     <div className="welcome" data-testid="first-start">
@@ -82,27 +66,14 @@ export function FirstStart() {
         </div>
 
         {step === 'name' ? (
-          <form onSubmit={(e) => void saveName(e)} className="stack" data-testid="name-form">
-            <label className="field">
-              <span className="field-label">Your name</span>
-              <input
-                className="input"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                placeholder="e.g. Ada Lovelace"
-                maxLength={80}
-                autoFocus
-                data-testid="annotator-name-input"
-              />
-              <span className="field-hint">Saved with every annotation you make, so reviewers know who did what.</span>
-            </label>
-            <InlineError message={error} testId="first-start-error" />
-            <div className="row end">
-              <button type="submit" className="btn btn-primary" disabled={busy} data-testid="annotator-name-continue">
-                Continue
-              </button>
-            </div>
-          </form>
+          <SingleFieldForm
+            label="Your name"
+            hint="Saved with every annotation you make, so reviewers know who did what."
+            input={{ value: name, onChange: setName, placeholder: 'e.g. Ada Lovelace', maxLength: 80, testId: 'annotator-name-input' }}
+            error={{ message: error, testId: 'first-start-error' }}
+            submit={{ label: 'Continue', testId: 'annotator-name-continue', busy, onSubmit: () => void saveName() }}
+            testId="name-form"
+          />
         ) : null}
 
         {step === 'choose' ? (
@@ -139,29 +110,7 @@ export function FirstStart() {
         ) : null}
 
         {step === 'create' ? (
-          <form onSubmit={(e) => void createProject(e)} className="stack">
-            <label className="field">
-              <span className="field-label">Project name</span>
-              <input
-                className="input"
-                value={projectName}
-                onChange={(e) => setProjectName(e.target.value)}
-                placeholder="e.g. Supplier invoices 2025"
-                maxLength={120}
-                autoFocus
-                data-testid="project-name-input"
-              />
-            </label>
-            <InlineError message={error} testId="first-start-error" />
-            <div className="row end gap">
-              <button type="button" className="btn btn-ghost" onClick={() => setStep('choose')}>
-                Back
-              </button>
-              <button type="submit" className="btn btn-primary" disabled={busy} data-testid="create-project-submit">
-                Create project
-              </button>
-            </div>
-          </form>
+          <ProjectNameForm creation={creation} label="Project name" errorTestId="first-start-error" cancel={{ label: 'Back', onClick: () => setStep('choose') }} />
         ) : null}
       </div>
     </div>

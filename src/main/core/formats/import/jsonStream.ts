@@ -77,6 +77,14 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
     }
     yield { index: index++, value };
   };
+  /** Ends the element that began at `start` (with what earlier chunks held of it) before `end` in this chunk. */
+  const endElement = function* (chunk: string, end: number): Generator<JsonElement> {
+    parts.push(chunk.slice(start, end));
+    start = -1;
+    const text = parts.join('');
+    parts = [];
+    yield* finish(text);
+  };
 
   for await (const raw of createReadStream(path, { highWaterMark: chunkBytes })) {
     const buf = raw as Buffer;
@@ -132,11 +140,8 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
         else if (c === 0x22) {
           inString = false;
           if (depth === 0) {
-            parts.push(chunk.slice(start, i + 1));
-            start = -1;
             afterElement = true;
-            yield* finish(parts.join(''));
-            parts = [];
+            yield* endElement(chunk, i + 1);
           }
         }
         continue;
@@ -146,27 +151,18 @@ export async function* jsonArrayElements(path: string, onBytes?: (bytes: number)
       else if (c === 0x7d || c === 0x5d) {
         if (depth === 0) {
           // The end of a scalar element and of the array.
-          parts.push(chunk.slice(start, i));
-          start = -1;
-          yield* finish(parts.join(''));
-          parts = [];
+          yield* endElement(chunk, i);
           closed = true;
           continue;
         }
         depth--;
         if (depth === 0) {
-          parts.push(chunk.slice(start, i + 1));
-          start = -1;
           afterElement = true;
-          yield* finish(parts.join(''));
-          parts = [];
+          yield* endElement(chunk, i + 1);
         }
       } else if (depth === 0 && (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
-        parts.push(chunk.slice(start, i));
-        start = -1;
-        yield* finish(parts.join(''));
-        parts = [];
         afterElement = c !== 0x2c;
+        yield* endElement(chunk, i);
       }
     }
     if (start >= 0) {
