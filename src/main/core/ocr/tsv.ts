@@ -13,6 +13,19 @@ export interface ToPage {
   height: number;
 }
 
+/** A word as tesseract saw it: its box in the image's pixels, and which line of the TSV it is on. */
+export interface TsvWord {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Tesseract's confidence, 0–100. */
+  conf: number;
+  /** Page, block, paragraph and line numbers: words sharing it are one line. */
+  lineKey: string;
+}
+
 /**
  * Tesseract's TSV output (level, page, block, paragraph, line, word, left, top, width, height,
  * confidence, text) as words and lines. Words with no text are dropped (tesseract reports noise
@@ -20,6 +33,25 @@ export interface ToPage {
  * Boxes are scaled back from the image tesseract saw to the page.
  */
 export function parseTsv(tsv: string, to: ToPage): PageText {
+  return pageTextOf(tsvWords(tsv), to);
+}
+
+/** The TSV's words with text, in its order, boxes in the image's pixels. */
+export function tsvWords(tsv: string): TsvWord[] {
+  const words: TsvWord[] = [];
+  for (const row of tsv.split('\n')) {
+    const cols = row.split('\t');
+    if (cols.length < 12 || cols[0] !== '5') continue;
+    const text = cols.slice(11).join('\t').trim();
+    const [x, y, w, h, conf] = cols.slice(6, 11).map(Number) as [number, number, number, number, number];
+    if (!text || !(w > 0) || !(h > 0)) continue;
+    words.push({ text, x, y, w, h, conf, lineKey: cols.slice(1, 5).join('.') });
+  }
+  return words;
+}
+
+/** Words (image pixels) as the page's words and lines (page pixels). */
+export function pageTextOf(tsv: readonly TsvWord[], to: ToPage): PageText {
   const words: OcrWord[] = [];
   const lines: OcrLine[] = [];
   let lineKey = '';
@@ -28,19 +60,13 @@ export function parseTsv(tsv: string, to: ToPage): PageText {
     if (words.length > lineStart) lines.push(lineOf(words, lineStart, words.length - 1));
     lineStart = words.length;
   };
-  for (const row of tsv.split('\n')) {
-    const cols = row.split('\t');
-    if (cols.length < 12 || cols[0] !== '5') continue;
-    const text = cols.slice(11).join('\t').trim();
-    const [left, top, width, height, conf] = cols.slice(6, 11).map(Number) as [number, number, number, number, number];
-    if (!text || !(width > 0) || !(height > 0)) continue;
-    const key = cols.slice(1, 5).join('.');
-    if (key !== lineKey) {
+  for (const word of tsv) {
+    if (word.lineKey !== lineKey) {
       closeLine();
-      lineKey = key;
+      lineKey = word.lineKey;
     }
-    const box = scaleBox(left, top, width, height, to);
-    words.push({ ...box, text, confidence: Math.max(0, Math.min(1, conf / 100)), line: lines.length });
+    const box = scaleBox(word.x, word.y, word.w, word.h, to);
+    words.push({ ...box, text: word.text, confidence: Math.max(0, Math.min(1, word.conf / 100)), line: lines.length });
   }
   closeLine();
   return { words, lines };
