@@ -129,3 +129,15 @@ test('pausing page reading shows Paused and survives until Resume, which reads t
   await expect(indicator(page)).toHaveAttribute('data-state', 'done', { timeout: READ_TIMEOUT * 2 });
   await expect(indicator(page).getByTestId('ocr-label')).toHaveText(`Words on ${kinds.length} / ${kinds.length} pages`);
 });
+
+test('the project setting "Read the words on imported pages" is saved at once and shown again', async ({ page, host }) => {
+  await callHost(host, 'settings.update', { annotatorName: 'Ada Tester' });
+  const project = await callHost(host, 'projects.create', { name: 'Settings' });
+  await openFolio(page, host, `#/projects/${project.id}/settings`);
+  const box = page.getByTestId('project-ocr-on-import');
+  await expect(box).toBeChecked();
+  await box.uncheck();
+  await expect.poll(async () => (await callHost(host, 'ocr.status', { projectId: project.id })).onImport).toBe(false);
+  await page.reload();
+  await expect(page.getByTestId('project-ocr-on-import')).not.toBeChecked();
+});

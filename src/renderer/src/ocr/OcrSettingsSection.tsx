@@ -10,21 +10,22 @@ export function OcrSettingsSection({ projectId }: { projectId: string }) {
   const loadError = useOcr((s) => s.errors[projectId] ?? null);
   const load = useOcr((s) => s.load);
   const setOnImport = useOcr((s) => s.setOnImport);
-  const [saving, setSaving] = useState(false);
+  /** The value being saved, shown at once (the box does not wait for the core's answer). */
+  const [saving, setSaving] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void load(projectId);
   }, [load, projectId]);
 
   const onChange = async (onImport: boolean) => {
-    setSaving(true);
+    setSaving(onImport);
     setError(null);
     try {
       await setOnImport(projectId, onImport);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
-      setSaving(false);
+      setSaving(null);
     }
   };
 
@@ -34,8 +35,8 @@ export function OcrSettingsSection({ projectId }: { projectId: string }) {
       <label className="checkbox">
         <input
           type="checkbox"
-          checked={status?.onImport ?? false}
-          disabled={!status || saving}
+          checked={saving ?? status?.onImport ?? false}
+          disabled={!status || saving !== null}
           onChange={(e) => void onChange(e.target.checked)}
           data-testid="project-ocr-on-import"
         />
