@@ -75,7 +75,7 @@ export function DocumentFilterBar({ query, counts, typeCounts, search, onSearch,
         <input
           type="search"
           className="search-input"
-          placeholder="Search names and page text"
+          placeholder="Search names, page text"
           title="Matches document names, and the words read on their pages"
           value={search}
           onChange={(e) => onSearch(e.target.value)}
