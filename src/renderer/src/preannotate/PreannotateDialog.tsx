@@ -13,9 +13,11 @@ import { ProgressBar } from '../components/ProgressBar';
 import { Spinner } from '../components/Spinner';
 import { Stat } from '../components/Stat';
 import { LatencyHistogram } from './LatencyHistogram';
+import { LocalOcrForm, LocalOcrRun, SourceChoice, type PreannotationSource } from './LocalOcrSource';
+import { isOcrJobActive, useOcr } from '../ocr/ocrStore';
+import '../ocr/ocr.css';
 import { useModels, type Model } from './useModels';
 import './preannotate.css';
-
 
 export const formatUsd = (v: number): string => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
 const formatMs = (v: number | null): string => (v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
@@ -85,7 +87,7 @@ function EstimateSummary({ estimate }: { estimate: CostEstimateData }) {
   );
 }
 
-function NewRun({ projectId, onStarted }: { projectId: string; onStarted(run: PreannotationRun): void }) {
+function NewRun({ projectId, onStarted, onUseLocal }: { projectId: string; onStarted(run: PreannotationRun): void; onUseLocal(): void }) {
   const settings = useApp((s) => s.settings);
   const { models, error: modelsError } = useModels();
   const start = usePreannotation((s) => s.start);
@@ -138,6 +140,11 @@ function NewRun({ projectId, onStarted }: { projectId: string; onStarted(run: Pr
       {!keyConfigured ? (
         <div className="notice tone-warning" data-testid="preannotate-no-key">
           No Anthropic API key yet. Add one in <a href={paths.settings()}>Settings → Claude</a> (or set <code>ANTHROPIC_API_KEY</code>) to start; the estimate works without one.
+          <div className="row gap preannotate-local-offer">
+            <button type="button" className="btn btn-primary" onClick={onUseLocal} data-testid="preannotate-use-local">
+              Use Local OCR instead (offline, free)
+            </button>
+          </div>
         </div>
       ) : null}
       <div className="form-grid">
@@ -369,37 +376,74 @@ function RunDetails({ run }: { run: PreannotationRun }) {
 }
 
 /**
- * Pre-annotation from the document list: choose a model, see the estimate, confirm; then watch the
- * run (progress with ETA, live cost, latency histogram) and pause, resume or cancel it. Closing
- * the dialog leaves the run going; the list's header keeps showing its progress.
+ * Pre-annotation from the document list: Claude (choose a model, see the estimate, confirm; then
+ * watch the run with its cost and latency, pause, resume or cancel it) or Local OCR (boxes with
+ * text from the words read on this computer, offline and free). Closing the dialog leaves a run
+ * going; the list's header keeps showing its progress.
  */
 export function PreannotateDialog({ projectId, onClose }: { projectId: string; onClose(): void }) {
   const load = usePreannotation((s) => s.load);
   const loaded = usePreannotation((s) => s.loaded[projectId] === true);
   const run = usePreannotation((s) => currentRun(s.runs, projectId));
+  const keyConfigured = useApp((s) => s.settings?.anthropic.configured ?? false);
+  const loadOcr = useOcr((s) => s.load);
+  const ocrJob = useOcr((s) => s.byProject[projectId]?.job ?? null);
   const [fresh, setFresh] = useState(false);
+  const [source, setSource] = useState<PreannotationSource>('claude');
+  /** The Local OCR run started here; shown until "New run…". */
+  const [localJobId, setLocalJobId] = useState<string | null>(null);
   useEffect(() => {
     void load(projectId);
-  }, [load, projectId]);
+    void loadOcr(projectId);
+  }, [load, loadOcr, projectId]);
 
+  // A Local OCR run started here, or one still going (from before the dialog was opened).
+  const localRun = ocrJob?.prediction && (ocrJob.jobId === localJobId || (isOcrJobActive(ocrJob) && !fresh)) ? ocrJob : null;
   const showRun = run && !fresh && (isUnfinished(run) || run.state === 'completed' || run.state === 'cancelled');
+  const newRunButton = (
+    <div className="row gap preannotate-again">
+      <button
+        type="button"
+        className="btn"
+        onClick={() => {
+          setFresh(true);
+          setLocalJobId(null);
+        }}
+        data-testid="preannotate-new-run"
+      >
+        New run…
+      </button>
+    </div>
+  );
   return (
-    <Modal title="Pre-annotate with Claude" onClose={onClose} wide testId="preannotate-dialog">
+    <Modal title="Pre-annotate" onClose={onClose} wide testId="preannotate-dialog">
       {!loaded ? (
         <Spinner label="Loading runs…" />
+      ) : localRun ? (
+        <>
+          <LocalOcrRun job={localRun} />
+          {!isOcrJobActive(localRun) ? newRunButton : null}
+        </>
       ) : showRun ? (
         <>
           <RunDetails run={run} />
-          {!isUnfinished(run) ? (
-            <div className="row gap preannotate-again">
-              <button type="button" className="btn" onClick={() => setFresh(true)} data-testid="preannotate-new-run">
-                New run…
-              </button>
-            </div>
-          ) : null}
+          {!isUnfinished(run) ? newRunButton : null}
         </>
       ) : (
-        <NewRun projectId={projectId} onStarted={() => setFresh(false)} />
+        <div className="preannotate-form">
+          <SourceChoice source={source} onChange={setSource} keyConfigured={keyConfigured} />
+          {source === 'local' ? (
+            <LocalOcrForm
+              projectId={projectId}
+              onStarted={(job) => {
+                setLocalJobId(job.jobId);
+                setFresh(false);
+              }}
+            />
+          ) : (
+            <NewRun projectId={projectId} onStarted={() => setFresh(false)} onUseLocal={() => setSource('local')} />
+          )}
+        </div>
       )}
     </Modal>
   );

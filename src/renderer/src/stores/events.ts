@@ -3,6 +3,7 @@ import { RECONNECTED_EVENT } from '../platform/web';
 import { useApp } from './app';
 import { useDocuments } from './documents';
 import { useJobs } from './jobs';
+import { useOcr } from '../ocr/ocrStore';
 import { usePreannotation } from '../preannotate/preannotationStore';
 import { useProjects } from './projects';
 import { useSync } from '../sync/syncStore';
@@ -62,6 +63,12 @@ export function connectEvents(): void {
     usePreannotation.getState().apply(run);
     refreshProject(run.projectId);
   });
+  // Page OCR: each event carries the whole run; its end brings new words (search) and Local OCR predictions.
+  bus.on('ocr.progress', (job) => useOcr.getState().applyJob(job));
+  bus.on('ocr.finished', (job) => {
+    useOcr.getState().applyJob(job);
+    refreshProject(job.projectId);
+  });
   // Exports and annotation imports: each event carries the whole job.
   bus.on('export.progress', (job) => useJobs.getState().apply('export', job));
   bus.on('export.finished', (job) => useJobs.getState().apply('export', job));
@@ -79,6 +86,8 @@ export function connectEvents(): void {
     const pre = usePreannotation.getState();
     for (const id of Object.keys(pre.loaded)) void pre.load(id);
     void pre.loadActive();
+    const ocr = useOcr.getState();
+    for (const id of Object.keys(ocr.byProject)) void ocr.load(id);
     void useDocuments.getState().reload();
     const sync = useSync.getState();
     void sync.loadStatus();

@@ -2,6 +2,7 @@ import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import type { Project } from '../../../shared/domain/model';
 import { ErrorPanel, InlineError } from '../components/ErrorPanel';
 import { LoadingPanel } from '../components/Spinner';
+import { OcrSettingsSection } from '../ocr/OcrSettingsSection';
 import { api } from '../lib/api';
 import { errorMessage } from '../lib/errors';
 import { useProjects } from '../stores/projects';
@@ -173,14 +174,17 @@ export function ProjectSettingsView({ projectId }: { projectId: string }) {
         ) : !project ? (
           <LoadingPanel />
         ) : (
-          <SettingsForm
-            key={`${project.id}:${version}`}
-            project={project}
-            onSaved={(saved) => {
-              put(saved);
-              setVersion((v) => v + 1);
-            }}
-          />
+          <>
+            <SettingsForm
+              key={`${project.id}:${version}`}
+              project={project}
+              onSaved={(saved) => {
+                put(saved);
+                setVersion((v) => v + 1);
+              }}
+            />
+            <OcrSettingsSection projectId={projectId} />
+          </>
         )}
       </div>
     </div>

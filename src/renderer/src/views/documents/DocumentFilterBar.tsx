@@ -20,7 +20,7 @@ interface DocumentFilterBarProps {
   onLayout(layout: DocumentListLayout): void;
 }
 
-/** Status chips, the type filter, the file-name search and the grid/table switch above the list. */
+/** Status chips, the type filter, the search (names and page text) and the grid/table switch above the list. */
 export function DocumentFilterBar({ query, counts, typeCounts, search, onSearch, layout, onLayout }: DocumentFilterBarProps) {
   const setQuery = useDocuments((s) => s.setQuery);
   const allCount = counts ? Object.values(counts).reduce((a, b) => a + (b ?? 0), 0) : null;
@@ -75,10 +75,11 @@ export function DocumentFilterBar({ query, counts, typeCounts, search, onSearch,
         <input
           type="search"
           className="search-input"
-          placeholder="Search file names"
+          placeholder="Search names, page text"
+          title="Matches document names, and the words read on their pages"
           value={search}
           onChange={(e) => onSearch(e.target.value)}
-          aria-label="Search file names"
+          aria-label="Search names and page text"
           data-testid="document-search"
         />
       </label>

@@ -1,6 +1,7 @@
 import type { Project } from '../../../../shared/domain/model';
 import { IconSettings, IconSparkles, IconUpload } from '../../components/Icons';
 import { formatCount, plural } from '../../lib/format';
+import { OcrIndicator } from '../../ocr/OcrIndicator';
 import { useFileImport } from '../../stores/fileImport';
 import { paths } from '../../stores/route';
 import { ActiveImports, ActivePreannotation } from './ActiveJobs';
@@ -38,6 +39,7 @@ export function DocumentListHeader({ projectId, project, onPreannotate, onFormat
       <div className="row gap">
         <ActiveImports projectId={projectId} onOpen={(jobId) => openImport(projectId, jobId)} />
         <ActivePreannotation projectId={projectId} onOpen={onPreannotate} />
+        <OcrIndicator projectId={projectId} />
         <a className="btn btn-ghost" href={paths.projectSettings(projectId)} data-testid="project-settings-link">
           <IconSettings /> Settings
         </a>
@@ -46,7 +48,7 @@ export function DocumentListHeader({ projectId, project, onPreannotate, onFormat
           className="btn"
           onClick={onPreannotate}
           disabled={!project || project.documentCount === 0}
-          title="Let Claude draw boxes and answer the questions first, so you correct instead of starting from nothing"
+          title="Let Claude, or Local OCR offline, draw boxes (and Claude answer the questions) first, so you correct instead of starting from nothing"
           data-testid="preannotate-button"
         >
           <IconSparkles /> Pre-annotate
