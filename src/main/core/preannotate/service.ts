@@ -12,6 +12,7 @@ import { checkAnthropicConnection } from './connection';
 import { loadModelCatalog, resolveModel, type Effort, type ModelCatalog, type ResolvedModel } from './catalog';
 import type { ConnectionTest } from '../../../shared/domain/connection';
 import type { CostEstimateData, PreannotationRun } from '../../../shared/domain/preannotation';
+import type { PageWords } from '../../../shared/domain/ocr';
 import { estimateCost, type CostEstimate } from './cost';
 import { type ExecutionEnd, type ExecutorDeps, OnlineExecutor } from './executor';
 import { imageTokens, resizedSize } from './imageSizing';
@@ -40,6 +41,8 @@ export interface PreannotationDeps {
   emit?: EventSink;
   clientFactory?: (cfg: { apiKey: string; baseURL: string }) => Anthropic;
   catalog?: ModelCatalog;
+  /** The words read on a page, if any: such pages are pre-annotated grounded on them (absent: never). */
+  pageWords?: (pageId: string) => PageWords | null;
   /** Simulated runs only (tests, benchmarks, demo): the length of the service's second in real seconds. */
   timeScale?: number;
   log?: (message: string) => void;
@@ -402,7 +405,7 @@ class Preannotation implements PreannotationService {
   }
 
   /** How an executor reads the project and reports back to the service. */
-  private executorHooks(run: RunRow, completions: CompletionLog): Pick<ExecutorDeps, 'mediaFile' | 'currentPrompt' | 'onChange' | 'onSimulated' | 'log'> {
+  private executorHooks(run: RunRow, completions: CompletionLog): Pick<ExecutorDeps, 'mediaFile' | 'currentPrompt' | 'pageWords' | 'onChange' | 'onSimulated' | 'log'> {
     let cachedPrompt: { at: number; value: { labels: Set<string>; templates: Set<string> } } | null = null;
     let simulatedSeen = run.simulated;
     return {
@@ -426,6 +429,7 @@ class Preannotation implements PreannotationService {
         this.store.markSimulated(run.id);
       },
       log: this.log,
+      ...(this.deps.pageWords ? { pageWords: this.deps.pageWords } : {}),
     };
   }
 
