@@ -67,7 +67,7 @@ const taskDetails = (runId: string) => new RunStore(core.db).tasks(runId).map((t
 beforeAll(async () => {
   dir = tempDir('folio-grounded-');
   sim = await startClaudeSimulator({ timeScale: SCALE, noise: DEFAULT_NOISE, seed: 9 });
-  core = await openTestCore(join(dir.path, 'data'));
+  core = await openTestCore(join(dir.path, 'data'), { preannotation: { resumeInterrupted: false, timeScale: SCALE } });
   await useSimulator(core, sim);
   pages = await writePages(join(dir.path, 'pages'), SEED, [
     { index: 0, kind: 'invoice' },
@@ -80,19 +80,19 @@ beforeAll(async () => {
   const job = await core.ocrJobs.run(projectId);
   expect(job).toMatchObject({ state: 'completed', pagesDone: pages.files.length });
   coordinate = serviceFor(core, { timeScale: SCALE });
-  grounded = serviceFor(core, { timeScale: SCALE, pageWords: (pageId) => core.ocrStore.pageWords(pageId) });
+  // The core's own service: it reads the words the core stored.
+  grounded = core.preannotation;
 }, 240_000);
 
 afterAll(async () => {
   await coordinate?.close();
-  await grounded?.close();
   await core?.close();
   await sim?.close();
   dir?.cleanup();
 });
 
 describe('grounded pre-annotation', () => {
-  it('boxes built from the words read fit the truth far better than drawn coordinates', async () => {
+  it('boxes built from the words read fit the truth better than drawn coordinates', async () => {
     expect((await run(coordinate)).pages).toMatchObject({ done: 4, failed: 0 });
     const drawn = scores();
     const g = await run(grounded);
@@ -126,6 +126,15 @@ describe('grounded pre-annotation', () => {
     const qa = predictionRows(core, projectId).filter((r) => r.kind === 'qa' && r.answer);
     expect(qa.length).toBeGreaterThan(0);
     expect(qa.filter((q) => (JSON.parse(q.evidence!) as string[]).every((id) => byId.has(id))).length).toBe(qa.length);
+  });
+
+  it('goes grounded in batch mode too', async () => {
+    const r = await run(grounded, { batch: true, batchPollMs: 500 });
+    expect(r).toMatchObject({ mode: 'batch', state: 'completed', pages: { done: 4, failed: 0 } });
+    for (const t of taskDetails(r.runId)) expect(t.dropped?.grounding).toEqual({ unknownIds: 0, sharedIds: 0, emptyGroups: 0 });
+    const rows = predictionRows(core, projectId).filter((p) => p.kind === 'box' && p.run_id === r.runId);
+    expect(rows.length).toBeGreaterThan(50);
+    expect(rows.every((p) => Number.isInteger(p.x) && Number.isInteger(p.w))).toBe(true);
   });
 
   const faults: [FaultKind, (d: NonNullable<ReturnType<typeof taskDetails>[number]['dropped']>) => void][] = [
