@@ -128,6 +128,12 @@ describe('grounded pre-annotation', () => {
     expect(qa.filter((q) => (JSON.parse(q.evidence!) as string[]).every((id) => byId.has(id))).length).toBe(qa.length);
   });
 
+  it('counts the words lists in the estimate', async () => {
+    const withWords = await grounded.estimate(projectId, { scope: 'all', countTokens: false });
+    const without = await coordinate.estimate(projectId, { scope: 'all', countTokens: false });
+    expect(withWords.tokens.input).toBeGreaterThan(without.tokens.input + 4 * 500);
+  });
+
   it('goes grounded in batch mode too', async () => {
     const r = await run(grounded, { batch: true, batchPollMs: 500 });
     expect(r).toMatchObject({ mode: 'batch', state: 'completed', pages: { done: 4, failed: 0 } });
