@@ -193,7 +193,7 @@ export class OnlineExecutor {
     return this.prepared.get(work.taskId)?.promise ?? this.prepareFor(work, this.tierFor());
   }
 
-  wordsFor(work: PageWork): GroundingWords | null {
+  private wordsFor(work: PageWork): GroundingWords | null {
     if (!this.words.has(work.taskId)) this.words.set(work.taskId, groundingWords(this.d.pageWords?.(work.pageId)));
     return this.words.get(work.taskId)!;
   }

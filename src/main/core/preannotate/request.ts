@@ -62,8 +62,9 @@ export function pageUserText(parts: PromptParts, work: PageWork, image: Prepared
 /**
  * One page: the image first (the docs put images before text), sent at exactly the size Folio
  * chose, with `oversized_image: "error"` so the API can never rescale it silently and move the
- * coordinates; then one line of text. No sampling parameters (API version 2026-10-21 rejects
- * them) and no forced tool use (rejected by the 5.5 models): structured output instead.
+ * coordinates; then one line of text (grounded: followed by the page's words). No sampling
+ * parameters (API version 2026-10-21 rejects them) and no forced tool use (rejected by the 5.5
+ * models): structured output instead.
  */
 export function pageRequestBody(parts: PromptParts, s: RequestSettings, work: PageWork, image: PreparedImage, words?: GroundingWords | null): MessageCreateParamsNonStreaming {
   const prefix = prefixOf(parts, words);
