@@ -180,6 +180,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Pre-annotation writes through its own connection: predictions can be re-derived, so the pool's
   // many small commits need not wait for a disk flush each (like imports).
   const poolDb = openDatabase(databaseFile(opts.dataDir), { nativeBinding: opts.nativeBinding, synchronous: 'NORMAL', skipMigrations: true });
+  // Pages whose words have been read are pre-annotated grounded on them.
+  const ocrStore = new OcrStore(db);
   const preannotation = createPreannotationService({
     db: poolDb,
     dataDir: opts.dataDir,
@@ -188,6 +190,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     settings,
     clock,
     emit,
+    pageWords: (pageId) => ocrStore.pageWords(pageId),
     ...(opts.preannotation?.timeScale ? { timeScale: opts.preannotation.timeScale } : {}),
   });
   if (opts.preannotation?.resumeInterrupted !== false) preannotation.resumeInterrupted();
@@ -220,7 +223,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const tesseract = opts.ocr?.langPath ? { tesseract: { langPath: opts.ocr.langPath } } : {};
   const ocr = new OcrService({ documents, media, ...tesseract });
   // Words are derived data (a page can be read again), so like imports they commit without a flush each.
-  const ocrStore = new OcrStore(db);
   const ocrJobs = new OcrJobs({
     store: new OcrStore(bulkDb),
     reader: new PageReader(media, tesseract.tesseract),

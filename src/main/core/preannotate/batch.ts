@@ -4,6 +4,7 @@ import { isoNow } from '../util/clock';
 import { classifyError } from './classify';
 import { costUsd, usageFromApi } from './cost';
 import type { ExecutionEnd, ExecutorDeps } from './executor';
+import { type GroundingWords, groundingWords } from './grounding';
 import { downsizedTier, resizedSize } from './imageSizing';
 import { ModelOutputError, parseModelOutput } from './parse';
 import { prepareImage, type PreparedImage } from './prepare';
@@ -57,6 +58,14 @@ export class BatchExecutor {
 
   get stopping(): boolean {
     return this.stopRequest !== null;
+  }
+
+  /**
+   * A page's words, read when it is sent and again when its result is ingested (perhaps after a
+   * restart): words are tied to the page image and a reading is deterministic, so both agree.
+   */
+  private wordsOf(w: PageWork): GroundingWords | null {
+    return groundingWords(this.d.pageWords?.(w.pageId));
   }
 
   async execute(): Promise<ExecutionEnd> {
@@ -150,7 +159,7 @@ export class BatchExecutor {
         store.failTask(w.taskId, `the page image could not be prepared: ${(err as Error).message}`, isoNow(clock), null);
         continue;
       }
-      const body: BatchCreateParams.Request = { custom_id: w.taskId, params: pageRequestBody(this.parts, this.settings, w, image) };
+      const body: BatchCreateParams.Request = { custom_id: w.taskId, params: pageRequestBody(this.parts, this.settings, w, image, this.wordsOf(w)) };
       const size = image.base64.length + 4096;
       if (chunk.length && (chunk.length >= this.opts.maxRequests || bytes + size > this.opts.maxBytes)) await flush();
       chunk.push({ work: w, body, sent: { width: image.sentWidth, height: image.sentHeight, asIs: image.asIs } });
@@ -204,6 +213,7 @@ export class BatchExecutor {
             origHeight: w.height,
             labels: current.labels.size ? current.labels : this.parts.labels,
             templates: current.templates,
+            words: this.wordsOf(w),
           });
           store.ingest({
             taskId: task.id,

@@ -1,9 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { PageWords } from '../../../shared/domain/ocr';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import { type Clock, isoNow } from '../util/clock';
 import type { ResolvedModel, VisionTier } from './catalog';
 import { classifyError, type AttemptOutcome } from './classify';
 import { costUsd, itpmTokens, usageFromApi, type TokenUsage } from './cost';
+import { type GroundingWords, groundingWords } from './grounding';
 import { downsizedTier, STANDARD_TIER } from './imageSizing';
 import { ModelOutputError, parseModelOutput } from './parse';
 import { prepareImage, type PreparedImage } from './prepare';
@@ -32,6 +34,8 @@ export interface ExecutorDeps {
   mediaFile(mediaPath: string): string;
   /** The project's current label names and question templates (checked at ingest). */
   currentPrompt(): { labels: Set<string>; templates: Set<string> };
+  /** A page's words, when they have been read: the page then goes grounded (absent: never). */
+  pageWords?(pageId: string): PageWords | null;
   /** Something changed; 'done' = a page was ingested. */
   onChange(what: 'task' | 'done'): void;
   /** The server identified itself as Folio's Claude simulator (header x-folio-simulator). */
@@ -81,6 +85,8 @@ export class OnlineExecutor {
   private readonly queue: QueueItem[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly prepared = new Map<string, { tier: VisionTier; promise: Promise<PreparedImage> }>();
+  /** Each page's words, read once: its requests and the parsing of their answers use the same list. */
+  private readonly words = new Map<string, GroundingWords | null>();
   private readonly wake = new Wakeup();
   private readonly parts: PromptParts;
   private readonly settings: RequestSettings;
@@ -137,7 +143,7 @@ export class OnlineExecutor {
       }
       let permit: Permit;
       try {
-        permit = await this.d.scheduler.acquire(expectedInputTokens(this.parts, next.work, image, this.prefixCached), this.dispatchAbort.signal);
+        permit = await this.d.scheduler.acquire(expectedInputTokens(this.parts, next.work, image, this.prefixCached, this.wordsFor(next.work)), this.dispatchAbort.signal);
       } catch {
         break; // stopped while waiting
       }
@@ -187,11 +193,19 @@ export class OnlineExecutor {
     return this.prepared.get(work.taskId)?.promise ?? this.prepareFor(work, this.tierFor());
   }
 
+  private wordsFor(work: PageWork): GroundingWords | null {
+    if (!this.words.has(work.taskId)) this.words.set(work.taskId, groundingWords(this.d.pageWords?.(work.pageId)));
+    return this.words.get(work.taskId)!;
+  }
+
+  /** Warms the prefix of the mode the first page goes in (the other mode's pages write their own). */
   private async warmUp(): Promise<void> {
-    if (this.parts.prefixTokens < this.d.model.cacheMinTokens) return;
+    const grounded = this.wordsFor(this.queue[0]!.work) !== null;
+    const prefix = grounded ? this.parts.grounded : this.parts;
+    if (prefix.prefixTokens < this.d.model.cacheMinTokens) return;
     let permit: Permit;
     try {
-      permit = await this.d.scheduler.acquire(this.parts.prefixTokens + 16, this.dispatchAbort.signal);
+      permit = await this.d.scheduler.acquire(prefix.prefixTokens + 16, this.dispatchAbort.signal);
     } catch {
       return;
     }
@@ -203,7 +217,7 @@ export class OnlineExecutor {
     );
     try {
       const { data, response } = await this.d.client.messages
-        .create(warmupBody(this.parts, this.settings), { signal: AbortSignal.any([this.abort.signal, deadline.signal]), maxRetries: 0, timeout: this.wallMs(this.d.scheduler.headerTimeoutMs) })
+        .create(warmupBody(this.parts, this.settings, grounded), { signal: AbortSignal.any([this.abort.signal, deadline.signal]), maxRetries: 0, timeout: this.wallMs(this.d.scheduler.headerTimeoutMs) })
         .withResponse();
       const tokens = usageFromApi(data.usage);
       this.d.store.addOverhead(this.d.run.id, tokens, costUsd(tokens, this.d.model.pricesPerMTok));
@@ -239,7 +253,7 @@ export class OnlineExecutor {
       this.d.onChange('task');
       const sentAt = time.now();
       item.firstSentMs ??= sentAt;
-      const expected = expectedInputTokens(this.parts, item.work, currentImage, this.prefixCached);
+      const expected = expectedInputTokens(this.parts, item.work, currentImage, this.prefixCached, this.wordsFor(item.work));
       const result = await this.attempt(item.work, currentImage);
       const latencyMs = time.now() - sentAt;
       const base: AttemptRecord = { n, sentMs: sentAt, latencyMs, status: result.status, outcome: 'ok', reason: null, requestId: result.requestId, message: null };
@@ -268,6 +282,7 @@ export class OnlineExecutor {
           this.sameError = null;
         }
         this.prepared.delete(task.id);
+        this.words.delete(task.id);
         this.d.onChange(ingested ? 'done' : 'task');
         return;
       }
@@ -372,6 +387,7 @@ export class OnlineExecutor {
   private failPage(item: QueueItem, message: string, _status: number | null): void {
     this.d.store.failTask(item.work.taskId, message, isoNow(this.d.clock), item.firstSentMs === null ? null : this.d.time.now() - item.firstSentMs);
     this.prepared.delete(item.work.taskId);
+    this.words.delete(item.work.taskId);
     this.d.log?.(`pre-annotation: page ${item.work.sourceName} p${item.work.pageNumber} failed: ${message}`);
     this.d.onChange('task');
   }
@@ -393,7 +409,8 @@ export class OnlineExecutor {
     let requestId: string | null = null;
     let billed: { tokens: TokenUsage; costUsd: number } | null = null;
     try {
-      const body = pageRequestBody(this.parts, this.settings, work, image);
+      const words = this.wordsFor(work);
+      const body = pageRequestBody(this.parts, this.settings, work, image, words);
       const { data, response } = await this.d.client.messages
         .create(body, { signal: AbortSignal.any([this.abort.signal, deadline.signal]), maxRetries: 0, timeout: this.wallMs(scheduler.headerTimeoutMs) })
         .withResponse();
@@ -412,6 +429,7 @@ export class OnlineExecutor {
         origHeight: image.origHeight,
         labels: current.labels.size ? current.labels : this.parts.labels,
         templates: current.templates,
+        words,
       });
       return { ok: true, parsed, billed, headers, status: response.status, requestId };
     } catch (err) {

@@ -3,9 +3,11 @@
  * the first `text` block (thinking blocks may come first). Coordinates are in the image Folio sent
  * and are scaled per axis to the original page, clamped to it, and boxes left with no area are
  * dropped and counted, as are labels outside the project's set and evidence that points nowhere.
+ * A grounded answer (the request showed the page's words) names word ids instead: see grounding.ts.
  */
 
 import { type BoxContent, docTypes, type DocType } from '../../../shared/domain/model';
+import { type GroundingIssues, type GroundingWords, resolveGroups, unionOfWords } from './grounding';
 
 export type OutputProblem = 'malformed' | 'truncated' | 'refusal';
 
@@ -44,8 +46,10 @@ export interface DropCounts {
   invalid: number;
   /** QA pairs for a question template the project does not have, or with the wrong types. */
   unknownQuestion: number;
-  /** Evidence indexes that point at no kept box. */
+  /** Evidence indexes that point at no kept box (grounded: evidence words in no kept entity). */
   danglingEvidence: number;
+  /** Grounded answers only: ids dropped or repaired (an entity left with no word counts as invalid). */
+  grounding?: GroundingIssues;
 }
 
 export interface ParsedPage {
@@ -64,6 +68,8 @@ export interface MappingContext {
   /** The project's label names; empty = the project has no label set (any name kept, stored as given). */
   labels: ReadonlySet<string>;
   templates: ReadonlySet<string>;
+  /** The words the request showed (grounded mode): the answer names them instead of coordinates. */
+  words?: GroundingWords | null;
 }
 
 /** Boxes thinner than this (original pixels) after clamping carry no area worth reviewing. */
@@ -101,14 +107,17 @@ export function parseModelOutput(message: MessageLike, ctx: MappingContext): Par
   } catch (err) {
     throw new ModelOutputError('malformed', `the answer is not valid JSON (${(err as Error).message}; starts ${JSON.stringify(text.slice(0, 60))})`);
   }
-  if (!isObject(json) || !Array.isArray(json.boxes)) throw new ModelOutputError('malformed', 'the answer is not an object with a "boxes" list');
+  const list = ctx.words ? 'entities' : 'boxes';
+  if (!isObject(json) || !Array.isArray(json[list])) throw new ModelOutputError('malformed', `the answer is not an object with a "${list}" list`);
   if (json.qa !== undefined && !Array.isArray(json.qa)) throw new ModelOutputError('malformed', 'the answer\'s "qa" is not a list');
+  const docType = (docTypes as readonly unknown[]).includes(json.document_type) ? (json.document_type as DocType) : null;
+  if (ctx.words) return { docType, ...groundedItems(json.entities as unknown[], (json.qa ?? []) as unknown[], ctx, ctx.words) };
 
   const dropped: DropCounts = { degenerate: 0, unknownLabel: 0, invalid: 0, unknownQuestion: 0, danglingEvidence: 0 };
   const sx = ctx.origWidth / ctx.sentWidth;
   const sy = ctx.origHeight / ctx.sentHeight;
   const boxes: MappedBox[] = [];
-  json.boxes.forEach((raw, index) => {
+  (json.boxes as unknown[]).forEach((raw, index) => {
     if (!isObject(raw) || typeof raw.label !== 'string' || !Array.isArray(raw.bbox) || raw.bbox.length !== 4 || !raw.bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       dropped.invalid++;
       return;
@@ -139,15 +148,22 @@ export function parseModelOutput(message: MessageLike, ctx: MappingContext): Par
   });
 
   const kept = new Set(boxes.map((b) => b.index));
+  const qa = mapQa((json.qa ?? []) as unknown[], ctx, dropped, (e) => (typeof e === 'number' && kept.has(e) ? e : null));
+  return { docType, boxes, qa, dropped };
+}
+
+/** QA pairs, with each evidence item mapped to a kept box index (null: dropped and counted). */
+function mapQa(items: unknown[], ctx: MappingContext, dropped: DropCounts, evidenceBox: (e: unknown) => number | null): MappedQa[] {
   const qa: MappedQa[] = [];
-  for (const raw of (json.qa ?? []) as unknown[]) {
+  for (const raw of items) {
     if (!isObject(raw) || typeof raw.template !== 'string' || !ctx.templates.has(raw.template)) {
       dropped.unknownQuestion++;
       continue;
     }
     const evidence: number[] = [];
     for (const e of Array.isArray(raw.evidence) ? raw.evidence : []) {
-      if (typeof e === 'number' && kept.has(e)) evidence.push(e);
+      const box = evidenceBox(e);
+      if (box !== null) evidence.push(box);
       else dropped.danglingEvidence++;
     }
     const answerable = raw.answerable !== false;
@@ -159,6 +175,48 @@ export function parseModelOutput(message: MessageLike, ctx: MappingContext): Par
       confidence: confidenceOf(raw.confidence),
     });
   }
-  const docType = (docTypes as readonly unknown[]).includes(json.document_type) ? (json.document_type as DocType) : null;
-  return { docType, boxes, qa, dropped };
+  return qa;
+}
+
+/**
+ * A grounded answer: entities are groups of word ids, each box the union of its words (already
+ * in page pixels) and its text theirs. Every bad id or group is handled on its own, so one bad
+ * item never fails the page.
+ */
+function groundedItems(entities: unknown[], qaItems: unknown[], ctx: MappingContext, words: GroundingWords): Pick<ParsedPage, 'boxes' | 'qa' | 'dropped'> {
+  const grounding: GroundingIssues = { unknownIds: 0, sharedIds: 0, emptyGroups: 0 };
+  const dropped: DropCounts = { degenerate: 0, unknownLabel: 0, invalid: 0, unknownQuestion: 0, danglingEvidence: 0, grounding };
+  const candidates: { index: number; label: string; ids: unknown[]; confidence: number }[] = [];
+  entities.forEach((raw, index) => {
+    if (!isObject(raw) || typeof raw.label !== 'string' || !Array.isArray(raw.words)) {
+      dropped.invalid++;
+      return;
+    }
+    if (ctx.labels.size > 0 && !ctx.labels.has(raw.label)) {
+      dropped.unknownLabel++;
+      return;
+    }
+    candidates.push({ index, label: raw.label, ids: raw.words as unknown[], confidence: confidenceOf(raw.confidence) });
+  });
+  const resolved = resolveGroups(
+    words,
+    candidates.map((c) => c.ids),
+    grounding,
+  );
+  const boxes: MappedBox[] = [];
+  candidates.forEach((c, k) => {
+    const group = resolved.groups[k];
+    if (!group) {
+      dropped.invalid++;
+      return;
+    }
+    boxes.push({ index: c.index, label: c.label, ...unionOfWords(words, group), confidence: c.confidence });
+  });
+  const indexOf = new Map(words.ids.map((id, i) => [id, i]));
+  const qa = mapQa(qaItems, ctx, dropped, (e) => {
+    const word = typeof e === 'string' ? indexOf.get(e) : undefined;
+    const owner = word === undefined ? undefined : resolved.ownerOfWord.get(word);
+    return owner === undefined ? null : candidates[owner]!.index;
+  });
+  return { boxes, qa, dropped };
 }

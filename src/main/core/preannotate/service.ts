@@ -12,9 +12,11 @@ import { checkAnthropicConnection } from './connection';
 import { loadModelCatalog, resolveModel, type Effort, type ModelCatalog, type ResolvedModel } from './catalog';
 import type { ConnectionTest } from '../../../shared/domain/connection';
 import type { CostEstimateData, PreannotationRun } from '../../../shared/domain/preannotation';
+import type { PageWords } from '../../../shared/domain/ocr';
 import { estimateCost, type CostEstimate } from './cost';
 import { type ExecutionEnd, type ExecutorDeps, OnlineExecutor } from './executor';
 import { imageTokens, resizedSize } from './imageSizing';
+import { groundingWords, wordsBlock } from './grounding';
 import { buildUserText, estimateTextTokens, questionKinds } from './prompt';
 import { promptParts } from './request';
 import { AdaptiveScheduler, FixedScheduler, type Scheduler } from './scheduler';
@@ -40,6 +42,8 @@ export interface PreannotationDeps {
   emit?: EventSink;
   clientFactory?: (cfg: { apiKey: string; baseURL: string }) => Anthropic;
   catalog?: ModelCatalog;
+  /** The words read on a page, if any: such pages are pre-annotated grounded on them (absent: never). */
+  pageWords?: (pageId: string) => PageWords | null;
   /** Simulated runs only (tests, benchmarks, demo): the length of the service's second in real seconds. */
   timeScale?: number;
   log?: (message: string) => void;
@@ -176,7 +180,8 @@ class Preannotation implements PreannotationService {
       questions: prompt.questions.length > 0,
     });
     let prefixTokens = parts.prefixTokens;
-    const pageTextTokens = estimateTextTokens(sampleText) + 8;
+    const lineTokens = estimateTextTokens(sampleText) + 8;
+    const pageTextTokens = lineTokens + this.meanWordsTokens(pages);
     let textCounting: 'count_tokens' | 'approximate' = 'approximate';
     const wantCount = opts.countTokens ?? this.deps.settings.anthropic().apiKey !== null;
     if (wantCount && pages.length > 0) {
@@ -192,7 +197,7 @@ class Preannotation implements PreannotationService {
           { maxRetries: 2, timeout: 30_000 },
         );
         // count_tokens counts everything as input: split it into the prefix and the page text.
-        prefixTokens = Math.max(0, counted.input_tokens - pageTextTokens);
+        prefixTokens = Math.max(0, counted.input_tokens - lineTokens);
         textCounting = 'count_tokens';
       } catch (err) {
         this.log(`pre-annotation: count_tokens failed, estimating the prompt locally: ${(err as Error).message}`);
@@ -402,7 +407,7 @@ class Preannotation implements PreannotationService {
   }
 
   /** How an executor reads the project and reports back to the service. */
-  private executorHooks(run: RunRow, completions: CompletionLog): Pick<ExecutorDeps, 'mediaFile' | 'currentPrompt' | 'onChange' | 'onSimulated' | 'log'> {
+  private executorHooks(run: RunRow, completions: CompletionLog): Pick<ExecutorDeps, 'mediaFile' | 'currentPrompt' | 'pageWords' | 'onChange' | 'onSimulated' | 'log'> {
     let cachedPrompt: { at: number; value: { labels: Set<string>; templates: Set<string> } } | null = null;
     let simulatedSeen = run.simulated;
     return {
@@ -426,6 +431,7 @@ class Preannotation implements PreannotationService {
         this.store.markSimulated(run.id);
       },
       log: this.log,
+      ...(this.deps.pageWords ? { pageWords: this.deps.pageWords } : {}),
     };
   }
 
@@ -544,6 +550,19 @@ class Preannotation implements PreannotationService {
       });
     }
     return prompt;
+  }
+
+  /** The mean size of the words lists grounded pages add to their requests, from up to 50 pages spread over the run. */
+  private meanWordsTokens(pages: { pageId: string }[]): number {
+    if (!this.deps.pageWords || pages.length === 0) return 0;
+    const step = Math.max(1, Math.floor(pages.length / 50));
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < pages.length; i += step, n++) {
+      const words = groundingWords(this.deps.pageWords(pages[i]!.pageId));
+      if (words) sum += estimateTextTokens(wordsBlock(words, { x: 1, y: 1 }));
+    }
+    return Math.round(sum / n);
   }
 
   private selectPages(projectId: string, scope: 'new' | 'all', documentIds?: string[]) {

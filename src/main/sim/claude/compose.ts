@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { naturalAnswer, type NoiseOptions } from './answer';
 import type { FaultRule } from './faults';
+import { groundedAnswer, groundedFault, wordsFromPrompt } from './grounded';
 import { rid } from './http';
 import type { TokenAccount } from './promptCache';
 import { fitToSchema } from './schemaRules';
@@ -32,8 +33,10 @@ export function documentOf(truth: TruthRegistry, v: ValidRequest): ReturnType<Tr
   return image && name ? truth.lookup(name, image.received) : null;
 }
 
+type ItemsSchema = { items?: { properties?: { label?: { enum?: unknown } } } };
 const labelsOf = (schema: Record<string, unknown> | null): string[] | null => {
-  const e = (schema as { properties?: { boxes?: { items?: { properties?: { label?: { enum?: unknown } } } } } } | null)?.properties?.boxes?.items?.properties?.label?.enum;
+  const props = (schema as { properties?: { boxes?: ItemsSchema; entities?: ItemsSchema } } | null)?.properties;
+  const e = (props?.boxes ?? props?.entities)?.items?.properties?.label?.enum;
   return Array.isArray(e) ? (e as string[]) : null;
 };
 const templatesOf = (schema: Record<string, unknown> | null): string[] | null => {
@@ -46,6 +49,13 @@ function answerValue(source: AnswerSource, v: ValidRequest, doc: ReturnType<type
   const image = v.images[0];
   if (!doc || !image) return v.schema ? fitToSchema({}, v.schema) : { boxes: [], qa: [] };
   const natural = naturalAnswer(doc, image.seen, { labels: labelsOf(v.schema), templates: templatesOf(v.schema) }, source.noise, source.seed, source.answerEveryQuestion);
+  // A grounded request (its schema asks for entities and its text lists the words) gets word ids.
+  const words = (v.schema as { properties?: { entities?: unknown } } | null)?.properties?.entities ? wordsFromPrompt(v.userText) : null;
+  if (words) {
+    const answer = groundedFault(groundedAnswer(natural, doc, image.received, words), words, fault);
+    if (fault?.kind === 'off_schema_labels') return { ...answer, entities: answer.entities.map((e, i) => (i % 3 === 0 ? { ...e, label: 'not_a_project_label' } : e)) };
+    return v.schema ? fitToSchema(answer, v.schema) : answer;
+  }
   let boxes = natural.boxes.map(({ truthId: _t, ...b }) => b);
   if (fault?.kind === 'off_schema_labels') boxes = boxes.map((b, i) => (i % 3 === 0 ? { ...b, label: 'not_a_project_label' } : b));
   if (fault?.kind === 'degenerate_boxes') {

@@ -18,6 +18,10 @@ export type FaultKind =
   | 'refusal'
   | 'off_schema_labels'
   | 'degenerate_boxes'
+  /** Grounded answers (the request lists words): ids of other words, ids not listed, overlapping groups. */
+  | 'grounded_wrong_ids'
+  | 'grounded_unknown_ids'
+  | 'grounded_overlapping_groups'
   | 'batch_expired'
   /** Not the API at all: a proxy, gateway or login page in front of it answers with HTML (status `status`, default 200). */
   | 'proxy_html';
