@@ -33,7 +33,7 @@ async function readPages(host: FolioHost, doc: { projectId: string; documentId: 
       { timeout: OCR_TIMEOUT, intervals: [500] },
     )
     .toBe(true);
-  const words = await callHost(host, 'ocr.pageWords', doc);
+  const words = await callHost(host, 'ocr.pageWords', { projectId: doc.projectId, documentId: doc.documentId, pageId: doc.pageId });
   expect(words?.words.length).toBeGreaterThan(0);
   return words!.words;
 }
