@@ -5,6 +5,7 @@ import { runAction } from './runAction';
 import { AnnotationLayers } from './canvas/AnnotationLayers';
 import { actionFor, displayCombo, resolveKeymap } from './keymap';
 import { AnnotationSidePanel, focusAnswer, HelpOverlay, LabelPicker, nextQuestion, previousQuestion, ReadOnlyNote, runVerify, SaveRefusedBanner, VerifyControls } from './panels';
+import { readProjectPages, toggleWordsLayer, usePageWords } from './pageWords';
 import { SelectionReadout } from './SelectionReadout';
 import { useAnnotationUi } from './uiStore';
 import { isReadOnly } from './store';
@@ -68,7 +69,40 @@ type DocumentPage = DocumentDetail['pages'][number];
 
 const shortcut = (keymap: Record<string, string[]>, id: string) => (keymap[id]?.[0] ? ` (${displayCombo(keymap[id][0])})` : '');
 
-function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
+const NO_WORDS_TITLE = 'No words read on this page yet';
+
+/** The words layer's toggle, and a way to read the pages when this one has no words yet. */
+function WordsControls({ keymap, pageId }: { keymap: Record<string, string[]>; pageId: string | null }) {
+  const showWords = useAnnotationUi((s) => s.showWords);
+  const entry = usePageWords((s) => (pageId ? s.byPage[pageId] : undefined));
+  const readingPages = usePageWords((s) => s.readingPages);
+  if (!pageId) return null;
+  const none = entry?.state === 'none';
+  const count = entry?.state === 'loaded' ? entry.words.words.length : 0;
+  const title = none ? NO_WORDS_TITLE : count ? `Words read on the page: ${count.toLocaleString()}` : 'Words read on the page';
+  return (
+    <>
+      <button
+        type="button"
+        className={`btn btn-sm${showWords ? ' btn-active' : ' btn-ghost'}`}
+        onClick={() => toggleWordsLayer(pageId)}
+        title={`${title}${shortcut(keymap, 'view.toggleWords')} · Alt+click a word: a box around it`}
+        aria-pressed={showWords}
+        data-testid="words-toggle"
+        data-words-state={entry?.state ?? 'loading'}
+      >
+        Words
+      </button>
+      {showWords && none ? (
+        <button type="button" className="btn btn-sm btn-ghost" onClick={() => void readProjectPages(pageId)} disabled={readingPages} title="Read the project's unread pages on this computer" data-testid="words-read-pages">
+          {readingPages ? 'Reading…' : 'Read pages'}
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+function ToolControls({ keymap, pageId }: { keymap: Record<string, string[]>; pageId: string | null }) {
   const tool = useAnnotationUi((s) => s.tool);
   const activeLabel = useAnnotationUi((s) => s.activeLabel);
   const keys = (id: string) => shortcut(keymap, id);
@@ -84,6 +118,7 @@ function ToolControls({ keymap }: { keymap: Record<string, string[]> }) {
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => ui().set({ labelPickerOpen: true })} title={`Label for new boxes${keys('label.picker')}`} data-testid="active-label">
         {activeLabel ?? 'No label'}
       </button>
+      <WordsControls keymap={keymap} pageId={pageId} />
     </div>
   );
 }
@@ -362,7 +397,7 @@ export function DocumentView({ projectId, documentId, pageNumber }: { projectId:
           </ToolbarGroup>
         ) : null}
         <ToolbarGroup id="tools" priority={90} label="Tools">
-          <ToolControls keymap={keymap} />
+          <ToolControls keymap={keymap} pageId={page?.id ?? null} />
         </ToolbarGroup>
         <ToolbarGroup id="history" priority={60} label="Undo and redo">
           <HistoryControls keymap={keymap} />

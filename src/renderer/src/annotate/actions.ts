@@ -32,7 +32,7 @@ export interface ActionContext {
 export type PanelOperations = Pick<
   typeof Panels,
   'acceptAboveThreshold' | 'answerFromEvidence' | 'applyLabel' | 'decidePrediction' | 'editPredictionText' | 'linkSelectedEvidence' | 'rejectRest' | 'stepPrediction'
-> & { takePageTextForSelection(): void };
+> & { takePageTextForSelection(): void; toggleWords(pageId: string): void; snapSelection(): void };
 
 /** Everything an action reads or changes, as it is when the key is pressed. */
 export interface ActionEnv extends ActionContext {
@@ -113,6 +113,7 @@ const registry = [
   action({ id: 'view.zoomIn', title: 'Zoom in', group: 'View', keys: ['=', 'shift+='], perform: ({ viewer }) => viewer.zoomBy(ZOOM_STEP) }),
   action({ id: 'view.zoomOut', title: 'Zoom out', group: 'View', keys: ['-'], perform: ({ viewer }) => viewer.zoomBy(1 / ZOOM_STEP) }),
   action({ id: 'view.toggleLabels', title: 'Show or hide label text on boxes and predictions', group: 'View', keys: ['t'], perform: (env) => env.toggleBoxLabels() }),
+  action({ id: 'view.toggleWords', title: 'Show or hide the words read on the page', group: 'View', keys: ['shift+o'], perform: ({ panels, page }) => panels.toggleWords(page.id) }),
   action({
     id: 'view.lowConfidence',
     title: 'Show only predictions under 0.8 confidence',
@@ -192,6 +193,15 @@ const registry = [
       if (!first) return false;
       env.ui.requestFocus('transcription', first);
     },
+  }),
+  action({
+    id: 'box.snapToInk',
+    title: 'Snap the selected boxes to the ink inside them',
+    group: 'Boxes',
+    keys: ['s'],
+    edits: true,
+    enabled: ({ store }) => store.selection.size > 0,
+    perform: ({ panels }) => panels.snapSelection(),
   }),
   action({ id: 'box.toggleLock', title: 'Lock or unlock selected boxes', group: 'Boxes', keys: ['shift+l'], edits: true, perform: ({ store }) => store.toggleSelectionLocked() }),
   action({ id: 'box.toggleHidden', title: 'Hide or show selected boxes', group: 'Boxes', keys: ['h'], edits: true, perform: ({ store }) => store.toggleSelectionHidden() }),

@@ -3,6 +3,8 @@ import { useViewer } from '../stores/viewer';
 import { actionById, type ActionContext, type ActionEnv, type ActionId, type PanelOperations } from './actions';
 import { acceptAboveThreshold, answerFromEvidence, applyLabel, decidePrediction, editPredictionText, linkSelectedEvidence, rejectRest, stepPrediction } from './panels';
 import { takePageTextForSelection } from './pageText';
+import { toggleWordsLayer } from './pageWords';
+import { snapSelection } from './reading';
 import { isReadOnly } from './store';
 import { useAnnotationUi } from './uiStore';
 import { annotationStore } from './useAnnotation';
@@ -17,6 +19,8 @@ const panels: PanelOperations = {
   rejectRest,
   stepPrediction,
   takePageTextForSelection: () => void takePageTextForSelection(decidePrediction),
+  toggleWords: toggleWordsLayer,
+  snapSelection: () => void snapSelection(),
 };
 
 const toggleBoxLabels = () => void useApp.getState().setUi({ showBoxLabels: !(useApp.getState().settings?.ui.showBoxLabels ?? true) });

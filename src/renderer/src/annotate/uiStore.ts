@@ -33,6 +33,8 @@ export interface AnnotationUiState {
   linkingEvidence: boolean;
   selectedPredictionId: string | null;
   showPredictions: boolean;
+  /** The page's OCR words drawn as outlines (the words layer). */
+  showWords: boolean;
   /** Only predictions under the attention threshold (0.8). */
   lowConfidenceOnly: boolean;
   panelTab: PanelTab;
@@ -69,6 +71,7 @@ export const useAnnotationUi = create<AnnotationUiState>((set) => ({
   labelProjectId: null,
   ...perDocument,
   showPredictions: true,
+  showWords: false,
   lowConfidenceOnly: false,
   panelTab: 'regions',
   regionFilter: { label: null, search: '' },

@@ -38,6 +38,17 @@ export function useCanvasDataset(layer: RefObject<Konva.Layer | null>, counts: {
   }, [layer, inkMapState]);
 }
 
+/** The words layer's state on the host: whether it is shown, what is known of the page's words and how many there are. */
+export function useWordsDataset(layer: RefObject<Konva.Layer | null>, shown: boolean, state: string, count: number) {
+  useEffect(() => {
+    const el = pageCanvasHost(layer);
+    if (!el) return;
+    el.dataset.wordsLayer = shown ? 'on' : 'off';
+    el.dataset.words = state;
+    el.dataset.wordsCount = String(count);
+  }, [layer, shown, state, count]);
+}
+
 /**
  * The label of what is under the pointer, beside the pointer: on the canvas itself label text
  * only goes where there is room (draw.ts), so hover is how any box can be read at any zoom.

@@ -2,6 +2,8 @@ import type Konva from 'konva';
 import type { Box, Page, Prediction } from '../../../../shared/domain/model';
 import { useViewer } from '../../stores/viewer';
 import { clampRect, MIN_BOX_SIZE, rectFromPoints, type Rect, type SpatialIndex } from '../geometry';
+import type { OcrWord } from '../../../../shared/domain/ocr';
+import { meanConfidence, readingText, wordAt, wordsBounds, wordsTouching } from '../pageWords';
 import { readDrawnBox } from '../reading';
 import { useAnnotationUi } from '../uiStore';
 import { annotationStore } from '../useAnnotation';
@@ -60,6 +62,33 @@ export function drawInteraction(surface: InteractionSurface, from: Point): Inter
       annotationStore.getState().addBoxes([box]);
       // The page's text inside it arrives a moment later; the next box can be drawn meanwhile.
       if (annotationStore.getState().boxes[box.id]) readDrawnBox(box);
+    },
+  };
+}
+
+/**
+ * Alt+click on a word: a box exactly around it with its text; Alt+drag: one box around every word
+ * the dragged rectangle touches, its text theirs in reading order. The box gets the label for new
+ * boxes and is marked prefilled (its text is the reader's); one undo step.
+ */
+export function wordBoxInteraction(surface: InteractionSurface, start: Point, words: readonly OcrWord[]): Interaction {
+  return {
+    move: (p) => surface.showDraft(rectFromPoints(start.x, start.y, p.x, p.y), true),
+    end: (p) => {
+      surface.showDraft(null, true);
+      const r = rectFromPoints(start.x, start.y, p.x, p.y);
+      const s = scale();
+      const isClick = r.w * s < DRAG_THRESHOLD && r.h * s < DRAG_THRESHOLD;
+      const hit = isClick ? wordAt(words, p, HIT_TOLERANCE / s) : null;
+      const chosen = isClick ? (hit ? [hit] : []) : wordsTouching(words, r);
+      const bounds = wordsBounds(chosen);
+      if (!bounds) return;
+      const { page } = surface;
+      const rect = clampRect(bounds, page.width, page.height);
+      const box: Box = { id: crypto.randomUUID(), pageId: page.id, label: useAnnotationUi.getState().activeLabel, ...rect, transcription: readingText(chosen), locked: false, hidden: false, originPredictionId: null };
+      const store = annotationStore.getState();
+      store.addBoxes([box]);
+      if (annotationStore.getState().boxes[box.id]) annotationStore.getState().markPrefilled(box.id, meanConfidence(chosen));
     },
   };
 }

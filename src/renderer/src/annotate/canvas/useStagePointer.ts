@@ -1,8 +1,10 @@
 import type Konva from 'konva';
 import { useEffect, useRef, type RefObject } from 'react';
 import type { Box, Page, Prediction } from '../../../../shared/domain/model';
+import type { OcrWord } from '../../../../shared/domain/ocr';
 import { useViewer } from '../../stores/viewer';
 import type { SpatialIndex } from '../geometry';
+import { wordAt, wordsInside } from '../pageWords';
 import { questionBeingAnswered } from '../panels/qaActions';
 import { isReadOnly } from '../store';
 import { LOW_CONFIDENCE, useAnnotationUi } from '../uiStore';
@@ -16,6 +18,7 @@ import {
   marqueeInteraction,
   moveInteraction,
   selectionNodeId,
+  wordBoxInteraction,
   type Interaction,
   type InteractionSurface,
   type Point,
@@ -30,6 +33,8 @@ export interface StagePointerTargets {
   index: SpatialIndex;
   boxesById: Readonly<Record<string, Box>>;
   pagePredictions: readonly Prediction[];
+  /** The page's OCR words (none when the page has not been read). */
+  words: readonly OcrWord[];
   boxesLayer: RefObject<Konva.Layer | null>;
   selectionLayer: RefObject<Konva.Layer | null>;
   transformer: RefObject<Konva.Transformer | null>;
@@ -40,15 +45,29 @@ export interface StagePointerTargets {
 const onTransformer = (target: Konva.Node) => target.getParent()?.getClassName() === 'Transformer' || target.getClassName() === 'Transformer';
 
 /**
- * What a press starts, or null when it is done at once: linking evidence to the question being
+ * What a press starts, or null when it is done at once: with Alt on a read page, a word taken
+ * into the answer being typed or a box made from words; linking evidence to the question being
  * answered, drawing, picking a prediction, a marquee, toggling a box in the selection, or moving
  * the selection.
  */
 function startPress(t: StagePointerTargets, surface: InteractionSurface, p: Point, e: PointerEvent): Interaction | null {
   const ui = useAnnotationUi.getState();
   const store = annotationStore.getState();
-  // A box clicked while an answer is being typed is linked as its evidence; the caret stays.
   const answering = questionBeingAnswered();
+  // Alt works on the words whenever the page has them, shown or not.
+  if (e.altKey && t.words.length) {
+    e.preventDefault();
+    if (isReadOnly(store)) {
+      store.nudgeReadOnly();
+      return null;
+    }
+    if (answering) {
+      answerWithWord(t, answering, p);
+      return null;
+    }
+    return wordBoxInteraction(surface, p, t.words);
+  }
+  // A box clicked while an answer is being typed is linked as its evidence; the caret stays.
   if (answering) {
     const hit = hitBox(p, t.index, t.boxesById);
     if (hit) {
@@ -87,6 +106,20 @@ function startPress(t: StagePointerTargets, surface: InteractionSurface, p: Poin
     if (b && !b.locked && b.pageId === t.page.id) origins.set(id, b);
   }
   return moveInteraction(surface, p, origins);
+}
+
+/** The word under the pointer goes into the answer being typed; the box it lies in becomes evidence. */
+function answerWithWord(t: StagePointerTargets, qaId: string, p: Point): void {
+  const word = wordAt(t.words, p, 3 / useViewer.getState().scale);
+  if (!word) return;
+  let holder: Box | null = null;
+  for (const id of t.index.query(word)) {
+    const b = t.boxesById[id];
+    if (b && !b.hidden && wordsInside([word], b).length && (!holder || b.w * b.h < holder.w * holder.h)) holder = b;
+  }
+  const store = annotationStore.getState();
+  store.setActiveQa(qaId);
+  store.appendToAnswer(qaId, word.text, holder?.id ?? null);
 }
 
 /** Name what is under the pointer (hover state, hover label, cursor). */

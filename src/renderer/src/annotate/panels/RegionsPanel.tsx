@@ -7,7 +7,7 @@ import { Spinner } from '../../components/Spinner';
 import { annotationStore, useAnnotation } from '../useAnnotation';
 import { IconEye, IconEyeOff, IconLock, IconSearch, IconSparkles, IconTrash, IconUnlock, IconX } from '../../components/Icons';
 import { isFocusRequestHandled, takeFocusRequest, usePanels } from './panelsStore';
-import { cssEscape, draftingBoxes, labelColor, selectOnFill, showPage, useLabels, whenElement } from './shared';
+import { cssEscape, draftingBoxes, formatConfidence, labelColor, selectOnFill, showPage, useLabels, whenElement } from './shared';
 import { VirtualList, type VirtualListHandle } from './VirtualList';
 
 export const REGION_ROW_HEIGHT = 62;
@@ -76,6 +76,8 @@ function TranscriptionInput({ box, onStep, readOnly, reading }: { box: Box; onSt
     if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       commit();
+      // Enter says the text is right as it stands, read from the page or not.
+      edit().confirmTranscription(box.id);
       onStep(box.id, e.shiftKey ? -1 : 1);
     } else if (e.key === 'Escape') {
       e.preventDefault();
@@ -135,10 +137,12 @@ interface RowProps {
   readOnly: boolean;
   /** The page's text inside the box is being read (it was just drawn). */
   reading: boolean;
+  /** The transcription came from the page's OCR and is not confirmed yet: the reader's confidence. */
+  prefilled: number | undefined;
 }
 
 /** One region. Memoised on the box object: editing one box re-renders one row, not 10,000. */
-const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep, readOnly, reading }: RowProps) {
+const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, onStep, readOnly, reading, prefilled }: RowProps) {
   const color = labelColor(labels, box.label);
   const unknownLabel = box.label !== null && color === null;
   return (
@@ -148,6 +152,7 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
       data-box-id={box.id}
       data-selected={selected ? 'true' : undefined}
       data-reading={reading ? 'true' : undefined}
+      data-prefilled={prefilled !== undefined ? 'true' : undefined}
       onMouseDown={(e: ReactMouseEvent) => {
         if (e.button === 0 && !isControl(e.target)) selectFromRow(box, e);
       }}
@@ -188,6 +193,19 @@ const RegionRow = memo(function RegionRow({ box, selected, labels, pageNumber, o
           <span className="region-reading muted small" title="Reading the text inside the box from the page" data-testid="region-reading">
             <Spinner size={11} label="Reading…" />
           </span>
+        ) : null}
+        {prefilled !== undefined ? (
+          <button
+            type="button"
+            className="region-prefilled"
+            onClick={() => edit().confirmTranscription(box.id)}
+            disabled={readOnly}
+            title={`Read from the page (confidence ${formatConfidence(prefilled)}). Click, or Enter in the text, to confirm it.`}
+            aria-label="Confirm the text read from the page"
+            data-testid="region-prefilled"
+          >
+            OCR {formatConfidence(prefilled)}
+          </button>
         ) : null}
         <span className="grow" />
         <RegionToggle
@@ -372,6 +390,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
   const selection = useAnnotation((s) => s.selection);
   const readOnly = useAnnotation(isReadOnly);
   const reading = useReading((s) => s.reading);
+  const prefilled = useAnnotation((s) => s.prefilled);
   const labels = useLabels(projectId);
   const filter = useAnnotationUi((s) => s.regionFilter);
   const focus = useAnnotationUi((s) => s.focus);
@@ -448,7 +467,7 @@ export function RegionsPanel({ page, pages }: RegionsPanelProps) {
 
   const renderRow = (id: string) => {
     const box = boxes[id]!;
-    return <RegionRow box={box} selected={selection.has(id)} labels={labels} readOnly={readOnly} reading={reading.has(id)} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
+    return <RegionRow box={box} selected={selection.has(id)} labels={labels} readOnly={readOnly} reading={reading.has(id)} prefilled={prefilled.get(id)} pageNumber={multiPage ? (pageNumbers.get(box.pageId) ?? null) : null} onStep={onStep} />;
   };
 
   const filtered = filter.search !== '' || filter.label !== null;

@@ -8,6 +8,9 @@ import { isReadOnly, type GeometryOf, type GetState, type PageOnScreen } from '.
 type BoxKeys =
   | 'addBoxes'
   | 'fillDrawnBox'
+  | 'prefilled'
+  | 'markPrefilled'
+  | 'confirmTranscription'
   | 'updateBoxes'
   | 'deleteBoxes'
   | 'duplicateBoxes'
@@ -53,6 +56,20 @@ export const boxSlice: Slice<BoxKeys> = (set, get, { history, saver, apply }) =>
     return true;
   },
 
+  prefilled: new Map(),
+
+  markPrefilled(id, confidence) {
+    if (!get().boxes[id]) return;
+    set({ prefilled: new Map(get().prefilled).set(id, confidence) });
+  },
+
+  confirmTranscription(id) {
+    if (!get().prefilled.has(id)) return;
+    const prefilled = new Map(get().prefilled);
+    prefilled.delete(id);
+    set({ prefilled });
+  },
+
   updateBoxes(updates, opts) {
     const { boxes } = get();
     const change = emptyChange();
@@ -61,6 +78,8 @@ export const boxSlice: Slice<BoxKeys> = (set, get, { history, saver, apply }) =>
       if (before) change.boxes.push(boxChange(before, { ...before, ...u.patch }));
     }
     get().commit(change, opts);
+    // Text the person changed is theirs, no longer the reader's.
+    for (const u of updates) if (u.patch.transcription !== undefined && u.patch.transcription !== boxes[u.id]?.transcription) get().confirmTranscription(u.id);
   },
 
   deleteBoxes(ids) {

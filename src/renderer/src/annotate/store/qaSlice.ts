@@ -5,7 +5,7 @@ import { newId } from './edits';
 import { withEvidence } from './questions';
 import type { Slice } from './shared';
 
-type QaKeys = 'addQuestion' | 'updateQa' | 'deleteQa' | 'toggleEvidence' | 'linkEvidence' | 'answerFromEvidence';
+type QaKeys = 'addQuestion' | 'updateQa' | 'deleteQa' | 'toggleEvidence' | 'linkEvidence' | 'appendToAnswer' | 'answerFromEvidence';
 
 /** Asking and answering questions, and linking the boxes that are their evidence. */
 export const qaSlice: Slice<QaKeys> = (set, get) => ({
@@ -41,6 +41,17 @@ export const qaSlice: Slice<QaKeys> = (set, get) => ({
     const adding = boxIds.filter((id) => get().boxes[id] && !q.evidenceBoxIds.includes(id));
     if (adding.length) get().commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after: withEvidence(get().boxes, q, [...q.evidenceBoxIds, ...adding]) }] });
     return adding.length;
+  },
+
+  appendToAnswer(qaId, text, evidenceBoxId) {
+    const q = get().qa.find((x) => x.id === qaId);
+    const added = text.replace(/\s+/g, ' ').trim();
+    if (!q || !added) return false;
+    const answer = q.answer.trim() ? `${q.answer.replace(/\s+$/, '')} ${added}` : added;
+    const link = evidenceBoxId !== null && get().boxes[evidenceBoxId] && !q.evidenceBoxIds.includes(evidenceBoxId);
+    const after = { ...(link ? withEvidence(get().boxes, q, [...q.evidenceBoxIds, evidenceBoxId]) : q), answer, unanswerable: false };
+    get().commit({ ...emptyChange(), qa: [{ id: qaId, before: q, after }] });
+    return true;
   },
 
   answerFromEvidence(qaId) {

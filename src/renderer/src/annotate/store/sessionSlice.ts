@@ -63,6 +63,7 @@ export const sessionSlice: Slice<SessionKeys> = (set, get, { api, history, saver
       editUnlocked: false,
       canUndo: false,
       canRedo: false,
+      prefilled: new Map(),
     });
     reconcile();
   },

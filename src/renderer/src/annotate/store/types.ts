@@ -57,6 +57,11 @@ export interface AnnotationStore extends AnnotationData {
   labelSet: ReadonlySet<string> | null;
   canUndo: boolean;
   canRedo: boolean;
+  /**
+   * Boxes whose transcription came from the page's OCR and that nobody has edited or confirmed
+   * yet, with the reader's confidence. Renderer state only: not saved, and verify ignores it.
+   */
+  prefilled: ReadonlyMap<string, number>;
 
   load(projectId: string, documentId: string): Promise<void>;
   commit(change: Change, opts?: { coalesceKey?: string }): void;
@@ -83,6 +88,10 @@ export interface AnnotationStore extends AnnotationData {
    * transcription is empty. Joins the drawing's own undo step; returns whether anything changed.
    */
   fillDrawnBox(id: string, drawn: GeometryOf<Box>, fill: { transcription?: string; rect?: GeometryOf<Box> }): boolean;
+  /** Say that a box's transcription was read from the page (see `prefilled`). */
+  markPrefilled(id: string, confidence: number): void;
+  /** The person accepts a prefilled transcription as it is. */
+  confirmTranscription(id: string): void;
   updateBoxes(updates: { id: string; patch: Partial<Omit<Box, 'id'>> }[], opts?: { coalesceKey?: string }): void;
   deleteBoxes(ids: string[]): void;
   duplicateBoxes(ids: string[], offset: number, page: PageSize): string[];
@@ -106,6 +115,8 @@ export interface AnnotationStore extends AnnotationData {
   toggleEvidence(qaId: string, boxId: string): void;
   /** Link boxes as evidence (one undo step); returns how many were added. */
   linkEvidence(qaId: string, boxIds: string[]): number;
+  /** Append text to an answer (space-separated), linking a box as its evidence too: one undo step. */
+  appendToAnswer(qaId: string, text: string, evidenceBoxId: string | null): boolean;
   /** Answer a question with the text of its evidence boxes (in evidence order). */
   answerFromEvidence(qaId: string): boolean;
 
