@@ -228,3 +228,27 @@ function mergeAccents(lines: { y: number; h: number }[]): { y: number; h: number
   }
   return out;
 }
+
+/**
+ * The box grown by up to `maxGrow` pixels on each side where the row or column just outside it
+ * holds the faint edge of its letters: anti-aliased pixels lighter than the ink threshold but
+ * clearly darker than paper (halfway between the two). A box drawn round the letters as printed
+ * takes them in; without this the box sits about a pixel inside on every side.
+ */
+export function includeFringe(image: GreyImage, box: PixelRect, { threshold, inverted }: InkThreshold, maxGrow = 1): PixelRect {
+  if (inverted) return box;
+  const fringe = threshold + (255 - threshold) / 2;
+  const dark = (x0: number, y0: number, x1: number, y1: number): boolean => {
+    if (x0 < 0 || y0 < 0 || x1 > image.width || y1 > image.height) return false;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (image.data[y * image.width + x]! < fringe) return true;
+    return false;
+  };
+  let { x, y, w, h } = box;
+  for (let step = 0; step < maxGrow; step++) {
+    if (dark(x, y - 1, x + w, y)) (y--, h++);
+    if (dark(x, y + h, x + w, y + h + 1)) h++;
+    if (dark(x - 1, y, x, y + h)) (x--, w++);
+    if (dark(x + w, y, x + w + 1, y + h)) w++;
+  }
+  return { x, y, w, h };
+}

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Page } from '../../../shared/domain/model';
 import type { MediaStore } from '../media/mediaStore';
 import { readPageRegion, type GreyImage } from '../media/pageRegion';
-import { findInk } from './ink';
+import { findInk, includeFringe } from './ink';
 import type { PageReading } from './store';
 import { TesseractReader, type TesseractOptions } from './tesseract';
 import { pageTextOf, tsvWords, type TsvWord } from './tsv';
@@ -108,6 +108,9 @@ function fittedBox(image: GreyImage, box: { x: number; y: number; w: number; h: 
   const width = x1 - x0;
   const data = new Uint8Array(width * (y1 - y0));
   for (let y = y0; y < y1; y++) data.set(image.data.subarray(y * image.width + x0, y * image.width + x1), (y - y0) * width);
-  const ink = findInk({ data, width, height: y1 - y0 }, { x: box.x - x0, y: box.y - y0, w: box.w, h: box.h });
-  return ink ? { x: x0 + ink.box.x, y: y0 + ink.box.y, w: ink.box.w, h: ink.box.h } : box;
+  const cut = { data, width, height: y1 - y0 };
+  const ink = findInk(cut, { x: box.x - x0, y: box.y - y0, w: box.w, h: box.h });
+  if (!ink) return box;
+  const fitted = includeFringe(cut, ink.box, ink.threshold);
+  return { x: x0 + fitted.x, y: y0 + fitted.y, w: fitted.w, h: fitted.h };
 }
