@@ -103,6 +103,12 @@ describe('reading the words on every page (page OCR jobs)', () => {
     const after = await core.api['annotations.get']({ projectId, documentId: form.documentId });
     expect(after.predictions.filter((p) => p.model === 'local-ocr')).toHaveLength(boxes.length);
     expect((await core.ocrJobs.run(projectId, { granularity: 'line', scope: 'new' })).documentsPredicted).toBe(0);
+
+    // The same documents in a second project get predictions of their own there.
+    const second = (await core.api['projects.create']({ name: 'Scans again' })).id;
+    for (const p of pages) core.documents.addToProject(second, { id: p.documentId }, new Date().toISOString());
+    const there = await core.ocrJobs.run(second, { granularity: 'line', scope: 'new' });
+    expect(there).toMatchObject({ pagesDone: 0, documentsPredicted: 3, predictionsMade: job.predictionsMade });
   }, 120_000);
 
   it('finds documents by the words on their pages, whatever the query holds', async () => {

@@ -63,13 +63,16 @@ describe('Local OCR predictions', () => {
       meanConfidence: 0.63,
       readAt: 'now',
     };
-    const preds = localOcrPredictions({ documentId: 'd', pageId: 'd-p1' }, words, ['date'], 'line');
+    const preds = localOcrPredictions({ projectId: 'p', documentId: 'd', pageId: 'd-p1' }, words, ['date'], 'line');
     expect(preds.map((p) => [p.transcription, p.label, p.kind, p.model])).toEqual([
       ['Date', null, 'box', 'local-ocr'],
       ['2024-01-02', 'date', 'box', 'local-ocr'],
     ]);
-    expect(localOcrPredictions({ documentId: 'd', pageId: 'd-p1' }, words, ['date'], 'line').map((p) => p.id)).toEqual(preds.map((p) => p.id));
-    expect(localOcrPredictions({ documentId: 'd', pageId: 'd-p1' }, words, [], 'word')).toHaveLength(2);
+    expect(localOcrPredictions({ projectId: 'p', documentId: 'd', pageId: 'd-p1' }, words, ['date'], 'line').map((p) => p.id)).toEqual(preds.map((p) => p.id));
+    expect(localOcrPredictions({ projectId: 'p', documentId: 'd', pageId: 'd-p1' }, words, [], 'word')).toHaveLength(2);
+    // The same page in another project gets ids of its own (prediction ids are unique across projects).
+    const other = localOcrPredictions({ projectId: 'q', documentId: 'd', pageId: 'd-p1' }, words, ['date'], 'line').map((p) => p.id);
+    expect(other.some((id) => preds.some((p) => p.id === id))).toBe(false);
   });
 });
 

@@ -245,9 +245,15 @@ export function includeFringe(image: GreyImage, box: PixelRect, { threshold, inv
   };
   let { x, y, w, h } = box;
   for (let step = 0; step < maxGrow; step++) {
-    if (dark(x, y - 1, x + w, y)) (y--, h++);
+    if (dark(x, y - 1, x + w, y)) {
+      y--;
+      h++;
+    }
     if (dark(x, y + h, x + w, y + h + 1)) h++;
-    if (dark(x - 1, y, x, y + h)) (x--, w++);
+    if (dark(x - 1, y, x, y + h)) {
+      x--;
+      w++;
+    }
     if (dark(x + w, y, x + w + 1, y + h)) w++;
   }
   return { x, y, w, h };

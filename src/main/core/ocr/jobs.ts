@@ -254,7 +254,7 @@ export class OcrJobs extends JobFamily<OcrJob> {
       const byPage = new Map(
         doc.pageIds.flatMap((pageId) => {
           const words = this.deps.store.pageWords(pageId);
-          return words ? [[pageId, localOcrPredictions({ documentId: doc.documentId, pageId }, words, labels, options.granularity)] as const] : [];
+          return words ? [[pageId, localOcrPredictions({ projectId: job.projectId, documentId: doc.documentId, pageId }, words, labels, options.granularity)] as const] : [];
         }),
       );
       if (byPage.size === 0) continue;

@@ -31,16 +31,17 @@ export function ruleLabel(text: string, labels: readonly string[]): string | nul
 
 /**
  * A page's words as pending box predictions: one per line (or per word), with its text and the
- * reader's confidence; labelled by rule where one applies. Ids are stable for the page and its
- * image, so predicting the same page again gives the same predictions.
+ * reader's confidence; labelled by rule where one applies. Ids are stable for the project, the
+ * page and its image, so predicting the same page again gives the same predictions (and the same
+ * page in another project gets its own: prediction ids are unique across projects).
  */
-export function localOcrPredictions(doc: { documentId: string; pageId: string }, words: PageWords, labels: readonly string[], granularity: Granularity): NewPrediction[] {
+export function localOcrPredictions(doc: { projectId: string; documentId: string; pageId: string }, words: PageWords, labels: readonly string[], granularity: Granularity): NewPrediction[] {
   const items: (OcrLine | OcrWord)[] = granularity === 'line' ? words.lines : words.words;
   return items
     .filter((item) => /[\p{L}\p{N}]/u.test(item.text))
     .map((item, i) =>
       boxPrediction({
-        id: `${LOCAL_OCR_MODEL}-${words.imageSha256.slice(0, 16)}-${doc.pageId}-${granularity[0]}${i}`,
+        id: `${LOCAL_OCR_MODEL}-${doc.projectId}-${doc.pageId}-${words.imageSha256.slice(0, 12)}-${granularity[0]}${i}`,
         documentId: doc.documentId,
         pageId: doc.pageId,
         model: LOCAL_OCR_MODEL,
