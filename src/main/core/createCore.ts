@@ -119,7 +119,9 @@ export const databaseFile = (dataDir: string): string => join(dataDir, 'folio.db
 /**
  * The composition root: opens the database, recovers what a crash interrupted, and wires the
  * services behind the `AppApi` contract. Plain Node — the Electron shell, the browser host, the
- * CLI and the tests all start Folio through here.
+ * CLI and the tests all start Folio through here. It is long because it is a list: each service is
+ * built once, in the order their dependencies need, and handed to the API; splitting it would
+ * scatter that order.
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const clock = opts.clock ?? systemClock;
