@@ -127,7 +127,7 @@ export class OcrJobs extends JobFamily<OcrJob> {
   afterImport(projectId: string): void {
     if (!this.deps.background) return;
     const { onImport, paused } = this.deps.store.settings(projectId);
-    if (onImport && !paused && this.deps.store.unreadPages(projectId).length > 0) this.start(projectId);
+    if (onImport && !paused && this.deps.store.hasUnreadPages(projectId)) this.start(projectId);
   }
 
   /** Stop after the page in hand and stay stopped (imports too) until resumed. */
@@ -146,7 +146,7 @@ export class OcrJobs extends JobFamily<OcrJob> {
   resume(projectId: string): OcrStatus {
     this.deps.projects.get(projectId);
     this.deps.store.setPaused(projectId, false);
-    if (this.deps.store.unreadPages(projectId).length > 0) this.start(projectId);
+    if (this.deps.store.hasUnreadPages(projectId)) this.start(projectId);
     return this.status(projectId);
   }
 
@@ -189,7 +189,7 @@ export class OcrJobs extends JobFamily<OcrJob> {
       if (paused) continue;
       const last = this.deps.jobs.latest(OCR_JOB_KIND, projectId);
       const interrupted = last?.state === 'failed' && last.error === INTERRUPTED;
-      if (!(onImport || interrupted) || this.deps.store.unreadPages(projectId).length === 0) continue;
+      if (!(onImport || interrupted) || !this.deps.store.hasUnreadPages(projectId)) continue;
       this.start(projectId);
       started.push(projectId);
     }

@@ -76,17 +76,28 @@ export class OcrStore {
     return (this.db.prepare('SELECT image_sha256 FROM page_ocr WHERE page_id = ?').pluck().get(pageId) as string | undefined) ?? null;
   }
 
-  /** The project's pages without words, in the project's document order (optionally only some documents). */
-  unreadPages(projectId: string, documentIds?: readonly string[]): UnreadPage[] {
-    const only = documentIds ? `AND pd.document_id IN (SELECT value FROM json_each(@ids))` : '';
+  /** The project's pages without words, in the project's document order. */
+  unreadPages(projectId: string): UnreadPage[] {
     return this.db
       .prepare(
         `SELECT p.id AS pageId, p.document_id AS documentId, d.source_name AS name, p.page_number AS pageNumber
          FROM project_documents pd JOIN documents d ON d.id = pd.document_id JOIN pages p ON p.document_id = pd.document_id
-         WHERE pd.project_id = @projectId ${only} AND NOT EXISTS (SELECT 1 FROM page_ocr o WHERE o.page_id = p.id)
+         WHERE pd.project_id = ? AND NOT EXISTS (SELECT 1 FROM page_ocr o WHERE o.page_id = p.id)
          ORDER BY pd.position, p.page_number`,
       )
-      .all({ projectId, ids: JSON.stringify(documentIds ?? []) }) as UnreadPage[];
+      .all(projectId) as UnreadPage[];
+  }
+
+  /** Whether any page of the project has no words (asked at start and after imports: stops at the first). */
+  hasUnreadPages(projectId: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM project_documents pd JOIN pages p ON p.document_id = pd.document_id
+           WHERE pd.project_id = ? AND NOT EXISTS (SELECT 1 FROM page_ocr o WHERE o.page_id = p.id) LIMIT 1`,
+        )
+        .get(projectId) !== undefined
+    );
   }
 
   /** How many of the project's pages there are, and how many have words. */

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
-import type { OcrWord, PageWords } from '../../../shared/domain/ocr';
+import type { OcrJob, OcrWord, PageWords } from '../../../shared/domain/ocr';
 import { api } from '../lib/api';
+import { isOcrJobActive, useOcr } from '../ocr/ocrStore';
 import { toastError, useToasts } from '../stores/toasts';
 import type { Rect } from './geometry';
 import { useAnnotationUi } from './uiStore';
@@ -85,31 +86,39 @@ export function toggleWordsLayer(pageId: string): void {
   });
 }
 
-/** How often a reading the person started is looked at, and for how long at most. */
-const READING_POLL_MS = 1500;
-const READING_POLL_LIMIT_MS = 30 * 60_000;
-
-/** Read the project's unread pages now (`ocr.start`); the page's words appear when it is read. */
+/**
+ * Read the project's unread pages now (`ocr.start`); the page's words appear when it is read. The
+ * run's progress events (kept by the OCR store) say when a page is done: the page's words are asked
+ * for then, until they come or the run ends.
+ */
 export async function readProjectPages(pageId: string): Promise<void> {
   if (usePageWords.getState().readingPages) return;
   const { projectId, documentId } = annotationStore.getState();
   usePageWords.setState({ readingPages: true });
   try {
-    await api()['ocr.start']({ projectId });
+    await useOcr.getState().control('start', projectId);
     useToasts.getState().push({ kind: 'info', title: 'Reading the pages', message: 'The words appear on each page as it is read.' });
-    const started = performance.now();
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, READING_POLL_MS));
-      if (annotationStore.getState().documentId !== documentId) return;
-      const entry = await loadPageWords(pageId, true);
-      if (entry.state === 'loaded') return;
-      const status = await api()['ocr.status']({ projectId });
-      const running = status.job?.state === 'running' || status.job?.state === 'queued';
-      if (!running || performance.now() - started > READING_POLL_LIMIT_MS) {
-        await loadPageWords(pageId, true);
-        return;
-      }
-    }
+    await new Promise<void>((resolve) => {
+      let lastDone = -1;
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        resolve();
+      };
+      const check = (job: OcrJob | null | undefined) => {
+        if (annotationStore.getState().documentId !== documentId) return settle();
+        // Until the project's status arrives there is nothing to go by.
+        if (!job || (isOcrJobActive(job) && job.pagesDone === lastDone)) return;
+        lastDone = job.pagesDone;
+        void loadPageWords(pageId, true).then((entry) => {
+          if (entry.state === 'loaded' || !isOcrJobActive(job)) settle();
+        }, settle);
+      };
+      const unsubscribe = useOcr.subscribe((s) => check(s.byProject[projectId]?.job));
+      check(useOcr.getState().byProject[projectId]?.job);
+    });
   } catch (err) {
     toastError('Folio could not read the pages', err);
   } finally {
